@@ -1,0 +1,55 @@
+/* unit.c: runs every unit-test suite of the pure code and prints the
+ * closing "N passed, N failed" line; exits 1 when anything failed. */
+#include <stdio.h>
+#include "unit.h"
+
+int unit_passed, unit_failed;
+
+void
+unit_check(int ok, const char *file, int line, const char *what)
+{
+	if (ok) {
+		unit_passed++;
+		return;
+	}
+	unit_failed++;
+	fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what);
+}
+
+/* Weak, so that one suite can be built alone while it is written; a suite
+ * missing from the full build counts as a failure. */
+#define SUITE(name) void name(void) __attribute__((weak))
+SUITE(test_encode);
+SUITE(test_s3sign);
+SUITE(test_json);
+SUITE(test_xml);
+SUITE(test_http);
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} suites[] = {
+	{ "encode", test_encode },
+	{ "s3sign", test_s3sign },
+	{ "json", test_json },
+	{ "xml", test_xml },
+	{ "http", test_http },
+};
+
+int
+main(void)
+{
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		int before = unit_failed;
+		if (suites[i].run == NULL) {
+			unit_check(0, __FILE__, __LINE__, "suite is missing");
+			fprintf(stderr, "suite %s: missing\n", suites[i].name);
+			continue;
+		}
+		suites[i].run();
+		fprintf(stderr, "suite %s: %s\n", suites[i].name,
+		    unit_failed == before ? "ok" : "FAILED");
+	}
+	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
+	return unit_failed ? 1 : 0;
+}
