@@ -1,0 +1,41 @@
+/* json.h: the JSON writer for the directory listing and the stat metadata.
+ * Output is byte-compatible with Python 2's json.dumps as the original wrote it. */
+#ifndef TABLESNAP_JSON_H
+#define TABLESNAP_JSON_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A growable output buffer. On allocation failure `failed` is set and
+ * later appends do nothing. */
+struct jbuf {
+	char *data;	/* NUL-terminated while not failed */
+	size_t len, cap;
+	int failed;
+};
+
+void jbuf_init(struct jbuf *b);
+void jbuf_free(struct jbuf *b);
+void jbuf_append(struct jbuf *b, const char *s, size_t len);
+
+/* Appends s (len bytes, any values) as a quoted JSON string, escaped as
+ * Python 2's json.dumps(ensure_ascii=True) does: \" \\ \b \f \n \r \t,
+ * other bytes < 0x20 and 0x7f as \u00XX, valid UTF-8 sequences as \uXXXX
+ * (surrogate pairs above U+FFFF). Policy for bytes that are not valid UTF-8
+ * (the original crashed on them): each such byte B is written as \uDCXX
+ * (XX = B), Python 3's "surrogateescape", so that
+ * os.fsencode(json.loads(s)) gives back the original bytes. */
+void json_string(struct jbuf *b, const char *s, size_t len);
+
+/* The -listdir.json body: {"<dir>": ["<name>", ...]} with ", " and ": "
+ * separators, no final newline, names in the order given. */
+void json_listing(struct jbuf *b, const char *dir, const char *const *names,
+    size_t n);
+
+/* The x-amz-meta-stat value in the original's key order; user or group is
+ * NULL when the id does not resolve to a name:
+ * {"user": "u", "gid": 1, "group": "g", "uid": 2, "mode": 33188} */
+void json_stat(struct jbuf *b, uid_t uid, gid_t gid, mode_t mode,
+    const char *user, const char *group);
+
+#endif
