@@ -1,0 +1,198 @@
+/* test_options.c: the command line as the original's argparse took it:
+ * every option, prefixes, attached values, greedy -e/-i, and the errors. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../options.h"
+#include "unit.h"
+
+static enum options_result
+parse(struct options *o, char *err, ...)
+{
+	char *argv[64];
+	int argc = 0;
+	va_list ap;
+	const char *a;
+
+	argv[argc++] = "tablesnap";
+	va_start(ap, err);
+	while ((a = va_arg(ap, const char *)) != NULL && argc < 63)
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return options_parse(argc, argv, o, err, 256);
+}
+
+static void
+defaults(void)
+{
+	struct options o;
+	char err[256];
+
+	CHECK(parse(&o, err, "b", "/p", NULL) == OPTIONS_OK);
+	CHECK_STR(o.bucket, "b");
+	CHECK(o.npaths == 1 && strcmp(o.paths[0], "/p") == 0);
+	CHECK(o.threads == 4);
+	CHECK_STR(o.separator, ":");
+	CHECK_STR(o.prefix, "");
+	CHECK(o.listen == (LISTEN_MOVED_TO | LISTEN_CLOSE_WRITE));
+	CHECK(o.max_upload_size == 5120 * MIB);
+	CHECK(o.chunk_size == 256 * MIB);
+	CHECK(o.nexcludes == 0 && o.nincludes == 0);
+	CHECK(!o.recursive && !o.auto_add && !o.backup && !o.md5_on_start);
+	options_free(&o);
+}
+
+static void
+every_option(void)
+{
+	struct options o;
+	char err[256];
+
+	CHECK(parse(&o, err, "-k", "AK", "-s", "SK", "--aws-token", "TK",
+	    "--aws-region", "eu-west-1", "-r", "-a", "-B", "-R", "-p", "pre/",
+	    "--without-index", "--with-sse", "--keyname-separator", "#",
+	    "-t", "8", "-n", "host", "--md5-on-start", "--listen-events",
+	    "IN_CREATE", "--delete-on-backup", "--max-upload-size", "100",
+	    "--multipart-chunk-size", "16", "--retries", "5", "--endpoint",
+	    "https://h:1", "--ca-file", "/ca", "--path-style", "bkt", "/a",
+	    "/b", NULL) == OPTIONS_OK);
+	CHECK_STR(o.aws_key, "AK");
+	CHECK_STR(o.aws_secret, "SK");
+	CHECK_STR(o.aws_token, "TK");
+	CHECK_STR(o.aws_region, "eu-west-1");
+	CHECK(o.recursive && o.auto_add && o.backup && o.reduced_redundancy);
+	CHECK_STR(o.prefix, "pre/");
+	CHECK(o.without_index && o.with_sse && o.md5_on_start);
+	CHECK(o.delete_on_backup);
+	CHECK_STR(o.separator, "#");
+	CHECK(o.threads == 8);
+	CHECK_STR(o.name, "host");
+	CHECK(o.listen == LISTEN_CREATE);
+	CHECK(o.max_upload_size == 100 * MIB && o.chunk_size == 16 * MIB);
+	CHECK(o.retries == 5);
+	CHECK_STR(o.endpoint, "https://h:1");
+	CHECK_STR(o.ca_file, "/ca");
+	CHECK(o.path_style == 1);
+	CHECK(o.npaths == 2 && strcmp(o.paths[1], "/b") == 0);
+	options_free(&o);
+}
+
+static void
+argparse_forms(void)
+{
+	struct options o;
+	char err[256];
+
+	/* Unique prefixes, =values, -tN, grouped flags, options last. */
+	CHECK(parse(&o, err, "b", "/p", "--thr=3", "-rBa", "--keyname", "|",
+	    "-t7", NULL) == OPTIONS_OK);
+	CHECK(o.threads == 7 && o.recursive && o.backup && o.auto_add);
+	CHECK_STR(o.separator, "|");
+	options_free(&o);
+	/* Ambiguous prefix: --with matches --with-sse and --without-index. */
+	CHECK(parse(&o, err, "--with", "b", "/p", NULL) == OPTIONS_USAGE);
+	CHECK(strstr(err, "ambiguous") != NULL);
+	options_free(&o);
+	/* --listen-events accumulates after replacing the default. */
+	CHECK(parse(&o, err, "--listen-events", "IN_MOVED_TO",
+	    "--listen-events", "IN_CREATE", "b", "/p", NULL) == OPTIONS_OK);
+	CHECK(o.listen == (LISTEN_MOVED_TO | LISTEN_CREATE));
+	options_free(&o);
+	/* "--" ends the options. */
+	CHECK(parse(&o, err, "--", "-weird-bucket", "/p", NULL) == OPTIONS_OK);
+	CHECK_STR(o.bucket, "-weird-bucket");
+	options_free(&o);
+}
+
+static void
+greedy_lists(void)
+{
+	struct options o;
+	char err[256];
+
+	/* After the positionals, -e takes every later word, as argparse. */
+	CHECK(parse(&o, err, "b", "/p", "-e", "snapshots", "backups", NULL) ==
+	    OPTIONS_OK);
+	CHECK(o.nexcludes == 2 && strcmp(o.excludes[1], "backups") == 0);
+	CHECK(o.npaths == 1);
+	options_free(&o);
+	/* Repeated -e adds to the list (the original kept only the last). */
+	CHECK(parse(&o, err, "-e", "x", "-e", "y", "--", "b", "/p", NULL) ==
+	    OPTIONS_OK);
+	CHECK(o.nexcludes == 2 && strcmp(o.excludes[0], "x") == 0);
+	options_free(&o);
+	/* An attached value takes exactly one word. */
+	CHECK(parse(&o, err, "--exclude=x", "-iy", "b", "/p", NULL) ==
+	    OPTIONS_USAGE);
+	options_free(&o);
+	CHECK(parse(&o, err, "--exclude=x", "b", "/p", NULL) == OPTIONS_OK);
+	CHECK(o.nexcludes == 1 && o.npaths == 1);
+	options_free(&o);
+	/* Greedy before the positionals swallows them: an error, as before. */
+	CHECK(parse(&o, err, "-e", "foo", "b", "/p", NULL) == OPTIONS_USAGE);
+	CHECK(strstr(err, "required") != NULL);
+	options_free(&o);
+}
+
+static void
+errors(void)
+{
+	static const char *const bad[][4] = {
+		{ "--bogus", "b", "/p", NULL },
+		{ "-t", "0", "b", "/p" },
+		{ "-t", "x", "b", "/p" },
+		{ "-t", "-1", "b", "/p" },
+		{ "--retries", "1000", "b", "/p" },
+		{ "--max-upload-size", "0", "b", "/p" },
+		{ "--listen-events", "IN_DELETE", "b", "/p" },
+		{ "-e", "a", "-i", "b" },
+		{ "--endpoint", "ftp://x", "b", "/p" },
+		{ "-r=1", "b", "/p", NULL },
+		{ "-Z", "b", "/p", NULL },
+		{ "b", NULL, NULL, NULL },
+		{ "-k", NULL, NULL, NULL },
+		{ "-k", "-s", "b", "/p" },
+	};
+	struct options o;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[6] = { "tablesnap" };
+		int argc = 1;
+
+		for (int j = 0; j < 4 && bad[i][j] != NULL; j++)
+			argv[argc++] = (char *)bad[i][j];
+		argv[argc] = NULL;
+		err[0] = '\0';
+		CHECK(options_parse(argc, argv, &o, err, sizeof(err)) ==
+		    OPTIONS_USAGE);
+		CHECK(err[0] != '\0' && strchr(err, '\n') == NULL);
+		options_free(&o);
+	}
+	CHECK(parse(&o, err, "-h", NULL) == OPTIONS_HELP);
+	options_free(&o);
+	CHECK(parse(&o, err, "--version", NULL) == OPTIONS_VERSION);
+	options_free(&o);
+	/* A tiny error buffer truncates, never overflows. */
+	{
+		char *argv[] = { "tablesnap", "--bogus-option-name", NULL };
+		char small[8];
+
+		CHECK(options_parse(2, argv, &o, small, sizeof(small)) ==
+		    OPTIONS_USAGE);
+		CHECK(strlen(small) == 7);
+		options_free(&o);
+	}
+}
+
+void
+test_options(void)
+{
+	defaults();
+	every_option();
+	argparse_forms();
+	greedy_lists();
+	errors();
+}
