@@ -1,0 +1,238 @@
+/* queue.c: a FIFO of ready paths, a list of paths waiting to be retried,
+ * and a hash set over both and the ones in flight, so that a path is never
+ * queued twice or uploaded by two threads at once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "queue.h"
+
+enum { ST_READY, ST_WAITING, ST_FLIGHT };
+
+struct queue {
+	struct queue_item **buckets;
+	size_t nbuckets, count;		/* count: every item in the set */
+	struct queue_item *head, *tail;	/* ready, FIFO */
+	struct queue_item *waiting;	/* failed, unordered */
+	size_t nready, nwaiting, nflight;
+};
+
+static uint64_t
+hash_path(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+struct queue *
+queue_new(void)
+{
+	struct queue *q = calloc(1, sizeof(*q));
+
+	if (q == NULL)
+		return NULL;
+	q->nbuckets = 1024;
+	q->buckets = calloc(q->nbuckets, sizeof(*q->buckets));
+	if (q->buckets == NULL) {
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+void
+queue_free(struct queue *q)
+{
+	if (q == NULL)
+		return;
+	for (size_t i = 0; i < q->nbuckets; i++) {
+		struct queue_item *it = q->buckets[i], *next;
+
+		for (; it != NULL; it = next) {
+			next = it->hnext;
+			free(it->path);
+			free(it);
+		}
+	}
+	free(q->buckets);
+	free(q);
+}
+
+static struct queue_item *
+find(const struct queue *q, const char *path)
+{
+	struct queue_item *it = q->buckets[hash_path(path) % q->nbuckets];
+
+	while (it != NULL && strcmp(it->path, path) != 0)
+		it = it->hnext;
+	return it;
+}
+
+/* Doubles the table when it gets crowded; failure just leaves it slower. */
+static void
+grow(struct queue *q)
+{
+	size_t n = q->nbuckets * 2;
+	struct queue_item **b;
+
+	if (q->count < q->nbuckets || n < q->nbuckets)
+		return;
+	b = calloc(n, sizeof(*b));
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < q->nbuckets; i++) {
+		struct queue_item *it = q->buckets[i], *next;
+
+		for (; it != NULL; it = next) {
+			size_t h = hash_path(it->path) % n;
+
+			next = it->hnext;
+			it->hnext = b[h];
+			b[h] = it;
+		}
+	}
+	free(q->buckets);
+	q->buckets = b;
+	q->nbuckets = n;
+}
+
+static void
+append_ready(struct queue *q, struct queue_item *it)
+{
+	it->state = ST_READY;
+	it->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	q->nready++;
+}
+
+static void
+forget(struct queue *q, struct queue_item *it)
+{
+	struct queue_item **pp = &q->buckets[hash_path(it->path) % q->nbuckets];
+
+	while (*pp != it)
+		pp = &(*pp)->hnext;
+	*pp = it->hnext;
+	q->count--;
+	free(it->path);
+	free(it);
+}
+
+int
+queue_push(struct queue *q, const char *path, int64_t now_ms)
+{
+	struct queue_item *it = find(q, path);
+	size_t h;
+
+	if (it != NULL) {
+		if (it->state == ST_FLIGHT)
+			it->again = 1;
+		return 0;
+	}
+	it = calloc(1, sizeof(*it));
+	if (it == NULL || (it->path = strdup(path)) == NULL) {
+		free(it);
+		return -1;
+	}
+	grow(q);
+	it->queued_ms = now_ms;
+	h = hash_path(path) % q->nbuckets;
+	it->hnext = q->buckets[h];
+	q->buckets[h] = it;
+	q->count++;
+	append_ready(q, it);
+	return 1;
+}
+
+/* Moves waiting items whose time has come to the end of the ready FIFO. */
+static void
+wake_waiting(struct queue *q, int64_t now_ms)
+{
+	struct queue_item **pp = &q->waiting;
+
+	while (*pp != NULL) {
+		struct queue_item *it = *pp;
+
+		if (it->not_before_ms <= now_ms) {
+			*pp = it->next;
+			q->nwaiting--;
+			append_ready(q, it);
+		} else
+			pp = &it->next;
+	}
+}
+
+struct queue_item *
+queue_pop(struct queue *q, int64_t now_ms)
+{
+	struct queue_item *it;
+
+	wake_waiting(q, now_ms);
+	it = q->head;
+	if (it == NULL)
+		return NULL;
+	q->head = it->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	q->nready--;
+	it->next = NULL;
+	it->state = ST_FLIGHT;
+	it->again = 0;
+	q->nflight++;
+	return it;
+}
+
+void
+queue_done(struct queue *q, struct queue_item *it, int ok, int64_t retry_ms,
+    int64_t now_ms)
+{
+	q->nflight--;
+	if (ok) {
+		it->failures = 0;
+		if (it->again)
+			append_ready(q, it);
+		else
+			forget(q, it);
+		return;
+	}
+	it->failures++;
+	it->state = ST_WAITING;
+	it->not_before_ms = now_ms + retry_ms;
+	it->next = q->waiting;
+	q->waiting = it;
+	q->nwaiting++;
+}
+
+int64_t
+queue_next_wait(const struct queue *q, int64_t now_ms)
+{
+	int64_t best = -1;
+
+	for (const struct queue_item *it = q->waiting; it; it = it->next) {
+		int64_t d = it->not_before_ms - now_ms;
+
+		if (d < 0)
+			d = 0;
+		if (best < 0 || d < best)
+			best = d;
+	}
+	return best;
+}
+
+size_t
+queue_ready_count(const struct queue *q)
+{
+	return q->nready + q->nwaiting;
+}
+
+size_t
+queue_in_flight(const struct queue *q)
+{
+	return q->nflight;
+}

@@ -1,0 +1,45 @@
+/* queue.h: the files waiting for upload, in arrival order, with repeats
+ * coalesced and failed files waiting for a retry. Used by the main thread
+ * only: upload threads report back through the main loop. */
+#ifndef TABLESNAP_QUEUE_H
+#define TABLESNAP_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct queue;
+
+/* One file known to the queue. path is owned by the queue. */
+struct queue_item {
+	char *path;
+	int state;		/* private */
+	int again;		/* an event came while it was in flight */
+	unsigned failures;	/* consecutive failed attempts */
+	int64_t not_before_ms;	/* retry time, monotonic */
+	int64_t queued_ms;	/* when it was first queued */
+	struct queue_item *next, *hnext;
+};
+
+struct queue *queue_new(void);
+void queue_free(struct queue *q);
+
+/* Queues path unless it is already queued (then nothing happens) or in
+ * flight (then it runs again after the current upload). Returns 1 queued,
+ * 0 coalesced, -1 out of memory. */
+int queue_push(struct queue *q, const char *path, int64_t now_ms);
+
+/* The next file ready to upload, now marked in flight; NULL when none. */
+struct queue_item *queue_pop(struct queue *q, int64_t now_ms);
+
+/* An upload finished. ok: forget the item (or queue it again if an event
+ * came meanwhile). Not ok: it waits retry_ms, then is ready again. */
+void queue_done(struct queue *q, struct queue_item *it, int ok,
+    int64_t retry_ms, int64_t now_ms);
+
+/* Milliseconds until a waiting item becomes ready; -1 when none waits. */
+int64_t queue_next_wait(const struct queue *q, int64_t now_ms);
+
+size_t queue_ready_count(const struct queue *q);	/* ready + waiting */
+size_t queue_in_flight(const struct queue *q);
+
+#endif

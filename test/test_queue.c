@@ -1,0 +1,98 @@
+/* test_queue.c: arrival order, coalescing of repeats, re-runs of files
+ * that changed while in flight, and retry delays. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../queue.h"
+#include "unit.h"
+
+static void
+order_and_coalescing(void)
+{
+	struct queue *q = queue_new();
+	struct queue_item *a, *b;
+
+	CHECK(queue_push(q, "/a", 0) == 1);
+	CHECK(queue_push(q, "/b", 0) == 1);
+	CHECK(queue_push(q, "/a", 0) == 0);	/* already queued */
+	CHECK(queue_ready_count(q) == 2);
+	a = queue_pop(q, 0);
+	CHECK(a != NULL && strcmp(a->path, "/a") == 0);
+	CHECK(queue_in_flight(q) == 1);
+	/* An event for a file in flight runs it again afterwards. */
+	CHECK(queue_push(q, "/a", 0) == 0);
+	b = queue_pop(q, 0);
+	CHECK(b != NULL && strcmp(b->path, "/b") == 0);
+	CHECK(queue_pop(q, 0) == NULL);
+	queue_done(q, a, 1, 0, 0);
+	a = queue_pop(q, 0);
+	CHECK(a != NULL && strcmp(a->path, "/a") == 0);
+	queue_done(q, a, 1, 0, 0);
+	queue_done(q, b, 1, 0, 0);
+	CHECK(queue_pop(q, 0) == NULL);
+	CHECK(queue_ready_count(q) == 0 && queue_in_flight(q) == 0);
+	/* Done and forgotten: the same path may be queued anew. */
+	CHECK(queue_push(q, "/a", 0) == 1);
+	queue_free(q);
+}
+
+static void
+retries_wait(void)
+{
+	struct queue *q = queue_new();
+	struct queue_item *a;
+
+	queue_push(q, "/a", 0);
+	a = queue_pop(q, 0);
+	queue_done(q, a, 0, 5000, 100);
+	CHECK(a->failures == 1);
+	CHECK(queue_ready_count(q) == 1);
+	CHECK(queue_next_wait(q, 100) == 5000);
+	CHECK(queue_pop(q, 5099) == NULL);
+	/* A new event for a waiting file does not double it. */
+	CHECK(queue_push(q, "/a", 200) == 0);
+	a = queue_pop(q, 5100);
+	CHECK(a != NULL && strcmp(a->path, "/a") == 0);
+	CHECK(queue_next_wait(q, 5100) == -1);
+	queue_done(q, a, 1, 0, 5200);
+	CHECK(queue_ready_count(q) == 0);
+	queue_free(q);
+}
+
+static void
+many(void)
+{
+	struct queue *q = queue_new();
+	char path[32];
+	int ok = 1;
+
+	for (int i = 0; i < 50000; i++) {
+		snprintf(path, sizeof(path), "/f%d", i);
+		ok &= queue_push(q, path, i) == 1;
+	}
+	for (int i = 0; i < 50000; i += 7) {
+		snprintf(path, sizeof(path), "/f%d", i);
+		ok &= queue_push(q, path, i) == 0;
+	}
+	CHECK(ok);
+	CHECK(queue_ready_count(q) == 50000);
+	for (int i = 0; i < 50000; i++) {
+		struct queue_item *it = queue_pop(q, 0);
+
+		snprintf(path, sizeof(path), "/f%d", i);
+		ok &= it != NULL && strcmp(it->path, path) == 0;
+		if (it != NULL)
+			queue_done(q, it, 1, 0, 0);
+	}
+	CHECK(ok);
+	CHECK(queue_ready_count(q) == 0);
+	queue_free(q);
+}
+
+void
+test_queue(void)
+{
+	order_and_coalescing();
+	retries_wait();
+	many();
+}
