@@ -1,0 +1,389 @@
+/* watch.c: the inotify watcher. A file counts as finished when it is moved
+ * in (IN_MOVED_TO), closed after writing (IN_CLOSE_WRITE), or created as a
+ * new hard link to a finished file (IN_CREATE with st_nlink > 1). */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "options.h"
+#include "watch.h"
+
+struct watcher {
+	int fd;
+	unsigned listen;
+	uint32_t mask;
+	int recursive, auto_add;
+	watch_found_fn found;
+	void *ctx;
+	char **dirs;		/* indexed by watch descriptor */
+	size_t ndirs;		/* size of dirs */
+	size_t count;		/* directories watched */
+	char **roots;
+	size_t nroots;
+};
+
+static int add_tree(struct watcher *w, const char *dir, int recurse,
+    int scan, char *err, size_t errlen);
+
+struct watcher *
+watcher_new(unsigned listen, int recursive, int auto_add, watch_found_fn found,
+    void *ctx)
+{
+	struct watcher *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->fd < 0) {
+		free(w);
+		return NULL;
+	}
+	w->listen = listen;
+	w->recursive = recursive;
+	w->auto_add = auto_add;
+	w->found = found;
+	w->ctx = ctx;
+	if (listen & LISTEN_MOVED_TO)
+		w->mask |= IN_MOVED_TO;
+	if (listen & LISTEN_CLOSE_WRITE)
+		w->mask |= IN_CLOSE_WRITE;
+	if (listen & LISTEN_CREATE)
+		w->mask |= IN_CREATE;
+	/* New and moved-in directories must be seen to be watched. */
+	if (auto_add)
+		w->mask |= IN_CREATE | IN_MOVED_TO;
+	w->mask |= IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+	return w;
+}
+
+void
+watcher_free(struct watcher *w)
+{
+	if (w == NULL)
+		return;
+	for (size_t i = 0; i < w->ndirs; i++)
+		free(w->dirs[i]);
+	for (size_t i = 0; i < w->nroots; i++)
+		free(w->roots[i]);
+	free(w->dirs);
+	free(w->roots);
+	close(w->fd);
+	free(w);
+}
+
+int
+watcher_fd(const struct watcher *w)
+{
+	return w->fd;
+}
+
+size_t
+watcher_count(const struct watcher *w)
+{
+	return w->count;
+}
+
+static char *
+join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	char *p;
+
+	/* "/" + "x" must give "/x", not "//x". */
+	if (dl > 0 && dir[dl - 1] == '/')
+		dl--;
+	p = malloc(dl + 1 + nl + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, dir, dl);
+	p[dl] = '/';
+	memcpy(p + dl + 1, name, nl + 1);
+	return p;
+}
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* A truncated message is still one line naming the path. */
+	if (vsnprintf(err, errlen, fmt, ap) < 0 && errlen > 0)
+		err[0] = '\0';
+	va_end(ap);
+}
+
+/* Records dir under watch descriptor wd. */
+static int
+remember(struct watcher *w, int wd, const char *dir)
+{
+	char *copy = strdup(dir);
+
+	if (copy == NULL)
+		return -1;
+	if ((size_t)wd >= w->ndirs) {
+		size_t n = w->ndirs ? w->ndirs : 64;
+		char **grown;
+
+		while (n <= (size_t)wd)
+			n *= 2;
+		grown = realloc(w->dirs, n * sizeof(*grown));
+		if (grown == NULL) {
+			free(copy);
+			return -1;
+		}
+		memset(grown + w->ndirs, 0, (n - w->ndirs) * sizeof(*grown));
+		w->dirs = grown;
+		w->ndirs = n;
+	}
+	if (w->dirs[wd] == NULL)
+		w->count++;
+	free(w->dirs[wd]);	/* a renamed directory keeps its wd */
+	w->dirs[wd] = copy;
+	return 0;
+}
+
+static void
+forget(struct watcher *w, int wd)
+{
+	if (wd >= 0 && (size_t)wd < w->ndirs && w->dirs[wd] != NULL) {
+		free(w->dirs[wd]);
+		w->dirs[wd] = NULL;
+		w->count--;
+	}
+}
+
+static int
+watch_one(struct watcher *w, const char *dir, char *err, size_t errlen)
+{
+	int wd = inotify_add_watch(w->fd, dir, w->mask);
+
+	if (wd < 0) {
+		if (errno == ENOSPC)
+			set_err(err, errlen, "cannot watch %s: inotify watch "
+			    "limit reached (raise fs.inotify.max_user_watches)",
+			    dir);
+		else if (errno == ENOTDIR)
+			set_err(err, errlen, "cannot watch %s: not a directory",
+			    dir);
+		else
+			set_err(err, errlen, "cannot watch %s: %s", dir,
+			    strerror(errno));
+		return -1;
+	}
+	if (remember(w, wd, dir) < 0) {
+		set_err(err, errlen, "cannot watch %s: out of memory", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is this directory entry a directory / a regular file? lstat when the
+ * file system does not say (symbolic links are not followed). */
+static int
+entry_type(const char *path, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type;
+	if (lstat(path, &st) < 0)
+		return DT_UNKNOWN;
+	if (S_ISDIR(st.st_mode))
+		return DT_DIR;
+	if (S_ISREG(st.st_mode))
+		return DT_REG;
+	return DT_UNKNOWN;
+}
+
+/* Walks dir: reports regular files when scan, descends when recurse,
+ * watching each directory first when watch (so that nothing written after
+ * the scan passed by is missed). */
+static int
+walk(struct watcher *w, const char *dir, int recurse, int scan, int watch,
+    char *err, size_t errlen)
+{
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (watch && watch_one(w, dir, err, errlen) < 0)
+		return -1;
+	if (!scan && !recurse)
+		return 0;
+	d = opendir(dir);
+	if (d == NULL) {
+		/* Gone since the event: nothing to do. */
+		if (errno == ENOENT)
+			return 0;
+		set_err(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *path;
+		int type;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((path = join(dir, de->d_name)) == NULL) {
+			set_err(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+		type = entry_type(path, de);
+		if (type == DT_REG && scan)
+			w->found(w->ctx, path);
+		else if (type == DT_DIR && recurse)
+			rc = walk(w, path, recurse, scan, watch, err, errlen);
+		free(path);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int
+add_tree(struct watcher *w, const char *dir, int recurse, int scan, char *err,
+    size_t errlen)
+{
+	return walk(w, dir, recurse, scan, 1, err, errlen);
+}
+
+int
+watcher_add_root(struct watcher *w, const char *dir, char *err, size_t errlen)
+{
+	char **grown, *copy;
+
+	if (add_tree(w, dir, w->recursive, 0, err, errlen) < 0)
+		return -1;
+	grown = realloc(w->roots, (w->nroots + 1) * sizeof(*grown));
+	copy = strdup(dir);
+	if (grown == NULL || copy == NULL) {
+		free(copy);
+		if (grown != NULL)
+			w->roots = grown;
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	w->roots = grown;
+	w->roots[w->nroots++] = copy;
+	return 0;
+}
+
+void
+watcher_scan_roots(struct watcher *w)
+{
+	char err[512];
+
+	for (size_t i = 0; i < w->nroots; i++) {
+		log_info("Backing up %s", w->roots[i]);
+		if (walk(w, w->roots[i], w->recursive, 1, 0, err,
+		    sizeof(err)) < 0)
+			log_warning("%s", err);
+	}
+}
+
+/* A directory appeared (created or moved in): with -a, watch it and what
+ * is below it, and report the files already there, which arrived before
+ * the watch existed. */
+static void
+new_directory(struct watcher *w, const char *path)
+{
+	char err[512];
+
+	if (!w->auto_add)
+		return;
+	log_debug("Watching new directory %s", path);
+	if (add_tree(w, path, 1, 1, err, sizeof(err)) < 0)
+		log_warning("%s", err);
+}
+
+/* A hard link to a finished file shows up only as IN_CREATE; a file
+ * created to be written shows up the same way but has one link. */
+static int
+is_new_hard_link(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1;
+}
+
+static void
+handle_event(struct watcher *w, const struct inotify_event *ev)
+{
+	const char *dir;
+	char *path;
+
+	if (ev->mask & IN_Q_OVERFLOW) {
+		log_warning("inotify event queue overflowed; rescanning the "
+		    "watched directories");
+		watcher_scan_roots(w);
+		return;
+	}
+	if (ev->wd < 0 || (size_t)ev->wd >= w->ndirs ||
+	    (dir = w->dirs[ev->wd]) == NULL)
+		return;
+	if (ev->mask & IN_IGNORED) {
+		forget(w, ev->wd);
+		return;
+	}
+	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+		/* Its path is no longer true; a move within the tree is seen
+		 * again as IN_MOVED_TO in the new parent. */
+		log_info("Stopped watching %s (%s)", dir,
+		    ev->mask & IN_DELETE_SELF ? "deleted" : "moved away");
+		inotify_rm_watch(w->fd, ev->wd);
+		forget(w, ev->wd);
+		return;
+	}
+	if (ev->len == 0 || ev->name[0] == '\0')
+		return;
+	if ((path = join(dir, ev->name)) == NULL) {
+		log_error("out of memory handling an event in %s", dir);
+		return;
+	}
+	if (ev->mask & IN_ISDIR) {
+		if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+			new_directory(w, path);
+	} else if ((ev->mask & IN_CLOSE_WRITE) &&
+	    (w->listen & LISTEN_CLOSE_WRITE))
+		w->found(w->ctx, path);
+	else if ((ev->mask & IN_MOVED_TO) && (w->listen & LISTEN_MOVED_TO))
+		w->found(w->ctx, path);
+	else if ((ev->mask & IN_CREATE) && (w->listen & LISTEN_CREATE) &&
+	    is_new_hard_link(path))
+		w->found(w->ctx, path);
+	free(path);
+}
+
+int
+watcher_handle(struct watcher *w)
+{
+	/* Aligned as the kernel's struct inotify_event requires. */
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	for (;;) {
+		ssize_t n = read(w->fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return -1;
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+
+			handle_event(w, ev);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
