@@ -1,0 +1,687 @@
+/* s3.c: one S3 request end to end: address it, sign it, send it over a
+ * pooled connection, read the answer, and retry what S3 says to retry.
+ * Knows the S3 wire rules, not what the requests are for. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "encode.h"
+#include "s3.h"
+#include "version.h"
+#include "xml.h"
+
+#define MAX_IDLE_CONNS	64
+#define MAX_ERROR_BODY	(256 * 1024)
+
+struct s3_client {
+	struct s3_config cfg;
+	char *host, *port, *connect_host, *region, *bucket;
+	char *host_header;		/* Host: value, with the bucket when
+					 * virtual-hosted, port when not default */
+	pthread_mutex_t lock;		/* guards everything below */
+	char *access_key, *secret_key, *token;
+	struct http_conn *idle[MAX_IDLE_CONNS];
+	size_t nidle;
+	long clock_offset;
+	struct s3_stats stats;
+};
+
+/* A growable string, enough for a request head. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = b->cap * 2 + (size_t)n + 64;
+		char *grown = realloc(b->p, cap);
+
+		if (grown == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = grown;
+		b->cap = cap;
+	}
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+struct s3_client *
+s3_client_new(const struct s3_config *cfg)
+{
+	struct s3_client *c = calloc(1, sizeof(*c));
+	int def_port;
+	struct sbuf hh = { 0 };
+
+	if (c == NULL)
+		return NULL;
+	c->cfg = *cfg;
+	c->host = strdup(cfg->host);
+	c->port = strdup(cfg->port);
+	c->connect_host = dup_or_null(cfg->connect_host);
+	c->region = strdup(cfg->region);
+	c->bucket = strdup(cfg->bucket);
+	def_port = strcmp(cfg->port, cfg->tls ? "443" : "80") == 0;
+	if (cfg->path_style)
+		sb_printf(&hh, "%s", cfg->host);
+	else
+		sb_printf(&hh, "%s.%s", cfg->bucket, cfg->host);
+	if (!def_port)
+		sb_printf(&hh, ":%s", cfg->port);
+	c->host_header = hh.failed ? NULL : hh.p;
+	if (c->host == NULL || c->port == NULL || c->region == NULL ||
+	    c->bucket == NULL || c->host_header == NULL ||
+	    (cfg->connect_host && c->connect_host == NULL) ||
+	    pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(hh.p);
+		c->host_header = NULL;
+		s3_client_free(c);
+		return NULL;
+	}
+	c->cfg.host = c->host;
+	c->cfg.port = c->port;
+	c->cfg.connect_host = c->connect_host;
+	c->cfg.region = c->region;
+	c->cfg.bucket = c->bucket;
+	return c;
+}
+
+static void
+free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+void
+s3_client_free(struct s3_client *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nidle; i++)
+		http_conn_free(c->idle[i]);
+	free(c->host);
+	free(c->port);
+	free(c->connect_host);
+	free(c->region);
+	free(c->bucket);
+	free(c->host_header);
+	free_secret(c->access_key);
+	free_secret(c->secret_key);
+	free_secret(c->token);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+int
+s3_client_set_credentials(struct s3_client *c, const char *access_key,
+    const char *secret_key, const char *token)
+{
+	char *ak = strdup(access_key), *sk = strdup(secret_key);
+	char *tk = dup_or_null(token);
+
+	if (ak == NULL || sk == NULL || (token != NULL && tk == NULL)) {
+		free_secret(ak);
+		free_secret(sk);
+		free_secret(tk);
+		return -1;
+	}
+	pthread_mutex_lock(&c->lock);
+	free_secret(c->access_key);
+	free_secret(c->secret_key);
+	free_secret(c->token);
+	c->access_key = ak;
+	c->secret_key = sk;
+	c->token = tk;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+long
+s3_clock_offset(struct s3_client *c)
+{
+	long off;
+
+	pthread_mutex_lock(&c->lock);
+	off = c->clock_offset;
+	pthread_mutex_unlock(&c->lock);
+	return off;
+}
+
+void
+s3_get_stats(struct s3_client *c, struct s3_stats *out)
+{
+	pthread_mutex_lock(&c->lock);
+	*out = c->stats;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- connections ---- */
+
+static struct http_conn *
+conn_get(struct s3_client *c)
+{
+	struct http_conn *conn = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->nidle > 0)
+		conn = c->idle[--c->nidle];
+	pthread_mutex_unlock(&c->lock);
+	if (conn == NULL)
+		conn = http_conn_new(c->cfg.tls ? c->cfg.anchors : NULL);
+	return conn;
+}
+
+/* Returns a connection to the pool: open for keep-alive, or closed but
+ * with its buffers and its TLS session for a quick reopen. */
+static void
+conn_put(struct s3_client *c, struct http_conn *conn)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->nidle < MAX_IDLE_CONNS) {
+		c->idle[c->nidle++] = conn;
+		conn = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (conn != NULL)
+		http_conn_free(conn);
+}
+
+static int
+conn_ready(struct s3_client *c, struct http_conn *conn, int *reused)
+{
+	const char *server = c->cfg.path_style ? c->host : c->host_header;
+	char *name = NULL;
+	int r;
+
+	*reused = http_conn_is_open(conn);
+	if (*reused)
+		return 0;
+	if (!c->cfg.path_style) {
+		/* The TLS name is the Host value without its port. */
+		size_t n = strcspn(server, ":");
+
+		if ((name = strndup(server, n)) == NULL)
+			return -1;
+		server = name;
+	}
+	r = http_conn_open(conn, c->connect_host ? c->connect_host : server,
+	    c->port, server, c->cfg.timeout_ms);
+	free(name);
+	if (r == 0) {
+		http_conn_set_timeout(conn, c->cfg.timeout_ms);
+		pthread_mutex_lock(&c->lock);
+		c->stats.connections++;
+		pthread_mutex_unlock(&c->lock);
+	}
+	return r;
+}
+
+/* ---- one attempt ---- */
+
+struct creds {
+	char *ak, *sk, *tk;
+};
+
+static int
+creds_copy(struct s3_client *c, struct creds *cr)
+{
+	int ok;
+
+	pthread_mutex_lock(&c->lock);
+	cr->ak = dup_or_null(c->access_key);
+	cr->sk = dup_or_null(c->secret_key);
+	cr->tk = dup_or_null(c->token);
+	ok = cr->ak && cr->sk && (c->token == NULL || cr->tk);
+	pthread_mutex_unlock(&c->lock);
+	return ok ? 0 : -1;
+}
+
+static void
+creds_free(struct creds *cr)
+{
+	free_secret(cr->ak);
+	free_secret(cr->sk);
+	free_secret(cr->tk);
+}
+
+/* The request path: /bucket/key (path style) or /key, encoded once. */
+static char *
+request_path(struct s3_client *c, const char *key)
+{
+	struct sbuf b = { 0 };
+	char *ek = NULL;
+
+	if (key != NULL && (ek = uri_encode(key, strlen(key), 1)) == NULL)
+		return NULL;
+	if (c->cfg.path_style)
+		sb_printf(&b, "/%s%s%s", c->bucket, ek ? "/" : "", ek ? ek : "");
+	else
+		sb_printf(&b, "/%s", ek ? ek : "");
+	free(ek);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* Builds the whole request head, signed. */
+static char *
+request_head(struct s3_client *c, const struct s3_request *req,
+    const char *path, const char *payload_hash, const struct creds *cr,
+    time_t now)
+{
+	struct sigv4_header *h;
+	struct sigv4_request sr;
+	char amz_date[17], *auth;
+	size_t n = 0;
+	struct sbuf b = { 0 };
+	long long body_len = req->body_fd >= 0 ? (long long)req->body_fd_len :
+	    (long long)req->body_len;
+
+	h = calloc(req->nheaders + 4, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	sigv4_amz_date(now, amz_date);
+	h[n++] = (struct sigv4_header){ "host", c->host_header };
+	h[n++] = (struct sigv4_header){ "x-amz-date", amz_date };
+	h[n++] = (struct sigv4_header){ "x-amz-content-sha256", payload_hash };
+	if (cr->tk != NULL)
+		h[n++] = (struct sigv4_header){ "x-amz-security-token", cr->tk };
+	for (size_t i = 0; i < req->nheaders; i++)
+		h[n++] = req->headers[i];
+	sr = (struct sigv4_request){
+		.method = req->method, .canonical_uri = path,
+		.query = req->query ? req->query : "", .headers = h,
+		.nheaders = n, .payload_hash = payload_hash,
+		.amz_date = amz_date, .region = c->region, .service = "s3",
+		.access_key = cr->ak, .secret_key = cr->sk,
+	};
+	auth = sigv4_authorization(&sr);
+	if (auth == NULL) {
+		free(h);
+		return NULL;
+	}
+	sb_printf(&b, "%s %s%s%s HTTP/1.1\r\n", req->method, path,
+	    req->query ? "?" : "", req->query ? req->query : "");
+	for (size_t i = 0; i < n; i++)
+		sb_printf(&b, "%s: %s\r\n", h[i].name, h[i].value);
+	sb_printf(&b, "Authorization: %s\r\n", auth);
+	if (body_len > 0 || strcmp(req->method, "PUT") == 0 ||
+	    strcmp(req->method, "POST") == 0)
+		sb_printf(&b, "Content-Length: %lld\r\n", body_len);
+	sb_printf(&b, "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n\r\n");
+	free(auth);
+	free(h);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+static void
+set_error(struct s3_response *resp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* Truncation only shortens a log line. */
+	if (vsnprintf(resp->error, sizeof(resp->error), fmt, ap) < 0)
+		resp->error[0] = '\0';
+	va_end(ap);
+}
+
+static int
+send_request(struct http_conn *conn, const char *head,
+    const struct s3_request *req)
+{
+	if (http_write(conn, head, strlen(head)) < 0)
+		return -1;
+	if (req->body_fd >= 0) {
+		if (req->body_fd_len > 0 && http_write_fd(conn, req->body_fd,
+		    req->body_off, req->body_fd_len) < 0)
+			return -1;
+	} else if (req->body_len > 0 &&
+	    http_write(conn, req->body, req->body_len) < 0)
+		return -1;
+	return http_flush(conn);
+}
+
+/* Reads the answer's body as the request wants it. */
+static int
+read_body(struct http_conn *conn, const struct s3_request *req,
+    struct s3_response *resp)
+{
+	int ok = resp->status >= 200 && resp->status < 300;
+	char buf[4096];
+	long n;
+
+	if (req->head)
+		return 0;
+	if (ok && req->sink != NULL) {
+		while ((n = http_read_body(conn, &resp->http, buf,
+		    sizeof(buf))) > 0)
+			if (req->sink->write(req->sink->arg, buf, (size_t)n) < 0)
+				return -2;
+		return n < 0 ? -1 : 0;
+	}
+	if (!ok || req->max_body > 0)
+		return http_read_body_all(conn, &resp->http, &resp->body,
+		    &resp->body_len, ok ? req->max_body : MAX_ERROR_BODY);
+	while ((n = http_read_body(conn, &resp->http, buf, sizeof(buf))) > 0)
+		;
+	return n < 0 ? -1 : 0;
+}
+
+static void
+parse_error_code(struct s3_response *resp)
+{
+	resp->code[0] = '\0';
+	if (resp->body != NULL && resp->body_len > 0 &&
+	    xml_text(resp->body, resp->body_len, "Code", resp->code,
+	    sizeof(resp->code)) < 0)
+		resp->code[0] = '\0';
+}
+
+enum attempt_result {
+	ATTEMPT_ANSWER,		/* S3 answered */
+	ATTEMPT_NET,		/* no answer: network, TLS, timeout */
+	ATTEMPT_STALE,		/* a kept-alive connection had been closed */
+	ATTEMPT_FATAL,		/* out of memory, sink failure, bad request */
+};
+
+static enum attempt_result
+attempt(struct s3_client *c, const struct s3_request *req, const char *path,
+    const char *payload_hash, struct s3_response *resp)
+{
+	struct http_conn *conn;
+	struct creds cr = { 0 };
+	char *head = NULL;
+	int reused = 0, sent, r;
+
+	if (creds_copy(c, &cr) < 0) {
+		creds_free(&cr);
+		set_error(resp, "no credentials");
+		return ATTEMPT_FATAL;
+	}
+	head = request_head(c, req, path, payload_hash, &cr,
+	    time(NULL) + s3_clock_offset(c));
+	creds_free(&cr);
+	if (head == NULL) {
+		set_error(resp, "out of memory");
+		return ATTEMPT_FATAL;
+	}
+	if ((conn = conn_get(c)) == NULL) {
+		free(head);
+		set_error(resp, "out of memory");
+		return ATTEMPT_FATAL;
+	}
+	if (conn_ready(c, conn, &reused) < 0) {
+		set_error(resp, "%s:%s: %s", c->connect_host ? c->connect_host :
+		    c->host, c->port, http_error(conn));
+		free(head);
+		http_conn_close(conn);
+		conn_put(c, conn);
+		return ATTEMPT_NET;
+	}
+	sent = send_request(conn, head, req);
+	free(head);
+	/* Even when sending failed, the server may have answered first
+	 * (an early 403 or 400): read what it said. */
+	r = http_read_head(conn, &resp->http, req->head);
+	if (r < 0) {
+		set_error(resp, "%s", http_error(conn));
+		http_conn_close(conn);
+		conn_put(c, conn);
+		return reused ? ATTEMPT_STALE : ATTEMPT_NET;
+	}
+	resp->status = resp->http.status;
+	r = read_body(conn, req, resp);
+	if (r < 0) {
+		set_error(resp, r == -2 ? "cannot store the body" : "%s",
+		    http_error(conn));
+		http_conn_close(conn);
+		conn_put(c, conn);
+		resp->status = 0;
+		return r == -2 ? ATTEMPT_FATAL : ATTEMPT_NET;
+	}
+	if (sent < 0 || !resp->http.keep_alive)
+		http_conn_close(conn);
+	conn_put(c, conn);
+	parse_error_code(resp);
+	return ATTEMPT_ANSWER;
+}
+
+/* ---- retry policy ---- */
+
+static int
+is_throttle(const char *code)
+{
+	static const char *const codes[] = {
+		"SlowDown", "Throttling", "ThrottlingException",
+		"RequestLimitExceeded", "BandwidthLimitExceeded",
+		"RequestThrottled", "TooManyRequestsException",
+	};
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(code, codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_retryable(int status, const char *code)
+{
+	static const char *const codes[] = {
+		"InternalError", "RequestTimeout", "RequestTimeoutException",
+		"PriorRequestNotComplete", "ServiceUnavailable",
+	};
+
+	if (status == 500 || status == 502 || status == 503 || status == 504 ||
+	    status == 429 || is_throttle(code))
+		return 1;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(code, codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* RequestTimeTooSkewed: learn the server clock from its Date header. */
+static int
+learn_clock(struct s3_client *c, const struct s3_response *resp)
+{
+	const char *date = http_header(&resp->http, "Date");
+	struct tm tm = { 0 };
+	char *end;
+	time_t server;
+
+	if (date == NULL)
+		return -1;
+	end = strptime(date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	server = timegm(&tm);
+	pthread_mutex_lock(&c->lock);
+	c->clock_offset = (long)(server - time(NULL));
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static uint64_t
+random64(void)
+{
+	static __thread uint64_t state;
+	struct timespec ts;
+
+	if (state == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		state = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+		    (uint64_t)(uintptr_t)&ts ^ 0x9e3779b97f4a7c15ULL;
+	}
+	/* xorshift64*: jitter only, no secrets. */
+	state ^= state >> 12;
+	state ^= state << 25;
+	state ^= state >> 27;
+	return state * 2685821657736338717ULL;
+}
+
+void
+s3_backoff(int attempt, int throttled)
+{
+	/* Full jitter: uniform in [0, min(base * 2^(attempt-1), 20 s)]. */
+	long long base_ms = throttled ? 1000 : 200, cap_ms = 20000;
+	long long limit = base_ms << (attempt > 10 ? 10 : attempt - 1);
+	long long ms;
+	struct timespec ts;
+
+	if (limit > cap_ms)
+		limit = cap_ms;
+	ms = (long long)(random64() % (uint64_t)(limit + 1));
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void
+reset_response(struct s3_response *resp)
+{
+	s3_response_free(resp);
+	memset(resp, 0, sizeof(*resp));
+}
+
+static void
+count(struct s3_client *c, int retry)
+{
+	pthread_mutex_lock(&c->lock);
+	c->stats.requests++;
+	if (retry)
+		c->stats.retries++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int
+s3_request(struct s3_client *c, const struct s3_request *req,
+    struct s3_response *resp)
+{
+	char payload_hash[65];
+	char *path;
+	int attempts = c->cfg.retries + 1, stale_retries = 2;
+	int result = -1;
+
+	memset(resp, 0, sizeof(*resp));
+	if (req->body_fd >= 0 && !c->cfg.tls && req->payload_sha256 == NULL) {
+		set_error(resp, "internal error: plain HTTP needs the payload "
+		    "hash");
+		return -1;
+	}
+	if (c->cfg.tls && (req->body_fd >= 0 || req->body_len > 0))
+		strcpy(payload_hash, SIGV4_UNSIGNED_PAYLOAD);
+	else if (req->body_fd >= 0)
+		memcpy(payload_hash, req->payload_sha256, 65);
+	else
+		sigv4_sha256_hex(req->body, req->body_len, payload_hash);
+	if ((path = request_path(c, req->key)) == NULL) {
+		set_error(resp, "out of memory");
+		return -1;
+	}
+	for (int i = 1; i <= attempts; i++) {
+		enum attempt_result ar;
+
+		reset_response(resp);
+		if (req->sink != NULL && req->sink->reset != NULL && i > 1 &&
+		    req->sink->reset(req->sink->arg) < 0) {
+			set_error(resp, "cannot restart the download");
+			break;
+		}
+		count(c, i > 1);
+		ar = attempt(c, req, path, payload_hash, resp);
+		if (ar == ATTEMPT_STALE && stale_retries-- > 0) {
+			i--;	/* the server closed an idle connection */
+			continue;
+		}
+		if (ar == ATTEMPT_FATAL)
+			break;
+		if (ar == ATTEMPT_ANSWER) {
+			if (resp->status == 403 &&
+			    strcmp(resp->code, "RequestTimeTooSkewed") == 0 &&
+			    learn_clock(c, resp) == 0 && i < attempts)
+				continue;
+			if (!is_retryable(resp->status, resp->code) ||
+			    i == attempts) {
+				result = 0;
+				break;
+			}
+			s3_describe(resp);
+		}
+		if (i < attempts)
+			s3_backoff(i, ar == ATTEMPT_ANSWER &&
+			    (resp->status == 503 || is_throttle(resp->code)));
+	}
+	free(path);
+	if (result == 0 && resp->status >= 300)
+		s3_describe(resp);
+	return result;
+}
+
+void
+s3_response_free(struct s3_response *resp)
+{
+	http_response_free(&resp->http);
+	free(resp->body);
+	resp->body = NULL;
+	resp->body_len = 0;
+}
+
+void
+s3_describe(struct s3_response *resp)
+{
+	char msg[256] = "";
+
+	if (resp->body != NULL && xml_text(resp->body, resp->body_len,
+	    "Message", msg, sizeof(msg)) < 0)
+		msg[0] = '\0';
+	if (resp->code[0] == '\0' && resp->status == 404)
+		strcpy(resp->code, "NotFound");
+	else if (resp->code[0] == '\0' && resp->status == 403)
+		strcpy(resp->code, "Forbidden");
+	set_error(resp, "%s (HTTP %d)%s%s", resp->code[0] ? resp->code :
+	    "error", resp->status, msg[0] ? ": " : "", msg);
+}

@@ -1,0 +1,94 @@
+/* s3.h: S3 requests: addressing, SigV4 headers, retries with backoff, and a
+ * pool of keep-alive connections shared by the upload threads. */
+#ifndef TABLESNAP_S3_H
+#define TABLESNAP_S3_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "http.h"
+#include "s3sign.h"
+
+struct s3_config {
+	const char *host;	/* endpoint host name, without the bucket */
+	const char *port;	/* "443" */
+	const char *connect_host; /* NULL: connect to the Host name */
+	int tls;
+	int path_style;		/* bucket in the path (else in the host name) */
+	const char *region;
+	const char *bucket;
+	const struct tls_anchors *anchors;	/* shared, read-only */
+	int retries;		/* extra attempts per request */
+	int timeout_ms;		/* connect and per-read/write timeout */
+};
+
+struct s3_client;
+
+/* Copies what it needs of cfg. NULL when out of memory. */
+struct s3_client *s3_client_new(const struct s3_config *cfg);
+void s3_client_free(struct s3_client *c);
+
+/* Sets the keys every later request signs with (any thread may call it). */
+int s3_client_set_credentials(struct s3_client *c, const char *access_key,
+    const char *secret_key, const char *token);
+
+/* A sink for the body of a successful GET; reset is called before a retry
+ * starts the body again. Each returns 0, or -1 to stop. */
+struct s3_sink {
+	int (*write)(void *arg, const void *buf, size_t len);
+	int (*reset)(void *arg);
+	void *arg;
+};
+
+struct s3_request {
+	const char *method;
+	const char *key;		/* raw key; NULL: the bucket itself */
+	const char *query;		/* encoded query string, or NULL */
+	const struct sigv4_header *headers;	/* extra headers, signed */
+	size_t nheaders;
+	const void *body;		/* body in memory ... */
+	size_t body_len;
+	int body_fd;			/* ... or, when >= 0, a file range */
+	off_t body_off;
+	off_t body_fd_len;
+	const char *payload_sha256;	/* plain HTTP with a file body: its
+					 * hex SHA-256 (memory bodies are
+					 * hashed here) */
+	int head;			/* HEAD: the answer has no body */
+	size_t max_body;		/* answer bytes kept in resp->body */
+	const struct s3_sink *sink;	/* GET: 2xx body goes here */
+};
+
+struct s3_response {
+	int status;			/* 0: no answer at all */
+	struct http_response http;	/* status line and headers */
+	char *body;			/* NUL-terminated, or NULL */
+	size_t body_len;
+	char code[64];			/* S3 error code, "" when none */
+	char error[512];		/* one line for the log when failed */
+};
+
+/* Sends the request, retrying network errors, 5xx, throttling and clock
+ * skew with backoff. Returns 0 when S3 answered (any status: look at
+ * resp->status and resp->code), -1 when no usable answer came after every
+ * attempt (resp->error says why). Always free resp afterwards. */
+int s3_request(struct s3_client *c, const struct s3_request *req,
+    struct s3_response *resp);
+void s3_response_free(struct s3_response *resp);
+
+/* Fills resp->error from the answer: "NoSuchBucket (404): message". */
+void s3_describe(struct s3_response *resp);
+
+/* Sleeps a full-jitter backoff for the attempt-th retry (1-based). */
+void s3_backoff(int attempt, int throttled);
+
+/* Seconds the server clock is ahead of ours (learned from skew errors). */
+long s3_clock_offset(struct s3_client *c);
+
+/* Counters for the status line and the metrics. */
+struct s3_stats {
+	unsigned long requests, retries, connections;
+};
+void s3_get_stats(struct s3_client *c, struct s3_stats *out);
+
+#endif

@@ -1,0 +1,1 @@
+#define TABLESNAP_VERSION "0.1.0"
