@@ -1,0 +1,650 @@
+/* upload.c: one file from disk to S3. Hashes the file in one read pass,
+ * sends it in a second, and checks the file did not change in between and
+ * that S3 stored what was hashed; otherwise the upload is redone. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+
+#include "encode.h"
+#include "json.h"
+#include "log.h"
+#include "s3ops.h"
+#include "upload.h"
+
+#define MIB		(1024LL * 1024)
+#define MIN_PART	(5 * MIB)
+#define MAX_PART	(5120 * MIB)
+#define MAX_PARTS	10000
+#define READ_BUF	(128 * 1024)
+#define MAX_KEY		1024
+#define CHANGE_TRIES	3
+
+/* Hashes of the file, or of each part, from the one read pass. */
+struct part_hash {
+	unsigned char md5[16];
+	char sha256[65];	/* plain HTTP only */
+};
+
+struct file_hashes {
+	unsigned char md5[16];
+	char md5_hex[33];
+	char sha256[65];	/* whole file, plain HTTP single PUT only */
+	struct part_hash *parts;
+	int nparts;
+	long long part_size;
+};
+
+/* One upload in progress. */
+struct job {
+	struct s3_client *c;
+	const struct upload_config *cfg;
+	const char *path;
+	char *key;
+	int fd;
+	struct stat st;
+	char *stat_json;
+	struct file_hashes h;
+};
+
+long long
+upload_part_size(long long file_size, long long wanted)
+{
+	long long part = wanted < MIN_PART ? MIN_PART : wanted;
+	long long needed = (file_size + MAX_PARTS - 1) / MAX_PARTS;
+
+	if (part < needed)
+		part = (needed + MIB - 1) / MIB * MIB;
+	if (part > MAX_PART)
+		return -1;
+	return part;
+}
+
+char *
+upload_key(const struct upload_config *cfg, const char *path)
+{
+	char *key;
+
+	if (asprintf(&key, "%s%s%s%s", cfg->prefix, cfg->name, cfg->separator,
+	    path) < 0)
+		return NULL;
+	return key;
+}
+
+/* RFC 3629 UTF-8: S3 keys must be valid UTF-8. */
+static int
+utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s, n, min, cp;
+
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, min = 0x80, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, min = 0x800, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return 0;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		s += n + 1;
+	}
+	return 1;
+}
+
+/* ---- hashing ---- */
+
+static void
+sha_hex(br_sha256_context *sc, char out[65])
+{
+	unsigned char d[32];
+
+	br_sha256_out(sc, d);
+	hex_encode(d, sizeof(d), out);
+}
+
+/* One read pass: the whole-file MD5 and, for multipart, each part's MD5
+ * (and SHA-256 when the payload is signed). */
+static int
+hash_file(struct job *j, int multipart)
+{
+	struct file_hashes *h = &j->h;
+	long long size = j->st.st_size, off = 0, part_left;
+	br_md5_context whole, part;
+	br_sha256_context sha;
+	unsigned char *buf;
+	int p = 0;
+
+	if (multipart) {
+		h->nparts = (int)((size + h->part_size - 1) / h->part_size);
+		h->parts = calloc((size_t)h->nparts, sizeof(*h->parts));
+		if (h->parts == NULL)
+			return -1;
+	}
+	if ((buf = malloc(READ_BUF)) == NULL)
+		return -1;
+	posix_fadvise(j->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	br_md5_init(&whole);
+	br_md5_init(&part);
+	br_sha256_init(&sha);
+	part_left = multipart ? h->part_size : size;
+	while (off < size) {
+		size_t want = READ_BUF;
+		ssize_t n;
+
+		if ((long long)want > part_left)
+			want = (size_t)part_left;
+		n = pread(j->fd, buf, want, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			errno = n == 0 ? ENODATA : errno;
+			return -1;
+		}
+		br_md5_update(&whole, buf, (size_t)n);
+		if (multipart)
+			br_md5_update(&part, buf, (size_t)n);
+		if (j->cfg->signed_payload)
+			br_sha256_update(&sha, buf, (size_t)n);
+		off += n;
+		part_left -= n;
+		if (multipart && (part_left == 0 || off == size)) {
+			br_md5_out(&part, h->parts[p].md5);
+			if (j->cfg->signed_payload)
+				sha_hex(&sha, h->parts[p].sha256);
+			br_md5_init(&part);
+			br_sha256_init(&sha);
+			p++;
+			part_left = h->part_size;
+		}
+	}
+	free(buf);
+	br_md5_out(&whole, h->md5);
+	hex_encode(h->md5, 16, h->md5_hex);
+	if (!multipart && j->cfg->signed_payload)
+		sha_hex(&sha, h->sha256);
+	return 0;
+}
+
+/* ---- metadata ---- */
+
+static char *
+stat_json(const struct stat *st)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	struct jbuf b;
+	char *pbuf, *gbuf;
+	size_t len = 16384;
+
+	pbuf = malloc(len);
+	gbuf = malloc(len);
+	if (pbuf == NULL || gbuf == NULL) {
+		free(pbuf);
+		free(gbuf);
+		return NULL;
+	}
+	if (getpwuid_r(st->st_uid, &pw, pbuf, len, &pwp) != 0)
+		pwp = NULL;
+	if (getgrgid_r(st->st_gid, &gr, gbuf, len, &grp) != 0)
+		grp = NULL;
+	jbuf_init(&b);
+	json_stat(&b, st->st_uid, st->st_gid, st->st_mode,
+	    pwp ? pwp->pw_name : NULL, grp ? grp->gr_name : NULL);
+	free(pbuf);
+	free(gbuf);
+	if (b.failed) {
+		jbuf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* Headers every data object and initiate carries. Returns the count. */
+static size_t
+data_headers(const struct job *j, struct sigv4_header *h, char *md5_b64,
+    int with_md5)
+{
+	size_t n = 0;
+
+	h[n++] = (struct sigv4_header){ "content-type",
+	    "application/octet-stream" };
+	if (with_md5)
+		h[n++] = (struct sigv4_header){ "content-md5", md5_b64 };
+	h[n++] = (struct sigv4_header){ "x-amz-meta-md5sum", j->h.md5_hex };
+	h[n++] = (struct sigv4_header){ "x-amz-meta-stat", j->stat_json };
+	if (j->cfg->reduced_redundancy)
+		h[n++] = (struct sigv4_header){ "x-amz-storage-class",
+		    "REDUCED_REDUNDANCY" };
+	if (j->cfg->with_sse)
+		h[n++] = (struct sigv4_header){ "x-amz-server-side-encryption",
+		    "AES256" };
+	return n;
+}
+
+/* ---- the listing ---- */
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Regular files of dir that pass the filter, sorted. */
+static char **
+list_dir(const struct upload_config *cfg, const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL, *full;
+	size_t cap = 0;
+
+	*n = 0;
+	if (d == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		int keep;
+
+		if (asprintf(&full, "%s/%s", dir, de->d_name) < 0)
+			goto fail;
+		keep = lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+		    filter_keep(cfg->filter, full);
+		free(full);
+		if (!keep)
+			continue;
+		if (*n + 1 >= cap) {
+			char **g = realloc(names, (cap = cap * 2 + 16) *
+			    sizeof(*g));
+
+			if (g == NULL)
+				goto fail;
+			names = g;
+		}
+		if ((names[*n] = strdup(de->d_name)) == NULL)
+			goto fail;
+		(*n)++;
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(names, *n, sizeof(*names), cmp_names);
+	return names ? names : calloc(1, sizeof(char *));
+fail:
+	closedir(d);
+	for (size_t i = 0; i < *n; i++)
+		free(names[i]);
+	free(names);
+	return NULL;
+}
+
+static int
+put_listing(struct job *j)
+{
+	const char *slash = strrchr(j->path, '/');
+	char *dir = strndup(j->path, slash > j->path ? (size_t)(slash -
+	    j->path) : 1);
+	char **names = NULL, *key = NULL, err[S3_ERRLEN];
+	char md5_b64[BASE64_LEN(16) + 1];
+	unsigned char md5[16];
+	struct sigv4_header h[4];
+	size_t n = 0, nh = 0;
+	struct jbuf b;
+	br_md5_context mc;
+	int r = -1;
+
+	jbuf_init(&b);
+	if (dir == NULL || (names = list_dir(j->cfg, dir, &n)) == NULL ||
+	    asprintf(&key, "%s-listdir.json", j->key) < 0) {
+		key = NULL;
+		log_error("Failed to list directory %s: %s", dir ? dir : "?",
+		    strerror(errno));
+		goto out;
+	}
+	json_listing(&b, dir, (const char *const *)names, n);
+	if (b.failed)
+		goto out;
+	br_md5_init(&mc);
+	br_md5_update(&mc, b.data, b.len);
+	br_md5_out(&mc, md5);
+	base64_encode(md5, 16, md5_b64);
+	h[nh++] = (struct sigv4_header){ "content-type", "application/json" };
+	h[nh++] = (struct sigv4_header){ "content-md5", md5_b64 };
+	if (j->cfg->reduced_redundancy)
+		h[nh++] = (struct sigv4_header){ "x-amz-storage-class",
+		    "REDUCED_REDUNDANCY" };
+	if (j->cfg->with_sse)
+		h[nh++] = (struct sigv4_header){ "x-amz-server-side-encryption",
+		    "AES256" };
+	struct s3_put p = { .key = key, .headers = h, .nheaders = nh,
+	    .body = b.data, .body_len = b.len, .fd = -1 };
+	if (s3_put_object(j->c, &p, NULL, err) < 0)
+		log_error("Failed to upload directory listing for %s: %s",
+		    j->path, err);
+	else
+		r = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(key);
+	free(dir);
+	jbuf_free(&b);
+	return r;
+}
+
+/* ---- sending ---- */
+
+static int
+put_single(struct job *j)
+{
+	struct sigv4_header h[6];
+	char md5_b64[BASE64_LEN(16) + 1], etag[80], err[S3_ERRLEN];
+	size_t nh;
+
+	base64_encode(j->h.md5, 16, md5_b64);
+	nh = data_headers(j, h, md5_b64, 1);
+	log_debug("Performing monolithic upload");
+	struct s3_put p = { .key = j->key, .headers = h, .nheaders = nh,
+	    .fd = j->fd, .off = 0, .len = j->st.st_size,
+	    .sha256_hex = j->cfg->signed_payload ? j->h.sha256 : NULL };
+	if (s3_put_object(j->c, &p, etag, err) < 0) {
+		log_error("Error uploading %s: %s", j->key, err);
+		return strstr(err, "BadDigest") ? -2 : -1;
+	}
+	/* With SSE-S3 or none, the ETag is the MD5 of what was stored. */
+	if (strcmp(etag, j->h.md5_hex) != 0) {
+		log_error("Error uploading %s: S3 stored MD5 %s, expected %s",
+		    j->key, etag, j->h.md5_hex);
+		return -2;
+	}
+	return 0;
+}
+
+static int
+put_part(struct job *j, const char *id, int i, char (*etags)[33])
+{
+	struct part_hash *ph = &j->h.parts[i];
+	char md5_b64[BASE64_LEN(16) + 1], md5_hex[33], etag[80];
+	char err[S3_ERRLEN];
+	struct sigv4_header h[1] = { { "content-md5", md5_b64 } };
+	long long off = (long long)i * j->h.part_size;
+	long long len = j->st.st_size - off;
+
+	if (len > j->h.part_size)
+		len = j->h.part_size;
+	base64_encode(ph->md5, 16, md5_b64);
+	hex_encode(ph->md5, 16, md5_hex);
+	struct s3_put p = { .key = j->key, .headers = h, .nheaders = 1,
+	    .fd = j->fd, .off = off, .len = len,
+	    .sha256_hex = j->cfg->signed_payload ? ph->sha256 : NULL };
+	for (int attempt = 1; attempt <= j->cfg->part_retries + 1; attempt++) {
+		int rc;
+
+		log_debug("Uploading part #%d (size: %lld)", i + 1, len);
+		etag[0] = '\0';
+		rc = s3_mpu_part(j->c, id, i + 1, &p, etag, err);
+		if (rc == 0 && strcmp(etag, md5_hex) == 0) {
+			memcpy(etags[i], md5_hex, 33);
+			return 0;
+		}
+		/* Both hex strings are at most 79 bytes: this fits. */
+		if (rc == 0)
+			snprintf(err, sizeof(err), "S3 stored MD5 %s, expected "
+			    "%s", etag, md5_hex);
+		log_info("Error uploading part %d of %s: %s", i + 1, j->path,
+		    err);
+		if (strstr(err, "BadDigest"))
+			return -2;
+		if (attempt <= j->cfg->part_retries)
+			s3_backoff(attempt, 0);
+	}
+	return -1;
+}
+
+static int
+put_multipart(struct job *j)
+{
+	struct sigv4_header h[6];
+	char err[S3_ERRLEN], (*etags)[33];
+	char *id;
+	size_t nh;
+	int r = 0;
+
+	log_info("Performing multipart upload for %s", j->path);
+	nh = data_headers(j, h, NULL, 0);
+	if ((etags = calloc((size_t)j->h.nparts, sizeof(*etags))) == NULL)
+		return -1;
+	if ((id = s3_mpu_create(j->c, j->key, h, nh, err)) == NULL) {
+		log_error("Error uploading %s: %s", j->key, err);
+		free(etags);
+		return -1;
+	}
+	for (int i = 0; i < j->h.nparts && r == 0; i++)
+		r = put_part(j, id, i, etags);
+	if (r == 0) {
+		log_debug("Uploaded %d parts, completing upload", j->h.nparts);
+		r = s3_mpu_complete(j->c, j->key, id, etags, j->h.nparts, err);
+		if (r < 0)
+			log_error("Error uploading %s: %s", j->key, err);
+	}
+	/* Never leave a half-made upload behind in the bucket. */
+	if (r < 0 && s3_mpu_abort(j->c, j->key, id, err) < 0)
+		log_error("Could not abort the multipart upload of %s: %s "
+		    "(a bucket lifecycle rule can clean it up)", j->key, err);
+	free(id);
+	free(etags);
+	return r;
+}
+
+/* ---- the steps ---- */
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The skip rule: an object of the same size is taken as this file
+ * (with --md5-on-start, only when the MD5 agrees too). */
+static enum upload_status
+check_existing(struct job *j, int *upload)
+{
+	struct s3_object_info info;
+	char err[S3_ERRLEN];
+	int r;
+
+	*upload = 1;
+	r = s3_head_object(j->c, j->key, &info, err);
+	if (r < 0) {
+		log_error("Failed to look up keyname %s: %s", j->key, err);
+		return UPLOAD_RETRY;
+	}
+	if (r == 0) {
+		log_debug("Key %s does not exist", j->key);
+		return UPLOAD_DONE;
+	}
+	if (info.size != (long long)j->st.st_size) {
+		log_warning("ATTENTION: your source (%s) and target (%s) sizes "
+		    "differ; uploading the local file again", j->path, j->key);
+		return UPLOAD_DONE;
+	}
+	if (!j->cfg->md5_on_start) {
+		log_info("Keyname %s already exists, skipping upload", j->key);
+		*upload = 0;
+		return UPLOAD_SKIPPED;
+	}
+	if (hash_file(j, 0) < 0) {
+		log_error("Failed to read %s: %s", j->path, strerror(errno));
+		return UPLOAD_RETRY;
+	}
+	if (strcmp(info.md5sum[0] ? info.md5sum : info.etag,
+	    j->h.md5_hex) == 0) {
+		log_info("Keyname %s already exists, skipping upload", j->key);
+		*upload = 0;
+		return UPLOAD_SKIPPED;
+	}
+	log_warning("ATTENTION: your source (%s) and target (%s) MD5 hashes "
+	    "differ; uploading the local file again", j->path, j->key);
+	return UPLOAD_DONE;
+}
+
+static enum upload_status
+open_file(struct job *j)
+{
+	j->fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (j->fd < 0 && errno == ENOENT) {
+		log_info("File %s vanished before its upload, skipping",
+		    j->path);
+		return UPLOAD_GONE;
+	}
+	if (j->fd < 0) {
+		log_error("Failed to open file: %s (%s)", j->path,
+		    strerror(errno));
+		return UPLOAD_RETRY;
+	}
+	if (fstat(j->fd, &j->st) < 0) {
+		log_error("Failed to stat %s: %s", j->path, strerror(errno));
+		return UPLOAD_RETRY;
+	}
+	if (!S_ISREG(j->st.st_mode)) {
+		log_info("Skipping %s: not a regular file", j->path);
+		return UPLOAD_REFUSED;
+	}
+	return UPLOAD_DONE;
+}
+
+static void
+delete_after(struct job *j)
+{
+	struct stat now;
+
+	/* Only the file that was uploaded, unchanged, is deleted. */
+	if (lstat(j->path, &now) < 0 || now.st_dev != j->st.st_dev ||
+	    now.st_ino != j->st.st_ino || !same_file(&now, &j->st)) {
+		log_warning("Not deleting %s: it changed after its upload",
+		    j->path);
+		return;
+	}
+	if (unlink(j->path) < 0)
+		log_error("Failed to delete %s: %s", j->path, strerror(errno));
+	else
+		log_info("Deleted %s", j->path);
+}
+
+/* Hash, list, send, and check the file stayed the same meanwhile.
+ * 0 done, -1 failed, -2 the file changed: do it again. */
+static int
+send_once(struct job *j)
+{
+	int multipart = j->st.st_size > j->cfg->max_upload_size;
+	struct stat after;
+	int r;
+
+	free(j->h.parts);
+	memset(&j->h, 0, sizeof(j->h));
+	if (multipart &&
+	    (j->h.part_size = upload_part_size(j->st.st_size,
+	    j->cfg->chunk_size)) < 0)
+		return -3;
+	if (hash_file(j, multipart) < 0) {
+		if (errno == ENODATA)
+			return -2;
+		log_error("Failed to read %s: %s", j->path, strerror(errno));
+		return -1;
+	}
+	if (j->cfg->with_index && strstr(j->path, "Data.db") != NULL &&
+	    put_listing(j) < 0)
+		return -1;
+	log_info("Uploading %s", j->path);
+	r = multipart ? put_multipart(j) : put_single(j);
+	if (fstat(j->fd, &after) < 0)
+		return -1;
+	if (!same_file(&after, &j->st)) {
+		j->st = after;
+		return -2;
+	}
+	return r;
+}
+
+static enum upload_status
+run(struct job *j)
+{
+	enum upload_status s;
+	int upload, r = -2;
+
+	if (!utf8_valid((const unsigned char *)j->key)) {
+		log_warning("Skipping %s: the file name is not valid UTF-8, "
+		    "which an S3 key must be", j->path);
+		return UPLOAD_REFUSED;
+	}
+	if (strlen(j->key) > MAX_KEY) {
+		log_warning("Skipping %s: its key would be longer than %d "
+		    "bytes", j->path, MAX_KEY);
+		return UPLOAD_REFUSED;
+	}
+	if ((s = open_file(j)) != UPLOAD_DONE)
+		return s;
+	if ((s = check_existing(j, &upload)) != UPLOAD_DONE || !upload)
+		return s;
+	if ((j->stat_json = stat_json(&j->st)) == NULL)
+		return UPLOAD_RETRY;
+	for (int i = 0; i < CHANGE_TRIES && r == -2; i++) {
+		if (i > 0) {
+			log_warning("%s changed while it was uploaded; "
+			    "uploading it again", j->path);
+			if (fstat(j->fd, &j->st) < 0)
+				return UPLOAD_RETRY;
+		}
+		r = send_once(j);
+	}
+	if (r == -3) {
+		log_error("Skipping %s: %lld bytes is more than S3 can store",
+		    j->path, (long long)j->st.st_size);
+		return UPLOAD_REFUSED;
+	}
+	if (r < 0)
+		return UPLOAD_RETRY;
+	log_info("Finished uploading %s", j->path);
+	if (j->cfg->delete_on_backup)
+		delete_after(j);
+	return UPLOAD_DONE;
+}
+
+enum upload_status
+upload_file(struct s3_client *c, const struct upload_config *cfg,
+    const char *path)
+{
+	struct job j = { .c = c, .cfg = cfg, .path = path, .fd = -1 };
+	enum upload_status s;
+
+	if ((j.key = upload_key(cfg, path)) == NULL)
+		return UPLOAD_RETRY;
+	s = run(&j);
+	if (j.fd >= 0)
+		close(j.fd);
+	free(j.key);
+	free(j.stat_json);
+	free(j.h.parts);
+	return s;
+}

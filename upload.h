@@ -1,0 +1,39 @@
+/* upload.h: uploading one file: the skip rule, the directory listing, the
+ * metadata, and a single PUT or a multipart upload, verified. */
+#ifndef TABLESNAP_UPLOAD_H
+#define TABLESNAP_UPLOAD_H
+
+#include "filter.h"
+#include "s3.h"
+
+struct upload_config {
+	const char *prefix, *name, *separator;
+	int with_index, with_sse, reduced_redundancy;
+	int md5_on_start, delete_on_backup;
+	long long max_upload_size;	/* larger files go multipart */
+	long long chunk_size;		/* wanted part size */
+	int signed_payload;		/* plain HTTP: SHA-256 of every body */
+	int part_retries;		/* extra tries of one part */
+	const struct filter *filter;	/* for the listing's entries */
+};
+
+enum upload_status {
+	UPLOAD_DONE,		/* stored and verified */
+	UPLOAD_SKIPPED,		/* already in S3 */
+	UPLOAD_GONE,		/* the file vanished first */
+	UPLOAD_REFUSED,		/* can never be uploaded (logged why) */
+	UPLOAD_RETRY,		/* failed for now: try again later */
+};
+
+enum upload_status upload_file(struct s3_client *c,
+    const struct upload_config *cfg, const char *path);
+
+/* The part size for a file: the wanted size, raised to at least 5 MiB and
+ * to what keeps the file within 10,000 parts (whole MiB). -1 when the file
+ * is too large for S3 even with 5 GiB parts. */
+long long upload_part_size(long long file_size, long long wanted);
+
+/* The key of a path: prefix + name + separator + path, malloc'd. */
+char *upload_key(const struct upload_config *cfg, const char *path);
+
+#endif
