@@ -24,6 +24,9 @@ SUITE(test_s3sign);
 SUITE(test_json);
 SUITE(test_xml);
 SUITE(test_http);
+SUITE(test_options);
+SUITE(test_queue);
+SUITE(test_upload);
 
 static const struct {
 	const char *name;
@@ -34,6 +37,9 @@ static const struct {
 	{ "json", test_json },
 	{ "xml", test_xml },
 	{ "http", test_http },
+	{ "options", test_options },
+	{ "queue", test_queue },
+	{ "upload", test_upload },
 };
 
 int

@@ -1,0 +1,612 @@
+/* tablesnap.c: options, start-up checks and the main loop: inotify events
+ * and finished uploads arrive through one poll(); one thread is spawned per
+ * upload, at most -t at a time. Only this file exits. */
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "http.h"
+#include "log.h"
+#include "options.h"
+#include "queue.h"
+#include "s3ops.h"
+#include "upload.h"
+#include "version.h"
+#include "watch.h"
+
+#define EXIT_USAGE	2
+#define DEFAULT_CA	"/etc/ssl/certs/ca-certificates.crt"
+#define THREAD_STACK	(256 * 1024)
+#define RETRY_MIN_MS	5000
+#define RETRY_MAX_MS	300000
+#define SHUTDOWN_MS	10000
+#define TIMEOUT_MS	30000
+
+/* An upload thread's assignment and result. */
+struct worker {
+	struct daemon *d;
+	struct queue_item *item;
+	enum upload_status status;
+	struct worker *next;
+};
+
+struct daemon {
+	struct options opt;
+	struct queue *queue;
+	struct watcher *watcher;
+	struct filter *filter;
+	struct s3_client *s3;
+	struct upload_config ucfg;
+	int done_fd, signal_fd;
+	pthread_mutex_t done_lock;
+	struct worker *done;		/* finished, not yet collected */
+	pthread_attr_t attr;
+	unsigned long uploaded, skipped, failed;
+	int stopping;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+die(const char *fmt, const char *arg)
+{
+	log_critical(fmt, arg);
+	exit(1);
+}
+
+/* ---- configuration ---- */
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* Python's os.path.abspath: absolute, without ".", ".." and "//". */
+static char *
+absolute_path(const char *p)
+{
+	char cwd[PATH_MAX], *buf, *out;
+	size_t len, o = 0;
+
+	if (p[0] != '/') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return NULL;
+		if (asprintf(&buf, "%s/%s", cwd, p) < 0)
+			return NULL;
+	} else if ((buf = strdup(p)) == NULL)
+		return NULL;
+	len = strlen(buf);
+	if ((out = malloc(len + 2)) == NULL) {
+		free(buf);
+		return NULL;
+	}
+	for (char *s = buf, *tok; (tok = strsep(&s, "/")) != NULL;) {
+		if (tok[0] == '\0' || strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0) {
+			while (o > 0 && out[--o] != '/')
+				;
+			continue;
+		}
+		out[o++] = '/';
+		memcpy(out + o, tok, strlen(tok));
+		o += strlen(tok);
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	free(buf);
+	return out;
+}
+
+/* The host's fully qualified name, as Python's socket.getfqdn(). */
+static char *
+fqdn(void)
+{
+	char host[HOST_NAME_MAX + 1];
+	struct addrinfo hints = { .ai_flags = AI_CANONNAME }, *ai = NULL;
+	char *name;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		return NULL;
+	host[sizeof(host) - 1] = '\0';
+	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai->ai_canonname &&
+	    strchr(ai->ai_canonname, '.') != NULL)
+		name = strdup(ai->ai_canonname);
+	else
+		name = strdup(host);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	return name;
+}
+
+struct endpoint {
+	int tls;
+	char *host, *port;
+	int custom;
+};
+
+/* Splits "https://host[:port][/]" ("[v6]" hosts too). */
+static int
+parse_endpoint(const char *url, struct endpoint *ep)
+{
+	const char *p, *end, *colon;
+
+	ep->tls = strncmp(url, "https://", 8) == 0;
+	if (!ep->tls && strncmp(url, "http://", 7) != 0)
+		return -1;
+	p = url + (ep->tls ? 8 : 7);
+	end = p + strcspn(p, "/?#");
+	if (*end != '\0' && strcmp(end, "/") != 0)
+		return -1;	/* a path would change every key */
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+
+		if (rb == NULL)
+			return -1;
+		ep->host = strndup(p + 1, (size_t)(rb - p - 1));
+		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+		ep->host = strndup(p, (size_t)((colon ? colon : end) - p));
+	}
+	if (colon != NULL)
+		ep->port = strndup(colon + 1, (size_t)(end - colon - 1));
+	else
+		ep->port = strdup(ep->tls ? "443" : "80");
+	if (ep->host == NULL || ep->port == NULL || ep->host[0] == '\0' ||
+	    ep->port[0] == '\0' || strspn(ep->port, "0123456789") !=
+	    strlen(ep->port))
+		return -1;
+	return 0;
+}
+
+/* A name that can be a DNS label under virtual hosting (and in TLS). */
+static int
+virtual_host_ok(const char *bucket)
+{
+	for (const char *p = bucket; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-'))
+			return 0;
+	return 1;
+}
+
+static void
+setup_endpoint(struct daemon *d, struct s3_config *cfg, struct endpoint *ep)
+{
+	const char *url = d->opt.endpoint;
+	char aws[128];
+
+	if (url == NULL)
+		url = env("AWS_ENDPOINT_URL_S3");
+	if (url == NULL)
+		url = env("AWS_ENDPOINT_URL");
+	ep->custom = url != NULL;
+	if (url == NULL) {
+		if (strcmp(cfg->region, "us-east-1") == 0)
+			url = "https://s3.amazonaws.com";
+		else if (snprintf(aws, sizeof(aws), "https://s3.%s.amazonaws.com",
+		    cfg->region) >= (int)sizeof(aws))
+			die("region name too long: %s", cfg->region);
+		else
+			url = aws;
+	}
+	if (parse_endpoint(url, ep) < 0)
+		die("invalid endpoint URL '%s' (want http[s]://host[:port])",
+		    url);
+	cfg->host = ep->host;
+	cfg->port = ep->port;
+	cfg->tls = ep->tls;
+	if (d->opt.path_style != 0)
+		cfg->path_style = d->opt.path_style > 0;
+	else
+		cfg->path_style = ep->custom || !virtual_host_ok(cfg->bucket);
+}
+
+static void
+setup_tls(struct daemon *d, struct tls_anchors *ta)
+{
+	const char *ca = d->opt.ca_file ? d->opt.ca_file : env("AWS_CA_BUNDLE");
+	char err[512];
+	size_t skipped = 0;
+	long n;
+
+	if (ca == NULL)
+		ca = DEFAULT_CA;
+	n = tls_anchors_load(ta, ca, &skipped, err, sizeof(err));
+	if (n < 0)
+		die("cannot load trust anchors: %s", err);
+	if (n == 0)
+		die("no usable CA certificate in %s: HTTPS cannot be verified",
+		    ca);
+	if (skipped > 0)
+		log_warning("%zu certificates of %s are of a kind BearSSL "
+		    "cannot use; skipped", skipped, ca);
+	log_debug("Loaded %ld trust anchors from %s", n, ca);
+}
+
+static void
+setup_credentials(struct daemon *d)
+{
+	const char *ak = d->opt.aws_key, *sk = d->opt.aws_secret;
+	const char *tk = d->opt.aws_token;
+
+	if (ak == NULL && sk == NULL) {
+		ak = env("AWS_ACCESS_KEY_ID");
+		sk = env("AWS_SECRET_ACCESS_KEY");
+		if (tk == NULL)
+			tk = env("AWS_SESSION_TOKEN");
+		if (tk == NULL)
+			tk = env("AWS_SECURITY_TOKEN");
+	}
+	if (ak == NULL || sk == NULL)
+		die("%s", "no credentials: give -k and -s, or set "
+		    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+	if (s3_client_set_credentials(d->s3, ak, sk, tk) < 0)
+		die("%s", "out of memory");
+}
+
+static void
+setup_s3(struct daemon *d)
+{
+	static struct tls_anchors anchors;	/* shared for the whole run */
+	static struct endpoint ep;
+	struct s3_config cfg = { .bucket = d->opt.bucket,
+	    .retries = d->opt.retries, .timeout_ms = TIMEOUT_MS };
+	char err[S3_ERRLEN], code[64];
+
+	cfg.region = d->opt.aws_region;
+	if (cfg.region == NULL)
+		cfg.region = env("AWS_REGION");
+	if (cfg.region == NULL)
+		cfg.region = env("AWS_DEFAULT_REGION");
+	if (cfg.region == NULL)
+		cfg.region = "us-east-1";
+	setup_endpoint(d, &cfg, &ep);
+	cfg.connect_host = env("TABLESNAP_CONNECT_HOST");	/* tests */
+	if (cfg.tls) {
+		setup_tls(d, &anchors);
+		cfg.anchors = &anchors;
+	}
+	/* Over plain HTTP nothing but the signature protects the body. */
+	d->ucfg.signed_payload = !cfg.tls;
+	if ((d->s3 = s3_client_new(&cfg)) == NULL)
+		die("%s", "out of memory");
+	setup_credentials(d);
+	if (s3_check_bucket(d->s3, err, code, sizeof(code)) < 0)
+		die("%s", err);
+	log_debug("Bucket %s is reachable at %s:%s", cfg.bucket, cfg.host,
+	    cfg.port);
+}
+
+static void
+setup_upload_config(struct daemon *d, const char *name)
+{
+	struct upload_config *u = &d->ucfg;
+
+	u->prefix = d->opt.prefix;
+	u->name = name;
+	u->separator = d->opt.separator;
+	u->with_index = !d->opt.without_index;
+	u->with_sse = d->opt.with_sse;
+	u->reduced_redundancy = d->opt.reduced_redundancy;
+	u->md5_on_start = d->opt.md5_on_start;
+	u->delete_on_backup = d->opt.delete_on_backup;
+	u->max_upload_size = d->opt.max_upload_size;
+	u->chunk_size = d->opt.chunk_size;
+	u->part_retries = d->opt.retries;
+	u->filter = d->filter;
+}
+
+/* ---- queueing and uploads ---- */
+
+static void
+found(void *ctx, const char *path)
+{
+	struct daemon *d = ctx;
+
+	if (d->stopping)
+		return;
+	if (!filter_keep(d->filter, path)) {
+		log_info("Skipping %s due to exclusion rule", path);
+		return;
+	}
+	if (queue_push(d->queue, path, now_ms()) < 0)
+		log_error("Out of memory: %s not queued", path);
+}
+
+static void *
+upload_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct daemon *d = w->d;
+	uint64_t one = 1;
+
+	w->status = upload_file(d->s3, &d->ucfg, w->item->path);
+	pthread_mutex_lock(&d->done_lock);
+	w->next = d->done;
+	d->done = w;
+	pthread_mutex_unlock(&d->done_lock);
+	/* An eventfd write of 1 cannot fail short of a bug. */
+	if (write(d->done_fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+	return NULL;
+}
+
+static int64_t
+retry_delay(unsigned failures)
+{
+	int64_t ms = RETRY_MIN_MS;
+
+	while (--failures > 0 && ms < RETRY_MAX_MS)
+		ms *= 2;
+	return ms < RETRY_MAX_MS ? ms : RETRY_MAX_MS;
+}
+
+static void
+collect(struct daemon *d)
+{
+	struct worker *w, *next;
+	uint64_t n;
+
+	if (read(d->done_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_error("eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&d->done_lock);
+	w = d->done;
+	d->done = NULL;
+	pthread_mutex_unlock(&d->done_lock);
+	for (; w != NULL; w = next) {
+		int ok = w->status != UPLOAD_RETRY;
+
+		next = w->next;
+		if (w->status == UPLOAD_DONE)
+			d->uploaded++;
+		else if (w->status == UPLOAD_SKIPPED)
+			d->skipped++;
+		else if (!ok) {
+			d->failed++;
+			log_warning("Upload of %s failed; retrying in %lld s",
+			    w->item->path, (long long)retry_delay(
+			    w->item->failures + 1) / 1000);
+		}
+		queue_done(d->queue, w->item, ok,
+		    retry_delay(w->item->failures + 1), now_ms());
+		free(w);
+	}
+}
+
+static void
+dispatch(struct daemon *d)
+{
+	struct queue_item *it;
+	pthread_t t;
+
+	while (!d->stopping &&
+	    queue_in_flight(d->queue) < (size_t)d->opt.threads &&
+	    (it = queue_pop(d->queue, now_ms())) != NULL) {
+		struct worker *w = calloc(1, sizeof(*w));
+
+		if (w != NULL) {
+			w->d = d;
+			w->item = it;
+		}
+		if (w == NULL || pthread_create(&t, &d->attr, upload_thread,
+		    w) != 0) {
+			log_error("Cannot start an upload thread for %s",
+			    it->path);
+			free(w);
+			queue_done(d->queue, it, 0, RETRY_MIN_MS, now_ms());
+			return;
+		}
+	}
+}
+
+/* ---- signals and the loop ---- */
+
+static void
+log_status(struct daemon *d)
+{
+	log_info("Status: %zu queued, %zu in flight, %lu uploaded, %lu "
+	    "skipped, %lu failed attempts, %zu directories watched",
+	    queue_ready_count(d->queue), queue_in_flight(d->queue),
+	    d->uploaded, d->skipped, d->failed, watcher_count(d->watcher));
+}
+
+/* Returns 1 when the loop should end now. */
+static int
+handle_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	if (read(d->signal_fd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	switch (si.ssi_signo) {
+	case SIGUSR1:
+		log_status(d);
+		return 0;
+	case SIGHUP:
+		log_info("SIGHUP received");
+		return 0;
+	default:
+		if (d->stopping) {
+			log_warning("Second signal: exiting now");
+			return 1;
+		}
+		log_info("Signal %u received: finishing the uploads in flight, "
+		    "taking no new files", si.ssi_signo);
+		d->stopping = 1;
+		return 0;
+	}
+}
+
+static int
+setup_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	/* Before any thread exists, so that every thread inherits it. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd;
+}
+
+static int
+run_loop(struct daemon *d)
+{
+	int64_t deadline = -1;
+
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = d->signal_fd, .events = POLLIN },
+			{ .fd = d->done_fd, .events = POLLIN },
+			{ .fd = d->stopping ? -1 : watcher_fd(d->watcher),
+			    .events = POLLIN },
+		};
+		int64_t wait;
+		int timeout;
+
+		dispatch(d);
+		if (d->stopping) {
+			if (queue_in_flight(d->queue) == 0)
+				break;
+			if (deadline < 0)
+				deadline = now_ms() + SHUTDOWN_MS;
+			if (now_ms() >= deadline) {
+				log_warning("%zu uploads still in flight at "
+				    "shutdown", queue_in_flight(d->queue));
+				break;
+			}
+		}
+		wait = d->stopping ? deadline - now_ms() :
+		    queue_next_wait(d->queue, now_ms());
+		timeout = wait < 0 ? -1 : wait > INT_MAX ? INT_MAX : (int)wait;
+		if (poll(p, 3, timeout) < 0 && errno != EINTR) {
+			log_critical("poll: %s", strerror(errno));
+			return 1;
+		}
+		if ((p[0].revents & POLLIN) && handle_signal(d))
+			break;
+		if (p[1].revents & POLLIN)
+			collect(d);
+		if ((p[2].revents & POLLIN) && watcher_handle(d->watcher) < 0)
+			log_error("inotify read: %s", strerror(errno));
+	}
+	if (queue_ready_count(d->queue) > 0)
+		log_warning("%zu files were still queued; a restart with -B "
+		    "uploads them", queue_ready_count(d->queue));
+	log_info("Exiting");
+	return 0;
+}
+
+static void
+usage_error(const char *msg)
+{
+	fprintf(stderr, "%stablesnap: error: %s\n", options_usage, msg);
+	exit(EXIT_USAGE);
+}
+
+static void
+setup_watches(struct daemon *d)
+{
+	char err[PATH_MAX + 256];
+
+	d->watcher = watcher_new(d->opt.listen, d->opt.recursive,
+	    d->opt.auto_add, found, d);
+	if (d->watcher == NULL)
+		die("cannot start inotify: %s", strerror(errno));
+	for (size_t i = 0; i < d->opt.npaths; i++) {
+		char *abs = absolute_path(d->opt.paths[i]);
+
+		if (abs == NULL)
+			die("cannot resolve %s", d->opt.paths[i]);
+		if (watcher_add_root(d->watcher, abs, err, sizeof(err)) < 0) {
+			log_critical("add_watch failed for %s, bailing out! "
+			    "(%s)", abs, err);
+			exit(1);
+		}
+		free(abs);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct daemon d;
+	char err[512], *name;
+
+	log_init("tablesnap", env("TABLESNAP_SYSLOG") != NULL,
+	    env("TDEBUG") != NULL);
+	switch (options_parse(argc, argv, &d.opt, err, sizeof(err))) {
+	case OPTIONS_OK:
+		break;
+	case OPTIONS_HELP:
+		printf("%s\n%s", options_usage, options_help);
+		return 0;
+	case OPTIONS_VERSION:
+		printf("tablesnap %s\n", TABLESNAP_VERSION);
+		return 0;
+	case OPTIONS_NOMEM:
+		usage_error("out of memory");
+		break;
+	case OPTIONS_USAGE:
+		usage_error(err);
+		break;
+	}
+	d.filter = filter_new(d.opt.excludes, d.opt.nexcludes, d.opt.includes,
+	    d.opt.nincludes, err, sizeof(err));
+	if (d.filter == NULL)
+		usage_error(err);
+	log_info("Starting up");
+	if ((d.signal_fd = setup_signals()) < 0)
+		die("signalfd: %s", strerror(errno));
+	name = d.opt.name ? strdup(d.opt.name) : fqdn();
+	if (name == NULL)
+		die("%s", "cannot find the host name (give -n)");
+	setup_s3(&d);
+	setup_upload_config(&d, name);
+	if ((d.queue = queue_new()) == NULL)
+		die("%s", "out of memory");
+	d.done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d.done_fd < 0 || pthread_mutex_init(&d.done_lock, NULL) != 0 ||
+	    pthread_attr_init(&d.attr) != 0 ||
+	    pthread_attr_setstacksize(&d.attr, THREAD_STACK) != 0 ||
+	    pthread_attr_setdetachstate(&d.attr, PTHREAD_CREATE_DETACHED) != 0)
+		die("cannot set up threads: %s", strerror(errno));
+	setup_watches(&d);
+	log_info("Watching %zu directories", watcher_count(d.watcher));
+	if (d.opt.backup)
+		watcher_scan_roots(d.watcher);
+	return run_loop(&d);
+}
