@@ -14,7 +14,7 @@ enum opt_id {
 	O_RR, O_PREFIX, O_WITHOUT_INDEX, O_WITH_SSE, O_SEPARATOR, O_THREADS,
 	O_NAME, O_MD5, O_LISTEN, O_DELETE, O_EXCLUDE, O_INCLUDE, O_MAX_SIZE,
 	O_CHUNK, O_RETRIES, O_ENDPOINT, O_CA_FILE, O_PATH_STYLE, O_VHOST,
-	O_HELP, O_VERSION,
+	O_ONCE, O_SHUTDOWN, O_STATS, O_BANDWIDTH, O_HELP, O_VERSION,
 };
 
 enum opt_kind {
@@ -57,6 +57,10 @@ static const struct opt_def opt_defs[] = {
 	{ 0, "ca-file", O_CA_FILE, VALUE },
 	{ 0, "path-style", O_PATH_STYLE, FLAG },
 	{ 0, "virtual-host", O_VHOST, FLAG },
+	{ 0, "once", O_ONCE, FLAG },
+	{ 0, "shutdown-timeout", O_SHUTDOWN, VALUE },
+	{ 0, "stats-file", O_STATS, VALUE },
+	{ 0, "max-bandwidth", O_BANDWIDTH, VALUE },
 	{ 'h', "help", O_HELP, FLAG },
 	{ 0, "version", O_VERSION, FLAG },
 };
@@ -71,7 +75,9 @@ const char options_usage[] =
     "                 [--delete-on-backup] [-e REGEX... | -i REGEX...]\n"
     "                 [--max-upload-size MIB] [--multipart-chunk-size MIB]\n"
     "                 [--retries N] [--endpoint URL] [--ca-file PEM]\n"
-    "                 [--path-style | --virtual-host] [--version]\n"
+    "                 [--path-style | --virtual-host] [--once]\n"
+    "                 [--shutdown-timeout SECONDS] [--stats-file PATH]\n"
+    "                 [--max-bandwidth RATE] [--version]\n"
     "                 bucket paths [paths ...]\n";
 
 const char options_help[] =
@@ -125,6 +131,15 @@ const char options_help[] =
     "                        /etc/ssl/certs/ca-certificates.crt)\n"
     "  --path-style          address the bucket in the path\n"
     "  --virtual-host        address the bucket in the host name\n"
+    "  --once                upload the files there now (as -B), wait for\n"
+    "                        the uploads, exit 0 if all are in S3, else 1\n"
+    "  --shutdown-timeout SECONDS\n"
+    "                        on SIGTERM, wait this long for uploads in\n"
+    "                        flight (default: 10)\n"
+    "  --stats-file PATH     write counters there every few seconds\n"
+    "                        (Prometheus text format)\n"
+    "  --max-bandwidth RATE  upload at most RATE bytes/s in all (suffixes\n"
+    "                        K, M, G: powers of 1024)\n"
     "  --version             print the version and exit\n";
 
 struct parser {
@@ -208,6 +223,31 @@ listen_event(struct parser *p, const char *v)
 	    "(choose from IN_MOVED_TO, IN_CLOSE_WRITE, IN_CREATE)", v);
 }
 
+/* "50M", "1.5G", "800K", "100000": bytes per second, powers of 1024. */
+static int
+bandwidth(struct parser *p, const char *name, const char *v)
+{
+	char *end;
+	double rate;
+
+	errno = 0;
+	rate = strtod(v, &end);
+	if (end != v && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k': case 'K': rate *= 1024; end++; break;
+		case 'm': case 'M': rate *= 1024 * 1024; end++; break;
+		case 'g': case 'G': rate *= 1024.0 * 1024 * 1024; end++; break;
+		default: break;
+		}
+	}
+	if (end == v || *end != '\0' || errno != 0 || !(rate >= 1024) ||
+	    rate > 1e12)
+		return fail(p, "argument %s: invalid rate '%s' (bytes per "
+		    "second, at least 1K; suffixes K, M, G)", name, v);
+	p->o->max_bandwidth = (long long)rate;
+	return OPTIONS_OK;
+}
+
 static int
 set_value(struct parser *p, const struct opt_def *d, const char *name,
     const char *v)
@@ -226,6 +266,13 @@ set_value(struct parser *p, const struct opt_def *d, const char *name,
 	case O_NAME: o->name = v; break;
 	case O_ENDPOINT: o->endpoint = v; break;
 	case O_CA_FILE: o->ca_file = v; break;
+	case O_STATS: o->stats_file = v; break;
+	case O_BANDWIDTH: return bandwidth(p, name, v);
+	case O_SHUTDOWN:
+		if ((r = number(p, name, v, 0, 86400, &n)) != OPTIONS_OK)
+			return r;
+		o->shutdown_timeout = (int)n;
+		break;
 	case O_LISTEN: return listen_event(p, v);
 	case O_EXCLUDE:
 		p->exclude_given = 1;
@@ -275,6 +322,7 @@ set_flag(struct parser *p, const struct opt_def *d)
 	case O_DELETE: o->delete_on_backup = 1; break;
 	case O_PATH_STYLE: o->path_style = 1; break;
 	case O_VHOST: o->path_style = -1; break;
+	case O_ONCE: o->once = 1; break;
 	case O_HELP: return OPTIONS_HELP;
 	case O_VERSION: return OPTIONS_VERSION;
 	default: break;
@@ -381,6 +429,7 @@ set_defaults(struct options *o)
 	o->max_upload_size = 5120 * MIB;
 	o->chunk_size = 256 * MIB;
 	o->retries = 3;
+	o->shutdown_timeout = 10;
 }
 
 static int

@@ -32,6 +32,10 @@ struct options {
 	const char *endpoint;		/* --endpoint URL, NULL: AWS */
 	const char *ca_file;		/* --ca-file PEM, NULL: system bundle */
 	int path_style;			/* 1 forced, -1 virtual forced, 0 auto */
+	int once;			/* --once: upload what is there, exit */
+	int shutdown_timeout;		/* seconds for uploads in flight at exit */
+	const char *stats_file;		/* --stats-file: Prometheus text */
+	long long max_bandwidth;	/* bytes/s for all uploads, 0: none */
 	const char *bucket;
 	const char **paths;		/* NULL-terminated, malloc'd */
 	size_t npaths;

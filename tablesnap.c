@@ -32,7 +32,6 @@
 #define THREAD_STACK	(256 * 1024)
 #define RETRY_MIN_MS	5000
 #define RETRY_MAX_MS	300000
-#define SHUTDOWN_MS	10000
 #define TIMEOUT_MS	30000
 
 /* An upload thread's assignment and result. */
@@ -55,6 +54,7 @@ struct daemon {
 	struct worker *done;		/* finished, not yet collected */
 	pthread_attr_t attr;
 	unsigned long uploaded, skipped, failed;
+	unsigned long given_up;		/* --once: files that failed */
 	int stopping;
 };
 
@@ -387,7 +387,13 @@ collect(struct daemon *d)
 			d->uploaded++;
 		else if (w->status == UPLOAD_SKIPPED)
 			d->skipped++;
-		else if (!ok) {
+		else if (!ok && d->opt.once) {
+			/* One pass only: the requests were retried already. */
+			d->failed++;
+			d->given_up++;
+			ok = 1;
+			log_error("Failed uploading %s", w->item->path);
+		} else if (!ok) {
 			d->failed++;
 			log_warning("Upload of %s failed; retrying in %lld s",
 			    w->item->path, (long long)retry_delay(
@@ -498,11 +504,15 @@ run_loop(struct daemon *d)
 		int timeout;
 
 		dispatch(d);
+		if (d->opt.once && queue_ready_count(d->queue) == 0 &&
+		    queue_in_flight(d->queue) == 0)
+			break;
 		if (d->stopping) {
 			if (queue_in_flight(d->queue) == 0)
 				break;
 			if (deadline < 0)
-				deadline = now_ms() + SHUTDOWN_MS;
+				deadline = now_ms() +
+				    (int64_t)d->opt.shutdown_timeout * 1000;
 			if (now_ms() >= deadline) {
 				log_warning("%zu uploads still in flight at "
 				    "shutdown", queue_in_flight(d->queue));
@@ -526,6 +536,12 @@ run_loop(struct daemon *d)
 	if (queue_ready_count(d->queue) > 0)
 		log_warning("%zu files were still queued; a restart with -B "
 		    "uploads them", queue_ready_count(d->queue));
+	if (d->opt.once) {
+		log_info("Done: %lu uploaded, %lu already there, %lu failed",
+		    d->uploaded, d->skipped, d->given_up);
+		return d->given_up > 0 || queue_ready_count(d->queue) > 0 ||
+		    queue_in_flight(d->queue) > 0 ? 1 : 0;
+	}
 	log_info("Exiting");
 	return 0;
 }
@@ -551,7 +567,8 @@ setup_watches(struct daemon *d)
 
 		if (abs == NULL)
 			die("cannot resolve %s", d->opt.paths[i]);
-		if (watcher_add_root(d->watcher, abs, err, sizeof(err)) < 0) {
+		if (watcher_add_root(d->watcher, abs, !d->opt.once, err,
+		    sizeof(err)) < 0) {
 			log_critical("add_watch failed for %s, bailing out! "
 			    "(%s)", abs, err);
 			exit(1);
@@ -605,8 +622,9 @@ main(int argc, char **argv)
 	    pthread_attr_setdetachstate(&d.attr, PTHREAD_CREATE_DETACHED) != 0)
 		die("cannot set up threads: %s", strerror(errno));
 	setup_watches(&d);
-	log_info("Watching %zu directories", watcher_count(d.watcher));
-	if (d.opt.backup)
+	if (!d.opt.once)
+		log_info("Watching %zu directories", watcher_count(d.watcher));
+	if (d.opt.backup || d.opt.once)
 		watcher_scan_roots(d.watcher);
 	return run_loop(&d);
 }

@@ -258,12 +258,22 @@ add_tree(struct watcher *w, const char *dir, int recurse, int scan, char *err,
 }
 
 int
-watcher_add_root(struct watcher *w, const char *dir, char *err, size_t errlen)
+watcher_add_root(struct watcher *w, const char *dir, int watch, char *err,
+    size_t errlen)
 {
 	char **grown, *copy;
+	struct stat st;
 
-	if (add_tree(w, dir, w->recursive, 0, err, errlen) < 0)
+	if (watch && add_tree(w, dir, w->recursive, 0, err, errlen) < 0)
 		return -1;
+	if (!watch && stat(dir, &st) < 0) {
+		set_err(err, errlen, "cannot use %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!watch && !S_ISDIR(st.st_mode)) {
+		set_err(err, errlen, "cannot use %s: not a directory", dir);
+		return -1;
+	}
 	grown = realloc(w->roots, (w->nroots + 1) * sizeof(*grown));
 	copy = strdup(dir);
 	if (grown == NULL || copy == NULL) {

@@ -17,9 +17,11 @@ struct watcher *watcher_new(unsigned listen, int recursive, int auto_add,
 void watcher_free(struct watcher *w);
 
 /* Watches an absolute directory (and with recursive, every directory
- * below it). Returns 0, or -1 with one line in err naming the path and the
- * reason (not a directory, permission, fs.inotify.max_user_watches). */
-int watcher_add_root(struct watcher *w, const char *dir, char *err,
+ * below it); without watch, only checks it is a directory and remembers it
+ * for watcher_scan_roots. Returns 0, or -1 with one line in err naming the
+ * path and the reason (not a directory, permission,
+ * fs.inotify.max_user_watches). */
+int watcher_add_root(struct watcher *w, const char *dir, int watch, char *err,
     size_t errlen);
 
 /* Reports every regular file in the roots (the whole trees with
