@@ -96,7 +96,8 @@ put(struct s3_client *c, const char *query, const struct s3_put *p,
 		.headers = p->headers, .nheaders = p->nheaders,
 		.body = p->body, .body_len = p->body_len, .body_fd = p->fd,
 		.body_off = p->off, .body_fd_len = p->len,
-		.payload_sha256 = p->sha256_hex,
+		.payload_sha256 = p->sha256_hex, .on_send = p->on_send,
+		.on_send_arg = p->on_send_arg,
 	};
 	struct s3_response resp;
 
@@ -272,6 +273,237 @@ s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id,
 		errf(err, "abort multipart upload", &resp);
 	s3_response_free(&resp);
 	free((char *)req.query);
+	return r;
+}
+
+/* "2026-11-26T14:00:00.000Z" as a time; -1 when malformed. */
+static time_t
+iso8601(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+
+	if (end == NULL)
+		return -1;
+	return timegm(&tm);
+}
+
+/* A GET of an XML listing, kept whole. */
+static int
+get_xml(struct s3_client *c, const char *key, const char *query,
+    struct s3_response *resp, char *err, const char *what)
+{
+	struct s3_request req = { .method = "GET", .key = key, .query = query,
+	    .body_fd = -1, .max_body = MAX_XML_ANSWER };
+
+	if (s3_request(c, &req, resp) < 0 || resp->status != 200 ||
+	    resp->body == NULL) {
+		errf(err, what, resp);
+		return -1;
+	}
+	return 0;
+}
+
+/* The text of element tag inside span, decoded, malloc'd (NULL: absent). */
+static char *
+span_text(const struct xml_span *sp, const char *tag)
+{
+	size_t pos = 0;
+	struct xml_span v;
+
+	if (xml_next(sp->p, sp->len, &pos, tag, &v) != 1)
+		return NULL;
+	return xml_decode(&v);
+}
+
+/* Query marker values for the next page, or 0 when the last was final. */
+static int
+next_page(const struct s3_response *resp, const char *tag1, char **v1,
+    const char *tag2, char **v2)
+{
+	struct xml_span doc = { resp->body, resp->body_len };
+	char *trunc = span_text(&doc, "IsTruncated");
+	int more = trunc != NULL && strcmp(trunc, "true") == 0;
+
+	free(trunc);
+	free(*v1);
+	*v1 = more ? span_text(&doc, tag1) : NULL;
+	if (v2 != NULL) {
+		free(*v2);
+		*v2 = more ? span_text(&doc, tag2) : NULL;
+	}
+	return more && *v1 != NULL && (v2 == NULL || *v2 != NULL);
+}
+
+static int
+add_upload(struct s3_upload **out, size_t *n, const struct xml_span *up,
+    const char *key)
+{
+	char *k = span_text(up, "Key"), *id = span_text(up, "UploadId");
+	char *when = span_text(up, "Initiated");
+	struct s3_upload *grown;
+	int r = 0;
+
+	if (k != NULL && id != NULL && strcmp(k, key) == 0) {
+		grown = realloc(*out, (*n + 1) * sizeof(**out));
+		if (grown == NULL)
+			r = -1;
+		else {
+			*out = grown;
+			grown[*n].upload_id = id;
+			grown[*n].initiated = when ? iso8601(when) : -1;
+			(*n)++;
+			id = NULL;
+		}
+	}
+	free(k);
+	free(id);
+	free(when);
+	return r;
+}
+
+int
+s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
+    size_t *n, char *err)
+{
+	char *ekey = uri_encode(key, strlen(key), 0), *km = NULL, *im = NULL;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (ekey == NULL) {
+		set_msg(err, "out of memory");
+		return -1;
+	}
+	do {
+		struct s3_response resp;
+		char *q = NULL, *ekm = NULL, *eim = NULL;
+		size_t pos = 0;
+		struct xml_span up;
+
+		if (km != NULL) {
+			ekm = uri_encode(km, strlen(km), 0);
+			eim = uri_encode(im, strlen(im), 0);
+		}
+		if ((km != NULL && (ekm == NULL || eim == NULL)) ||
+		    asprintf(&q, "prefix=%s&uploads%s%s%s%s", ekey,
+		    ekm ? "&key-marker=" : "", ekm ? ekm : "",
+		    eim ? "&upload-id-marker=" : "", eim ? eim : "") < 0) {
+			set_msg(err, "out of memory");
+			free(ekm);
+			free(eim);
+			r = -1;
+			break;
+		}
+		free(ekm);
+		free(eim);
+		r = get_xml(c, NULL, q, &resp, err, "list multipart uploads");
+		free(q);
+		while (r == 0 && xml_next(resp.body, resp.body_len, &pos,
+		    "Upload", &up) == 1)
+			if (add_upload(out, n, &up, key) < 0) {
+				set_msg(err, "out of memory");
+				r = -1;
+			}
+		if (r == 0 && !next_page(&resp, "NextKeyMarker", &km,
+		    "NextUploadIdMarker", &im)) {
+			s3_response_free(&resp);
+			break;
+		}
+		s3_response_free(&resp);
+	} while (r == 0);
+	free(km);
+	free(im);
+	free(ekey);
+	if (r < 0) {
+		s3_uploads_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
+void
+s3_uploads_free(struct s3_upload *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(u[i].upload_id);
+	free(u);
+}
+
+static int
+add_part(struct s3_part **out, size_t *n, const struct xml_span *sp)
+{
+	char *num = span_text(sp, "PartNumber"), *size = span_text(sp, "Size");
+	char *etag = span_text(sp, "ETag");
+	struct s3_part *grown;
+	int r = 0;
+
+	if (num != NULL && size != NULL && etag != NULL) {
+		grown = realloc(*out, (*n + 1) * sizeof(**out));
+		if (grown == NULL)
+			r = -1;
+		else {
+			*out = grown;
+			grown[*n].number = atoi(num);
+			grown[*n].size = strtoll(size, NULL, 10);
+			copy_etag(etag, grown[*n].etag, sizeof(grown[*n].etag));
+			(*n)++;
+		}
+	}
+	free(num);
+	free(size);
+	free(etag);
+	return r;
+}
+
+int
+s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
+    struct s3_part **out, size_t *n, char *err)
+{
+	char *base = upload_query(upload_id, 0), *marker = NULL;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (base == NULL) {
+		set_msg(err, "out of memory");
+		return -1;
+	}
+	do {
+		struct s3_response resp;
+		struct xml_span sp;
+		size_t pos = 0;
+		char *q;
+
+		if (asprintf(&q, "%s%s%s", base, marker ?
+		    "&part-number-marker=" : "", marker ? marker : "") < 0) {
+			set_msg(err, "out of memory");
+			r = -1;
+			break;
+		}
+		r = get_xml(c, key, q, &resp, err, "list parts");
+		free(q);
+		while (r == 0 && xml_next(resp.body, resp.body_len, &pos,
+		    "Part", &sp) == 1)
+			if (add_part(out, n, &sp) < 0) {
+				set_msg(err, "out of memory");
+				r = -1;
+			}
+		if (r == 0 && !next_page(&resp, "NextPartNumberMarker", &marker,
+		    NULL, NULL)) {
+			s3_response_free(&resp);
+			break;
+		}
+		s3_response_free(&resp);
+	} while (r == 0);
+	free(marker);
+	free(base);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
 	return r;
 }
 

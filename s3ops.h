@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "s3.h"
 
@@ -34,6 +35,8 @@ struct s3_put {
 	int fd;			/* >= 0: send this file range instead */
 	off_t off, len;
 	const char *sha256_hex;	/* plain HTTP with a file body */
+	void (*on_send)(void *arg, long long bytes);	/* progress */
+	void *on_send_arg;
 };
 int s3_put_object(struct s3_client *c, const struct s3_put *put, char *etag,
     char *err);
@@ -49,6 +52,25 @@ int s3_mpu_complete(struct s3_client *c, const char *key,
     const char *upload_id, char (*etags)[33], int nparts, char *err);
 int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id,
     char *err);
+
+/* An unfinished multipart upload (ListMultipartUploads). */
+struct s3_upload {
+	char *upload_id;
+	time_t initiated;	/* server time */
+};
+/* The unfinished uploads of exactly this key; free with s3_uploads_free. */
+int s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
+    size_t *n, char *err);
+void s3_uploads_free(struct s3_upload *u, size_t n);
+
+/* A stored part of an unfinished upload (ListParts). */
+struct s3_part {
+	int number;
+	long long size;
+	char etag[33];		/* unquoted hex MD5 of the part */
+};
+int s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
+    struct s3_part **out, size_t *n, char *err);
 
 /* Checks that the bucket exists and the keys may list it. */
 int s3_check_bucket(struct s3_client *c, char *err, char *code, size_t codelen);

@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bearssl.h>
@@ -27,6 +29,8 @@
 #define READ_BUF	(128 * 1024)
 #define MAX_KEY		1024
 #define CHANGE_TRIES	3
+#define PROGRESS_MIN	(1024 * MIB)	/* larger uploads report progress */
+#define PROGRESS_EVERY	10.0		/* seconds between reports */
 
 /* Hashes of the file, or of each part, from the one read pass. */
 struct part_hash {
@@ -43,6 +47,21 @@ struct file_hashes {
 	long long part_size;
 };
 
+/* Progress of a large upload, logged at most every PROGRESS_EVERY s. */
+struct progress {
+	const char *path;
+	long long total, sent;
+	double start, last;
+};
+
+/* Multipart uploads in flight, so that a shutdown can abort them. */
+struct inflight {
+	char *key, *upload_id;
+	struct inflight *next;
+};
+static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct inflight *inflight_list;
+
 /* One upload in progress. */
 struct job {
 	struct s3_client *c;
@@ -53,6 +72,7 @@ struct job {
 	struct stat st;
 	char *stat_json;
 	struct file_hashes h;
+	struct progress progress;
 };
 
 long long
@@ -351,6 +371,104 @@ out:
 	return r;
 }
 
+/* ---- progress and the in-flight registry ---- */
+
+static double
+mono_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+progress_start(struct progress *pr, const char *path, long long total)
+{
+	pr->path = path;
+	pr->total = total;
+	pr->sent = 0;
+	pr->start = pr->last = mono_sec();
+}
+
+static void
+on_send(void *arg, long long bytes)
+{
+	struct progress *pr = arg;
+	double now = mono_sec();
+	long long sent;
+
+	pr->sent += bytes;
+	if (pr->total < PROGRESS_MIN || now - pr->last < PROGRESS_EVERY)
+		return;
+	pr->last = now;
+	/* A retried part is counted again: never claim more than all. */
+	sent = pr->sent < pr->total ? pr->sent : pr->total;
+	log_info("Uploading %s: %d%% (%.1f MiB/s)", pr->path,
+	    (int)(sent * 100 / pr->total),
+	    (double)pr->sent / MIB / (now - pr->start));
+}
+
+static void
+inflight_add(struct inflight *f, const char *key, const char *id)
+{
+	f->key = (char *)key;
+	f->upload_id = (char *)id;
+	pthread_mutex_lock(&inflight_lock);
+	f->next = inflight_list;
+	inflight_list = f;
+	pthread_mutex_unlock(&inflight_lock);
+}
+
+static void
+inflight_remove(struct inflight *f)
+{
+	struct inflight **pp;
+
+	pthread_mutex_lock(&inflight_lock);
+	for (pp = &inflight_list; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	pthread_mutex_unlock(&inflight_lock);
+}
+
+int
+upload_abort_in_flight(struct s3_client *c)
+{
+	char err[S3_ERRLEN];
+	int n = 0;
+
+	/* The uploading threads are still running: copy under the lock,
+	 * abort outside it (the process exits right after). */
+	for (;;) {
+		char *key = NULL, *id = NULL;
+
+		pthread_mutex_lock(&inflight_lock);
+		if (inflight_list != NULL) {
+			key = strdup(inflight_list->key);
+			id = strdup(inflight_list->upload_id);
+			inflight_list = inflight_list->next;
+		}
+		pthread_mutex_unlock(&inflight_lock);
+		if (key == NULL || id == NULL) {
+			free(key);
+			free(id);
+			return n;
+		}
+		if (s3_mpu_abort(c, key, id, err) == 0) {
+			log_info("Aborted the unfinished multipart upload of %s",
+			    key);
+			n++;
+		} else
+			log_error("Could not abort the multipart upload of %s: "
+			    "%s", key, err);
+		free(key);
+		free(id);
+	}
+}
+
 /* ---- sending ---- */
 
 static int
@@ -365,7 +483,8 @@ put_single(struct job *j)
 	log_debug("Performing monolithic upload");
 	struct s3_put p = { .key = j->key, .headers = h, .nheaders = nh,
 	    .fd = j->fd, .off = 0, .len = j->st.st_size,
-	    .sha256_hex = j->cfg->signed_payload ? j->h.sha256 : NULL };
+	    .sha256_hex = j->cfg->signed_payload ? j->h.sha256 : NULL,
+	    .on_send = on_send, .on_send_arg = &j->progress };
 	if (s3_put_object(j->c, &p, etag, err) < 0) {
 		log_error("Error uploading %s: %s", j->key, err);
 		return strstr(err, "BadDigest") ? -2 : -1;
@@ -395,7 +514,8 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 	hex_encode(ph->md5, 16, md5_hex);
 	struct s3_put p = { .key = j->key, .headers = h, .nheaders = 1,
 	    .fd = j->fd, .off = off, .len = len,
-	    .sha256_hex = j->cfg->signed_payload ? ph->sha256 : NULL };
+	    .sha256_hex = j->cfg->signed_payload ? ph->sha256 : NULL,
+	    .on_send = on_send, .on_send_arg = &j->progress };
 	for (int attempt = 1; attempt <= j->cfg->part_retries + 1; attempt++) {
 		int rc;
 
@@ -420,11 +540,87 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 	return -1;
 }
 
+/* Keeps the stored parts of an unfinished upload that match the local
+ * data, part by part (size and MD5). Returns how many. */
+static int
+keep_stored_parts(struct job *j, const char *id, char (*etags)[33])
+{
+	struct s3_part *parts;
+	char err[S3_ERRLEN], hex[33];
+	size_t n;
+	int kept = 0;
+
+	if (s3_mpu_parts(j->c, j->key, id, &parts, &n, err) < 0) {
+		log_warning("Cannot list the stored parts of %s: %s", j->key,
+		    err);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int k = parts[i].number - 1;
+		long long want;
+
+		if (k < 0 || k >= j->h.nparts)
+			continue;
+		want = j->st.st_size - (long long)k * j->h.part_size;
+		if (want > j->h.part_size)
+			want = j->h.part_size;
+		hex_encode(j->h.parts[k].md5, 16, hex);
+		if (parts[i].size == want && strcmp(parts[i].etag, hex) == 0 &&
+		    etags[k][0] == '\0') {
+			memcpy(etags[k], hex, sizeof(hex));
+			kept++;
+		}
+	}
+	free(parts);
+	return kept;
+}
+
+/* An unfinished upload of this key begun after the file last changed
+ * holds parts of this very file (and its metadata is this file's): use
+ * the newest such one. Older ones are orphans of crashed runs: abort. */
+static char *
+find_resumable(struct job *j, char (*etags)[33])
+{
+	struct s3_upload *ups;
+	char err[S3_ERRLEN], *id = NULL;
+	size_t n, best = 0;
+	int found = 0, kept;
+
+	if (s3_mpu_list(j->c, j->key, &ups, &n, err) < 0) {
+		log_warning("Cannot list unfinished uploads of %s: %s", j->key,
+		    err);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ups[i].initiated > j->st.st_mtim.tv_sec + s3_clock_offset(
+		    j->c) && (!found || ups[i].initiated > ups[best].initiated)) {
+			best = i;
+			found = 1;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (found && i == best)
+			continue;
+		if (s3_mpu_abort(j->c, j->key, ups[i].upload_id, err) == 0)
+			log_info("Aborted a stale multipart upload of %s",
+			    j->key);
+	}
+	if (found) {
+		id = ups[best].upload_id;
+		ups[best].upload_id = NULL;
+		kept = keep_stored_parts(j, id, etags);
+		log_info("Resuming the multipart upload of %s: %d of %d parts "
+		    "already stored", j->path, kept, j->h.nparts);
+	}
+	s3_uploads_free(ups, n);
+	return id;
+}
+
 static int
 put_multipart(struct job *j)
 {
 	struct sigv4_header h[6];
 	char err[S3_ERRLEN], (*etags)[33];
+	struct inflight reg;
 	char *id;
 	size_t nh;
 	int r = 0;
@@ -433,19 +629,24 @@ put_multipart(struct job *j)
 	nh = data_headers(j, h, NULL, 0);
 	if ((etags = calloc((size_t)j->h.nparts, sizeof(*etags))) == NULL)
 		return -1;
-	if ((id = s3_mpu_create(j->c, j->key, h, nh, err)) == NULL) {
+	id = find_resumable(j, etags);
+	if (id == NULL && (id = s3_mpu_create(j->c, j->key, h, nh, err)) ==
+	    NULL) {
 		log_error("Error uploading %s: %s", j->key, err);
 		free(etags);
 		return -1;
 	}
+	inflight_add(&reg, j->key, id);
 	for (int i = 0; i < j->h.nparts && r == 0; i++)
-		r = put_part(j, id, i, etags);
+		if (etags[i][0] == '\0')
+			r = put_part(j, id, i, etags);
 	if (r == 0) {
 		log_debug("Uploaded %d parts, completing upload", j->h.nparts);
 		r = s3_mpu_complete(j->c, j->key, id, etags, j->h.nparts, err);
 		if (r < 0)
 			log_error("Error uploading %s: %s", j->key, err);
 	}
+	inflight_remove(&reg);
 	/* Never leave a half-made upload behind in the bucket. */
 	if (r < 0 && s3_mpu_abort(j->c, j->key, id, err) < 0)
 		log_error("Could not abort the multipart upload of %s: %s "
@@ -577,6 +778,7 @@ send_once(struct job *j)
 	    put_listing(j) < 0)
 		return -1;
 	log_info("Uploading %s", j->path);
+	progress_start(&j->progress, j->path, (long long)j->st.st_size);
 	r = multipart ? put_multipart(j) : put_single(j);
 	if (fstat(j->fd, &after) < 0)
 		return -1;

@@ -28,6 +28,10 @@ enum upload_status {
 enum upload_status upload_file(struct s3_client *c,
     const struct upload_config *cfg, const char *path);
 
+/* Aborts the multipart uploads still in flight (at shutdown, when their
+ * threads did not finish in time). Returns how many were aborted. */
+int upload_abort_in_flight(struct s3_client *c);
+
 /* The part size for a file: the wanted size, raised to at least 5 MiB and
  * to what keeps the file within 10,000 parts (whole MiB). -1 when the file
  * is too large for S3 even with 5 GiB parts. */

@@ -163,8 +163,9 @@ class Ctx:
     def assert_stored(self, path, key=None):
         """The object of path exists, byte-identical, with its metadata."""
         key = key or self.key(path)
-        h = self.wait_object(key)
+        self.wait_object(key)
         self.wait_log("Finished uploading %s" % path.replace("\n", "\\x0a"))
+        h = self.head(key)
         body = self.get(key)
         with open(path, "rb") as f:
             local = f.read()
