@@ -15,7 +15,8 @@ LDFLAGS = -static -no-pie -Wl,--gc-sections
 
 # The program's sources, one concern each.
 SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
-       s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c shim.c
+       s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c ratelimit.c \
+       notify.c shim.c
 HDRS = $(wildcard *.h)
 
 # Pure code with unit tests (built with the host compiler and sanitizers).
@@ -26,7 +27,19 @@ SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 RGW_DIR ?= /tmp/tablesnap-rgw
 
-.PHONY: all deps check unit unit-clang system demo bench clean format
+# `make install [PREFIX=/usr] [DESTDIR=root]`: the binary, tableslurp and
+# tablechop as links to it (it acts on its name), the man pages. The
+# service files in contrib/ are for the distribution or the image to place.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+INSTALL ?= install
+MANS     = tablesnap.1 tableslurp.1 tablechop.1
+SCRIPTS  = contrib/tablesnap.init contrib/tablesnap.openrc contrib/default \
+           contrib/runit/run contrib/runit/log/run $(wildcard test/*.sh)
+
+.PHONY: all deps check unit unit-clang system demo bench clean format \
+	install uninstall lint
 
 all: tablesnap
 
@@ -55,8 +68,25 @@ unit-clang:
 system: tablesnap
 	/usr/bin/python3 test/system.py
 
-check: deps unit-clang unit tablesnap
+check: deps lint unit-clang unit tablesnap
 	/usr/bin/python3 test/system.py
+
+# The man pages (mandoc, warnings included) and the shell scripts.
+lint:
+	mandoc -T lint -W warning $(MANS)
+	shellcheck $(SCRIPTS)
+
+install: tablesnap
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 755 tablesnap $(DESTDIR)$(BINDIR)/tablesnap
+	ln -sf tablesnap $(DESTDIR)$(BINDIR)/tableslurp
+	ln -sf tablesnap $(DESTDIR)$(BINDIR)/tablechop
+	$(INSTALL) -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tablesnap $(DESTDIR)$(BINDIR)/tableslurp \
+	    $(DESTDIR)$(BINDIR)/tablechop
+	rm -f $(MANS:%=$(DESTDIR)$(MANDIR)/man1/%)
 
 demo: deps tablesnap
 	@bash test/demo.sh

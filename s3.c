@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "encode.h"
+#include "log.h"
+#include "ratelimit.h"
 #include "s3.h"
 #include "version.h"
 #include "xml.h"
@@ -30,6 +32,7 @@ struct s3_client {
 	size_t nidle;
 	long clock_offset;
 	struct s3_stats stats;
+	struct ratelimit *limit;	/* --max-bandwidth, or NULL */
 };
 
 /* A growable string, enough for a request head. */
@@ -144,6 +147,7 @@ s3_client_free(struct s3_client *c)
 	free_secret(c->access_key);
 	free_secret(c->secret_key);
 	free_secret(c->token);
+	ratelimit_free(c->limit);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -169,6 +173,17 @@ s3_client_set_credentials(struct s3_client *c, const char *access_key,
 	c->secret_key = sk;
 	c->token = tk;
 	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+int
+s3_client_set_bandwidth(struct s3_client *c, long long bytes_per_sec)
+{
+	ratelimit_free(c->limit);
+	c->limit = NULL;
+	if (bytes_per_sec > 0 && (c->limit = ratelimit_new(bytes_per_sec)) ==
+	    NULL)
+		return -1;
 	return 0;
 }
 
@@ -368,15 +383,38 @@ set_error(struct s3_response *resp, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Sends a file body, in pieces when a bandwidth limit or a progress
+ * report needs them (one sendfile or pread loop otherwise). */
 static int
-send_request(struct http_conn *conn, const char *head,
+send_file_body(struct s3_client *c, struct http_conn *conn,
+    const struct s3_request *req)
+{
+	off_t off = req->body_off, end = req->body_off + req->body_fd_len;
+
+	if (c->limit == NULL && req->on_send == NULL)
+		return http_write_fd(conn, req->body_fd, off, req->body_fd_len);
+	while (off < end) {
+		off_t n = end - off < S3_SEND_PIECE ? end - off : S3_SEND_PIECE;
+
+		if (c->limit != NULL)
+			ratelimit_take(c->limit, (size_t)n);
+		if (http_write_fd(conn, req->body_fd, off, n) < 0)
+			return -1;
+		off += n;
+		if (req->on_send != NULL)
+			req->on_send(req->on_send_arg, (long long)n);
+	}
+	return 0;
+}
+
+static int
+send_request(struct s3_client *c, struct http_conn *conn, const char *head,
     const struct s3_request *req)
 {
 	if (http_write(conn, head, strlen(head)) < 0)
 		return -1;
 	if (req->body_fd >= 0) {
-		if (req->body_fd_len > 0 && http_write_fd(conn, req->body_fd,
-		    req->body_off, req->body_fd_len) < 0)
+		if (req->body_fd_len > 0 && send_file_body(c, conn, req) < 0)
 			return -1;
 	} else if (req->body_len > 0 &&
 	    http_write(conn, req->body, req->body_len) < 0)
@@ -461,7 +499,7 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 		conn_put(c, conn);
 		return ATTEMPT_NET;
 	}
-	sent = send_request(conn, head, req);
+	sent = send_request(c, conn, head, req);
 	free(head);
 	/* Even when sending failed, the server may have answered first
 	 * (an early 403 or 400): read what it said. */
@@ -642,8 +680,12 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 		if (ar == ATTEMPT_ANSWER) {
 			if (resp->status == 403 &&
 			    strcmp(resp->code, "RequestTimeTooSkewed") == 0 &&
-			    learn_clock(c, resp) == 0 && i < attempts)
+			    learn_clock(c, resp) == 0 && i < attempts) {
+				log_warning("RequestTimeTooSkewed: the S3 clock "
+				    "is %ld s ahead of ours; signing with its "
+				    "time from now on", s3_clock_offset(c));
 				continue;
+			}
 			if (!is_retryable(resp->status, resp->code) ||
 			    i == attempts) {
 				result = 0;
@@ -651,9 +693,15 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 			}
 			s3_describe(resp);
 		}
-		if (i < attempts)
+		if (i < attempts) {
+			/* One line per retry: a user sees a flaky network or
+			 * throttling before it turns into failed uploads. */
+			log_info("Retrying %s %s (attempt %d of %d): %s",
+			    req->method, req->key ? req->key : c->bucket, i + 1,
+			    attempts, resp->error);
 			s3_backoff(i, ar == ATTEMPT_ANSWER &&
 			    (resp->status == 503 || is_throttle(resp->code)));
+		}
 	}
 	free(path);
 	if (result == 0 && resp->status >= 300)

@@ -57,7 +57,17 @@ struct s3_request {
 	int head;			/* HEAD: the answer has no body */
 	size_t max_body;		/* answer bytes kept in resp->body */
 	const struct s3_sink *sink;	/* GET: 2xx body goes here */
+	/* Called after each piece (at most S3_SEND_PIECE bytes) of a file
+	 * body went out: progress reports. */
+	void (*on_send)(void *arg, long long bytes);
+	void *on_send_arg;
 };
+
+#define S3_SEND_PIECE (1024 * 1024)
+
+/* Limits the bytes per second of every file body sent (shared by all
+ * threads); 0 removes the limit. Call before the threads start. */
+int s3_client_set_bandwidth(struct s3_client *c, long long bytes_per_sec);
 
 struct s3_response {
 	int status;			/* 0: no answer at all */

@@ -20,6 +20,7 @@
 #include "filter.h"
 #include "http.h"
 #include "log.h"
+#include "notify.h"
 #include "options.h"
 #include "queue.h"
 #include "s3ops.h"
@@ -32,7 +33,6 @@
 #define THREAD_STACK	(256 * 1024)
 #define RETRY_MIN_MS	5000
 #define RETRY_MAX_MS	300000
-#define TIMEOUT_MS	30000
 
 /* An upload thread's assignment and result. */
 struct worker {
@@ -276,7 +276,8 @@ setup_s3(struct daemon *d)
 	static struct tls_anchors anchors;	/* shared for the whole run */
 	static struct endpoint ep;
 	struct s3_config cfg = { .bucket = d->opt.bucket,
-	    .retries = d->opt.retries, .timeout_ms = TIMEOUT_MS };
+	    .retries = d->opt.retries,
+	    .timeout_ms = d->opt.request_timeout * 1000 };
 	char err[S3_ERRLEN], code[64];
 
 	cfg.region = d->opt.aws_region;
@@ -294,7 +295,8 @@ setup_s3(struct daemon *d)
 	}
 	/* Over plain HTTP nothing but the signature protects the body. */
 	d->ucfg.signed_payload = !cfg.tls;
-	if ((d->s3 = s3_client_new(&cfg)) == NULL)
+	if ((d->s3 = s3_client_new(&cfg)) == NULL ||
+	    s3_client_set_bandwidth(d->s3, d->opt.max_bandwidth) < 0)
 		die("%s", "out of memory");
 	setup_credentials(d);
 	if (s3_check_bucket(d->s3, err, code, sizeof(code)) < 0)
@@ -465,6 +467,8 @@ handle_signal(struct daemon *d)
 		log_info("Signal %u received: finishing the uploads in flight, "
 		    "taking no new files", si.ssi_signo);
 		d->stopping = 1;
+		if (notify_stopping() < 0)
+			log_warning("NOTIFY_SOCKET: %s", strerror(errno));
 		return 0;
 	}
 }
@@ -516,6 +520,7 @@ run_loop(struct daemon *d)
 			if (now_ms() >= deadline) {
 				log_warning("%zu uploads still in flight at "
 				    "shutdown", queue_in_flight(d->queue));
+				upload_abort_in_flight(d->s3);
 				break;
 			}
 		}
@@ -624,6 +629,10 @@ main(int argc, char **argv)
 	setup_watches(&d);
 	if (!d.opt.once)
 		log_info("Watching %zu directories", watcher_count(d.watcher));
+	/* Ready once every watch exists: no file finished from now on is
+	 * missed. Also with --once, so that a Type=notify unit does not fail. */
+	if (notify_ready() < 0)
+		log_warning("NOTIFY_SOCKET: %s", strerror(errno));
 	if (d.opt.backup || d.opt.once)
 		watcher_scan_roots(d.watcher);
 	return run_loop(&d);
