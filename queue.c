@@ -236,3 +236,15 @@ queue_in_flight(const struct queue *q)
 {
 	return q->nflight;
 }
+
+int64_t
+queue_oldest_ms(const struct queue *q)
+{
+	/* The FIFO's head is its oldest; waiting items may be older. */
+	int64_t oldest = q->head != NULL ? q->head->queued_ms : -1;
+
+	for (const struct queue_item *it = q->waiting; it; it = it->next)
+		if (oldest < 0 || it->queued_ms < oldest)
+			oldest = it->queued_ms;
+	return oldest;
+}

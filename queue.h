@@ -40,6 +40,8 @@ void queue_done(struct queue *q, struct queue_item *it, int ok,
 int64_t queue_next_wait(const struct queue *q, int64_t now_ms);
 
 size_t queue_ready_count(const struct queue *q);	/* ready + waiting */
+/* When the oldest file not in flight was queued; -1 when none is. */
+int64_t queue_oldest_ms(const struct queue *q);
 size_t queue_in_flight(const struct queue *q);
 
 #endif

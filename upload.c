@@ -835,14 +835,17 @@ run(struct job *j)
 
 enum upload_status
 upload_file(struct s3_client *c, const struct upload_config *cfg,
-    const char *path)
+    const char *path, long long *bytes)
 {
 	struct job j = { .c = c, .cfg = cfg, .path = path, .fd = -1 };
 	enum upload_status s;
 
+	*bytes = 0;
 	if ((j.key = upload_key(cfg, path)) == NULL)
 		return UPLOAD_RETRY;
 	s = run(&j);
+	if (s == UPLOAD_DONE)
+		*bytes = (long long)j.st.st_size;
 	if (j.fd >= 0)
 		close(j.fd);
 	free(j.key);

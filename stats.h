@@ -1,0 +1,23 @@
+/* stats.h: the --stats-file counters, in the Prometheus text format for
+ * node_exporter's textfile collector, replaced atomically. */
+#ifndef TABLESNAP_STATS_H
+#define TABLESNAP_STATS_H
+
+#include <stddef.h>
+
+struct stats {
+	unsigned long long files_uploaded, bytes_uploaded, files_skipped;
+	unsigned long long failures, retries, requests;
+	unsigned long long queue_length, in_flight;
+	double oldest_queued_age;	/* seconds, 0 when the queue is empty */
+	double last_success;		/* Unix time, 0 when none yet */
+};
+
+/* The text of the file, malloc'd (NULL when out of memory). Pure. */
+char *stats_format(const struct stats *s);
+
+/* Writes path through a temporary file in the same directory and
+ * rename(2), so that readers never see half a file. 0 or -1 (errno). */
+int stats_write(const char *path, const struct stats *s);
+
+#endif
