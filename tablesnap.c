@@ -24,6 +24,7 @@
 #include "options.h"
 #include "queue.h"
 #include "s3ops.h"
+#include "stats.h"
 #include "upload.h"
 #include "version.h"
 #include "watch.h"
@@ -33,12 +34,14 @@
 #define THREAD_STACK	(256 * 1024)
 #define RETRY_MIN_MS	5000
 #define RETRY_MAX_MS	300000
+#define STATS_EVERY_MS	5000
 
 /* An upload thread's assignment and result. */
 struct worker {
 	struct daemon *d;
 	struct queue_item *item;
 	enum upload_status status;
+	long long bytes;		/* stored, when UPLOAD_DONE */
 	struct worker *next;
 };
 
@@ -54,6 +57,9 @@ struct daemon {
 	struct worker *done;		/* finished, not yet collected */
 	pthread_attr_t attr;
 	unsigned long uploaded, skipped, failed;
+	unsigned long long bytes_uploaded;
+	time_t last_success;
+	int64_t next_stats_ms;		/* --stats-file: next write */
 	unsigned long given_up;		/* --once: files that failed */
 	int stopping;
 };
@@ -348,7 +354,7 @@ upload_thread(void *arg)
 	struct daemon *d = w->d;
 	uint64_t one = 1;
 
-	w->status = upload_file(d->s3, &d->ucfg, w->item->path);
+	w->status = upload_file(d->s3, &d->ucfg, w->item->path, &w->bytes);
 	pthread_mutex_lock(&d->done_lock);
 	w->next = d->done;
 	d->done = w;
@@ -385,9 +391,11 @@ collect(struct daemon *d)
 		int ok = w->status != UPLOAD_RETRY;
 
 		next = w->next;
-		if (w->status == UPLOAD_DONE)
+		if (w->status == UPLOAD_DONE) {
 			d->uploaded++;
-		else if (w->status == UPLOAD_SKIPPED)
+			d->bytes_uploaded += (unsigned long long)w->bytes;
+			d->last_success = time(NULL);
+		} else if (w->status == UPLOAD_SKIPPED)
 			d->skipped++;
 		else if (!ok && d->opt.once) {
 			/* One pass only: the requests were retried already. */
@@ -434,6 +442,45 @@ dispatch(struct daemon *d)
 }
 
 /* ---- signals and the loop ---- */
+
+static void
+write_stats(struct daemon *d)
+{
+	struct s3_stats ss;
+	struct stats st = { 0 };
+	int64_t oldest = queue_oldest_ms(d->queue), now = now_ms();
+
+	d->next_stats_ms = now + STATS_EVERY_MS;
+	s3_get_stats(d->s3, &ss);
+	st.files_uploaded = d->uploaded;
+	st.bytes_uploaded = d->bytes_uploaded;
+	st.files_skipped = d->skipped;
+	st.failures = d->failed;
+	st.requests = ss.requests;
+	st.retries = ss.retries;
+	st.queue_length = queue_ready_count(d->queue);
+	st.in_flight = queue_in_flight(d->queue);
+	st.oldest_queued_age = oldest < 0 ? 0 : (double)(now - oldest) / 1000;
+	st.last_success = (double)d->last_success;
+	if (stats_write(d->opt.stats_file, &st) < 0)
+		log_warning("Cannot write the stats file %s: %s",
+		    d->opt.stats_file, strerror(errno));
+}
+
+/* The poll timeout: the next retry or stats write, -1 for none. */
+static int
+loop_timeout(struct daemon *d, int64_t deadline)
+{
+	int64_t now = now_ms(), wait;
+
+	wait = d->stopping ? deadline - now : queue_next_wait(d->queue, now);
+	if (d->opt.stats_file != NULL &&
+	    (wait < 0 || d->next_stats_ms - now < wait))
+		wait = d->next_stats_ms - now;
+	if (wait < 0 && (d->stopping || d->opt.stats_file != NULL))
+		wait = 0;
+	return wait < 0 ? -1 : wait > INT_MAX ? INT_MAX : (int)wait;
+}
 
 static void
 log_status(struct daemon *d)
@@ -504,9 +551,10 @@ run_loop(struct daemon *d)
 			{ .fd = d->stopping ? -1 : watcher_fd(d->watcher),
 			    .events = POLLIN },
 		};
-		int64_t wait;
 		int timeout;
 
+		if (d->opt.stats_file != NULL && now_ms() >= d->next_stats_ms)
+			write_stats(d);
 		dispatch(d);
 		if (d->opt.once && queue_ready_count(d->queue) == 0 &&
 		    queue_in_flight(d->queue) == 0)
@@ -524,9 +572,7 @@ run_loop(struct daemon *d)
 				break;
 			}
 		}
-		wait = d->stopping ? deadline - now_ms() :
-		    queue_next_wait(d->queue, now_ms());
-		timeout = wait < 0 ? -1 : wait > INT_MAX ? INT_MAX : (int)wait;
+		timeout = loop_timeout(d, deadline);
 		if (poll(p, 3, timeout) < 0 && errno != EINTR) {
 			log_critical("poll: %s", strerror(errno));
 			return 1;
@@ -538,6 +584,8 @@ run_loop(struct daemon *d)
 		if ((p[2].revents & POLLIN) && watcher_handle(d->watcher) < 0)
 			log_error("inotify read: %s", strerror(errno));
 	}
+	if (d->opt.stats_file != NULL)
+		write_stats(d);
 	if (queue_ready_count(d->queue) > 0)
 		log_warning("%zu files were still queued; a restart with -B "
 		    "uploads them", queue_ready_count(d->queue));
