@@ -19,6 +19,7 @@
 
 #include "filter.h"
 #include "http.h"
+#include "keyset.h"
 #include "log.h"
 #include "notify.h"
 #include "options.h"
@@ -35,6 +36,7 @@
 #define RETRY_MIN_MS	5000
 #define RETRY_MAX_MS	300000
 #define STATS_EVERY_MS	5000
+#define SCAN_PROGRESS_MS 10000
 
 /* An upload thread's assignment and result. */
 struct worker {
@@ -60,6 +62,14 @@ struct daemon {
 	unsigned long long bytes_uploaded;
 	time_t last_success;
 	int64_t next_stats_ms;		/* --stats-file: next write */
+	char **roots;			/* the paths, absolute */
+	size_t nroots;
+	struct keyset *known;		/* start-up scan: keys in S3 */
+	struct {
+		int active;
+		unsigned long scanned, queued, present;
+		int64_t last_ms;
+	} scan;
 	unsigned long given_up;		/* --once: files that failed */
 	int stopping;
 };
@@ -332,19 +342,115 @@ setup_upload_config(struct daemon *d, const char *name)
 
 /* ---- queueing and uploads ---- */
 
+/* During the start-up scan: is path's object already in S3 with the
+ * same size, as the listing showed? */
+static int
+listed_in_s3(struct daemon *d, const char *path)
+{
+	struct stat st;
+	char *key;
+	long long size;
+
+	if (d->known == NULL || d->opt.md5_on_start)
+		return 0;
+	if ((key = upload_key(&d->ucfg, path)) == NULL)
+		return 0;
+	size = keyset_size(d->known, key);
+	if (size >= 0 && lstat(path, &st) == 0 && st.st_size == size) {
+		log_debug("Keyname %s already exists, skipping upload", key);
+		free(key);
+		return 1;
+	}
+	free(key);
+	return 0;
+}
+
+static void
+scan_progress(struct daemon *d, int final)
+{
+	int64_t now = now_ms();
+
+	if (!final && now - d->scan.last_ms < SCAN_PROGRESS_MS)
+		return;
+	d->scan.last_ms = now;
+	log_info("%s: %lu files scanned, %lu queued, %lu already in S3",
+	    final ? "Start-up scan done" : "Scanning", d->scan.scanned,
+	    d->scan.queued, d->scan.present);
+}
+
 static void
 found(void *ctx, const char *path)
 {
 	struct daemon *d = ctx;
+	int scanning = d->scan.active;
 
 	if (d->stopping)
 		return;
+	if (scanning) {
+		d->scan.scanned++;
+		scan_progress(d, 0);
+	}
 	if (!filter_keep(d->filter, path)) {
 		log_info("Skipping %s due to exclusion rule", path);
 		return;
 	}
+	if (scanning && listed_in_s3(d, path)) {
+		d->scan.present++;
+		d->skipped++;
+		return;
+	}
 	if (queue_push(d->queue, path, now_ms()) < 0)
 		log_error("Out of memory: %s not queued", path);
+	else if (scanning)
+		d->scan.queued++;
+}
+
+/* Lists what S3 has under each root: one ListObjectsV2 sweep instead of
+ * a HEAD per file. NULL (then HEADs it is) when the listing fails. */
+static struct keyset *
+list_known(struct daemon *d)
+{
+	struct keyset *ks = keyset_new();
+	char err[S3_ERRLEN];
+
+	for (size_t i = 0; ks != NULL && i < d->nroots; i++) {
+		struct s3_list l = { 0 };
+		char *prefix = NULL, *key = upload_key(&d->ucfg, d->roots[i]);
+		int r = -1;
+
+		if (key != NULL && asprintf(&prefix, "%s%s", key,
+		    strcmp(d->roots[i], "/") == 0 ? "" : "/") >= 0)
+			r = s3_list_objects(d->s3, prefix, d->opt.recursive ?
+			    NULL : "/", &l, err);
+		else
+			prefix = NULL;
+		for (size_t j = 0; r == 0 && j < l.n; j++)
+			r = keyset_add(ks, l.entries[j].key, l.entries[j].size);
+		if (r < 0) {
+			log_warning("Cannot list %s in S3 (%s): checking each "
+			    "file with HEAD instead", prefix ? prefix : "keys",
+			    err);
+			keyset_free(ks);
+			ks = NULL;
+		}
+		s3_list_free(&l);
+		free(prefix);
+		free(key);
+	}
+	return ks;
+}
+
+static void
+startup_scan(struct daemon *d)
+{
+	d->known = list_known(d);
+	d->scan.active = 1;
+	d->scan.last_ms = now_ms();
+	watcher_scan_roots(d->watcher);
+	d->scan.active = 0;
+	scan_progress(d, 1);
+	keyset_free(d->known);
+	d->known = NULL;
 }
 
 static void *
@@ -615,18 +721,21 @@ setup_watches(struct daemon *d)
 	    d->opt.auto_add, found, d);
 	if (d->watcher == NULL)
 		die("cannot start inotify: %s", strerror(errno));
+	d->roots = calloc(d->opt.npaths, sizeof(*d->roots));
+	if (d->roots == NULL)
+		die("%s", "out of memory");
 	for (size_t i = 0; i < d->opt.npaths; i++) {
 		char *abs = absolute_path(d->opt.paths[i]);
 
 		if (abs == NULL)
 			die("cannot resolve %s", d->opt.paths[i]);
+		d->roots[d->nroots++] = abs;
 		if (watcher_add_root(d->watcher, abs, !d->opt.once, err,
 		    sizeof(err)) < 0) {
 			log_critical("add_watch failed for %s, bailing out! "
 			    "(%s)", abs, err);
 			exit(1);
 		}
-		free(abs);
 	}
 }
 
@@ -682,6 +791,6 @@ main(int argc, char **argv)
 	if (notify_ready() < 0)
 		log_warning("NOTIFY_SOCKET: %s", strerror(errno));
 	if (d.opt.backup || d.opt.once)
-		watcher_scan_roots(d.watcher);
+		startup_scan(&d);
 	return run_loop(&d);
 }

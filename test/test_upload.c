@@ -1,9 +1,11 @@
 /* test_upload.c: the rules of upload.c that need no server: the part size
  * at S3's limits, key naming, and the path filter. */
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
 #include "../filter.h"
+#include "../keyset.h"
 #include "../upload.h"
 #include "unit.h"
 
@@ -101,4 +103,33 @@ test_upload(void)
 	part_sizes();
 	keys();
 	filters();
+}
+
+/* The set -B uses to skip files a listing showed in S3. */
+void
+test_keyset(void)
+{
+	struct keyset *ks = keyset_new();
+	char key[64];
+	int ok = 1;
+
+	CHECK(ks != NULL);
+	CHECK(keyset_size(ks, "a") == -1);
+	CHECK(keyset_add(ks, "a", 5) == 0);
+	CHECK(keyset_size(ks, "a") == 5);
+	CHECK(keyset_add(ks, "a", 7) == 0);	/* replaced, not doubled */
+	CHECK(keyset_size(ks, "a") == 7 && keyset_count(ks) == 1);
+	CHECK(keyset_add(ks, "", 0) == 0 && keyset_size(ks, "") == 0);
+	for (int i = 0; i < 20000; i++) {
+		snprintf(key, sizeof(key), "host:/d/f%d", i);
+		ok &= keyset_add(ks, key, i) == 0;
+	}
+	for (int i = 0; i < 20000; i++) {
+		snprintf(key, sizeof(key), "host:/d/f%d", i);
+		ok &= keyset_size(ks, key) == i;
+	}
+	CHECK(ok);
+	CHECK(keyset_size(ks, "host:/d/f20000") == -1);
+	CHECK(keyset_count(ks) == 20002);
+	keyset_free(ks);
 }
