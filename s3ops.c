@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <bearssl.h>
 
 #include "encode.h"
 #include "s3ops.h"
@@ -276,18 +279,6 @@ s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id,
 	return r;
 }
 
-/* "2026-11-26T14:00:00.000Z" as a time; -1 when malformed. */
-static time_t
-iso8601(const char *s)
-{
-	struct tm tm = { 0 };
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-
-	if (end == NULL)
-		return -1;
-	return timegm(&tm);
-}
-
 /* A GET of an XML listing, kept whole. */
 static int
 get_xml(struct s3_client *c, const char *key, const char *query,
@@ -351,7 +342,9 @@ add_upload(struct s3_upload **out, size_t *n, const struct xml_span *up,
 		else {
 			*out = grown;
 			grown[*n].upload_id = id;
-			grown[*n].initiated = when ? iso8601(when) : -1;
+			if (when == NULL ||
+			    s3_parse_time(when, &grown[*n].initiated_ms) < 0)
+				grown[*n].initiated_ms = -1;
 			(*n)++;
 			id = NULL;
 		}
@@ -528,5 +521,585 @@ s3_check_bucket(struct s3_client *c, char *err, char *code, size_t codelen)
 	} else
 		r = 0;
 	s3_response_free(&resp);
+	return r;
+}
+
+/* ---- reading and deleting: ListObjectsV2, GET, DeleteObjects ---- */
+
+#define MAX_LIST_ANSWER	(16 * 1024 * 1024)
+
+void
+s3_list_free(struct s3_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->entries[i].key);
+	for (size_t i = 0; i < l->nprefixes; i++)
+		free(l->prefixes[i]);
+	free(l->entries);
+	free(l->prefixes);
+	memset(l, 0, sizeof(*l));
+}
+
+static int
+digits_at(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+s3_parse_time(const char *s, long long *ms)
+{
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi, sec, frac = 0, scale = 1000;
+	const char *p;
+	time_t t;
+
+	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || digits_at(s, 4, &y) < 0 ||
+	    digits_at(s + 5, 2, &mo) < 0 || digits_at(s + 8, 2, &d) < 0 ||
+	    digits_at(s + 11, 2, &h) < 0 || digits_at(s + 14, 2, &mi) < 0 ||
+	    digits_at(s + 17, 2, &sec) < 0)
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		/* Milliseconds; finer digits are dropped. */
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale > 1) {
+				scale /= 10;
+				frac += (*p - '0') * scale;
+			}
+		if (p[-1] == '.')
+			return -1;
+	}
+	if (strcmp(p, "Z") != 0 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+	    h > 23 || mi > 59 || sec > 60)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	*ms = (long long)t * 1000 + frac;
+	return 0;
+}
+
+/* encoding-type=url: %XX and '+' for a space, as botocore decodes it. */
+static int
+url_decode(char *s)
+{
+	char *o = s;
+
+	for (char *p = s; *p != '\0'; p++) {
+		unsigned v = 0;
+
+		if (*p == '+') {
+			*o++ = ' ';
+			continue;
+		}
+		if (*p != '%') {
+			*o++ = *p;
+			continue;
+		}
+		for (int i = 1; i <= 2; i++) {
+			char c = p[i];
+
+			v <<= 4;
+			if (c >= '0' && c <= '9')
+				v |= (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				v |= (unsigned)(c - 'a' + 10);
+			else if (c >= 'A' && c <= 'F')
+				v |= (unsigned)(c - 'A' + 10);
+			else
+				return -1;
+		}
+		if (v == 0)
+			return -1;	/* no key holds a NUL byte */
+		*o++ = (char)v;
+		p += 2;
+	}
+	*o = '\0';
+	return 0;
+}
+
+/* The decoded text of the first `tag` inside span, malloc'd; NULL when
+ * absent (*bad stays 0) or malformed (*bad = 1). */
+static char *
+elem_text(const struct xml_span *in, const char *tag, int *bad)
+{
+	struct xml_span s;
+	size_t pos = 0;
+	char *v;
+	int r = xml_next(in->p, in->len, &pos, tag, &s);
+
+	if (r <= 0) {
+		*bad = r < 0;
+		return NULL;
+	}
+	if ((v = xml_decode(&s)) == NULL)
+		*bad = 1;
+	return v;
+}
+
+static int
+push_entry(struct s3_list *l, struct s3_entry *e)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct s3_entry *g = reallocarray(l->entries, cap, sizeof(*g));
+
+		if (g == NULL)
+			return -1;
+		l->entries = g;
+		l->cap = cap;
+	}
+	l->entries[l->n++] = *e;
+	return 0;
+}
+
+static int
+push_prefix(struct s3_list *l, char *p)
+{
+	if (l->nprefixes == l->pcap) {
+		size_t cap = l->pcap ? l->pcap * 2 : 64;
+		char **g = reallocarray(l->prefixes, cap, sizeof(*g));
+
+		if (g == NULL)
+			return -1;
+		l->prefixes = g;
+		l->pcap = cap;
+	}
+	l->prefixes[l->nprefixes++] = p;
+	return 0;
+}
+
+/* One <Contents> element. */
+static int
+parse_contents(const struct xml_span *sp, int url, struct s3_list *out)
+{
+	struct s3_entry e = { 0 };
+	char *mtime, *size, *etag, *end;
+	int bad = 0, r = -1;
+
+	e.key = elem_text(sp, "Key", &bad);
+	mtime = elem_text(sp, "LastModified", &bad);
+	size = elem_text(sp, "Size", &bad);
+	etag = elem_text(sp, "ETag", &bad);
+	if (e.key != NULL && mtime != NULL && size != NULL && !bad &&
+	    (!url || url_decode(e.key) == 0) &&
+	    s3_parse_time(mtime, &e.mtime_ms) == 0) {
+		e.size = strtoll(size, &end, 10);
+		if (etag != NULL)
+			copy_etag(etag, e.etag, sizeof(e.etag));
+		if (*size != '\0' && *end == '\0' && e.size >= 0 &&
+		    push_entry(out, &e) == 0) {
+			e.key = NULL;
+			r = 0;
+		}
+	}
+	free(e.key);
+	free(mtime);
+	free(size);
+	free(etag);
+	return r;
+}
+
+int
+s3_list_parse(const char *xml, size_t len, struct s3_list *out,
+    int *truncated, char **next_token)
+{
+	struct xml_span doc = { xml, len }, sp;
+	size_t pos = 0;
+	char *enc, *trunc;
+	int bad = 0, url, r;
+
+	*truncated = 0;
+	*next_token = NULL;
+	enc = elem_text(&doc, "EncodingType", &bad);
+	url = enc != NULL && strcmp(enc, "url") == 0;
+	free(enc);
+	while ((r = xml_next(xml, len, &pos, "Contents", &sp)) > 0)
+		if (parse_contents(&sp, url, out) < 0)
+			return -1;
+	if (r < 0)
+		return -1;
+	pos = 0;
+	while ((r = xml_next(xml, len, &pos, "CommonPrefixes", &sp)) > 0) {
+		char *p = elem_text(&sp, "Prefix", &bad);
+
+		if (p == NULL || (url && url_decode(p) < 0) ||
+		    push_prefix(out, p) < 0) {
+			free(p);
+			return -1;
+		}
+	}
+	if (r < 0 || bad)
+		return -1;
+	if ((trunc = elem_text(&doc, "IsTruncated", &bad)) != NULL) {
+		*truncated = strcmp(trunc, "true") == 0;
+		free(trunc);
+	}
+	if (*truncated)
+		*next_token = elem_text(&doc, "NextContinuationToken", &bad);
+	if (bad || (*truncated && *next_token == NULL)) {
+		free(*next_token);
+		*next_token = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+list_query(const char *prefix, const char *delimiter, const char *token)
+{
+	char *ep = uri_encode(prefix, strlen(prefix), 0), *ed = NULL;
+	char *et = NULL, *q = NULL;
+
+	if (delimiter != NULL)
+		ed = uri_encode(delimiter, strlen(delimiter), 0);
+	if (token != NULL)
+		et = uri_encode(token, strlen(token), 0);
+	if (ep != NULL && (delimiter == NULL || ed != NULL) &&
+	    (token == NULL || et != NULL) &&
+	    asprintf(&q, "list-type=2&encoding-type=url&prefix=%s%s%s%s%s",
+	    ep, ed ? "&delimiter=" : "", ed ? ed : "",
+	    et ? "&continuation-token=" : "", et ? et : "") < 0)
+		q = NULL;
+	free(ep);
+	free(ed);
+	free(et);
+	return q;
+}
+
+int
+s3_list_objects(struct s3_client *c, const char *prefix,
+    const char *delimiter, struct s3_list *out, char *err)
+{
+	char *token = NULL;
+	int truncated;
+
+	do {
+		struct s3_request req = { .method = "GET", .key = NULL,
+		    .body_fd = -1, .max_body = MAX_LIST_ANSWER };
+		struct s3_response resp;
+		char *q = list_query(prefix, delimiter, token);
+		int r = -1;
+
+		free(token);
+		token = NULL;
+		if (q == NULL) {
+			set_msg(err, "out of memory");
+			return -1;
+		}
+		req.query = q;
+		if (s3_request(c, &req, &resp) < 0 || resp.status != 200)
+			errf(err, "list objects", &resp);
+		else if (resp.body == NULL || s3_list_parse(resp.body,
+		    resp.body_len, out, &truncated, &token) < 0)
+			set_msg(err, "list objects: malformed answer");
+		else
+			r = 0;
+		s3_response_free(&resp);
+		free(q);
+		if (r < 0)
+			return -1;
+	} while (truncated);
+	return 0;
+}
+
+void
+s3_get_info_free(struct s3_get_info *info)
+{
+	free(info->stat);
+	info->stat = NULL;
+}
+
+static void
+fill_get_info(const struct s3_response *resp, struct s3_get_info *info)
+{
+	const char *v;
+	char *end;
+
+	v = http_header(&resp->http, "Content-Length");
+	info->size = v ? strtoll(v, &end, 10) : -1;
+	copy_etag(http_header(&resp->http, "ETag"), info->etag,
+	    sizeof(info->etag));
+	v = http_header(&resp->http, "x-amz-meta-md5sum");
+	if (v != NULL && strlen(v) < sizeof(info->md5sum))
+		strcpy(info->md5sum, v);
+	v = http_header(&resp->http, "x-amz-meta-stat");
+	if (v != NULL)
+		info->stat = strdup(v);
+}
+
+/* NoSuchKey answers 404; so does NoSuchBucket, which is an error. */
+static int
+no_such_key(const struct s3_response *resp)
+{
+	return resp->status == 404 && strcmp(resp->code, "NoSuchBucket") != 0;
+}
+
+int
+s3_get_object(struct s3_client *c, const char *key,
+    const struct s3_sink *sink, struct s3_get_info *info, char *err)
+{
+	struct s3_request req = { .method = "GET", .key = key, .body_fd = -1,
+	    .sink = sink };
+	struct s3_response resp;
+	int r = -1;
+
+	memset(info, 0, sizeof(*info));
+	if (s3_request(c, &req, &resp) < 0)
+		errf(err, "GET", &resp);
+	else if (no_such_key(&resp))
+		r = 0;
+	else if (resp.status != 200)
+		errf(err, "GET", &resp);
+	else {
+		fill_get_info(&resp, info);
+		r = 1;
+	}
+	s3_response_free(&resp);
+	return r;
+}
+
+/* "Wed, 01 May 2024 12:34:56 GMT" */
+static int
+http_time(const char *v, long long *ms)
+{
+	struct tm tm = { 0 };
+	char *end;
+
+	if (v == NULL ||
+	    (end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
+	    *end != '\0')
+		return -1;
+	*ms = (long long)timegm(&tm) * 1000;
+	return 0;
+}
+
+int
+s3_get_small(struct s3_client *c, const char *key, size_t max, char **body,
+    size_t *len, long long *mtime_ms, char *err)
+{
+	struct s3_request req = { .method = "GET", .key = key, .body_fd = -1,
+	    .max_body = max };
+	struct s3_response resp;
+	int r = -1;
+
+	*body = NULL;
+	*len = 0;
+	if (s3_request(c, &req, &resp) < 0)
+		errf(err, "GET", &resp);
+	else if (no_such_key(&resp))
+		r = 0;
+	else if (resp.status != 200)
+		errf(err, "GET", &resp);
+	else if (mtime_ms != NULL && http_time(http_header(&resp.http,
+	    "Last-Modified"), mtime_ms) < 0)
+		set_msg(err, "GET: no usable Last-Modified");
+	else {
+		*body = resp.body ? resp.body : strdup("");
+		*len = resp.body_len;
+		resp.body = NULL;
+		r = *body != NULL ? 1 : -1;
+		if (r < 0)
+			set_msg(err, "out of memory");
+	}
+	s3_response_free(&resp);
+	return r;
+}
+
+/* A growable string for a request body. */
+struct xbuf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void
+xb_addn(struct xbuf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->cap - b->len <= n) {
+		size_t cap = (b->cap + n) * 2 + 64;
+		char *g = realloc(b->p, cap);
+
+		if (g == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = g;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+xb_add(struct xbuf *b, const char *s)
+{
+	xb_addn(b, s, strlen(s));
+}
+
+/* XML text: the five entities, and other control bytes as references. */
+static void
+xml_escape(struct xbuf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char ref[8];
+
+		switch (ch) {
+		case '&': xb_add(b, "&amp;"); break;
+		case '<': xb_add(b, "&lt;"); break;
+		case '>': xb_add(b, "&gt;"); break;
+		case '"': xb_add(b, "&quot;"); break;
+		case '\'': xb_add(b, "&apos;"); break;
+		default:
+			if (ch < 0x20 || ch == 0x7f) {
+				/* Cannot be truncated: at most 7 bytes. */
+				snprintf(ref, sizeof(ref), "&#x%X;", ch);
+				xb_add(b, ref);
+			} else
+				xb_addn(b, s, 1);
+		}
+	}
+}
+
+char *
+s3_delete_body(const char *const *keys, size_t n)
+{
+	struct xbuf b = { 0 };
+
+	xb_add(&b, "<Delete><Quiet>true</Quiet>");
+	for (size_t i = 0; i < n; i++) {
+		xb_add(&b, "<Object><Key>");
+		xml_escape(&b, keys[i]);
+		xb_add(&b, "</Key></Object>");
+	}
+	xb_add(&b, "</Delete>");
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+void
+s3_delete_errors_free(struct s3_delete_error *errs, size_t n)
+{
+	for (size_t i = 0; errs != NULL && i < n; i++)
+		free(errs[i].key);
+	free(errs);
+}
+
+/* Code and Message are for the log only: absent or too long is "". */
+static void
+copy_text(const struct xml_span *sp, const char *tag, char *out, size_t cap)
+{
+	if (xml_text(sp->p, sp->len, tag, out, cap) < 0)
+		out[0] = '\0';
+}
+
+int
+s3_delete_parse(const char *xml, size_t len, struct s3_delete_error **errs,
+    size_t *nerrs)
+{
+	struct xml_span result, sp;
+	size_t pos = 0, n = 0, cap = 0;
+	struct s3_delete_error *v = NULL;
+	int r, bad = 0;
+
+	*errs = NULL;
+	*nerrs = 0;
+	if (xml_next(xml, len, &pos, "DeleteResult", &result) <= 0)
+		return -1;
+	pos = 0;
+	while ((r = xml_next(result.p, result.len, &pos, "Error", &sp)) > 0) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct s3_delete_error *g = reallocarray(v, ncap,
+			    sizeof(*g));
+
+			if (g == NULL) {
+				bad = 1;
+				break;
+			}
+			v = g;
+			cap = ncap;
+		}
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].key = elem_text(&sp, "Key", &bad);
+		copy_text(&sp, "Code", v[n].code, sizeof(v[n].code));
+		copy_text(&sp, "Message", v[n].message, sizeof(v[n].message));
+		n++;
+		if (v[n - 1].key == NULL || bad) {
+			bad = 1;
+			break;
+		}
+	}
+	if (r < 0 || bad) {
+		s3_delete_errors_free(v, n);
+		return -1;
+	}
+	*errs = v;
+	*nerrs = n;
+	return (int)n;
+}
+
+int
+s3_delete_objects(struct s3_client *c, const char *const *keys, size_t n,
+    struct s3_delete_error **errs, size_t *nerrs, char *err)
+{
+	struct sigv4_header h[2];
+	struct s3_request req = { .method = "POST", .key = NULL,
+	    .query = "delete", .headers = h, .nheaders = 2, .body_fd = -1,
+	    .max_body = MAX_LIST_ANSWER };
+	struct s3_response resp;
+	unsigned char md5[16];
+	char md5_b64[BASE64_LEN(16) + 1];
+	br_md5_context mc;
+	char *body;
+	int r = -1;
+
+	*errs = NULL;
+	*nerrs = 0;
+	if (n == 0)
+		return 0;
+	if (n > S3_DELETE_MAX || (body = s3_delete_body(keys, n)) == NULL) {
+		set_msg(err, n > S3_DELETE_MAX ? "internal error: too many "
+		    "keys for one delete" : "out of memory");
+		return -1;
+	}
+	br_md5_init(&mc);
+	br_md5_update(&mc, body, strlen(body));
+	br_md5_out(&mc, md5);
+	base64_encode(md5, sizeof(md5), md5_b64);
+	h[0] = (struct sigv4_header){ "content-md5", md5_b64 };
+	h[1] = (struct sigv4_header){ "content-type", "application/xml" };
+	req.body = body;
+	req.body_len = strlen(body);
+	if (s3_request(c, &req, &resp) < 0 || resp.status != 200)
+		errf(err, "delete objects", &resp);
+	else if (resp.body == NULL || s3_delete_parse(resp.body,
+	    resp.body_len, errs, nerrs) < 0)
+		set_msg(err, "delete objects: malformed answer");
+	else
+		r = (int)*nerrs;
+	s3_response_free(&resp);
+	free(body);
 	return r;
 }

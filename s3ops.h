@@ -56,7 +56,7 @@ int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id,
 /* An unfinished multipart upload (ListMultipartUploads). */
 struct s3_upload {
 	char *upload_id;
-	time_t initiated;	/* server time */
+	long long initiated_ms;	/* server time, ms since the epoch */
 };
 /* The unfinished uploads of exactly this key; free with s3_uploads_free. */
 int s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
@@ -74,5 +74,81 @@ int s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
 
 /* Checks that the bucket exists and the keys may list it. */
 int s3_check_bucket(struct s3_client *c, char *err, char *code, size_t codelen);
+
+/* ---- reading and deleting: ListObjectsV2, GET, DeleteObjects ---- */
+
+/* One object of a listing. */
+struct s3_entry {
+	char *key;
+	long long size;
+	long long mtime_ms;	/* LastModified, ms since the epoch (UTC) */
+	char etag[80];		/* without quotes */
+};
+
+/* What ListObjectsV2 found; zero it before the first use. */
+struct s3_list {
+	struct s3_entry *entries;	/* in the server's (key) order */
+	size_t n, cap;
+	char **prefixes;		/* CommonPrefixes (with a delimiter) */
+	size_t nprefixes, pcap;
+};
+
+/* Every key under prefix: ListObjectsV2 page after page (continuation
+ * tokens), keys asked URL-encoded so that any byte survives the XML. With
+ * a delimiter ("/"), deeper keys come back as prefixes instead. Appends to
+ * out. */
+int s3_list_objects(struct s3_client *c, const char *prefix,
+    const char *delimiter, struct s3_list *out, char *err);
+void s3_list_free(struct s3_list *l);
+
+/* Pure: one ListObjectsV2 answer appended to out; *truncated, and the
+ * malloc'd NextContinuationToken (NULL when none). 0, or -1 when the
+ * document is malformed or memory ran out. */
+int s3_list_parse(const char *xml, size_t len, struct s3_list *out,
+    int *truncated, char **next_token);
+
+/* Pure: "2024-05-01T12:34:56.789Z" (ISO 8601, UTC, optional fraction) to
+ * ms since the epoch. 0, or -1 when malformed. */
+int s3_parse_time(const char *s, long long *ms);
+
+/* What a GET answer said of the object. */
+struct s3_get_info {
+	long long size;		/* Content-Length, -1 when absent */
+	char etag[80];		/* without quotes */
+	char md5sum[40];	/* x-amz-meta-md5sum, "" when absent */
+	char *stat;		/* x-amz-meta-stat, malloc'd, NULL when absent */
+};
+
+/* Streams the object's body into sink (reset before a retry starts it
+ * again). 1: stored, 0: no such key, -1: error. Free info afterwards. */
+int s3_get_object(struct s3_client *c, const char *key,
+    const struct s3_sink *sink, struct s3_get_info *info, char *err);
+void s3_get_info_free(struct s3_get_info *info);
+
+/* GET of a small object (at most max bytes) into a malloc'd NUL-terminated
+ * buffer. 1: read, 0: no such key, -1: error. */
+int s3_get_small(struct s3_client *c, const char *key, size_t max,
+    char **body, size_t *len, long long *mtime_ms, char *err);
+
+/* Multi-object delete: POST /?delete with Content-MD5, at most
+ * S3_DELETE_MAX keys. Returns the number of keys S3 could not delete
+ * (their errors in *errs, free with s3_delete_errors_free), or -1 when the
+ * request itself failed (err says why; nothing is known deleted). */
+#define S3_DELETE_MAX 1000
+struct s3_delete_error {
+	char *key;
+	char code[64];
+	char message[256];
+};
+int s3_delete_objects(struct s3_client *c, const char *const *keys, size_t n,
+    struct s3_delete_error **errs, size_t *nerrs, char *err);
+void s3_delete_errors_free(struct s3_delete_error *errs, size_t n);
+
+/* Pure: the <Delete> body (quiet mode) for keys, malloc'd. */
+char *s3_delete_body(const char *const *keys, size_t n);
+/* Pure: the per-key <Error>s of a <DeleteResult>. The count, or -1 when
+ * the document is not a DeleteResult. */
+int s3_delete_parse(const char *xml, size_t len,
+    struct s3_delete_error **errs, size_t *nerrs);
 
 #endif

@@ -19,6 +19,7 @@
 #include "encode.h"
 #include "json.h"
 #include "log.h"
+#include "md5.h"
 #include "s3ops.h"
 #include "upload.h"
 
@@ -73,6 +74,7 @@ struct job {
 	char *stat_json;
 	struct file_hashes h;
 	struct progress progress;
+	int no_resume;		/* a resumed upload proved stale: start over */
 };
 
 long long
@@ -148,7 +150,7 @@ hash_file(struct job *j, int multipart)
 {
 	struct file_hashes *h = &j->h;
 	long long size = j->st.st_size, off = 0, part_left;
-	br_md5_context whole, part;
+	struct md5_ctx whole, part;
 	br_sha256_context sha;
 	unsigned char *buf;
 	int p = 0;
@@ -162,8 +164,8 @@ hash_file(struct job *j, int multipart)
 	if ((buf = malloc(READ_BUF)) == NULL)
 		return -1;
 	posix_fadvise(j->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	br_md5_init(&whole);
-	br_md5_init(&part);
+	md5_init(&whole);
+	md5_init(&part);
 	br_sha256_init(&sha);
 	part_left = multipart ? h->part_size : size;
 	while (off < size) {
@@ -180,25 +182,25 @@ hash_file(struct job *j, int multipart)
 			errno = n == 0 ? ENODATA : errno;
 			return -1;
 		}
-		br_md5_update(&whole, buf, (size_t)n);
+		md5_update(&whole, buf, (size_t)n);
 		if (multipart)
-			br_md5_update(&part, buf, (size_t)n);
+			md5_update(&part, buf, (size_t)n);
 		if (j->cfg->signed_payload)
 			br_sha256_update(&sha, buf, (size_t)n);
 		off += n;
 		part_left -= n;
 		if (multipart && (part_left == 0 || off == size)) {
-			br_md5_out(&part, h->parts[p].md5);
+			md5_final(&part, h->parts[p].md5);
 			if (j->cfg->signed_payload)
 				sha_hex(&sha, h->parts[p].sha256);
-			br_md5_init(&part);
+			md5_init(&part);
 			br_sha256_init(&sha);
 			p++;
 			part_left = h->part_size;
 		}
 	}
 	free(buf);
-	br_md5_out(&whole, h->md5);
+	md5_final(&whole, h->md5);
 	hex_encode(h->md5, 16, h->md5_hex);
 	if (!multipart && j->cfg->signed_payload)
 		sha_hex(&sha, h->sha256);
@@ -328,7 +330,7 @@ put_listing(struct job *j)
 	struct sigv4_header h[4];
 	size_t n = 0, nh = 0;
 	struct jbuf b;
-	br_md5_context mc;
+	struct md5_ctx mc;
 	int r = -1;
 
 	jbuf_init(&b);
@@ -342,9 +344,9 @@ put_listing(struct job *j)
 	json_listing(&b, dir, (const char *const *)names, n);
 	if (b.failed)
 		goto out;
-	br_md5_init(&mc);
-	br_md5_update(&mc, b.data, b.len);
-	br_md5_out(&mc, md5);
+	md5_init(&mc);
+	md5_update(&mc, b.data, b.len);
+	md5_final(&mc, md5);
 	base64_encode(md5, 16, md5_b64);
 	h[nh++] = (struct sigv4_header){ "content-type", "application/json" };
 	h[nh++] = (struct sigv4_header){ "content-md5", md5_b64 };
@@ -584,16 +586,22 @@ find_resumable(struct job *j, char (*etags)[33])
 	struct s3_upload *ups;
 	char err[S3_ERRLEN], *id = NULL;
 	size_t n, best = 0;
+	long long changed_ms;
 	int found = 0, kept;
 
+	if (j->no_resume)
+		return NULL;
 	if (s3_mpu_list(j->c, j->key, &ups, &n, err) < 0) {
 		log_warning("Cannot list unfinished uploads of %s: %s", j->key,
 		    err);
 		return NULL;
 	}
+	/* The file's last change, in the server's clock. */
+	changed_ms = (long long)j->st.st_mtim.tv_sec * 1000 +
+	    j->st.st_mtim.tv_nsec / 1000000 + s3_clock_offset(j->c) * 1000LL;
 	for (size_t i = 0; i < n; i++)
-		if (ups[i].initiated > j->st.st_mtim.tv_sec + s3_clock_offset(
-		    j->c) && (!found || ups[i].initiated > ups[best].initiated)) {
+		if (ups[i].initiated_ms > changed_ms && (!found ||
+		    ups[i].initiated_ms > ups[best].initiated_ms)) {
 			best = i;
 			found = 1;
 		}
@@ -615,6 +623,24 @@ find_resumable(struct job *j, char (*etags)[33])
 	return id;
 }
 
+/* A resumed upload carries the metadata of its initiate: it must be this
+ * file's (the initiate came after the file's last change, by the server's
+ * clock; a clock that lies is caught here). -4: upload afresh. */
+static int
+check_resumed(struct job *j)
+{
+	struct s3_object_info info;
+	char err[S3_ERRLEN];
+
+	if (s3_head_object(j->c, j->key, &info, err) == 1 &&
+	    strcmp(info.md5sum, j->h.md5_hex) == 0)
+		return 0;
+	log_warning("The resumed upload of %s carries another file's "
+	    "metadata; uploading it afresh", j->path);
+	j->no_resume = 1;
+	return -4;
+}
+
 static int
 put_multipart(struct job *j)
 {
@@ -623,13 +649,14 @@ put_multipart(struct job *j)
 	struct inflight reg;
 	char *id;
 	size_t nh;
-	int r = 0;
+	int r = 0, resumed;
 
 	log_info("Performing multipart upload for %s", j->path);
 	nh = data_headers(j, h, NULL, 0);
 	if ((etags = calloc((size_t)j->h.nparts, sizeof(*etags))) == NULL)
 		return -1;
 	id = find_resumable(j, etags);
+	resumed = id != NULL;
 	if (id == NULL && (id = s3_mpu_create(j->c, j->key, h, nh, err)) ==
 	    NULL) {
 		log_error("Error uploading %s: %s", j->key, err);
@@ -647,6 +674,8 @@ put_multipart(struct job *j)
 			log_error("Error uploading %s: %s", j->key, err);
 	}
 	inflight_remove(&reg);
+	if (r == 0 && resumed)
+		r = check_resumed(j);
 	/* Never leave a half-made upload behind in the bucket. */
 	if (r < 0 && s3_mpu_abort(j->c, j->key, id, err) < 0)
 		log_error("Could not abort the multipart upload of %s: %s "
@@ -811,8 +840,8 @@ run(struct job *j)
 		return s;
 	if ((j->stat_json = stat_json(&j->st)) == NULL)
 		return UPLOAD_RETRY;
-	for (int i = 0; i < CHANGE_TRIES && r == -2; i++) {
-		if (i > 0) {
+	for (int i = 0; i < CHANGE_TRIES && (r == -2 || r == -4); i++) {
+		if (i > 0 && r == -2) {
 			log_warning("%s changed while it was uploaded; "
 			    "uploading it again", j->path);
 			if (fstat(j->fd, &j->st) < 0)
