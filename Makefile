@@ -4,23 +4,30 @@
 
 MUSL_CC   ?= musl-gcc
 CC        ?= cc
-BEARSSL_INC = /usr/include/bearssl
-BEARSSL_A   = /usr/lib/x86_64-linux-gnu/libbearssl.a
+# BearSSL built from Debian's source package with musl-gcc (mk/bearssl.sh).
+BEARSSL_DIR = build/bearssl
+BEARSSL_INC = $(BEARSSL_DIR)/inc
+BEARSSL_A   = $(BEARSSL_DIR)/libbearssl.a
 
 WARN    = -Wall -Wextra
 CSTD    = -std=c11 -D_GNU_SOURCE
-CFLAGS  = $(CSTD) $(WARN) -O2 -ffunction-sections -fdata-sections \
+# -Os: the binary is dropped onto hosts and into images; the hot loops
+# (MD5, and BearSSL's AES-GCM) are not slower for it, md5.c gets -O2.
+CFLAGS  = $(CSTD) $(WARN) -Os -ffunction-sections -fdata-sections \
           -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie
-LDFLAGS = -static -no-pie -Wl,--gc-sections
+LDFLAGS = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
+          -Wl,--build-id=none
 
 # The program's sources, one concern each.
 SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c ratelimit.c \
-       notify.c shim.c
+       stats.c keyset.c md5.c creds.c \
+       notify.c restore.c chop.c companion.c jsonread.c
 HDRS = $(wildcard *.h)
+OBJS = $(SRCS:%.c=build/musl/%.o)
 
 # Pure code with unit tests (built with the host compiler and sanitizers).
-UNIT_SRCS = $(filter-out tablesnap.c shim.c,$(SRCS))
+UNIT_SRCS = $(filter-out tablesnap.c,$(SRCS))
 UNIT_TESTS = $(wildcard test/test_*.c)
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
       -fno-omit-frame-pointer
@@ -43,10 +50,18 @@ SCRIPTS  = contrib/tablesnap.init contrib/tablesnap.openrc contrib/default \
 
 all: tablesnap
 
-tablesnap: $(SRCS) $(HDRS)
-	$(MUSL_CC) $(CFLAGS) -I$(BEARSSL_INC) -o $@ $(SRCS) $(BEARSSL_A) \
-	    -lpthread $(LDFLAGS)
-	strip -o tablesnap.stripped $@ 2>/dev/null || true
+tablesnap: $(OBJS) $(BEARSSL_A)
+	$(MUSL_CC) -o $@ $(OBJS) $(BEARSSL_A) -lpthread $(LDFLAGS)
+	strip -o tablesnap.stripped $@
+
+build/musl/%.o: %.c $(HDRS) $(BEARSSL_A)
+	@mkdir -p build/musl
+	$(MUSL_CC) $(CFLAGS) -I$(BEARSSL_INC) -c -o $@ $<
+
+build/musl/md5.o: CFLAGS += -O2
+
+$(BEARSSL_A): mk/bearssl.sh
+	bash mk/bearssl.sh $(BEARSSL_DIR)
 
 # Installs the Debian packages the build and the tests need, when missing.
 deps:
@@ -61,7 +76,7 @@ test/unit: test/unit.c test/unit.h $(UNIT_TESTS) $(UNIT_SRCS) $(HDRS)
 unit: test/unit
 	./test/unit
 
-unit-clang:
+unit-clang: $(BEARSSL_A)
 	clang $(CSTD) $(WARN) -Werror -fsyntax-only -I$(BEARSSL_INC) $(SRCS)
 	gcc $(CSTD) $(WARN) -Werror -fsyntax-only -I$(BEARSSL_INC) $(SRCS)
 
@@ -91,5 +106,73 @@ uninstall:
 demo: deps tablesnap
 	@bash test/demo.sh
 
+# Benchmarks beside curl, awscli and rclone on this machine (never part of
+# check; about 15 minutes): bench/run.sh, numbers in bench/RESULTS.md.
+# BENCH_ARGS=--quick for a short trial with small sizes.
+BENCH_DEPS = nginx-light rclone time
+bench:
+	@DEPS_EXTRA="$(BENCH_DEPS)" bash test/deps.sh
+	bash bench/run.sh $(BENCH_ARGS)
+
 clean:
-	rm -f tablesnap tablesnap.stripped test/unit *.o
+	rm -rf tablesnap tablesnap.stripped test/unit *.o build/musl
+
+# Also the BearSSL build (fetched and compiled again by the next make).
+distclean: clean
+	rm -rf build
+
+# ---- Fuzzing and sanitizer runs --------------------------------------------
+# `make fuzz` runs each libFuzzer target (fuzz/fuzz_*.c, clang with ASan and
+# UBSan) for FUZZ_SECONDS; `make fuzz-smoke` for FUZZ_SMOKE_SECONDS each (in
+# `make check`). Seeds: test/corpus/<target>/; findings: build/fuzz/ (see
+# fuzz/run.sh). One target: `make fuzz FUZZ_TARGETS=http`.
+# `make asan` / `make tsan` run the system tests (SYS_TESTS: name filters)
+# against the daemon built with AddressSanitizer + UBSan / ThreadSanitizer
+# (glibc, Debian's libbearssl.so); any report fails the test that saw it.
+FUZZ_CC            ?= clang
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_TARGETS       ?= http xml json options
+FUZZ_CFLAGS = $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=all -I. -I$(BEARSSL_INC)
+# What each target links besides its own file.
+FUZZ_SRCS_http    = http.c
+FUZZ_SRCS_xml     = xml.c
+FUZZ_SRCS_json    = json.c
+FUZZ_SRCS_options = options.c
+SAN_SRCS  = $(SRCS) test/san_options.c
+SYS_TESTS ?=
+
+.PHONY: fuzz fuzz-smoke fuzz-build asan tsan
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(SRCS) $(HDRS)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) -lbearssl -lpthread
+
+fuzz-build: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+fuzz: fuzz-build
+	@st=0; for t in $(FUZZ_TARGETS); do \
+	    bash fuzz/run.sh $$t $(FUZZ_SECONDS) || st=1; done; exit $$st
+
+fuzz-smoke: fuzz-build
+	@st=0; for t in $(FUZZ_TARGETS); do \
+	    bash fuzz/run.sh $$t $(FUZZ_SMOKE_SECONDS) || st=1; done; exit $$st
+
+build/tablesnap-asan: $(SRCS) $(HDRS) test/san_options.c
+	@mkdir -p build
+	clang $(CSTD) $(WARN) -g -O1 $(SAN) -I$(BEARSSL_INC) -o $@ $(SAN_SRCS) \
+	    -lbearssl -lpthread
+
+build/tablesnap-tsan: $(SRCS) $(HDRS) test/san_options.c
+	@mkdir -p build
+	clang $(CSTD) $(WARN) -g -O1 -fsanitize=thread -fno-omit-frame-pointer \
+	    -I$(BEARSSL_INC) -o $@ $(SAN_SRCS) -lbearssl -lpthread
+
+asan: build/tablesnap-asan
+	TABLESNAP_BIN=$(CURDIR)/build/tablesnap-asan \
+	    /usr/bin/python3 test/system.py $(SYS_TESTS)
+
+tsan: build/tablesnap-tsan
+	TABLESNAP_BIN=$(CURDIR)/build/tablesnap-tsan \
+	    /usr/bin/python3 test/system.py $(SYS_TESTS)

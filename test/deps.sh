@@ -7,9 +7,9 @@
 # temporary one (exit 101) is put in place for the duration of apt-get and removed after.
 set -eu
 
-PACKAGES="musl-tools libbearssl-dev make gcc clang file openssl ca-certificates
+PACKAGES="musl-tools libbearssl-dev make gcc clang libclang-rt-14-dev file openssl ca-certificates
 curl radosgw ceph-mon ceph-osd ceph-base ceph-common awscli python3-boto3
-uuid-runtime procps iproute2 psmisc coreutils"
+uuid-runtime procps iproute2 psmisc coreutils dpkg-dev mandoc shellcheck"
 
 log() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: ERROR: %s\n' "$*" >&2; exit 1; }
