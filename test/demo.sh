@@ -49,8 +49,7 @@ mkdir "$DEMO/data/ks/cf2"
 echo hello >"$DEMO/data/ks/cf2/written-in-place.txt"
 
 for _ in $(seq 1 100); do
-	n=$(aws s3api list-objects-v2 --bucket "$BUCKET" --query 'KeyCount' \
-	    --output text 2>/dev/null || echo 0)
+	n=$(aws s3 ls --recursive "s3://$BUCKET" 2>/dev/null | wc -l)
 	[ "$n" -ge 7 ] && break
 	sleep 0.2
 done
