@@ -38,6 +38,20 @@ def check(cond, what):
         raise Failure(what)
 
 
+# What ASan, UBSan, LSan and TSan write to stderr (make asan, make tsan).
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
+                   "WARNING: ThreadSanitizer", "ERROR: LeakSanitizer")
+
+
+def check_no_sanitizer_report(text, where):
+    """Fails the test when text holds a sanitizer report."""
+    for mark in SANITIZER_MARKS:
+        at = text.find(mark)
+        if at >= 0:
+            raise Failure("sanitizer report in %s:\n%s" % (
+                where, text[max(0, at - 200):at + 3000]))
+
+
 def md5_file(path):
     h = hashlib.md5()
     with open(path, "rb") as f:
@@ -69,7 +83,10 @@ class Ctx:
         return "%s%s:%s" % (prefix, NAME, path)
 
     def run_env(self, extra=None):
+        # No test may reach the real EC2 metadata address (169.254.169.254):
+        # the credential-chain tests point it at test/credserver.py.
         e = {"PATH": "/usr/bin:/bin", "HOME": self.tmp,
+             "AWS_EC2_METADATA_DISABLED": "true",
              "AWS_ACCESS_KEY_ID": self.env["AWS_ACCESS_KEY_ID"],
              "AWS_SECRET_ACCESS_KEY": self.env["AWS_SECRET_ACCESS_KEY"]}
         if extra:
@@ -81,14 +98,16 @@ class Ctx:
         return [BIN, "--endpoint", url, "--ca-file", self.env["RGW_CA"],
                 "-n", NAME]
 
-    def start(self, *extra, http=False, env=None, paths=None, base=None):
+    def start(self, *extra, http=False, env=None, paths=None, base=None,
+              wait="Watching "):
         args = (base if base is not None else self.args(http)) + list(extra)
         args += [self.bucket] + (paths or [self.dir])
         self.log = open(self.logpath, "ab")
         self.since = self.log.tell()
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log,
                                      env=self.run_env(env))
-        self.wait_log("Watching ")
+        if wait:    # None: the caller waits for readiness its own way
+            self.wait_log(wait)
         return self.proc
 
     def run(self, *extra, http=False, env=None, paths=None, timeout=60):
@@ -97,8 +116,9 @@ class Ctx:
             paths or [self.dir])
         p = subprocess.run(args, capture_output=True, env=self.run_env(env),
                            timeout=timeout)
-        return p.returncode, p.stdout.decode(errors="replace"), \
-            p.stderr.decode(errors="replace")
+        err = p.stderr.decode(errors="replace")
+        check_no_sanitizer_report(err, "the stderr of %r" % args)
+        return p.returncode, p.stdout.decode(errors="replace"), err
 
     def logtext(self):
         """The log of the current (or last) run."""
@@ -130,6 +150,7 @@ class Ctx:
         self.log.close()
         rc = self.proc.returncode
         self.proc = None
+        check_no_sanitizer_report(self.logtext(), self.logpath)
         return rc
 
     def head(self, key):
