@@ -20,6 +20,7 @@ unit_check(int ok, const char *file, int line, const char *what)
  * missing from the full build counts as a failure. */
 #define SUITE(name) void name(void) __attribute__((weak))
 SUITE(test_encode);
+SUITE(test_md5);
 SUITE(test_s3sign);
 SUITE(test_json);
 SUITE(test_xml);
@@ -27,12 +28,19 @@ SUITE(test_http);
 SUITE(test_options);
 SUITE(test_queue);
 SUITE(test_upload);
+SUITE(test_keyset);
+SUITE(test_jsonread);
+SUITE(test_restore);
+SUITE(test_chop);
+SUITE(test_creds);
+SUITE(test_ere);
 
 static const struct {
 	const char *name;
 	void (*run)(void);
 } suites[] = {
 	{ "encode", test_encode },
+	{ "md5", test_md5 },
 	{ "s3sign", test_s3sign },
 	{ "json", test_json },
 	{ "xml", test_xml },
@@ -40,6 +48,12 @@ static const struct {
 	{ "options", test_options },
 	{ "queue", test_queue },
 	{ "upload", test_upload },
+	{ "keyset", test_keyset },
+	{ "jsonread", test_jsonread },
+	{ "restore", test_restore },
+	{ "chop", test_chop },
+	{ "creds", test_creds },
+	{ "ere", test_ere },
 };
 
 int

@@ -1,0 +1,769 @@
+/* chop.c: tablechop. Lists every key under the path once, applies the
+ * original's retention rule per directory (as of a time, in UTC), reads
+ * the kept listings in parallel, and deletes the rest 1,000 keys a request. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chop.h"
+#include "jsonread.h"
+#include "log.h"
+#include "s3ops.h"
+#include "version.h"
+
+#define LISTING_SUFFIX	"-listdir.json"
+#define MAX_LISTING	(64 * 1024 * 1024)
+#define DAY_MS		86400000LL
+
+enum {
+	C_DEBUG = 1, C_LIST, C_PARALLEL,
+};
+
+static const struct cli_opt chop_opts_table[] = {
+	{ 'd', "debug", C_DEBUG, CLI_FLAG },
+	{ 'l', "list-deletes", C_LIST, CLI_FLAG },
+	{ 'j', "parallel", C_PARALLEL, CLI_VALUE },
+	{ 'k', "key", COMMON_KEY, CLI_VALUE },
+	{ 0, "aws-key", COMMON_KEY, CLI_VALUE },
+	{ 's', "secret", COMMON_SECRET, CLI_VALUE },
+	{ 0, "aws-secret", COMMON_SECRET, CLI_VALUE },
+	{ 0, "token", COMMON_TOKEN, CLI_VALUE },
+	{ 0, "aws-token", COMMON_TOKEN, CLI_VALUE },
+	{ 0, "aws-region", COMMON_REGION, CLI_VALUE },
+	{ 'n', "name", COMMON_NAME, CLI_VALUE },
+	{ 'P', "prefix", COMMON_PREFIX, CLI_VALUE },
+	{ 0, "keyname-separator", COMMON_SEPARATOR, CLI_VALUE },
+	{ 0, "endpoint", COMMON_ENDPOINT, CLI_VALUE },
+	{ 0, "ca-file", COMMON_CA_FILE, CLI_VALUE },
+	{ 0, "path-style", COMMON_PATH_STYLE, CLI_FLAG },
+	{ 0, "virtual-host", COMMON_VHOST, CLI_FLAG },
+	{ 0, "retries", COMMON_RETRIES, CLI_VALUE },
+	{ 0, "as-of", COMMON_AS_OF, CLI_VALUE },
+	{ 'h', "help", COMMON_HELP, CLI_FLAG },
+	{ 0, "version", COMMON_VERSION, CLI_FLAG },
+};
+
+const char chop_usage[] =
+    "usage: tablechop [-h] [-d] [-l] [-j PARALLEL] [-k KEY] [-s SECRET]\n"
+    "                 [--token TOKEN] [--aws-region REGION] [-n NAME]\n"
+    "                 [-P PREFIX] [--keyname-separator SEP]\n"
+    "                 [--endpoint URL] [--ca-file PEM]\n"
+    "                 [--path-style | --virtual-host] [--retries N]\n"
+    "                 [--as-of TIME] [--version]\n"
+    "                 bucket path age\n";
+
+const char chop_help[] =
+    "Delete old tablesnap backups under a path: in each directory, keep\n"
+    "the newest listing, every listing younger than age, and every file a\n"
+    "kept listing names; delete the rest. Also run as `tablesnap chop ...`.\n"
+    "\n"
+    "positional arguments:\n"
+    "  bucket                S3 bucket\n"
+    "  path                  directory as tablesnap saw it, e.g.\n"
+    "                        /var/lib/cassandra/data/ks/cf; keys below it\n"
+    "                        only (/ks/cf does not take in /ks/cf2)\n"
+    "  age                   days (whole days, as the original counted\n"
+    "                        them; may be negative: -1 keeps only the\n"
+    "                        newest listing), or exact with a fraction or a\n"
+    "                        unit: 0.5, 36h, 90m, 30s, 2d\n"
+    "\n"
+    "options:\n"
+    "  -h, --help            show this help message and exit\n"
+    "  -d, --debug           dry run: delete nothing, say what would go\n"
+    "                        (debug output on)\n"
+    "  -l, --list-deletes    log every key deleted\n"
+    "  -j, --parallel N      listings read at once (default: 5)\n"
+    "  -k, --key KEY         access key id (also --aws-key; default:\n"
+    "                        AWS_ACCESS_KEY_ID)\n"
+    "  -s, --secret SECRET   secret key (also --aws-secret; default:\n"
+    "                        AWS_SECRET_ACCESS_KEY)\n"
+    "  --token TOKEN         session token (also --aws-token; default:\n"
+    "                        AWS_SESSION_TOKEN or AWS_SECURITY_TOKEN)\n"
+    "  --aws-region REGION   region (default: AWS_REGION, us-east-1)\n"
+    "  -n, --name NAME       host name in the keys (default: the FQDN)\n"
+    "  -P, --prefix PREFIX   key prefix tablesnap was given with -p\n"
+    "  --keyname-separator SEP\n"
+    "                        between host name and path (default: ':')\n"
+    "  --endpoint URL        S3-compatible endpoint (default: AWS)\n"
+    "  --ca-file PEM         trust these CAs (default:\n"
+    "                        /etc/ssl/certs/ca-certificates.crt)\n"
+    "  --path-style          address the bucket in the path\n"
+    "  --virtual-host        address the bucket in the host name\n"
+    "  --retries N           extra attempts per S3 request (default: 3)\n"
+    "  --as-of TIME          apply the rule as of TIME instead of now, for\n"
+    "                        audits (with -d); objects uploaded later are\n"
+    "                        never deleted (UTC: 2024-05-01T12:00:00Z,\n"
+    "                        2024-05-01, or @<epoch seconds>)\n"
+    "  --version             print the version and exit\n"
+    "\n"
+    "Ages are measured from each object's LastModified in UTC. A directory\n"
+    "without any listing is left alone; no listing at all is an error.\n"
+    "Exit status: 0 when everything due was deleted, 1 when there was no\n"
+    "listing or anything could not be read or deleted, 2 for a bad command\n"
+    "line.\n";
+
+/* ---- the command line ---- */
+
+static int
+chop_set(void *ctx, int id, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	struct chop_opts *o = ctx;
+	long long n;
+	int r;
+
+	switch (id) {
+	case C_DEBUG: o->dry_run = 1; break;
+	case C_LIST: o->list = 1; break;
+	case C_PARALLEL:
+		if ((r = cli_number(name, v, 1, 64, &n, err, errlen)) != CLI_OK)
+			return r;
+		o->parallel = (int)n;
+		break;
+	default:
+		return common_set(&o->c, id, name, v, err, errlen);
+	}
+	return CLI_OK;
+}
+
+enum cli_result
+chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
+    size_t errlen)
+{
+	const char *pos[3];
+	size_t npos;
+	enum cli_result r;
+	int bad;
+
+	memset(o, 0, sizeof(*o));
+	common_defaults(&o->c);
+	o->parallel = 5;
+	r = cli_parse(argc, argv, chop_opts_table,
+	    sizeof(chop_opts_table) / sizeof(chop_opts_table[0]), chop_set, o,
+	    pos, 3, &npos, err, errlen);
+	if (r != CLI_OK)
+		return r;
+	if (npos < 3) {
+		static const char *const missing[] = { "bucket, path, age",
+		    "path, age", "age" };
+
+		bad = snprintf(err, errlen, "the following arguments are "
+		    "required: %s", missing[npos]);
+	} else if (pos[0][0] == '\0')
+		bad = snprintf(err, errlen, "argument bucket: empty bucket "
+		    "name");
+	else if (chop_parse_age(pos[2], &o->age) < 0)
+		bad = snprintf(err, errlen, "argument age: invalid value '%s' "
+		    "(days, or a number with s, m, h or d)", pos[2]);
+	else {
+		o->bucket = pos[0];
+		o->path = pos[1];
+		o->age_text = pos[2];
+		return CLI_OK;
+	}
+	/* A truncated message still names the problem. */
+	if (bad < 0)
+		err[0] = '\0';
+	return CLI_USAGE;
+}
+
+/* ---- pure rules ---- */
+
+int
+chop_parse_age(const char *s, struct chop_age *age)
+{
+	const char *p = s;
+	size_t n;
+	long long unit = DAY_MS;
+	double v;
+	char *end;
+
+	if (*p == '-')
+		p++;
+	n = strspn(p, "0123456789");
+	if (p[n] == '.' && p[n + 1] >= '0' && p[n + 1] <= '9')
+		n += 1 + strspn(p + n + 1, "0123456789");
+	if (n == 0 || p[n] == '.')
+		return -1;
+	switch (p[n]) {
+	case '\0': break;
+	case 's': unit = 1000; break;
+	case 'm': unit = 60000; break;
+	case 'h': unit = 3600000; break;
+	case 'd': unit = DAY_MS; break;
+	default: return -1;
+	}
+	if (p[n] != '\0' && p[n + 1] != '\0')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || !(v > -1e9 && v < 1e9))
+		return -1;
+	age->whole_days = p[n] == '\0' && strchr(s, '.') == NULL;
+	v *= (double)unit;
+	age->ms = (long long)(v >= 0 ? v + 0.5 : v - 0.5);
+	return 0;
+}
+
+int
+chop_expired(long long age_ms, const struct chop_age *age)
+{
+	if (age->whole_days) {
+		/* Python's timedelta.days: floor. */
+		long long days = age_ms >= 0 ? age_ms / DAY_MS :
+		    -((-age_ms + DAY_MS - 1) / DAY_MS);
+
+		return days > age->ms / DAY_MS;
+	}
+	return age_ms > age->ms;
+}
+
+int
+chop_under(const char *key, const char *base)
+{
+	size_t n = strlen(base);
+
+	return strncmp(key, base, n) == 0 && key[n] == '/' &&
+	    key[n + 1] != '\0';
+}
+
+/* The length of key's directory part (up to its last '/'). */
+static size_t
+dir_len(const char *key)
+{
+	const char *slash = strrchr(key, '/');
+
+	return slash ? (size_t)(slash - key) : 0;
+}
+
+static int
+same_dir(const char *a, const char *b)
+{
+	size_t n = dir_len(a);
+
+	return n == dir_len(b) && memcmp(a, b, n) == 0;
+}
+
+/* Directory, then newest first (then key, for a fixed order). */
+static int
+by_dir_newest(const void *pa, const void *pb)
+{
+	const struct chop_obj *a = *(struct chop_obj *const *)pa;
+	const struct chop_obj *b = *(struct chop_obj *const *)pb;
+	size_t la = dir_len(a->key), lb = dir_len(b->key);
+	int c = memcmp(a->key, b->key, la < lb ? la : lb);
+
+	if (c == 0 && la != lb)
+		c = la < lb ? -1 : 1;
+	if (c != 0)
+		return c;
+	if (a->mtime_ms != b->mtime_ms)
+		return a->mtime_ms > b->mtime_ms ? -1 : 1;
+	return -strcmp(a->key, b->key);
+}
+
+/* Pointers to the objects, grouped by directory, newest first. */
+static struct chop_obj **
+sorted(struct chop_obj *o, size_t n)
+{
+	struct chop_obj **v = calloc(n + 1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[i] = &o[i];
+	qsort(v, n, sizeof(*v), by_dir_newest);
+	return v;
+}
+
+void
+chop_keep_listings(struct chop_obj *o, size_t n, long long as_of_ms,
+    const struct chop_age *age)
+{
+	struct chop_obj **v = sorted(o, n);
+	const char *dir = NULL;		/* of the group being walked */
+	int have_newest = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (o[i].listing)
+			o[i].keep = 1;	/* without memory: delete nothing */
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct chop_obj *x = v[i];
+
+		if (dir == NULL || !same_dir(dir, x->key)) {
+			dir = x->key;
+			have_newest = 0;
+		}
+		if (!x->listing || x->mtime_ms > as_of_ms)
+			continue;
+		x->keep = !have_newest ||
+		    !chop_expired(as_of_ms - x->mtime_ms, age);
+		have_newest = 1;
+	}
+	free(v);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+chop_mark_referenced(struct chop_obj *o, size_t n, char **refs,
+    size_t nrefs)
+{
+	if (nrefs == 0)
+		return;
+	qsort(refs, nrefs, sizeof(*refs), str_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (bsearch(&o[i].key, refs, nrefs, sizeof(*refs),
+		    str_cmp) != NULL)
+			o[i].referenced = 1;
+}
+
+void
+chop_keep_files(struct chop_obj *o, size_t n, long long as_of_ms)
+{
+	struct chop_obj **v = sorted(o, n);
+	size_t start = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!o[i].listing)
+			o[i].keep = 1;	/* without memory: delete nothing */
+	if (v == NULL)
+		return;
+	while (start < n) {
+		size_t end = start;
+		long long newest = -1;	/* of the listings at as_of */
+		int any = 0;
+
+		while (end < n && same_dir(v[start]->key, v[end]->key)) {
+			if (v[end]->listing && v[end]->mtime_ms <= as_of_ms &&
+			    !any) {
+				newest = v[end]->mtime_ms;
+				any = 1;
+			}
+			end++;
+		}
+		for (size_t i = start; i < end; i++) {
+			struct chop_obj *x = v[i];
+
+			if (x->listing)
+				continue;
+			x->keep = x->referenced || x->mtime_ms > as_of_ms ||
+			    !any || x->mtime_ms > newest;
+		}
+		start = end;
+	}
+	free(v);
+}
+
+/* ---- the run ---- */
+
+/* One kept listing to read, and the keys it names. */
+struct fetch {
+	const char *key;
+	char **refs;
+	size_t nrefs;
+	int failed;
+};
+
+struct run {
+	const struct chop_opts *o;
+	struct s3_client *s3;
+	const char *name;
+	struct fetch *fetches;
+};
+
+static int
+push_ref(struct fetch *f, size_t *cap, char *key)
+{
+	if (key == NULL)
+		return -1;
+	if (f->nrefs == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		char **g = reallocarray(f->refs, ncap, sizeof(*g));
+
+		if (g == NULL) {
+			free(key);
+			return -1;
+		}
+		f->refs = g;
+		*cap = ncap;
+	}
+	f->refs[f->nrefs++] = key;
+	return 0;
+}
+
+/* Every member of the listing protects its names (the original refused
+ * listings with more than one member; tablesnap writes one). */
+static int
+listing_refs(const struct run *r, struct fetch *f, const char *body,
+    size_t len)
+{
+	char err[128], *key;
+	struct jr_value *v = jr_parse(body, len, err, sizeof(err));
+	size_t cap = 0;
+
+	if (v == NULL || v->type != JR_OBJECT) {
+		log_error("Listing %s is not a JSON object%s%s", f->key,
+		    v == NULL ? ": " : "", v == NULL ? err : "");
+		jr_free(v);
+		return -1;
+	}
+	for (size_t m = 0; m < v->len; m++) {
+		const struct jr_value *set = &v->items[m];
+
+		if (set->type != JR_ARRAY || strlen(set->key) != set->key_len) {
+			log_error("Listing %s: no file list for %s", f->key,
+			    set->key);
+			jr_free(v);
+			return -1;
+		}
+		for (size_t i = 0; i < set->len; i++) {
+			const struct jr_value *it = &set->items[i];
+
+			if (it->type != JR_STRING)
+				continue;
+			if (asprintf(&key, "%s%s%s%s/%s", r->o->c.prefix,
+			    r->name, r->o->c.separator, set->key, it->str) < 0)
+				key = NULL;
+			if (push_ref(f, &cap, key) < 0) {
+				log_error("Out of memory");
+				jr_free(v);
+				return -1;
+			}
+		}
+	}
+	jr_free(v);
+	return 0;
+}
+
+static void
+fetch_thread(void *ctx, size_t i)
+{
+	struct run *r = ctx;
+	struct fetch *f = &r->fetches[i];
+	char *body = NULL, err[S3_ERRLEN];
+	size_t len;
+	int g;
+
+	f->failed = 1;
+	if (companion_stopped())
+		return;
+	g = s3_get_small(r->s3, f->key, MAX_LISTING, &body, &len, NULL, err);
+	if (g <= 0)
+		log_error("Cannot read listing %s: %s", f->key,
+		    g == 0 ? "it is gone" : err);
+	else if (listing_refs(r, f, body, len) == 0)
+		f->failed = 0;
+	free(body);
+}
+
+static void
+free_fetches(struct fetch *f, size_t n)
+{
+	for (size_t i = 0; f != NULL && i < n; i++) {
+		for (size_t k = 0; k < f[i].nrefs; k++)
+			free(f[i].refs[k]);
+		free(f[i].refs);
+	}
+	free(f);
+}
+
+/* Reads the kept listings and marks what they name. */
+static int
+read_listings(struct run *r, struct chop_obj *o, size_t n)
+{
+	size_t nf = 0, nrefs = 0, k = 0;
+	char **refs;
+	int failed = 0;
+
+	r->fetches = calloc(n + 1, sizeof(*r->fetches));
+	if (r->fetches == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (o[i].listing && o[i].keep)
+			r->fetches[nf++].key = o[i].key;
+	companion_parallel(nf, r->o->parallel, fetch_thread, r);
+	for (size_t i = 0; i < nf; i++) {
+		failed |= r->fetches[i].failed;
+		nrefs += r->fetches[i].nrefs;
+	}
+	if (failed || (refs = calloc(nrefs + 1, sizeof(*refs))) == NULL) {
+		free_fetches(r->fetches, nf);
+		r->fetches = NULL;
+		return -1;
+	}
+	for (size_t i = 0; i < nf; i++)
+		for (size_t j = 0; j < r->fetches[i].nrefs; j++)
+			refs[k++] = r->fetches[i].refs[j];
+	chop_mark_referenced(o, n, refs, nrefs);
+	free(refs);
+	free_fetches(r->fetches, nf);
+	r->fetches = NULL;
+	return 0;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Deletes keys 1,000 a request; the count that could not be deleted. */
+static size_t
+delete_keys(const struct run *r, const char **keys, size_t n)
+{
+	size_t failed = 0;
+
+	for (size_t at = 0; at < n; at += S3_DELETE_MAX) {
+		size_t batch = n - at < S3_DELETE_MAX ? n - at : S3_DELETE_MAX;
+		struct s3_delete_error *errs;
+		size_t nerrs;
+		char err[S3_ERRLEN];
+		int d;
+
+		if (companion_stopped()) {
+			log_error("Interrupted: %zu keys not deleted", n - at);
+			return failed + n - at;
+		}
+		d = s3_delete_objects(r->s3, keys + at, batch, &errs, &nerrs,
+		    err);
+		if (d < 0) {
+			log_error("S3 delete failed for %zu keys: %s", batch,
+			    err);
+			failed += batch;
+			continue;
+		}
+		log_debug("Delete request for %zu keys: %zu refused", batch,
+		    nerrs);
+		for (size_t i = 0; i < nerrs; i++)
+			log_error("Cannot delete %s: %s %s", errs[i].key,
+			    errs[i].code, errs[i].message);
+		failed += nerrs;
+		s3_delete_errors_free(errs, nerrs);
+	}
+	return failed;
+}
+
+/* The doomed keys: listings first, so that no listing ever names a file
+ * already gone; each part sorted. */
+static const char **
+doomed(const struct chop_obj *o, size_t n, size_t *nlist, size_t *total)
+{
+	const char **v = calloc(n + 1, sizeof(*v));
+	size_t k = 0;
+
+	if (v == NULL)
+		return NULL;
+	for (int pass = 1; pass >= 0; pass--) {
+		size_t start = k;
+
+		for (size_t i = 0; i < n; i++)
+			if (!o[i].keep && o[i].listing == pass)
+				v[k++] = o[i].key;
+		qsort(v + start, k - start, sizeof(*v), key_cmp);
+		if (pass == 1)
+			*nlist = k;
+	}
+	*total = k;
+	return v;
+}
+
+static int
+delete_all(const struct run *r, const struct chop_obj *o, size_t n)
+{
+	size_t nlist = 0, total = 0, failed, deleted;
+	const char **keys = doomed(o, n, &nlist, &total);
+
+	if (keys == NULL) {
+		log_error("Out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < total && (r->o->list || r->o->dry_run); i++) {
+		if (r->o->dry_run)
+			log_msg(r->o->list ? LOG_INFO_L : LOG_DEBUG_L,
+			    "Would delete %s", keys[i]);
+		else
+			log_info("Deleting %s", keys[i]);
+	}
+	if (r->o->dry_run) {
+		log_info("Would delete %zu/%zu files", total, n);
+		log_info("Test mode, nothing deleted");
+		free(keys);
+		return 0;
+	}
+	log_info("Deleting %zu/%zu files", total, n);
+	failed = delete_keys(r, keys, nlist);
+	deleted = nlist - failed;
+	if (failed > 0)
+		log_error("%zu listings could not be deleted: the %zu files "
+		    "due with them are kept for now", failed, total - nlist);
+	else {
+		failed = delete_keys(r, keys + nlist, total - nlist);
+		deleted += total - nlist - failed;
+	}
+	log_info("Deleted %zu files, %zu could not be deleted", deleted,
+	    failed);
+	free(keys);
+	return failed > 0 ? 1 : 0;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* The objects under base; their keys point into l. */
+static struct chop_obj *
+objects(const struct s3_list *l, const char *base, size_t *n, size_t *nlist)
+{
+	struct chop_obj *o = calloc(l->n + 1, sizeof(*o));
+
+	*n = *nlist = 0;
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct s3_entry *e = &l->entries[i];
+
+		if (!chop_under(e->key, base))
+			continue;
+		o[*n].key = e->key;
+		o[*n].mtime_ms = e->mtime_ms;
+		o[*n].listing = ends_with(e->key, LISTING_SUFFIX);
+		*nlist += (size_t)o[*n].listing;
+		(*n)++;
+	}
+	return o;
+}
+
+static size_t
+count_kept(const struct chop_obj *o, size_t n, int listing)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)(o[i].listing == listing && o[i].keep);
+	return k;
+}
+
+/* Lists, decides, deletes: the exit status. */
+static int
+chop_run(struct run *r, const char *base)
+{
+	struct s3_list l = { 0 };
+	struct chop_obj *o = NULL;
+	char *prefix = NULL, err[S3_ERRLEN], when[32];
+	size_t n = 0, nl = 0;
+	long long as_of = r->o->c.as_of_given ? r->o->c.as_of_ms :
+	    companion_now_ms();
+	int status = 1;
+
+	log_info("Connected to S3, getting keys ...");
+	if (asprintf(&prefix, "%s/", base) < 0) {
+		prefix = NULL;
+		log_error("Out of memory");
+	} else if (s3_list_objects(r->s3, prefix, NULL, &l, err) < 0)
+		log_error("Problem getting keys from S3 bucket: %s", err);
+	else if ((o = objects(&l, base, &n, &nl)) == NULL)
+		log_error("Out of memory");
+	else {
+		log_info("Found %zu index files and %zu data files", nl,
+		    n - nl);
+		companion_format_time(as_of, when);
+		if (nl == 0)
+			log_error("No -listdir.json listing under %s:%s: "
+			    "nothing tells what to keep, nothing deleted",
+			    r->o->bucket, prefix);
+		else {
+			log_info("Applying the rule as of %s, age %s", when,
+			    r->o->age_text);
+			chop_keep_listings(o, n, as_of, &r->o->age);
+			log_info("Keeping %zu/%zu index files",
+			    count_kept(o, n, 1), nl);
+			if (read_listings(r, o, n) < 0)
+				log_error("A kept listing could not be read: "
+				    "nothing deleted");
+			else {
+				chop_keep_files(o, n, as_of);
+				log_info("Keeping %zu/%zu data files",
+				    count_kept(o, n, 0), n - nl);
+				status = delete_all(r, o, n);
+			}
+		}
+	}
+	free(o);
+	s3_list_free(&l);
+	free(prefix);
+	return status;
+}
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static int
+usage_error(const char *msg)
+{
+	fprintf(stderr, "%stablechop: error: %s\n", chop_usage, msg);
+	return 2;
+}
+
+int
+chop_main(int argc, char **argv, const struct companion_hooks *h)
+{
+	struct chop_opts o;
+	struct run r = { .o = &o };
+	struct options so;
+	char err[512], *path, *name, *base = NULL;
+	int status = 1;
+
+	switch (chop_parse(argc, argv, &o, err, sizeof(err))) {
+	case CLI_OK:
+		break;
+	case CLI_HELP:
+		printf("%s\n%s", chop_usage, chop_help);
+		return 0;
+	case CLI_VERSION:
+		printf("tablechop %s\n", TABLESNAP_VERSION);
+		return 0;
+	case CLI_USAGE:
+		return usage_error(err);
+	}
+	/* -d: the original's dry run "at DEBUG level". */
+	log_init("tablechop", env("TABLESNAP_SYSLOG") != NULL,
+	    env("TDEBUG") != NULL || o.dry_run);
+	if ((path = companion_path(o.path)) == NULL)
+		return usage_error("argument path: an absolute path, as "
+		    "tablesnap saw it");
+	name = o.c.name ? strdup(o.c.name) : h->fqdn();
+	if (name == NULL || (base = companion_key(&o.c, name, path, "")) ==
+	    NULL)
+		log_critical("Cannot find the host name (give -n)");
+	else if (common_to_options(&o.c, o.bucket, &so) < 0)
+		log_critical("Out of memory");
+	else {
+		companion_signals();
+		r.s3 = h->s3_open(&so);
+		r.name = name;
+		status = chop_run(&r, base);
+		s3_client_free(r.s3);
+		options_free(&so);
+	}
+	free(base);
+	free(name);
+	free(path);
+	return status;
+}

@@ -1,0 +1,414 @@
+/* test_restore.c: tableslurp's pure parts (command line, choice of
+ * listings, MD5 to expect, commit log selection, stat metadata), the
+ * companions' shared helpers, and the ListObjectsV2 answer parser. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../companion.h"
+#include "../restore.h"
+#include "../s3ops.h"
+#include "unit.h"
+
+static void	add(struct s3_list *, const char *, long long);
+static void	test_parse(void);
+static void	test_find_tables(void);
+static void	test_expected_md5(void);
+static void	test_commitlogs(void);
+static void	test_stat(void);
+static void	test_paths(void);
+static void	test_times(void);
+static void	test_options(void);
+static void	test_list_parse(void);
+
+static void
+add(struct s3_list *l, const char *key, long long mtime)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->entries = realloc(l->entries, l->cap * sizeof(*l->entries));
+	}
+	memset(&l->entries[l->n], 0, sizeof(l->entries[0]));
+	l->entries[l->n].key = strdup(key);
+	l->entries[l->n++].mtime_ms = mtime;
+}
+
+static void
+test_parse(void)
+{
+	struct restore_opts o;
+	char err[256];
+	char *a1[] = { "tableslurp", "-k", "AK", "-s", "SK", "--token", "TK",
+	    "--aws-region", "us-west-2", "-p", "-o", "cassandra", "-g",
+	    "cassandra", "-t", "8", "--force", "-n", "host1", "bkt",
+	    "/var/lib/cassandra/data/ks/cf", "/tmp/restore", NULL };
+	char *a2[] = { "tableslurp", "-r", "--commitlogs", "/var/lib/cl",
+	    "-P", "backups/", "--keyname-separator", "|", "--as-of=@100",
+	    "b", "/d", "t", NULL };
+	char *a3[] = { "tableslurp", "-f", "ks-cf-ka-1-Data.db", "b", "/d",
+	    "t", NULL };
+	char *a4[] = { "tableslurp", "-f", "x", "-r", "b", "/d", "t", NULL };
+	char *a5[] = { "tableslurp", "b", "/d", NULL };
+	char *a6[] = { "tableslurp", "-t0", "b", "/d", "t", NULL };
+	char *a7[] = { "tableslurp", "--help", NULL };
+	char *a8[] = { "tableslurp", "-f", "a/b", "b", "/d", "t", NULL };
+	char *a9[] = { "tableslurp", "-pt3", "--aws-t", "T", "b", "/d", "t",
+	    NULL };
+	char *a10[] = { "tableslurp", "--pre", "x", "b", "/d", "t", NULL };
+
+	CHECK(restore_parse(22, a1, &o, err, sizeof(err)) == CLI_OK);
+	CHECK_STR(o.c.aws_key, "AK");
+	CHECK_STR(o.c.aws_secret, "SK");
+	CHECK_STR(o.c.aws_token, "TK");
+	CHECK_STR(o.c.aws_region, "us-west-2");
+	CHECK(o.preserve && o.force && o.threads == 8 && !o.recursive);
+	CHECK_STR(o.owner, "cassandra");
+	CHECK_STR(o.group, "cassandra");
+	CHECK_STR(o.c.name, "host1");
+	CHECK_STR(o.bucket, "bkt");
+	CHECK_STR(o.origin, "/var/lib/cassandra/data/ks/cf");
+	CHECK_STR(o.target, "/tmp/restore");
+	CHECK(o.file == NULL && o.commitlogs == NULL);
+
+	CHECK(restore_parse(12, a2, &o, err, sizeof(err)) == CLI_OK);
+	CHECK(o.recursive && o.threads == 4 && !o.preserve);
+	CHECK_STR(o.commitlogs, "/var/lib/cl");
+	CHECK_STR(o.c.prefix, "backups/");
+	CHECK_STR(o.c.separator, "|");
+	CHECK(o.c.as_of_given && o.c.as_of_ms == 100000);
+
+	CHECK(restore_parse(6, a3, &o, err, sizeof(err)) == CLI_OK);
+	CHECK_STR(o.file, "ks-cf-ka-1-Data.db");
+	CHECK(restore_parse(7, a4, &o, err, sizeof(err)) == CLI_USAGE);
+	CHECK(strstr(err, "not allowed") != NULL);
+	CHECK(restore_parse(3, a5, &o, err, sizeof(err)) == CLI_USAGE);
+	CHECK(strstr(err, "required: target") != NULL);
+	CHECK(restore_parse(5, a6, &o, err, sizeof(err)) == CLI_USAGE);
+	CHECK(restore_parse(2, a7, &o, err, sizeof(err)) == CLI_HELP);
+	CHECK(restore_parse(6, a8, &o, err, sizeof(err)) == CLI_USAGE);
+	CHECK(restore_parse(7, a9, &o, err, sizeof(err)) == CLI_OK);
+	CHECK(o.preserve && o.threads == 3);
+	CHECK_STR(o.c.aws_token, "T");
+	/* --preserve and --prefix: a prefix of both is refused. */
+	CHECK(restore_parse(6, a10, &o, err, sizeof(err)) == CLI_USAGE);
+	CHECK(strstr(err, "ambiguous") != NULL);
+	CHECK(strstr(restore_usage, "bucket origin target") != NULL);
+	CHECK(strstr(restore_help, "--commitlogs") != NULL);
+}
+
+static void
+test_find_tables(void)
+{
+	struct s3_list l = { 0 };
+	struct restore_table *t;
+	long n;
+
+	add(&l, "h:/d/ks/cf/a-1-Data.db", 100);
+	add(&l, "h:/d/ks/cf/a-1-Data.db-listdir.json", 100);
+	add(&l, "h:/d/ks/cf/a-2-Data.db-listdir.json", 300);
+	add(&l, "h:/d/ks/cf/a-3-Data.db-listdir.json", 200);
+	add(&l, "h:/d/ks/cf2/b-1-Data.db-listdir.json", 50);
+	add(&l, "h:/d/ks/cf/snapshots/s1/a-9-Data.db-listdir.json", 900);
+	add(&l, "h:/d/ks2/t/c-1-Data.db-listdir.json", 10);
+	add(&l, "h:/d/ks2/t/c-2-Data.db-listdir.json", 10);
+	add(&l, "h:/d/top-Data.db-listdir.json", 5);
+	add(&l, "h:/d/ks/cf/-listdir.json", 999);
+	add(&l, "h:/dx/ks/cf/z-Data.db-listdir.json", 999);
+
+	/* -r: tables two levels down, newest each, by rel. */
+	n = restore_find_tables(&l, "h:/d/", 2, -1, &t);
+	CHECK(n == 3);
+	if (n == 3) {
+		CHECK_STR(t[0].rel, "ks/cf");
+		CHECK_STR(t[0].listing_key,
+		    "h:/d/ks/cf/a-2-Data.db-listdir.json");
+		CHECK(t[0].listing_ms == 300);
+		CHECK_STR(t[1].rel, "ks/cf2");
+		CHECK_STR(t[2].rel, "ks2/t");
+		/* Same time: the greater key, for a fixed answer. */
+		CHECK_STR(t[2].listing_key,
+		    "h:/d/ks2/t/c-2-Data.db-listdir.json");
+	}
+	restore_tables_free(t, n > 0 ? (size_t)n : 0);
+	/* Point in time. */
+	n = restore_find_tables(&l, "h:/d/", 2, 250, &t);
+	CHECK(n == 3 && strcmp(t[0].listing_key,
+	    "h:/d/ks/cf/a-3-Data.db-listdir.json") == 0);
+	restore_tables_free(t, n > 0 ? (size_t)n : 0);
+	n = restore_find_tables(&l, "h:/d/", 2, 150, &t);
+	CHECK(n == 3 && strcmp(t[0].listing_key,
+	    "h:/d/ks/cf/a-1-Data.db-listdir.json") == 0);
+	restore_tables_free(t, n > 0 ? (size_t)n : 0);
+	/* Before any listing of ks/cf: that table is not there yet. */
+	n = restore_find_tables(&l, "h:/d/", 2, 60, &t);
+	CHECK(n == 2 && strcmp(t[0].rel, "ks/cf2") == 0);
+	restore_tables_free(t, n > 0 ? (size_t)n : 0);
+	n = restore_find_tables(&l, "h:/d/", 2, 5, &t);
+	CHECK(n == 0);
+	restore_tables_free(t, 0);
+	/* One table directory: the listings directly in it. */
+	n = restore_find_tables(&l, "h:/d/ks/cf/", 0, -1, &t);
+	CHECK(n == 1 && strcmp(t[0].rel, "") == 0 &&
+	    strcmp(t[0].listing_key, "h:/d/ks/cf/a-2-Data.db-listdir.json") ==
+	    0);
+	restore_tables_free(t, n > 0 ? (size_t)n : 0);
+	n = restore_find_tables(&l, "h:/d/ks/cf3/", 0, -1, &t);
+	CHECK(n == 0);
+	restore_tables_free(t, 0);
+	s3_list_free(&l);
+	CHECK(l.n == 0 && l.entries == NULL);
+}
+
+static void
+test_expected_md5(void)
+{
+	char out[33];
+
+	CHECK(restore_expected_md5("6137cde4893c59f76f005a8123d8e8e6",
+	    "0123456789abcdef0123456789abcdef", out) == 1);
+	CHECK_STR(out, "6137cde4893c59f76f005a8123d8e8e6");
+	CHECK(restore_expected_md5("", "0123456789ABCDEF0123456789ABCDEF",
+	    out) == 2);
+	CHECK_STR(out, "0123456789abcdef0123456789abcdef");
+	CHECK(restore_expected_md5("", "0123456789abcdef0123456789abcdef-3",
+	    out) == 0);
+	CHECK(restore_expected_md5("bogus", "", out) == 0);
+	CHECK(restore_expected_md5(NULL, NULL, out) == 0);
+	CHECK(restore_expected_md5("6137cde4893c59f76f005a8123d8e8e", "",
+	    out) == 0);
+}
+
+static void
+test_commitlogs(void)
+{
+	unsigned long long id;
+
+	CHECK(restore_commitlog_id("CommitLog-6-1714521600123.log", &id) &&
+	    id == 1714521600123ULL);
+	CHECK(restore_commitlog_id("CommitLog-7-5.log", &id) && id == 5);
+	CHECK(restore_commitlog_id("CommitLog-10-42.log", &id) && id == 42);
+	CHECK(!restore_commitlog_id("CommitLog-6-.log", &id));
+	CHECK(!restore_commitlog_id("CommitLog--5.log", &id));
+	CHECK(!restore_commitlog_id("CommitLog-6-5.log.tmp", &id));
+	CHECK(!restore_commitlog_id("CommitLog-6-5xlog", &id));
+	CHECK(!restore_commitlog_id("commitlog-6-5.log", &id));
+	CHECK(!restore_commitlog_id("CommitLog-6-5", &id));
+	CHECK(!restore_commitlog_id("CommitLog-6-99999999999999999999.log",
+	    &id));
+	/* The numeric comparison: "900" > 1000 was true as a string on
+	 * Python 2; here it is not. */
+	CHECK(!restore_commitlog_wanted("CommitLog-6-900.log", 500, 1000));
+	CHECK(restore_commitlog_wanted("CommitLog-6-1001.log", 500, 1000));
+	CHECK(!restore_commitlog_wanted("CommitLog-6-1000.log", 1000, 1000));
+	/* An older segment uploaded after the listing: still written to. */
+	CHECK(restore_commitlog_wanted("CommitLog-6-900.log", 1500, 1000));
+	CHECK(!restore_commitlog_wanted("ks-cf-Data.db", 5000, 1000));
+}
+
+static void
+test_stat(void)
+{
+	struct restore_stat st;
+
+	CHECK(restore_parse_stat("{\"user\": \"cassandra\", \"gid\": 107, "
+	    "\"group\": \"cassandra\", \"uid\": 105, \"mode\": 33188}", &st)
+	    == 0);
+	CHECK(st.has_uid && st.uid == 105 && st.has_gid && st.gid == 107);
+	CHECK(st.has_mode && st.mode == 33188);
+	CHECK_STR(st.user, "cassandra");
+	CHECK_STR(st.group, "cassandra");
+	restore_stat_free(&st);
+	CHECK(restore_parse_stat("{\"gid\": 7, \"uid\": 5, \"mode\": 33184}",
+	    &st) == 0);
+	CHECK(st.user == NULL && st.group == NULL && st.uid == 5 &&
+	    st.mode == 33184);
+	restore_stat_free(&st);
+	CHECK(restore_parse_stat("{\"uid\": -1, \"mode\": \"x\"}", &st) == 0);
+	CHECK(!st.has_uid && !st.has_gid && !st.has_mode);
+	restore_stat_free(&st);
+	CHECK(restore_parse_stat("[]", &st) < 0);
+	CHECK(restore_parse_stat("{", &st) < 0);
+}
+
+static void
+test_paths(void)
+{
+	struct common_opts c;
+	char *p;
+
+	p = companion_path("/var/lib//cassandra/data/ks/cf/");
+	CHECK_STR(p, "/var/lib/cassandra/data/ks/cf");
+	free(p);
+	p = companion_path("/a/./b/../c");
+	CHECK_STR(p, "/a/c");
+	free(p);
+	p = companion_path("/");
+	CHECK_STR(p, "");
+	free(p);
+	CHECK(companion_path("relative/path") == NULL);
+	CHECK(companion_path("") == NULL);
+
+	common_defaults(&c);
+	p = companion_key(&c, "host", "/d/ks", "/");
+	CHECK_STR(p, "host:/d/ks/");
+	free(p);
+	c.prefix = "backups/";
+	c.separator = "|";
+	p = companion_key(&c, "h", "/x", "");
+	CHECK_STR(p, "backups/h|/x");
+	free(p);
+
+	CHECK(companion_safe_name("ks-cf-ka-1-Data.db", 18));
+	CHECK(companion_safe_name("..x", 3));
+	CHECK(!companion_safe_name("", 0));
+	CHECK(!companion_safe_name(".", 1));
+	CHECK(!companion_safe_name("..", 2));
+	CHECK(!companion_safe_name("a/b", 3));
+	CHECK(!companion_safe_name("a\0b", 3));
+}
+
+static void
+test_times(void)
+{
+	long long ms;
+	char buf[32];
+
+	CHECK(companion_parse_time("2024-05-01T12:34:56Z", &ms) == 0 &&
+	    ms == 1714566896000LL);
+	CHECK(companion_parse_time("2024-05-01 12:34:56", &ms) == 0 &&
+	    ms == 1714566896000LL);
+	CHECK(companion_parse_time("2024-05-01T12:34:56.25+00:00", &ms) ==
+	    0 && ms == 1714566896250LL);
+	CHECK(companion_parse_time("2024-05-01", &ms) == 0 &&
+	    ms == 1714521600000LL);
+	CHECK(companion_parse_time("@1714566896", &ms) == 0 &&
+	    ms == 1714566896000LL);
+	CHECK(companion_parse_time("@1.5", &ms) == 0 && ms == 1500);
+	CHECK(companion_parse_time("2024-13-01", &ms) < 0);
+	CHECK(companion_parse_time("2024-05-01T12:34", &ms) < 0);
+	CHECK(companion_parse_time("2024-05-01T12:34:56+02:00", &ms) < 0);
+	CHECK(companion_parse_time("2024-05-01T12:34:56.Z", &ms) < 0);
+	CHECK(companion_parse_time("yesterday", &ms) < 0);
+	CHECK(companion_parse_time("@", &ms) < 0);
+	CHECK(companion_parse_time("@-5", &ms) < 0);
+	companion_format_time(1714566896250LL, buf);
+	CHECK_STR(buf, "2024-05-01T12:34:56.250Z");
+	companion_format_time(0, buf);
+	CHECK_STR(buf, "1970-01-01T00:00:00.000Z");
+
+	CHECK(s3_parse_time("2024-05-01T12:34:56.789Z", &ms) == 0 &&
+	    ms == 1714566896789LL);
+	CHECK(s3_parse_time("2024-05-01T12:34:56Z", &ms) == 0 &&
+	    ms == 1714566896000LL);
+	CHECK(s3_parse_time("2024-05-01T12:34:56.7891234Z", &ms) == 0 &&
+	    ms == 1714566896789LL);
+	CHECK(s3_parse_time("2024-05-01T12:34:56", &ms) < 0);
+	CHECK(s3_parse_time("2024-05-01T12:34:56.Z", &ms) < 0);
+	CHECK(s3_parse_time("Wed, 01 May 2024 12:34:56 GMT", &ms) < 0);
+}
+
+/* The engine both tools share, through what tablesnap's options keep. */
+static void
+test_options(void)
+{
+	struct common_opts c;
+	struct options o;
+
+	common_defaults(&c);
+	c.endpoint = "https://localhost:7443";
+	c.aws_region = "eu-west-1";
+	c.retries = 7;
+	c.path_style = 1;
+	CHECK(common_to_options(&c, "-odd-bucket", &o) == 0);
+	CHECK_STR(o.bucket, "-odd-bucket");
+	CHECK_STR(o.endpoint, "https://localhost:7443");
+	CHECK_STR(o.aws_region, "eu-west-1");
+	CHECK(o.retries == 7 && o.path_style == 1);
+	/* tablesnap's defaults stay for what the companions do not set. */
+	CHECK(o.request_timeout > 0);
+	options_free(&o);
+}
+
+static void
+test_list_parse(void)
+{
+	const char *page1 =
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/"
+	    "2006-03-01/\"><Name>b</Name><Prefix>h%3A%2Fd%2F</Prefix>"
+	    "<KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys>"
+	    "<Delimiter>%2F</Delimiter><IsTruncated>true</IsTruncated>"
+	    "<EncodingType>url</EncodingType>"
+	    "<NextContinuationToken>tok/+=&amp;x</NextContinuationToken>"
+	    "<Contents><Key>h%3A%2Fd%2Fa+b%2Bc%0Ad</Key>"
+	    "<LastModified>2024-05-01T12:34:56.789Z</LastModified>"
+	    "<ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag>"
+	    "<Size>42</Size><StorageClass>STANDARD</StorageClass></Contents>"
+	    "<Contents><Key>h%3A%2Fd%2F%C3%A9-listdir.json</Key>"
+	    "<LastModified>2024-05-01T12:34:57.000Z</LastModified>"
+	    "<ETag>\"abc-2\"</ETag><Size>0</Size></Contents>"
+	    "<CommonPrefixes><Prefix>h%3A%2Fd%2Fks%2F</Prefix>"
+	    "</CommonPrefixes></ListBucketResult>";
+	const char *plain = "<ListBucketResult><IsTruncated>false"
+	    "</IsTruncated><Contents><Key>a&amp;b+c%41</Key>"
+	    "<LastModified>2024-05-01T00:00:00Z</LastModified><Size>1</Size>"
+	    "</Contents></ListBucketResult>";
+	const char *bad_size = "<ListBucketResult><Contents><Key>a</Key>"
+	    "<LastModified>2024-05-01T00:00:00Z</LastModified><Size>x</Size>"
+	    "</Contents></ListBucketResult>";
+	const char *bad_pct = "<ListBucketResult><EncodingType>url"
+	    "</EncodingType><Contents><Key>a%4</Key><LastModified>"
+	    "2024-05-01T00:00:00Z</LastModified><Size>1</Size></Contents>"
+	    "</ListBucketResult>";
+	const char *no_token = "<ListBucketResult><IsTruncated>true"
+	    "</IsTruncated></ListBucketResult>";
+	struct s3_list l = { 0 };
+	char *tok;
+	int trunc;
+
+	CHECK(s3_list_parse(page1, strlen(page1), &l, &trunc, &tok) == 0);
+	CHECK(trunc == 1);
+	CHECK_STR(tok, "tok/+=&x");
+	free(tok);
+	CHECK(l.n == 2 && l.nprefixes == 1);
+	if (l.n == 2) {
+		CHECK_STR(l.entries[0].key, "h:/d/a b+c\nd");
+		CHECK(l.entries[0].size == 42);
+		CHECK(l.entries[0].mtime_ms == 1714566896789LL);
+		CHECK_STR(l.entries[0].etag,
+		    "0123456789abcdef0123456789abcdef");
+		CHECK_STR(l.entries[1].key, "h:/d/\xc3\xa9-listdir.json");
+		CHECK_STR(l.entries[1].etag, "abc-2");
+		CHECK(l.entries[1].size == 0);
+	}
+	if (l.nprefixes == 1)
+		CHECK_STR(l.prefixes[0], "h:/d/ks/");
+	/* A second page appends; keys stay raw when not URL-encoded. */
+	CHECK(s3_list_parse(plain, strlen(plain), &l, &trunc, &tok) == 0);
+	CHECK(trunc == 0 && tok == NULL && l.n == 3);
+	if (l.n == 3)
+		CHECK_STR(l.entries[2].key, "a&b+c%41");
+	s3_list_free(&l);
+	CHECK(s3_list_parse(bad_size, strlen(bad_size), &l, &trunc, &tok) <
+	    0);
+	s3_list_free(&l);
+	CHECK(s3_list_parse(bad_pct, strlen(bad_pct), &l, &trunc, &tok) < 0);
+	s3_list_free(&l);
+	CHECK(s3_list_parse(no_token, strlen(no_token), &l, &trunc, &tok) <
+	    0);
+	CHECK(tok == NULL);
+	s3_list_free(&l);
+}
+
+void
+test_restore(void)
+{
+	test_parse();
+	test_find_tables();
+	test_expected_md5();
+	test_commitlogs();
+	test_stat();
+	test_paths();
+	test_times();
+	test_options();
+	test_list_parse();
+}
