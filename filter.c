@@ -1,14 +1,14 @@
 /* filter.c: the path filter, compiled once at start and then only read,
  * so that upload threads may use it while the main thread does. */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ere.h"
 #include "filter.h"
 
 struct filter {
-	regex_t *res;
+	struct ere **res;
 	size_t n;
 	int include;	/* the patterns say what to keep, not what to skip */
 };
@@ -21,7 +21,7 @@ filter_new(const char *const *excludes, size_t nexcludes,
 	const char *const *pats = nincludes ? includes : excludes;
 	size_t n = nincludes ? nincludes : nexcludes;
 
-	if (f == NULL || (n > 0 && (f->res = calloc(n, sizeof(regex_t))) ==
+	if (f == NULL || (n > 0 && (f->res = calloc(n, sizeof(*f->res))) ==
 	    NULL)) {
 		snprintf(err, errlen, "out of memory");
 		free(f);
@@ -29,12 +29,9 @@ filter_new(const char *const *excludes, size_t nexcludes,
 	}
 	f->include = nincludes > 0;
 	for (; f->n < n; f->n++) {
-		char why[128];
-		int rc = regcomp(&f->res[f->n], pats[f->n],
-		    REG_EXTENDED | REG_NOSUB);
+		const char *why;
 
-		if (rc != 0) {
-			regerror(rc, &f->res[f->n], why, sizeof(why));
+		if ((f->res[f->n] = ere_compile(pats[f->n], &why)) == NULL) {
 			/* A truncated message still names the pattern. */
 			if (snprintf(err, errlen, "invalid regular expression "
 			    "'%s': %s", pats[f->n], why) < 0 && errlen > 0)
@@ -52,7 +49,7 @@ filter_free(struct filter *f)
 	if (f == NULL)
 		return;
 	for (size_t i = 0; i < f->n; i++)
-		regfree(&f->res[i]);
+		ere_free(f->res[i]);
 	free(f->res);
 	free(f);
 }
@@ -62,8 +59,13 @@ filter_keep(const struct filter *f, const char *path)
 {
 	if (f->n == 0)
 		return strstr(path, "-tmp") == NULL;
-	for (size_t i = 0; i < f->n; i++)
-		if (regexec(&f->res[i], path, 0, NULL, 0) == 0)
-			return f->include;
+	for (size_t i = 0; i < f->n; i++) {
+		int r = ere_match(f->res[i], path, strlen(path));
+
+		/* Out of memory (-1): better an upload too many than a
+		 * file left out. */
+		if (r != 0)
+			return r < 0 || f->include;
+	}
 	return !f->include;
 }
