@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "creds.h"
 #include "encode.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -23,11 +24,14 @@
 
 struct s3_client {
 	struct s3_config cfg;
-	char *host, *port, *connect_host, *region, *bucket;
+	char *port, *connect_host, *bucket;
+	pthread_mutex_t lock;		/* guards everything below */
+	char *host, *region;		/* replaced when S3 names the region */
 	char *host_header;		/* Host: value, with the bucket when
 					 * virtual-hosted, port when not default */
-	pthread_mutex_t lock;		/* guards everything below */
+	unsigned where_gen;		/* bumps when host or region change */
 	char *access_key, *secret_key, *token;
+	struct cred_chain *chain;	/* when set, keys come from here */
 	struct http_conn *idle[MAX_IDLE_CONNS];
 	size_t nidle;
 	long clock_offset;
@@ -82,12 +86,30 @@ dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* The Host value for an endpoint host: with the bucket when
+ * virtual-hosted, with the port when not the default. */
+static char *
+host_header_for(const struct s3_config *cfg, const char *host)
+{
+	struct sbuf hh = { 0 };
+
+	if (cfg->path_style)
+		sb_printf(&hh, "%s", host);
+	else
+		sb_printf(&hh, "%s.%s", cfg->bucket, host);
+	if (strcmp(cfg->port, cfg->tls ? "443" : "80") != 0)
+		sb_printf(&hh, ":%s", cfg->port);
+	if (hh.failed) {
+		free(hh.p);
+		return NULL;
+	}
+	return hh.p;
+}
+
 struct s3_client *
 s3_client_new(const struct s3_config *cfg)
 {
 	struct s3_client *c = calloc(1, sizeof(*c));
-	int def_port;
-	struct sbuf hh = { 0 };
 
 	if (c == NULL)
 		return NULL;
@@ -97,27 +119,20 @@ s3_client_new(const struct s3_config *cfg)
 	c->connect_host = dup_or_null(cfg->connect_host);
 	c->region = strdup(cfg->region);
 	c->bucket = strdup(cfg->bucket);
-	def_port = strcmp(cfg->port, cfg->tls ? "443" : "80") == 0;
-	if (cfg->path_style)
-		sb_printf(&hh, "%s", cfg->host);
-	else
-		sb_printf(&hh, "%s.%s", cfg->bucket, cfg->host);
-	if (!def_port)
-		sb_printf(&hh, ":%s", cfg->port);
-	c->host_header = hh.failed ? NULL : hh.p;
+	c->host_header = host_header_for(cfg, cfg->host);
 	if (c->host == NULL || c->port == NULL || c->region == NULL ||
 	    c->bucket == NULL || c->host_header == NULL ||
 	    (cfg->connect_host && c->connect_host == NULL) ||
 	    pthread_mutex_init(&c->lock, NULL) != 0) {
-		free(hh.p);
-		c->host_header = NULL;
 		s3_client_free(c);
 		return NULL;
 	}
-	c->cfg.host = c->host;
+	/* Host and region may be replaced later (under the lock): the
+	 * copies in cfg would dangle, so there are none. */
+	c->cfg.host = NULL;
 	c->cfg.port = c->port;
 	c->cfg.connect_host = c->connect_host;
-	c->cfg.region = c->region;
+	c->cfg.region = NULL;
 	c->cfg.bucket = c->bucket;
 	return c;
 }
@@ -174,6 +189,14 @@ s3_client_set_credentials(struct s3_client *c, const char *access_key,
 	c->token = tk;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
+}
+
+void
+s3_client_set_cred_chain(struct s3_client *c, struct cred_chain *ch)
+{
+	pthread_mutex_lock(&c->lock);
+	c->chain = ch;
+	pthread_mutex_unlock(&c->lock);
 }
 
 int
@@ -237,10 +260,57 @@ conn_put(struct s3_client *c, struct http_conn *conn)
 		http_conn_free(conn);
 }
 
-static int
-conn_ready(struct s3_client *c, struct http_conn *conn, int *reused)
+/* Where one attempt goes: a copy, as a region correction may replace the
+ * client's at any time. */
+struct where {
+	char *region, *host, *host_header;
+	unsigned gen;
+	long clock_offset;	/* signed with our clock plus this */
+};
+
+static void
+where_free(struct where *w)
 {
-	const char *server = c->cfg.path_style ? c->host : c->host_header;
+	free(w->region);
+	free(w->host);
+	free(w->host_header);
+	memset(w, 0, sizeof(*w));
+}
+
+static int
+where_copy(struct s3_client *c, struct where *w)
+{
+	pthread_mutex_lock(&c->lock);
+	w->region = strdup(c->region);
+	w->host = strdup(c->host);
+	w->host_header = strdup(c->host_header);
+	w->gen = c->where_gen;
+	w->clock_offset = c->clock_offset;
+	pthread_mutex_unlock(&c->lock);
+	if (w->region == NULL || w->host == NULL || w->host_header == NULL) {
+		where_free(w);
+		return -1;
+	}
+	return 0;
+}
+
+/* A connection opened before the host changed must not be kept. */
+static int
+where_stale(struct s3_client *c, const struct where *w)
+{
+	int stale;
+
+	pthread_mutex_lock(&c->lock);
+	stale = w->gen != c->where_gen && c->cfg.region_host;
+	pthread_mutex_unlock(&c->lock);
+	return stale;
+}
+
+static int
+conn_ready(struct s3_client *c, struct http_conn *conn,
+    const struct where *w, int *reused)
+{
+	const char *server = c->cfg.path_style ? w->host : w->host_header;
 	char *name = NULL;
 	int r;
 
@@ -271,19 +341,34 @@ conn_ready(struct s3_client *c, struct http_conn *conn, int *reused)
 
 struct creds {
 	char *ak, *sk, *tk;
+	unsigned long gen;		/* the chain's generation */
 };
 
+/* The keys for one attempt; err gets why there are none. */
 static int
-creds_copy(struct s3_client *c, struct creds *cr)
+creds_copy(struct s3_client *c, struct creds *cr, char *err, size_t errlen)
 {
+	struct cred_keys k;
 	int ok;
 
+	if (c->chain != NULL) {
+		if (cred_get(c->chain, &k, err, errlen) < 0)
+			return -1;
+		cr->ak = k.access_key;
+		cr->sk = k.secret_key;
+		cr->tk = k.token;
+		cr->gen = k.generation;
+		return 0;
+	}
 	pthread_mutex_lock(&c->lock);
 	cr->ak = dup_or_null(c->access_key);
 	cr->sk = dup_or_null(c->secret_key);
 	cr->tk = dup_or_null(c->token);
 	ok = cr->ak && cr->sk && (c->token == NULL || cr->tk);
 	pthread_mutex_unlock(&c->lock);
+	/* Truncation only shortens the message. */
+	if (!ok && snprintf(err, errlen, "no credentials") < 0)
+		err[0] = '\0';
 	return ok ? 0 : -1;
 }
 
@@ -318,8 +403,8 @@ request_path(struct s3_client *c, const char *key)
 
 /* Builds the whole request head, signed. */
 static char *
-request_head(struct s3_client *c, const struct s3_request *req,
-    const char *path, const char *payload_hash, const struct creds *cr,
+request_head(const struct s3_request *req, const char *path,
+    const char *payload_hash, const struct creds *cr, const struct where *w,
     time_t now)
 {
 	struct sigv4_header *h;
@@ -334,7 +419,7 @@ request_head(struct s3_client *c, const struct s3_request *req,
 	if (h == NULL)
 		return NULL;
 	sigv4_amz_date(now, amz_date);
-	h[n++] = (struct sigv4_header){ "host", c->host_header };
+	h[n++] = (struct sigv4_header){ "host", w->host_header };
 	h[n++] = (struct sigv4_header){ "x-amz-date", amz_date };
 	h[n++] = (struct sigv4_header){ "x-amz-content-sha256", payload_hash };
 	if (cr->tk != NULL)
@@ -345,7 +430,7 @@ request_head(struct s3_client *c, const struct s3_request *req,
 		.method = req->method, .canonical_uri = path,
 		.query = req->query ? req->query : "", .headers = h,
 		.nheaders = n, .payload_hash = payload_hash,
-		.amz_date = amz_date, .region = c->region, .service = "s3",
+		.amz_date = amz_date, .region = w->region, .service = "s3",
 		.access_key = cr->ak, .secret_key = cr->sk,
 	};
 	auth = sigv4_authorization(&sr);
@@ -467,21 +552,15 @@ enum attempt_result {
 
 static enum attempt_result
 attempt(struct s3_client *c, const struct s3_request *req, const char *path,
-    const char *payload_hash, struct s3_response *resp)
+    const char *payload_hash, const struct creds *cr, const struct where *w,
+    struct s3_response *resp)
 {
 	struct http_conn *conn;
-	struct creds cr = { 0 };
 	char *head = NULL;
 	int reused = 0, sent, r;
 
-	if (creds_copy(c, &cr) < 0) {
-		creds_free(&cr);
-		set_error(resp, "no credentials");
-		return ATTEMPT_FATAL;
-	}
-	head = request_head(c, req, path, payload_hash, &cr,
-	    time(NULL) + s3_clock_offset(c));
-	creds_free(&cr);
+	head = request_head(req, path, payload_hash, cr, w,
+	    time(NULL) + w->clock_offset);
 	if (head == NULL) {
 		set_error(resp, "out of memory");
 		return ATTEMPT_FATAL;
@@ -491,9 +570,9 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 		set_error(resp, "out of memory");
 		return ATTEMPT_FATAL;
 	}
-	if (conn_ready(c, conn, &reused) < 0) {
+	if (conn_ready(c, conn, w, &reused) < 0) {
 		set_error(resp, "%s:%s: %s", c->connect_host ? c->connect_host :
-		    c->host, c->port, http_error(conn));
+		    w->host, c->port, http_error(conn));
 		free(head);
 		http_conn_close(conn);
 		conn_put(c, conn);
@@ -508,7 +587,11 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 		set_error(resp, "%s", http_error(conn));
 		http_conn_close(conn);
 		conn_put(c, conn);
-		return reused ? ATTEMPT_STALE : ATTEMPT_NET;
+		/* A kept-alive connection the server had closed fails at once
+		 * ("connection closed by server", "connection reset"); one that
+		 * timed out was open and slow: that is a real attempt. */
+		return reused && strstr(resp->error, "timeout") == NULL ?
+		    ATTEMPT_STALE : ATTEMPT_NET;
 	}
 	resp->status = resp->http.status;
 	r = read_body(conn, req, resp);
@@ -520,11 +603,215 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 		resp->status = 0;
 		return r == -2 ? ATTEMPT_FATAL : ATTEMPT_NET;
 	}
-	if (sent < 0 || !resp->http.keep_alive)
+	if (sent < 0 || !resp->http.keep_alive || where_stale(c, w))
 		http_conn_close(conn);
 	conn_put(c, conn);
 	parse_error_code(resp);
 	return ATTEMPT_ANSWER;
+}
+
+/* An attempt with the current keys and addressing, kept in cr and w for
+ * what the answer may ask to fix. */
+static enum attempt_result
+attempt_now(struct s3_client *c, const struct s3_request *req,
+    const char *path, const char *payload_hash, struct creds *cr,
+    struct where *w, struct s3_response *resp)
+{
+	char err[256];
+
+	if (creds_copy(c, cr, err, sizeof(err)) < 0) {
+		creds_free(cr);
+		set_error(resp, "%s", err);
+		return ATTEMPT_FATAL;
+	}
+	if (where_copy(c, w) < 0) {
+		set_error(resp, "out of memory");
+		return ATTEMPT_FATAL;
+	}
+	return attempt(c, req, path, payload_hash, cr, w, resp);
+}
+
+/* ---- answers that a new region or new keys cure ---- */
+
+/* The region in an S3 host name: "b.s3.eu-west-1.amazonaws.com",
+ * "s3-eu-west-1.amazonaws.com", "s3.dualstack.eu-west-1.amazonaws.com";
+ * "s3.amazonaws.com" and "s3-external-1" are us-east-1. */
+static int
+region_of_host(const char *host, char *out, size_t cap)
+{
+	const char *aws = strstr(host, ".amazonaws.com"), *l1, *l0;
+	size_t n;
+
+	if (aws == NULL || aws == host)
+		return -1;
+	for (l1 = aws; l1 > host && l1[-1] != '.'; l1--)
+		;
+	n = (size_t)(aws - l1);
+	if (n == 2 && strncmp(l1, "s3", 2) == 0)
+		return snprintf(out, cap, "us-east-1") < (int)cap ? 0 : -1;
+	if (n > 3 && strncmp(l1, "s3-", 3) == 0) {
+		if (n == 13 && strncmp(l1, "s3-external-1", 13) == 0)
+			return snprintf(out, cap, "us-east-1") < (int)cap ?
+			    0 : -1;
+		return snprintf(out, cap, "%.*s", (int)n - 3, l1 + 3) <
+		    (int)cap ? 0 : -1;
+	}
+	if (l1 - host < 3)
+		return -1;
+	for (l0 = l1 - 1; l0 > host && l0[-1] != '.'; l0--)
+		;
+	if ((l1 - l0 == 3 && strncmp(l0, "s3.", 3) == 0) ||
+	    (l1 - l0 == 10 && strncmp(l0, "dualstack.", 10) == 0))
+		return snprintf(out, cap, "%.*s", (int)n, l1) < (int)cap ?
+		    0 : -1;
+	return -1;
+}
+
+/* HEAD on the bucket: S3 names its region in x-amz-bucket-region. */
+static void
+probe_region(struct s3_client *c, const struct creds *cr,
+    const struct where *w, char *out, size_t cap)
+{
+	struct s3_request head = { .method = "HEAD", .head = 1,
+	    .body_fd = -1 };
+	struct s3_response r;
+	char *path = request_path(c, NULL);
+	const char *v;
+
+	memset(&r, 0, sizeof(r));
+	if (path != NULL && attempt(c, &head, path, SIGV4_EMPTY_SHA256, cr, w,
+	    &r) == ATTEMPT_ANSWER &&
+	    (v = http_header(&r.http, "x-amz-bucket-region")) != NULL &&
+	    snprintf(out, cap, "%s", v) >= (int)cap)
+		out[0] = '\0';
+	free(path);
+	s3_response_free(&r);
+}
+
+/* The bucket's region when S3 says it is not the one signed for
+ * (s3-protocol.md §7): 1 with out filled, else 0. */
+static int
+answer_region(struct s3_client *c, const struct s3_request *req,
+    const struct creds *cr, const struct where *w,
+    const struct s3_response *resp, char *out, size_t cap)
+{
+	const char *hdr = http_header(&resp->http, "x-amz-bucket-region");
+	const char *code = resp->code;
+	int st = resp->status, illegal;
+	char ep[256];
+
+	out[0] = '\0';
+	illegal = strcmp(code, "IllegalLocationConstraintException") == 0;
+	if (st != 301 && st != 307 && st != 400 && st != 403)
+		return 0;
+	if (st == 400 && !req->head && !illegal &&
+	    strcmp(code, "AuthorizationHeaderMalformed") != 0)
+		return 0;
+	if (st == 403 && hdr == NULL)
+		return 0;
+	if (hdr != NULL) {
+		if (snprintf(out, cap, "%s", hdr) >= (int)cap)
+			out[0] = '\0';
+	} else if (resp->body != NULL && xml_text(resp->body, resp->body_len,
+	    "Region", out, cap) > 0)
+		;
+	else if (resp->body != NULL && xml_text(resp->body, resp->body_len,
+	    "Endpoint", ep, sizeof(ep)) > 0 &&
+	    region_of_host(ep, out, cap) == 0)
+		;
+	else if (!req->head && (st == 301 || illegal))
+		probe_region(c, cr, w, out, cap);
+	else
+		out[0] = '\0';
+	return out[0] != '\0' && cred_region_valid(out) &&
+	    strcmp(out, w->region) != 0;
+}
+
+/* Signs for the region from now on, and for AWS's own endpoint sends to
+ * that region's host; a custom endpoint keeps its host. */
+static int
+set_region(struct s3_client *c, const struct where *w, const char *region)
+{
+	struct http_conn *drop[MAX_IDLE_CONNS];
+	size_t ndrop = 0;
+	char *r = strdup(region), *host = NULL, *hh = NULL;
+	int changed = 0;
+
+	if (c->cfg.region_host) {
+		if (asprintf(&host, "s3.%s.amazonaws.com", region) < 0)
+			host = NULL;
+	} else
+		host = strdup(w->host);
+	if (r == NULL || host == NULL ||
+	    (hh = host_header_for(&c->cfg, host)) == NULL) {
+		free(r);
+		free(host);
+		return -1;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (strcmp(c->region, w->region) == 0) {	/* not corrected yet */
+		char *t;
+
+		t = c->region, c->region = r, r = t;
+		t = c->host, c->host = host, host = t;
+		t = c->host_header, c->host_header = hh, hh = t;
+		c->where_gen++;
+		/* Idle connections go to the old host. */
+		if (c->cfg.region_host) {
+			memcpy(drop, c->idle, c->nidle * sizeof(drop[0]));
+			ndrop = c->nidle;
+			c->nidle = 0;
+		}
+		changed = 1;
+	}
+	pthread_mutex_unlock(&c->lock);
+	for (size_t i = 0; i < ndrop; i++)
+		http_conn_free(drop[i]);
+	/* Once per correction: later requests sign for it from the start. */
+	if (changed)
+		log_warning("Bucket %s is in region %s, not %s: signing for %s "
+		    "from now on%s%s%s", c->bucket, region, w->region, region,
+		    c->cfg.region_host ? ", at s3." : "",
+		    c->cfg.region_host ? region : "",
+		    c->cfg.region_host ? ".amazonaws.com" : "");
+	free(r);
+	free(host);
+	free(hh);
+	return 0;
+}
+
+/* S3 refused the keys in a way new keys may cure. A HEAD answer has no
+ * body, so no code: a bare 400 or 403 may be an expired token too. */
+static int
+keys_refused(const struct s3_request *req, const struct s3_response *resp)
+{
+	static const char *const codes[] = {
+		"ExpiredToken", "ExpiredTokenException", "InvalidToken",
+		"TokenRefreshRequired", "InvalidAccessKeyId",
+		"InvalidClientTokenId", "SignatureDoesNotMatch",
+	};
+
+	if (req->head && resp->code[0] == '\0')
+		return resp->status == 400 || resp->status == 403;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(resp->code, codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when the answer was cured: sign and send again. */
+static int
+fix_answer(struct s3_client *c, const struct s3_request *req,
+    const struct creds *cr, const struct where *w,
+    const struct s3_response *resp)
+{
+	char region[64];
+
+	if (answer_region(c, req, cr, w, resp, region, sizeof(region)))
+		return set_region(c, w, region) == 0;
+	if (c->chain != NULL && keys_refused(req, resp))
+		return cred_refused(c->chain, cr->gen) == 1;
+	return 0;
 }
 
 /* ---- retry policy ---- */
@@ -561,23 +848,32 @@ is_retryable(int status, const char *code)
 	return 0;
 }
 
-/* RequestTimeTooSkewed: learn the server clock from its Date header. */
+/* A 403 for a wrong clock: RequestTimeTooSkewed, or, for a HEAD (its
+ * answer has no body to name the error), a Date further than S3's 15
+ * minutes from the time we signed with (our clock plus signed_offset: not
+ * the client's offset now, which another thread may have changed since).
+ * Then learns the server clock from that Date header and returns 0. */
 static int
-learn_clock(struct s3_client *c, const struct s3_response *resp)
+learn_clock(struct s3_client *c, const struct s3_request *req,
+    const struct s3_response *resp, long signed_offset)
 {
 	const char *date = http_header(&resp->http, "Date");
 	struct tm tm = { 0 };
 	char *end;
-	time_t server;
+	long off;
 
-	if (date == NULL)
+	if (resp->status != 403 || date == NULL)
 		return -1;
 	end = strptime(date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	if (end == NULL || *end != '\0')
 		return -1;
-	server = timegm(&tm);
+	off = (long)(timegm(&tm) - time(NULL));
+	if (strcmp(resp->code, "RequestTimeTooSkewed") != 0 &&
+	    !(req->head && resp->code[0] == '\0' &&
+	    labs(off - signed_offset) > 15 * 60))
+		return -1;
 	pthread_mutex_lock(&c->lock);
-	c->clock_offset = (long)(server - time(NULL));
+	c->clock_offset = off;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -641,7 +937,7 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 {
 	char payload_hash[65];
 	char *path;
-	int attempts = c->cfg.retries + 1, stale_retries = 2;
+	int attempts = c->cfg.retries + 1, stale_retries = 2, fixes = 3;
 	int result = -1;
 
 	memset(resp, 0, sizeof(*resp));
@@ -662,6 +958,10 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 	}
 	for (int i = 1; i <= attempts; i++) {
 		enum attempt_result ar;
+		struct creds cr = { 0 };
+		struct where w = { 0 };
+		long signed_offset;
+		int fixed;
 
 		reset_response(resp);
 		if (req->sink != NULL && req->sink->reset != NULL && i > 1 &&
@@ -670,7 +970,18 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 			break;
 		}
 		count(c, i > 1);
-		ar = attempt(c, req, path, payload_hash, resp);
+		ar = attempt_now(c, req, path, payload_hash, &cr, &w, resp);
+		signed_offset = w.clock_offset;
+		/* A wrong region or refused keys: cured, not a retry. */
+		fixed = ar == ATTEMPT_ANSWER && fixes > 0 &&
+		    fix_answer(c, req, &cr, &w, resp);
+		creds_free(&cr);
+		where_free(&w);
+		if (fixed) {
+			fixes--;
+			i--;
+			continue;
+		}
 		if (ar == ATTEMPT_STALE && stale_retries-- > 0) {
 			i--;	/* the server closed an idle connection */
 			continue;
@@ -678,12 +989,11 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 		if (ar == ATTEMPT_FATAL)
 			break;
 		if (ar == ATTEMPT_ANSWER) {
-			if (resp->status == 403 &&
-			    strcmp(resp->code, "RequestTimeTooSkewed") == 0 &&
-			    learn_clock(c, resp) == 0 && i < attempts) {
-				log_warning("RequestTimeTooSkewed: the S3 clock "
-				    "is %ld s ahead of ours; signing with its "
-				    "time from now on", s3_clock_offset(c));
+			if (learn_clock(c, req, resp, signed_offset) == 0 &&
+			    i < attempts) {
+				log_warning("Clock skew: the S3 clock is %+ld s "
+				    "from ours; signing with its time from now "
+				    "on", s3_clock_offset(c));
 				continue;
 			}
 			if (!is_retryable(resp->status, resp->code) ||

@@ -16,6 +16,8 @@ struct s3_config {
 	int tls;
 	int path_style;		/* bucket in the path (else in the host name) */
 	const char *region;
+	int region_host;	/* host is AWS's for the region: it follows a
+				 * region correction (never a custom one) */
 	const char *bucket;
 	const struct tls_anchors *anchors;	/* shared, read-only */
 	int retries;		/* extra attempts per request */
@@ -31,6 +33,11 @@ void s3_client_free(struct s3_client *c);
 /* Sets the keys every later request signs with (any thread may call it). */
 int s3_client_set_credentials(struct s3_client *c, const char *access_key,
     const char *secret_key, const char *token);
+
+/* Takes every request's keys from the chain instead (refreshed there), and
+ * reports keys S3 refuses to it. Call before the threads start. */
+struct cred_chain;
+void s3_client_set_cred_chain(struct s3_client *c, struct cred_chain *ch);
 
 /* A sink for the body of a successful GET; reset is called before a retry
  * starts the body again. Each returns 0, or -1 to stop. */

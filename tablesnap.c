@@ -17,6 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chop.h"
+#include "companion.h"
+#include "creds.h"
 #include "filter.h"
 #include "http.h"
 #include "keyset.h"
@@ -24,6 +27,7 @@
 #include "notify.h"
 #include "options.h"
 #include "queue.h"
+#include "restore.h"
 #include "s3ops.h"
 #include "stats.h"
 #include "upload.h"
@@ -44,6 +48,7 @@ struct worker {
 	struct queue_item *item;
 	enum upload_status status;
 	long long bytes;		/* stored, when UPLOAD_DONE */
+	pthread_t thread;
 	struct worker *next;
 };
 
@@ -53,6 +58,7 @@ struct daemon {
 	struct watcher *watcher;
 	struct filter *filter;
 	struct s3_client *s3;
+	struct cred_chain *creds;
 	struct upload_config ucfg;
 	int done_fd, signal_fd;
 	pthread_mutex_t done_lock;
@@ -181,7 +187,7 @@ parse_endpoint(const char *url, struct endpoint *ep)
 	if (*p == '[') {
 		const char *rb = memchr(p, ']', (size_t)(end - p));
 
-		if (rb == NULL)
+		if (rb == NULL || (rb + 1 < end && rb[1] != ':'))
 			return -1;
 		ep->host = strndup(p + 1, (size_t)(rb - p - 1));
 		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
@@ -195,9 +201,26 @@ parse_endpoint(const char *url, struct endpoint *ep)
 		ep->port = strdup(ep->tls ? "443" : "80");
 	if (ep->host == NULL || ep->port == NULL || ep->host[0] == '\0' ||
 	    ep->port[0] == '\0' || strspn(ep->port, "0123456789") !=
-	    strlen(ep->port))
+	    strlen(ep->port) || strlen(ep->port) > 5 || atoi(ep->port) < 1 ||
+	    atoi(ep->port) > 65535)
+		return -1;
+	/* The host goes into the Host header: no byte that could end it. */
+	if (strspn(ep->host, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:%") != strlen(ep->host))
 		return -1;
 	return 0;
+}
+
+/* For the command line: --endpoint errors are usage errors. */
+static int
+endpoint_ok(const char *url)
+{
+	struct endpoint ep = { 0 };
+	int ok = parse_endpoint(url, &ep) == 0;
+
+	free(ep.host);
+	free(ep.port);
+	return ok;
 }
 
 /* A name that can be a DNS label under virtual hosting (and in TLS). */
@@ -265,25 +288,96 @@ setup_tls(struct daemon *d, struct tls_anchors *ta)
 	log_debug("Loaded %ld trust anchors from %s", n, ca);
 }
 
+/* Overwrites an option's value in argv (options point into it), so that
+ * /proc/<pid>/cmdline and ps no longer show it. */
 static void
-setup_credentials(struct daemon *d)
+erase_arg(const char **value)
 {
-	const char *ak = d->opt.aws_key, *sk = d->opt.aws_secret;
-	const char *tk = d->opt.aws_token;
+	if (*value != NULL)
+		memset((char *)*value, 'x', strlen(*value));
+	*value = NULL;
+}
 
-	if (ak == NULL && sk == NULL) {
-		ak = env("AWS_ACCESS_KEY_ID");
-		sk = env("AWS_SECRET_ACCESS_KEY");
-		if (tk == NULL)
-			tk = env("AWS_SESSION_TOKEN");
-		if (tk == NULL)
-			tk = env("AWS_SECURITY_TOKEN");
+static void
+setup_credentials(struct daemon *d, const struct tls_anchors *anchors)
+{
+	struct cred_args args = { .access_key = d->opt.aws_key,
+	    .secret_key = d->opt.aws_secret, .token = d->opt.aws_token,
+	    .anchors = anchors };
+	char err[1024];
+
+	if ((d->creds = cred_chain_new(&args, err, sizeof(err))) == NULL)
+		die("%s", err);
+	if (d->opt.aws_key != NULL || d->opt.aws_secret != NULL ||
+	    d->opt.aws_token != NULL) {
+		log_warning("Keys given with -k/-s/--aws-token are visible to "
+		    "every local user until erased from the command line: use "
+		    "the environment, ~/.aws/credentials or an instance role");
+		erase_arg(&d->opt.aws_key);
+		erase_arg(&d->opt.aws_secret);
+		erase_arg(&d->opt.aws_token);
 	}
-	if (ak == NULL || sk == NULL)
-		die("%s", "no credentials: give -k and -s, or set "
-		    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-	if (s3_client_set_credentials(d->s3, ak, sk, tk) < 0)
-		die("%s", "out of memory");
+	s3_client_set_cred_chain(d->s3, d->creds);
+	log_info("Credentials from %s", cred_chain_source(d->creds));
+}
+
+/* SIGHUP: the whole chain again (a rewritten credentials file, a new
+ * role); the old keys stay when that fails. */
+static void
+reload_credentials(struct daemon *d)
+{
+	char err[1024];
+
+	if (cred_chain_reload(d->creds, err, sizeof(err)) < 0)
+		log_error("Credentials not reloaded, the old ones stay: %s",
+		    err);
+	else
+		log_info("Credentials reloaded from %s",
+		    cred_chain_source(d->creds));
+}
+
+/* --aws-region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region in
+ * the shared files, us-east-1 (the original's default). */
+static const char *
+setup_region(struct daemon *d)
+{
+	static char *from_profile;
+	const char *r = d->opt.aws_region;
+	char err[1024];
+
+	if (r == NULL)
+		r = env("AWS_REGION");
+	if (r == NULL)
+		r = env("AWS_DEFAULT_REGION");
+	if (r == NULL) {
+		if (cred_profile_region(&from_profile, err, sizeof(err)) < 0)
+			die("%s", err);
+		r = from_profile;
+	}
+	if (r == NULL)
+		r = "us-east-1";
+	if (!cred_region_valid(r))
+		die("'%s' is not a region name", r);
+	return r;
+}
+
+/* A refusal of the keys names where they came from. */
+static void
+die_bucket_check(struct daemon *d, const char *err, const char *code)
+{
+	static const char *const key_codes[] = {
+		"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
+		"InvalidToken", "TokenRefreshRequired", "AccessDenied",
+		"InvalidClientTokenId",
+	};
+
+	for (size_t i = 0; i < sizeof(key_codes) / sizeof(key_codes[0]); i++)
+		if (strcmp(code, key_codes[i]) == 0) {
+			log_critical("%s (credentials from %s)", err,
+			    cred_chain_source(d->creds));
+			exit(1);
+		}
+	die("%s", err);
 }
 
 static void
@@ -296,14 +390,9 @@ setup_s3(struct daemon *d)
 	    .timeout_ms = d->opt.request_timeout * 1000 };
 	char err[S3_ERRLEN], code[64];
 
-	cfg.region = d->opt.aws_region;
-	if (cfg.region == NULL)
-		cfg.region = env("AWS_REGION");
-	if (cfg.region == NULL)
-		cfg.region = env("AWS_DEFAULT_REGION");
-	if (cfg.region == NULL)
-		cfg.region = "us-east-1";
+	cfg.region = setup_region(d);
 	setup_endpoint(d, &cfg, &ep);
+	cfg.region_host = !ep.custom;
 	cfg.connect_host = env("TABLESNAP_CONNECT_HOST");	/* tests */
 	if (cfg.tls) {
 		setup_tls(d, &anchors);
@@ -314,11 +403,23 @@ setup_s3(struct daemon *d)
 	if ((d->s3 = s3_client_new(&cfg)) == NULL ||
 	    s3_client_set_bandwidth(d->s3, d->opt.max_bandwidth) < 0)
 		die("%s", "out of memory");
-	setup_credentials(d);
+	setup_credentials(d, cfg.tls ? &anchors : NULL);
 	if (s3_check_bucket(d->s3, err, code, sizeof(code)) < 0)
-		die("%s", err);
+		die_bucket_check(d, err, code);
 	log_debug("Bucket %s is reachable at %s:%s", cfg.bucket, cfg.host,
 	    cfg.port);
+}
+
+/* tableslurp and tablechop: S3 set up exactly as the daemon does it
+ * (exits 1 on a start-up failure, as the daemon does). */
+static struct s3_client *
+companion_s3(const struct options *opt)
+{
+	static struct daemon cd;
+
+	cd.opt = *opt;
+	setup_s3(&cd);
+	return cd.s3;
 }
 
 static void
@@ -515,6 +616,9 @@ collect(struct daemon *d)
 			    w->item->path, (long long)retry_delay(
 			    w->item->failures + 1) / 1000);
 		}
+		/* The thread has reported and is returning: wait for its end,
+		 * so that never more than -t upload threads exist at once. */
+		pthread_join(w->thread, NULL);
 		queue_done(d->queue, w->item, ok,
 		    retry_delay(w->item->failures + 1), now_ms());
 		free(w);
@@ -525,7 +629,6 @@ static void
 dispatch(struct daemon *d)
 {
 	struct queue_item *it;
-	pthread_t t;
 
 	while (!d->stopping &&
 	    queue_in_flight(d->queue) < (size_t)d->opt.threads &&
@@ -536,8 +639,8 @@ dispatch(struct daemon *d)
 			w->d = d;
 			w->item = it;
 		}
-		if (w == NULL || pthread_create(&t, &d->attr, upload_thread,
-		    w) != 0) {
+		if (w == NULL || pthread_create(&w->thread, &d->attr,
+		    upload_thread, w) != 0) {
 			log_error("Cannot start an upload thread for %s",
 			    it->path);
 			free(w);
@@ -610,7 +713,8 @@ handle_signal(struct daemon *d)
 		log_status(d);
 		return 0;
 	case SIGHUP:
-		log_info("SIGHUP received");
+		log_info("SIGHUP received: reading the credentials again");
+		reload_credentials(d);
 		return 0;
 	default:
 		if (d->stopping) {
@@ -742,9 +846,23 @@ setup_watches(struct daemon *d)
 int
 main(int argc, char **argv)
 {
+	static const struct companion_hooks hooks = { companion_s3, fqdn };
 	static struct daemon d;
+	const char *prog = argc > 0 && argv[0] != NULL ? argv[0] : "";
 	char err[512], *name;
 
+	/* One binary, three programs: by name (the symlinks `make install`
+	 * makes) or by a first word. */
+	if (strrchr(prog, '/') != NULL)
+		prog = strrchr(prog, '/') + 1;
+	if (strcmp(prog, "tableslurp") == 0)
+		return restore_main(argc, argv, &hooks);
+	if (strcmp(prog, "tablechop") == 0)
+		return chop_main(argc, argv, &hooks);
+	if (argc > 1 && strcmp(argv[1], "restore") == 0)
+		return restore_main(argc - 1, argv + 1, &hooks);
+	if (argc > 1 && strcmp(argv[1], "chop") == 0)
+		return chop_main(argc - 1, argv + 1, &hooks);
 	log_init("tablesnap", env("TABLESNAP_SYSLOG") != NULL,
 	    env("TDEBUG") != NULL);
 	switch (options_parse(argc, argv, &d.opt, err, sizeof(err))) {
@@ -767,6 +885,9 @@ main(int argc, char **argv)
 	    d.opt.nincludes, err, sizeof(err));
 	if (d.filter == NULL)
 		usage_error(err);
+	if (d.opt.endpoint != NULL && !endpoint_ok(d.opt.endpoint))
+		usage_error("argument --endpoint: not a URL of the form "
+		    "http[s]://host[:port]");
 	log_info("Starting up");
 	if ((d.signal_fd = setup_signals()) < 0)
 		die("signalfd: %s", strerror(errno));
@@ -781,7 +902,7 @@ main(int argc, char **argv)
 	if (d.done_fd < 0 || pthread_mutex_init(&d.done_lock, NULL) != 0 ||
 	    pthread_attr_init(&d.attr) != 0 ||
 	    pthread_attr_setstacksize(&d.attr, THREAD_STACK) != 0 ||
-	    pthread_attr_setdetachstate(&d.attr, PTHREAD_CREATE_DETACHED) != 0)
+	    pthread_attr_setdetachstate(&d.attr, PTHREAD_CREATE_JOINABLE) != 0)
 		die("cannot set up threads: %s", strerror(errno));
 	setup_watches(&d);
 	if (!d.opt.once)

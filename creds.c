@@ -1,0 +1,1773 @@
+/* creds.c: the AWS credential chain (command line, environment, shared
+ * files, container, EC2 instance metadata), its parsers, and the refresh. */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "creds.h"
+#include "jsonread.h"
+#include "log.h"
+#include "version.h"
+
+#define IMDS_V4		"http://169.254.169.254"
+#define IMDS_V6		"http://[fd00:ec2::254]"
+#define ECS_AGENT	"http://169.254.170.2"
+#define IMDS_TOKEN_TTL	21600		/* seconds, the maximum */
+#define IMDS_TIMEOUT_MS	1000		/* botocore: 1 s, one attempt */
+#define CONTAINER_TIMEOUT_MS 2000	/* botocore: 2 s, three attempts */
+#define FETCH_TRIES	3		/* refreshes, when the service is known */
+#define MAX_ANSWER	(64 * 1024)
+#define MAX_FILE	(1024 * 1024)
+#define EARLY		(15 * 60)	/* botocore's advisory refresh */
+#define FILE_CHECK	5		/* seconds between stats of the files */
+#define FORCED_GAP	2		/* seconds before a refusal of keys that a
+				 * forced fetch gave again fetches again */
+#define ERRLEN		512
+
+enum kind { SRC_ARGS, SRC_ENV, SRC_FILE, SRC_CONTAINER, SRC_IMDS };
+
+struct stamp {
+	int exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+/* Where the keys come from; fixed once the chain is walked. The fetch
+ * state in it (IMDS token, file stamps) is used under cred_chain.fetch. */
+struct source {
+	enum kind kind;
+	char *desc;
+	char *cred_path, *config_path, *profile;	/* SRC_FILE */
+	struct stamp cred_stamp, config_stamp;
+	struct cred_url url;		/* container, or the IMDS base */
+	char *imds_token;
+	time_t imds_token_until;
+	int imds_v1;			/* the token PUT was refused: IMDSv1 */
+};
+
+struct cred_chain {
+	pthread_mutex_t lock;		/* guards everything below but args */
+	pthread_mutex_t fetch;		/* one fetch at a time */
+	char *arg_ak, *arg_sk, *arg_tk;
+	const struct tls_anchors *anchors;
+	struct source *src;
+	struct cred_keys keys;
+	time_t refresh_at;		/* 0: never */
+	time_t retry_at;		/* after a failed fetch */
+	time_t check_at;		/* next look at the shared files */
+	time_t futile_at;		/* a fetch forced by a refusal gave */
+	unsigned long futile_gen;	/* the refused keys again */
+	int warned_expired;
+};
+
+/* forwards */
+static void	 errf(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static char	*xstrdup(const char *);
+static void	 free_secret(char *);
+static const char *env(const char *);
+static int	 env_true(const char *);
+static int	 walk(struct cred_chain *, struct source **, struct cred_keys *,
+		    char *, size_t);
+static int	 fetch_source(struct cred_chain *, struct source *,
+		    struct cred_keys *, int, char *, size_t);
+static void	 source_free(struct source *);
+
+/* ---- small helpers ---- */
+
+static void
+errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* Truncation only shortens a log line. */
+	if (vsnprintf(err, errlen, fmt, ap) < 0 && errlen > 0)
+		err[0] = '\0';
+	va_end(ap);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static void
+free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static int
+env_true(const char *name)
+{
+	const char *v = env(name);
+
+	return v != NULL && strcasecmp(v, "true") == 0;
+}
+
+void
+cred_keys_free(struct cred_keys *k)
+{
+	free_secret(k->access_key);
+	free_secret(k->secret_key);
+	free_secret(k->token);
+	k->access_key = k->secret_key = k->token = NULL;
+}
+
+static int
+keys_set(struct cred_keys *k, const char *ak, const char *sk, const char *tk)
+{
+	k->access_key = xstrdup(ak);
+	k->secret_key = xstrdup(sk);
+	k->token = xstrdup(tk);
+	if (k->access_key == NULL || k->secret_key == NULL ||
+	    (tk != NULL && k->token == NULL)) {
+		cred_keys_free(k);
+		return -1;
+	}
+	return 0;
+}
+
+/* What a source calls its three values, for error lines. */
+struct key_names {
+	const char *ak, *sk, *tk;
+};
+
+/* NULL when the keys can go into a request, else the name of the one that
+ * cannot (a line break copied with it would also split a header). */
+static const char *
+bad_key(const char *ak, const char *sk, const char *tk,
+    const struct key_names *n)
+{
+	if (!cred_key_valid(ak))
+		return n->ak;
+	if (!cred_key_valid(sk))
+		return n->sk;
+	if (tk != NULL && !cred_key_valid(tk))
+		return n->tk;
+	return NULL;
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static void
+time_text(time_t t, char *out, size_t cap)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		errf(out, cap, "%lld", (long long)t);
+}
+
+/* ---- pure: the INI dialect of the shared files ---- */
+
+static size_t
+trim_right(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+/* Cuts an inline comment: '#' or ';' after white space. */
+static size_t
+cut_comment(const char *s, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] == '#' || s[i] == ';') &&
+		    (s[i - 1] == ' ' || s[i - 1] == '\t'))
+			return trim_right(s, i);
+	return n;
+}
+
+static char *
+span_dup(const char *s, size_t n, int lower)
+{
+	char *out = strndup(s, n);
+
+	if (out != NULL && lower)
+		for (char *p = out; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	return out;
+}
+
+/* One "[section]" line; 1 when it is one, -1 when malformed. */
+static int
+section_line(const char *s, size_t n, char **section)
+{
+	const char *rb;
+	size_t a = 1, b, rest;
+
+	if (s[0] != '[')
+		return 0;
+	if ((rb = memrchr(s, ']', n)) == NULL)
+		return -1;
+	rest = (size_t)(s + n - rb - 1);
+	if (rest > 0 && cut_comment(s, n) != (size_t)(rb - s + 1))
+		return -1;
+	b = (size_t)(rb - s);
+	while (a < b && (s[a] == ' ' || s[a] == '\t'))
+		a++;
+	b = trim_right(s, b);
+	if (a >= b)
+		return -1;
+	free(*section);
+	if ((*section = span_dup(s + a, b - a, 0)) == NULL)
+		return -2;
+	return 1;
+}
+
+int
+cred_ini_parse(const char *text, size_t len, cred_ini_cb cb, void *arg,
+    size_t *errline)
+{
+	char *section = NULL;
+	size_t pos = 0, lineno = 0, key_indent = 0;
+	int in_key = 0, r = 0;
+
+	*errline = 0;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;	/* a UTF-8 byte-order mark */
+	while (pos < len && r == 0) {
+		const char *line = text + pos, *nl;
+		size_t n, indent = 0;
+
+		nl = memchr(line, '\n', len - pos);
+		n = nl ? (size_t)(nl - line) : len - pos;
+		pos += n + (nl != NULL);
+		lineno++;
+		n = trim_right(line, n);
+		while (indent < n && (line[indent] == ' ' ||
+		    line[indent] == '\t'))
+			indent++;
+		if (indent == n || line[indent] == '#' || line[indent] == ';')
+			continue;
+		if (in_key && indent > key_indent)
+			continue;	/* a continuation of the last value */
+		if (memchr(line, '\0', n) != NULL) {
+			r = -1;	/* not text: a NUL would cut a name short */
+			break;
+		}
+		r = section_line(line + indent, n - indent, &section);
+		if (r == 1) {
+			in_key = 0;
+			r = 0;
+			continue;
+		}
+		if (r == -2)
+			break;
+		if (r == 0 && section != NULL) {
+			const char *s = line + indent;
+			size_t m = n - indent, d = 0, k, v;
+			char *key, *value;
+
+			/* Within the line: the text need not end in a NUL. */
+			while (d < m && s[d] != '=' && s[d] != ':')
+				d++;
+			if (d >= m || (k = trim_right(s, d)) == 0) {
+				r = -1;
+				break;
+			}
+			v = d + 1;
+			while (v < m && (s[v] == ' ' || s[v] == '\t'))
+				v++;
+			key = span_dup(s, k, 1);
+			value = span_dup(s + v, cut_comment(s + v, m - v), 0);
+			if (key == NULL || value == NULL)
+				r = -2;
+			else
+				r = cb(arg, section, key, value);
+			free(key);
+			free_secret(value);
+			in_key = 1;
+			key_indent = indent;
+			continue;
+		}
+		r = -1;
+	}
+	free(section);
+	if (r == -1)
+		*errline = lineno;
+	return r;
+}
+
+/* ---- pure: one profile of a shared file ---- */
+
+struct profile_walk {
+	const char *profile;
+	int config;
+	struct cred_profile *p;
+};
+
+static int
+section_is(const struct profile_walk *w, const char *section)
+{
+	const char *s = section;
+
+	if (!w->config)
+		return strcmp(s, w->profile) == 0;
+	if (strcmp(w->profile, "default") == 0 && strcmp(s, "default") == 0)
+		return 1;
+	if (strncmp(s, "profile", 7) != 0 || (s[7] != ' ' && s[7] != '\t'))
+		return 0;
+	s += 7;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return strcmp(s, w->profile) == 0;
+}
+
+static int
+replace(char **slot, const char *value)
+{
+	char *v = strdup(value);
+
+	if (v == NULL)
+		return -2;
+	free_secret(*slot);
+	*slot = v;
+	return 0;
+}
+
+static int
+profile_cb(void *arg, const char *section, const char *key,
+    const char *value)
+{
+	static const char *const unsupported[] = {
+		"role_arn", "credential_process", "sso_start_url",
+		"sso_session", "web_identity_token_file",
+	};
+	struct profile_walk *w = arg;
+	struct cred_profile *p = w->p;
+
+	if (!section_is(w, section))
+		return 0;
+	p->found = 1;
+	if (strcmp(key, "aws_access_key_id") == 0)
+		return replace(&p->access_key, value);
+	if (strcmp(key, "aws_secret_access_key") == 0)
+		return replace(&p->secret_key, value);
+	/* botocore reads both names of the token; the standard one wins. */
+	if (strcmp(key, "aws_session_token") == 0 ||
+	    (strcmp(key, "aws_security_token") == 0 && p->token == NULL))
+		return replace(&p->token, value);
+	if (strcmp(key, "region") == 0)
+		return replace(&p->region, value);
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]);
+	    i++)
+		if (strcmp(key, unsupported[i]) == 0 && p->unsupported == NULL)
+			p->unsupported = unsupported[i];
+	return 0;
+}
+
+int
+cred_profile_parse(const char *text, size_t len, const char *profile,
+    int config, struct cred_profile *p, size_t *errline)
+{
+	struct profile_walk w = { profile, config, p };
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = cred_ini_parse(text, len, profile_cb, &w, errline);
+	if (r != 0)
+		cred_profile_free(p);
+	return r;
+}
+
+void
+cred_profile_free(struct cred_profile *p)
+{
+	free_secret(p->access_key);
+	free_secret(p->secret_key);
+	free_secret(p->token);
+	free(p->region);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- pure: times, JSON, URLs, regions ---- */
+
+static int
+digits(const char **s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++, (*s)++) {
+		if (!isdigit((unsigned char)**s))
+			return -1;
+		v = v * 10 + (**s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+expect(const char **s, char c)
+{
+	if (**s != c)
+		return -1;
+	(*s)++;
+	return 0;
+}
+
+int
+cred_parse_time(const char *s, time_t *out)
+{
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	time_t t;
+
+	if (digits(&s, 4, &y) < 0 || expect(&s, '-') < 0 ||
+	    digits(&s, 2, &mo) < 0 || expect(&s, '-') < 0 ||
+	    digits(&s, 2, &d) < 0 || (*s != 'T' && *s != 't' && *s != ' '))
+		return -1;
+	s++;
+	if (digits(&s, 2, &h) < 0 || expect(&s, ':') < 0 ||
+	    digits(&s, 2, &mi) < 0 || expect(&s, ':') < 0 ||
+	    digits(&s, 2, &sec) < 0)
+		return -1;
+	if (*s == '.') {
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	if (*s == 'Z' || *s == 'z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		sign = *s++ == '-' ? -1 : 1;
+		if (digits(&s, 2, &oh) < 0)
+			return -1;
+		if (*s == ':')
+			s++;
+		if (digits(&s, 2, &om) < 0 || oh > 23 || om > 59)
+			return -1;
+	} else
+		return -1;
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*out = t - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+time_t
+cred_refresh_time(time_t fetched, time_t expires)
+{
+	time_t life = expires - fetched, early = life / 2;
+
+	if (life <= 0)
+		return fetched;
+	return expires - (early < EARLY ? early : EARLY);
+}
+
+int
+cred_parse_json(const char *body, size_t len, struct cred_keys *out,
+    char *err, size_t errlen)
+{
+	static const struct key_names names = { "AccessKeyId",
+	    "SecretAccessKey", "Token" };
+	struct jr_value *doc;
+	const char *ak, *sk, *tk, *exp, *code, *bad;
+	char why[128];
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((doc = jr_parse(body, len, why, sizeof(why))) == NULL) {
+		errf(err, errlen, "the answer is not JSON (%s)", why);
+		return -1;
+	}
+	ak = jr_member_str(doc, "AccessKeyId");
+	sk = jr_member_str(doc, "SecretAccessKey");
+	tk = jr_member_str(doc, "Token");
+	exp = jr_member_str(doc, "Expiration");
+	code = jr_member_str(doc, "Code");
+	if (doc->type != JR_OBJECT)
+		errf(err, errlen, "the answer is not a JSON object");
+	else if (code != NULL && strcmp(code, "Success") != 0)
+		errf(err, errlen, "the answer says Code \"%.64s\"", code);
+	else if (ak == NULL || sk == NULL || ak[0] == '\0' || sk[0] == '\0')
+		errf(err, errlen, "no AccessKeyId and SecretAccessKey in the "
+		    "answer");
+	else if ((bad = bad_key(ak, sk, tk != NULL && tk[0] != '\0' ? tk :
+	    NULL, &names)) != NULL)
+		errf(err, errlen, "%s in the answer holds a space or a control "
+		    "character", bad);
+	else if (exp != NULL && cred_parse_time(exp, &out->expiration) < 0)
+		errf(err, errlen, "Expiration \"%.64s\" is not an ISO 8601 "
+		    "time", exp);
+	else if (keys_set(out, ak, sk, tk != NULL && tk[0] != '\0' ? tk :
+	    NULL) < 0)
+		errf(err, errlen, "out of memory");
+	else
+		r = 0;
+	if (r < 0)
+		out->expiration = 0;
+	/* The tree holds the secret too. */
+	if (doc->type == JR_OBJECT)
+		for (size_t i = 0; i < doc->len; i++)
+			if (doc->items[i].type == JR_STRING)
+				explicit_bzero(doc->items[i].str,
+				    doc->items[i].len);
+	jr_free(doc);
+	return r;
+}
+
+int
+cred_parse_url(const char *url, struct cred_url *u)
+{
+	const char *p, *end, *colon, *host;
+	size_t hlen, plen;
+
+	memset(u, 0, sizeof(*u));
+	if (strncmp(url, "https://", 8) == 0)
+		u->tls = 1;
+	else if (strncmp(url, "http://", 7) != 0)
+		return -1;
+	p = url + (u->tls ? 8 : 7);
+	end = p + strcspn(p, "/?#");
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+
+		if (rb == NULL)
+			return -1;
+		host = p + 1;
+		hlen = (size_t)(rb - host);
+		colon = rb + 1 < end ? rb + 1 : NULL;
+		if (colon != NULL && *colon != ':')
+			return -1;
+	} else {
+		host = p;
+		colon = memchr(p, ':', (size_t)(end - p));
+		hlen = (size_t)((colon ? colon : end) - p);
+	}
+	if (hlen == 0 || hlen >= sizeof(u->host))
+		return -1;
+	memcpy(u->host, host, hlen);
+	if (colon != NULL) {
+		size_t n = (size_t)(end - colon - 1);
+
+		if (n == 0 || n >= sizeof(u->port) ||
+		    strspn(colon + 1, "0123456789") < n)
+			return -1;
+		memcpy(u->port, colon + 1, n);
+	} else
+		strcpy(u->port, u->tls ? "443" : "80");
+	if (*end == '#')
+		return -1;
+	plen = strlen(end);
+	if (plen + 2 > sizeof(u->path) || strpbrk(end, " \r\n") != NULL)
+		return -1;
+	if (*end != '/')
+		u->path[0] = '/';
+	strcat(u->path, end);
+	return 0;
+}
+
+int
+cred_full_uri_allowed(const struct cred_url *u)
+{
+	static const char *const hosts[] = {
+		"localhost", "::1", "169.254.170.2", "169.254.170.23",
+		"fd00:ec2::23",
+	};
+
+	if (u->tls)
+		return 1;
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
+		if (strcasecmp(u->host, hosts[i]) == 0)
+			return 1;
+	/* 127.0.0.0/8, written as a dotted quad */
+	if (strncmp(u->host, "127.", 4) == 0 &&
+	    strspn(u->host, "0123456789.") == strlen(u->host))
+		return 1;
+	return 0;
+}
+
+int
+cred_key_valid(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+cred_region_valid(const char *r)
+{
+	size_t n = strlen(r);
+
+	return n > 0 && n < 64 && strspn(r, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789-") == n && r[0] != '-' && r[n - 1] != '-';
+}
+
+/* ---- files ---- */
+
+static char *
+home_dir(void)
+{
+	const char *h = env("HOME");
+	struct passwd *pw;
+
+	/* A service may run without HOME. */
+	if (h == NULL && (pw = getpwuid(getuid())) != NULL)
+		h = pw->pw_dir;
+	return h != NULL && h[0] != '\0' ? strdup(h) : NULL;
+}
+
+/* The path of a shared file: the variable, "~/" expanded, else the
+ * default under the home directory. NULL: none (or no memory). */
+static char *
+shared_path(const char *var, const char *dflt)
+{
+	const char *v = env(var);
+	char *home, *out = NULL;
+
+	if (v != NULL && strncmp(v, "~/", 2) != 0)
+		return strdup(v);
+	if ((home = home_dir()) == NULL)
+		return v != NULL ? strdup(v) : NULL;
+	if (asprintf(&out, "%s/%s", home, v != NULL ? v + 2 : dflt) < 0)
+		out = NULL;
+	free(home);
+	return out;
+}
+
+static void
+stamp_of(const struct stat *st, struct stamp *s)
+{
+	s->exists = 1;
+	s->dev = st->st_dev;
+	s->ino = st->st_ino;
+	s->size = st->st_size;
+	s->mtime = st->st_mtim;
+}
+
+static int
+stamp_changed(const char *path, const struct stamp *old)
+{
+	struct stat st;
+	struct stamp now = { 0 };
+
+	if (path != NULL && stat(path, &st) == 0)
+		stamp_of(&st, &now);
+	return now.exists != old->exists || (now.exists &&
+	    (now.dev != old->dev || now.ino != old->ino ||
+	    now.size != old->size || now.mtime.tv_sec != old->mtime.tv_sec ||
+	    now.mtime.tv_nsec != old->mtime.tv_nsec));
+}
+
+/* Reads a whole shared file. 1: read; 0: absent and not named by `var`
+ * (fine); -1: err says why. */
+static int
+read_file(const char *path, const char *var, char **text, size_t *len,
+    struct stamp *stamp, char *err, size_t errlen)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	*text = NULL;
+	*len = 0;
+	memset(stamp, 0, sizeof(*stamp));
+	if (path == NULL)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT && env(var) == NULL)
+			return 0;
+		errf(err, errlen, "%s%s%s: %s", env(var) ? var : "",
+		    env(var) ? "=" : "", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
+		errf(err, errlen, "%s: %s", path, S_ISREG(st.st_mode) ?
+		    "larger than 1 MiB" : "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if ((*text = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (got < (size_t)st.st_size &&
+	    (n = read(fd, *text + got, (size_t)st.st_size - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			free_secret(*text);
+			*text = NULL;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	(*text)[got] = '\0';
+	*len = got;
+	stamp_of(&st, stamp);
+	return 1;
+}
+
+/* The profile's name and whether the user chose it. */
+static const char *
+profile_name(int *explicit)
+{
+	const char *p = env("AWS_PROFILE");
+
+	if (p == NULL)
+		p = env("AWS_DEFAULT_PROFILE");	/* the AWS CLI v1 name */
+	*explicit = p != NULL;
+	return p != NULL ? p : "default";
+}
+
+/* The selected profile of both shared files. */
+struct shared {
+	char *cred_path, *config_path;
+	const char *profile;
+	int explicit;
+	struct stamp cred_stamp, config_stamp;
+	struct cred_profile cred, config;
+};
+
+static void
+shared_free(struct shared *s)
+{
+	free(s->cred_path);
+	free(s->config_path);
+	cred_profile_free(&s->cred);
+	cred_profile_free(&s->config);
+}
+
+static int
+shared_one(const char *path, const char *var, int config, struct shared *s,
+    struct cred_profile *p, struct stamp *stamp, char *err, size_t errlen)
+{
+	char *text;
+	size_t len, line;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	if ((r = read_file(path, var, &text, &len, stamp, err, errlen)) <= 0)
+		return r;
+	r = cred_profile_parse(text, len, s->profile, config, p, &line);
+	free_secret(text);
+	if (r == -1)
+		errf(err, errlen, "%s line %zu: not a [section], a key = value "
+		    "or a comment", path, line);
+	else if (r != 0)
+		errf(err, errlen, "out of memory");
+	return r == 0 ? 0 : -1;
+}
+
+/* Reads both files; -1 with err when one is unreadable or broken, or the
+ * chosen profile is in neither. */
+static int
+shared_load(struct shared *s, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	s->profile = profile_name(&s->explicit);
+	s->cred_path = shared_path("AWS_SHARED_CREDENTIALS_FILE",
+	    ".aws/credentials");
+	s->config_path = shared_path("AWS_CONFIG_FILE", ".aws/config");
+	if (shared_one(s->cred_path, "AWS_SHARED_CREDENTIALS_FILE", 0, s,
+	    &s->cred, &s->cred_stamp, err, errlen) < 0 ||
+	    shared_one(s->config_path, "AWS_CONFIG_FILE", 1, s, &s->config,
+	    &s->config_stamp, err, errlen) < 0) {
+		shared_free(s);
+		return -1;
+	}
+	if (s->explicit && !s->cred.found && !s->config.found) {
+		errf(err, errlen, "profile '%s' (AWS_PROFILE) not found in %s "
+		    "or %s", s->profile, s->cred_path ? s->cred_path :
+		    "~/.aws/credentials", s->config_path ? s->config_path :
+		    "~/.aws/config");
+		shared_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Keys of one profile: 1 found, 0 none, -1 broken (err). */
+static int
+profile_keys(const struct cred_profile *p, const char *profile,
+    const char *path, struct cred_keys *k, char *err, size_t errlen)
+{
+	static const struct key_names names = { "aws_access_key_id",
+	    "aws_secret_access_key", "aws_session_token" };
+	const char *bad;
+
+	if (!p->found)
+		return 0;
+	if ((p->access_key == NULL) != (p->secret_key == NULL)) {
+		errf(err, errlen, "profile '%s' of %s has %s but no %s",
+		    profile, path, p->access_key ? "aws_access_key_id" :
+		    "aws_secret_access_key", p->access_key ?
+		    "aws_secret_access_key" : "aws_access_key_id");
+		return -1;
+	}
+	if (p->access_key == NULL && p->unsupported != NULL) {
+		errf(err, errlen, "profile '%s' of %s uses %s, which tablesnap "
+		    "does not support: give it aws_access_key_id and "
+		    "aws_secret_access_key", profile, path, p->unsupported);
+		return -1;
+	}
+	if (p->access_key == NULL)
+		return 0;
+	if ((bad = bad_key(p->access_key, p->secret_key, p->token,
+	    &names)) != NULL) {
+		errf(err, errlen, "profile '%s' of %s: %s is empty or holds a "
+		    "space or a control character", profile, path, bad);
+		return -1;
+	}
+	if (keys_set(k, p->access_key, p->secret_key, p->token) < 0) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 1;
+}
+
+/* The keys of the selected profile, credentials file first. 1 found (the
+ * file's path in *from), 0 none, -1 err. */
+static int
+shared_keys(struct shared *s, struct cred_keys *k, const char **from,
+    char *err, size_t errlen)
+{
+	int r;
+
+	r = profile_keys(&s->cred, s->profile, s->cred_path, k, err, errlen);
+	*from = s->cred_path;
+	if (r == 0) {
+		r = profile_keys(&s->config, s->profile, s->config_path, k,
+		    err, errlen);
+		*from = s->config_path;
+	}
+	return r;
+}
+
+/* Only that the files parse and the chosen profile exists. */
+static int
+shared_check(char *err, size_t errlen)
+{
+	struct shared s;
+
+	if (shared_load(&s, err, errlen) < 0)
+		return -1;
+	shared_free(&s);
+	return 0;
+}
+
+int
+cred_profile_region(char **region, char *err, size_t errlen)
+{
+	struct shared s;
+	const char *r;
+
+	*region = NULL;
+	if (shared_load(&s, err, errlen) < 0)
+		return -1;
+	r = s.cred.region != NULL ? s.cred.region : s.config.region;
+	if (r != NULL && (*region = strdup(r)) == NULL) {
+		errf(err, errlen, "out of memory");
+		shared_free(&s);
+		return -1;
+	}
+	shared_free(&s);
+	return 0;
+}
+
+/* ---- HTTP to the metadata services ---- */
+
+struct answer {
+	int status;
+	char *body;
+	size_t len;
+};
+
+/* One request, "Connection: close". 0 with a->status, or -1 (err) when no
+ * answer came. */
+static int
+http_once(const struct cred_url *u, const char *method, const char *path,
+    const char *headers, const struct tls_anchors *ta, int timeout_ms,
+    struct answer *a, char *err, size_t errlen)
+{
+	struct http_conn *conn;
+	struct http_response resp;
+	char *req = NULL;
+	int n, r = -1, v6 = strchr(u->host, ':') != NULL;
+	int dflt = strcmp(u->port, u->tls ? "443" : "80") == 0;
+
+	memset(a, 0, sizeof(*a));
+	memset(&resp, 0, sizeof(resp));
+	if (u->tls && ta == NULL) {
+		errf(err, errlen, "https needs a CA bundle (an https "
+		    "--endpoint)");
+		return -1;
+	}
+	if ((conn = http_conn_new(u->tls ? ta : NULL)) == NULL) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n%s"
+	    "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n"
+	    "%sConnection: close\r\n\r\n", method, path, v6 ? "[" : "",
+	    u->host, v6 ? "]" : "", dflt ? "" : ":", dflt ? "" : u->port,
+	    headers, strcmp(method, "PUT") == 0 ? "Content-Length: 0\r\n" :
+	    "");
+	if (n < 0) {
+		errf(err, errlen, "out of memory");
+		http_conn_free(conn);
+		return -1;
+	}
+	if (http_conn_open(conn, u->host, u->port, NULL, timeout_ms) == 0) {
+		http_conn_set_timeout(conn, timeout_ms);
+		if (http_write(conn, req, (size_t)n) == 0 &&
+		    http_flush(conn) == 0 &&
+		    http_read_head(conn, &resp, 0) == 0 &&
+		    http_read_body_all(conn, &resp, &a->body, &a->len,
+		    MAX_ANSWER) == 0) {
+			a->status = resp.status;
+			r = 0;
+		}
+	}
+	if (r < 0)
+		errf(err, errlen, "%s", http_error(conn));
+	free_secret(req);	/* it may hold a token */
+	http_response_free(&resp);
+	http_conn_free(conn);
+	return r;
+}
+
+static int
+http_tries(const struct cred_url *u, const char *method, const char *path,
+    const char *headers, const struct tls_anchors *ta, int timeout_ms,
+    int tries, struct answer *a, char *err, size_t errlen)
+{
+	int r = -1;
+
+	for (int i = 0; i < tries && r < 0; i++) {
+		r = http_once(u, method, path, headers, ta, timeout_ms, a, err,
+		    errlen);
+		/* A 5xx is worth another try too. */
+		if (r == 0 && a->status >= 500 && i + 1 < tries) {
+			errf(err, errlen, "HTTP %d", a->status);
+			free_secret(a->body);
+			a->body = NULL;
+			r = -1;
+		}
+		if (r < 0 && i + 1 < tries)
+			usleep(100000u << i);
+	}
+	return r;
+}
+
+static void
+answer_free(struct answer *a)
+{
+	free_secret(a->body);
+	a->body = NULL;
+}
+
+/* A header value from a file or the environment must stay one line. */
+static int
+header_safe(const char *v)
+{
+	return strpbrk(v, "\r\n") == NULL;
+}
+
+/* ---- container credentials ---- */
+
+static char *
+container_auth(char *err, size_t errlen)
+{
+	const char *file = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	const char *tok = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	struct stamp st;
+	char *text = NULL, *h = NULL;
+	size_t len;
+
+	if (file != NULL) {
+		/* Re-read every time: the agent rotates it. */
+		if (read_file(file, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+		    &text, &len, &st, err, errlen) < 0)
+			return NULL;
+		len = strlen(text);
+		while (len > 0 && (text[len - 1] == '\n' ||
+		    text[len - 1] == '\r' || text[len - 1] == ' '))
+			text[--len] = '\0';
+		tok = text;
+	}
+	if (tok != NULL && !header_safe(tok))
+		errf(err, errlen, "the container authorization token has a "
+		    "line break");
+	else if (asprintf(&h, "%s%s%s", tok ? "Authorization: " : "",
+	    tok ? tok : "", tok ? "\r\n" : "") < 0) {
+		h = NULL;
+		errf(err, errlen, "out of memory");
+	}
+	free_secret(text);
+	return h;
+}
+
+static int
+container_fetch(struct cred_chain *ch, struct source *s, struct cred_keys *k,
+    int tries, char *err, size_t errlen)
+{
+	struct answer a;
+	char *auth, why[ERRLEN];
+	int r = -1;
+
+	if ((auth = container_auth(why, sizeof(why))) == NULL)
+		goto fail;
+	if (http_tries(&s->url, "GET", s->url.path, auth, ch->anchors,
+	    CONTAINER_TIMEOUT_MS, tries, &a, why, sizeof(why)) < 0)
+		goto fail;
+	if (a.status != 200)
+		errf(why, sizeof(why), "HTTP %d", a.status);
+	else
+		r = cred_parse_json(a.body, a.len, k, why, sizeof(why));
+	answer_free(&a);
+fail:
+	free_secret(auth);
+	if (r < 0)
+		errf(err, errlen, "%s: %s", s->desc, why);
+	return r;
+}
+
+/* ---- EC2 instance metadata (IMDSv2) ---- */
+
+static int
+imds_token(struct source *s, int tries, char *err, size_t errlen)
+{
+	struct answer a;
+	char hdr[64], path[1100];
+	time_t now = time(NULL);
+
+	if (s->imds_v1 || (s->imds_token != NULL &&
+	    now < s->imds_token_until))
+		return 0;
+	free_secret(s->imds_token);
+	s->imds_token = NULL;
+	errf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token-ttl-seconds: %d\r\n",
+	    IMDS_TOKEN_TTL);
+	errf(path, sizeof(path), "%s/latest/api/token", s->url.path);
+	if (http_tries(&s->url, "PUT", path, hdr, NULL, IMDS_TIMEOUT_MS, tries,
+	    &a, err, errlen) < 0)
+		return -1;
+	if (a.status == 200 && a.len > 0 && a.len < 4096 &&
+	    strlen(a.body) == a.len && header_safe(a.body)) {
+		s->imds_token = a.body;
+		/* Renewed a minute before its end. */
+		s->imds_token_until = now + IMDS_TOKEN_TTL - 60;
+		return 0;
+	}
+	answer_free(&a);
+	if ((a.status == 403 || a.status == 404 || a.status == 405) &&
+	    !env_true("AWS_EC2_METADATA_V1_DISABLED")) {
+		s->imds_v1 = 1;	/* IMDSv1, as the SDKs fall back */
+		return 0;
+	}
+	errf(err, errlen, "token request answered HTTP %d", a.status);
+	return -1;
+}
+
+/* A GET with the session token; 1 when the token was refused. */
+static int
+imds_get(struct source *s, const char *path, int tries, struct answer *a,
+    char *err, size_t errlen)
+{
+	char *hdr = NULL;
+	int r;
+
+	if (s->imds_token != NULL && asprintf(&hdr,
+	    "X-aws-ec2-metadata-token: %s\r\n", s->imds_token) < 0) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	r = http_tries(&s->url, "GET", path, hdr ? hdr : "", NULL,
+	    IMDS_TIMEOUT_MS, tries, a, err, errlen);
+	free_secret(hdr);
+	if (r == 0 && a->status == 401 && s->imds_token != NULL) {
+		answer_free(a);
+		free_secret(s->imds_token);
+		s->imds_token = NULL;
+		return 1;
+	}
+	return r;
+}
+
+static int
+imds_fetch_once(struct source *s, struct cred_keys *k, int tries, char *err,
+    size_t errlen)
+{
+	struct answer a;
+	char path[1400], role[256];
+	size_t n;
+	int r;
+
+	if (imds_token(s, tries, err, errlen) < 0)
+		return -1;
+	errf(path, sizeof(path), "%s/latest/meta-data/iam/security-"
+	    "credentials/", s->url.path);
+	if ((r = imds_get(s, path, tries, &a, err, errlen)) != 0)
+		return r;
+	if (a.status == 404) {
+		answer_free(&a);
+		errf(err, errlen, "no IAM role is attached to this instance");
+		return -1;
+	}
+	if (a.status != 200) {
+		answer_free(&a);
+		errf(err, errlen, "role name request answered HTTP %d",
+		    a.status);
+		return -1;
+	}
+	/* The first line; a role name is [\w+=,.@-]. */
+	n = strcspn(a.body, "\r\n");
+	if (n == 0 || n >= sizeof(role) || strspn(a.body, "abcdefghijklmnop"
+	    "qrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-") < n) {
+		answer_free(&a);
+		errf(err, errlen, "the role name answer is not a role name");
+		return -1;
+	}
+	memcpy(role, a.body, n);
+	role[n] = '\0';
+	answer_free(&a);
+	errf(path, sizeof(path), "%s/latest/meta-data/iam/security-"
+	    "credentials/%s", s->url.path, role);
+	if ((r = imds_get(s, path, tries, &a, err, errlen)) != 0)
+		return r;
+	if (a.status != 200) {
+		errf(err, errlen, "credentials of role %s: HTTP %d", role,
+		    a.status);
+		r = -1;
+	} else if (cred_parse_json(a.body, a.len, k, err, errlen) < 0)
+		r = -1;
+	answer_free(&a);
+	return r;
+}
+
+static int
+imds_fetch(struct source *s, struct cred_keys *k, int tries, char *err,
+    size_t errlen)
+{
+	char why[ERRLEN];
+	int r;
+
+	/* A refused session token (401) is fetched anew, once. */
+	if ((r = imds_fetch_once(s, k, tries, why, sizeof(why))) == 1)
+		r = imds_fetch_once(s, k, tries, why, sizeof(why));
+	if (r == 1)
+		errf(why, sizeof(why), "the session token was refused");
+	if (r != 0)
+		errf(err, errlen, "%s: %s", s->desc, why);
+	return r == 0 ? 0 : -1;
+}
+
+/* ---- the chain ---- */
+
+static struct source *
+source_new(enum kind kind, const char *fmt, const char *a, const char *b)
+{
+	struct source *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->kind = kind;
+	if (asprintf(&s->desc, fmt, a, b) < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+source_free(struct source *s)
+{
+	if (s == NULL)
+		return;
+	free(s->desc);
+	free(s->cred_path);
+	free(s->config_path);
+	free(s->profile);
+	free_secret(s->imds_token);
+	free(s);
+}
+
+/* Static keys, from the command line or the environment. */
+static int
+walk_static(struct cred_chain *ch, struct source **src, struct cred_keys *k,
+    char *err, size_t errlen)
+{
+	const char *ak = ch->arg_ak, *sk = ch->arg_sk, *tk = ch->arg_tk;
+	const char *exp = NULL, *bad, *where = "on the command line";
+	struct key_names n = { "-k", "-s", "--aws-token" };
+	enum kind kind = SRC_ARGS;
+
+	if (ak == NULL && sk == NULL) {
+		kind = SRC_ENV;
+		where = "in the environment";
+		n.ak = "AWS_ACCESS_KEY_ID";
+		n.sk = "AWS_SECRET_ACCESS_KEY";
+		ak = env(n.ak);
+		sk = env(n.sk);
+		/* botocore's order; the original read only the first. */
+		if (tk == NULL && (tk = env("AWS_SECURITY_TOKEN")) != NULL)
+			n.tk = "AWS_SECURITY_TOKEN";
+		if (tk == NULL && (tk = env("AWS_SESSION_TOKEN")) != NULL)
+			n.tk = "AWS_SESSION_TOKEN";
+		exp = env("AWS_CREDENTIAL_EXPIRATION");
+		if (ak == NULL && sk == NULL)
+			return 0;
+	}
+	if (ak == NULL || sk == NULL) {
+		errf(err, errlen, "incomplete credentials %s: %s without %s",
+		    where, ak ? n.ak : n.sk, ak ? n.sk : n.ak);
+		return -1;
+	}
+	if ((bad = bad_key(ak, sk, tk, &n)) != NULL) {
+		errf(err, errlen, "credentials %s: %s holds a space or a "
+		    "control character (a line break copied with it?)", where,
+		    bad);
+		return -1;
+	}
+	if (exp != NULL && cred_parse_time(exp, &k->expiration) < 0) {
+		errf(err, errlen, "AWS_CREDENTIAL_EXPIRATION '%.64s' is not an "
+		    "ISO 8601 time", exp);
+		return -1;
+	}
+	*src = source_new(kind, "%s%s", kind == SRC_ARGS ?
+	    "the command line (-k/-s)" : "the environment (AWS_ACCESS_KEY_ID)",
+	    "");
+	if (*src == NULL || keys_set(k, ak, sk, tk) < 0) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 1;
+}
+
+static int
+walk_files(struct source **src, struct cred_keys *k, char *err,
+    size_t errlen)
+{
+	struct shared s;
+	const char *from;
+	int r;
+
+	if (shared_load(&s, err, errlen) < 0)
+		return -1;
+	if ((r = shared_keys(&s, k, &from, err, errlen)) == 1) {
+		*src = source_new(SRC_FILE, "profile '%s' of %s", s.profile,
+		    from);
+		if (*src == NULL || ((*src)->profile = strdup(s.profile)) ==
+		    NULL) {
+			errf(err, errlen, "out of memory");
+			shared_free(&s);
+			return -1;
+		}
+		(*src)->cred_path = s.cred_path;
+		(*src)->config_path = s.config_path;
+		(*src)->cred_stamp = s.cred_stamp;
+		(*src)->config_stamp = s.config_stamp;
+		s.cred_path = s.config_path = NULL;
+	}
+	shared_free(&s);
+	return r;
+}
+
+/* The container-credentials URL, or 0 when the variables are not set. */
+static int
+container_source(struct source **src, char *err, size_t errlen)
+{
+	const char *rel = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	char *url = NULL;
+	struct cred_url u;
+
+	if (rel == NULL && full == NULL)
+		return 0;
+	if (rel != NULL && asprintf(&url, "%s%s%s", ECS_AGENT,
+	    rel[0] == '/' ? "" : "/", rel) < 0) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (cred_parse_url(url ? url : full, &u) < 0) {
+		errf(err, errlen, "%s: '%s' is not an http(s) URL", rel ?
+		    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" :
+		    "AWS_CONTAINER_CREDENTIALS_FULL_URI", url ? url : full);
+		free(url);
+		return -1;
+	}
+	if (rel == NULL && !cred_full_uri_allowed(&u)) {
+		errf(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_URI: http is "
+		    "only allowed to loopback, 169.254.170.2 or 169.254.170.23 "
+		    "(%s)", u.host);
+		return -1;
+	}
+	*src = source_new(SRC_CONTAINER, "container credentials at %s%s",
+	    url ? url : full, "");
+	free(url);
+	if (*src == NULL) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	(*src)->url = u;
+	return 1;
+}
+
+static int
+imds_source(struct source **src, char *err, size_t errlen)
+{
+	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const char *mode = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+	struct cred_url u;
+	size_t n;
+
+	if (base == NULL)
+		base = mode != NULL && strcasecmp(mode, "IPv6") == 0 ?
+		    IMDS_V6 : IMDS_V4;
+	if (cred_parse_url(base, &u) < 0 || u.tls) {
+		errf(err, errlen, "AWS_EC2_METADATA_SERVICE_ENDPOINT: '%s' is "
+		    "not an http URL", base);
+		return -1;
+	}
+	/* The base's path is a prefix: without its final '/'. */
+	n = strlen(u.path);
+	while (n > 0 && u.path[n - 1] == '/')
+		u.path[--n] = '\0';
+	if ((*src = source_new(SRC_IMDS, "EC2 instance metadata at %s%s", base,
+	    "")) == NULL) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	(*src)->url = u;
+	return 1;
+}
+
+static int
+walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
+    char *err, size_t errlen)
+{
+	char why[ERRLEN];
+	int r, explicit;
+
+	*src = NULL;
+	memset(k, 0, sizeof(*k));
+	if ((r = walk_static(ch, src, k, err, errlen)) != 0) {
+		/* AWS_PROFILE naming no profile is an error even when the keys
+		 * come from elsewhere, as in the AWS CLI. */
+		if (r == 1 && profile_name(&explicit) != NULL && explicit &&
+		    shared_check(err, errlen) < 0)
+			r = -1;
+		goto done;
+	}
+	if ((r = walk_files(src, k, err, errlen)) != 0)
+		goto done;
+	if ((r = container_source(src, err, errlen)) != 0) {
+		if (r == 1 && container_fetch(ch, *src, k, FETCH_TRIES, err,
+		    errlen) < 0)
+			r = -1;
+		goto done;
+	}
+	if (env("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL)
+		log_warning("AWS_WEB_IDENTITY_TOKEN_FILE is set, but web "
+		    "identity credentials are not supported: ignored");
+	if (env_true("AWS_EC2_METADATA_DISABLED")) {
+		errf(err, errlen, "no credentials: none on the command line "
+		    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the "
+		    "shared files (~/.aws/credentials, ~/.aws/config) or from "
+		    "a container, and AWS_EC2_METADATA_DISABLED is true");
+		return -1;
+	}
+	if ((r = imds_source(src, err, errlen)) == 1 &&
+	    imds_fetch(*src, k, 1, why, sizeof(why)) < 0) {
+		errf(err, errlen, "no credentials: none on the command line "
+		    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the "
+		    "shared files (~/.aws/credentials, ~/.aws/config) or from "
+		    "a container; %s", why);
+		r = -1;
+	}
+done:
+	if (r < 0) {
+		source_free(*src);
+		*src = NULL;
+		cred_keys_free(k);
+	}
+	return r < 0 ? -1 : 0;
+}
+
+/* Fetches the keys of an established source again. */
+static int
+fetch_source(struct cred_chain *ch, struct source *s, struct cred_keys *k,
+    int tries, char *err, size_t errlen)
+{
+	struct shared sh;
+	const char *from;
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	switch (s->kind) {
+	case SRC_CONTAINER:
+		return container_fetch(ch, s, k, tries, err, errlen);
+	case SRC_IMDS:
+		return imds_fetch(s, k, tries, err, errlen);
+	case SRC_FILE:
+		if (shared_load(&sh, err, errlen) < 0)
+			return -1;
+		r = shared_keys(&sh, k, &from, err, errlen);
+		if (r == 0)
+			errf(err, errlen, "profile '%s' has no keys any more",
+			    s->profile);
+		else if (r == 1) {
+			s->cred_stamp = sh.cred_stamp;
+			s->config_stamp = sh.config_stamp;
+		}
+		shared_free(&sh);
+		return r == 1 ? 0 : -1;
+	default:
+		errf(err, errlen, "%s cannot be fetched again", s->desc);
+		return -1;
+	}
+}
+
+static int
+refreshable(const struct source *s)
+{
+	return s->kind != SRC_ARGS && s->kind != SRC_ENV;
+}
+
+/* Installs fetched keys; called with ch->lock held. 1 when they differ
+ * from the old ones. */
+static int
+install(struct cred_chain *ch, struct cred_keys *k, time_t now)
+{
+	int changed = !same_str(k->access_key, ch->keys.access_key) ||
+	    !same_str(k->secret_key, ch->keys.secret_key) ||
+	    !same_str(k->token, ch->keys.token);
+	unsigned long gen = ch->keys.generation + (changed ? 1 : 0);
+
+	cred_keys_free(&ch->keys);
+	ch->keys = *k;
+	ch->keys.generation = gen;
+	memset(k, 0, sizeof(*k));
+	ch->refresh_at = ch->keys.expiration != 0 ?
+	    cred_refresh_time(now, ch->keys.expiration) : 0;
+	ch->retry_at = 0;
+	ch->check_at = now + FILE_CHECK;
+	ch->warned_expired = 0;
+	return changed;
+}
+
+/* Called with ch->lock held. */
+static int
+due(const struct cred_chain *ch, time_t now)
+{
+	if (!refreshable(ch->src))
+		return 0;
+	if (ch->src->kind == SRC_FILE)
+		return now >= ch->check_at;
+	return ch->refresh_at != 0 && now >= ch->refresh_at &&
+	    now >= ch->retry_at;
+}
+
+/* Fetches new keys when due (or forced). Called with ch->fetch held. */
+static void
+refresh(struct cred_chain *ch, int force)
+{
+	struct source *s = ch->src;
+	struct cred_keys k;
+	char err[ERRLEN], until[32] = "";
+	time_t now = time(NULL), left, exp;
+	int r, changed = 0;
+
+	pthread_mutex_lock(&ch->lock);
+	r = force || due(ch, now);
+	left = ch->keys.expiration - now;
+	pthread_mutex_unlock(&ch->lock);
+	if (!r)
+		return;
+	if (s->kind == SRC_FILE && !force &&
+	    !stamp_changed(s->cred_path, &s->cred_stamp) &&
+	    !stamp_changed(s->config_path, &s->config_stamp)) {
+		pthread_mutex_lock(&ch->lock);
+		ch->check_at = now + FILE_CHECK;
+		pthread_mutex_unlock(&ch->lock);
+		return;
+	}
+	r = fetch_source(ch, s, &k, FETCH_TRIES, err, sizeof(err));
+	now = time(NULL);
+	pthread_mutex_lock(&ch->lock);
+	if (r == 0)
+		changed = install(ch, &k, now);
+	else {
+		/* Try again soon, sooner as the end comes nearer. */
+		left = ch->keys.expiration - now;
+		ch->retry_at = now + (left / 4 > 60 ? 60 : left / 4 < 1 ? 1 :
+		    left / 4);
+		ch->check_at = now + FILE_CHECK;
+	}
+	if ((exp = ch->keys.expiration) != 0)
+		time_text(exp, until, sizeof(until));
+	pthread_mutex_unlock(&ch->lock);
+	if (r < 0 && exp != 0)
+		log_warning("Cannot refresh the credentials: %s (the current "
+		    "ones expire at %s)", err, until);
+	else if (r < 0)
+		log_warning("Cannot refresh the credentials: %s", err);
+	else if (changed && exp != 0)
+		log_info("New credentials from %s, valid until %s", s->desc,
+		    until);
+	else if (changed)
+		log_info("New credentials from %s", s->desc);
+	else
+		log_debug("Credentials from %s unchanged", s->desc);
+}
+
+static int
+copy_keys(struct cred_chain *ch, struct cred_keys *out)
+{
+	*out = ch->keys;
+	out->access_key = out->secret_key = out->token = NULL;
+	return keys_set(out, ch->keys.access_key, ch->keys.secret_key,
+	    ch->keys.token);
+}
+
+int
+cred_get(struct cred_chain *ch, struct cred_keys *out, char *err,
+    size_t errlen)
+{
+	time_t now = time(NULL);
+	int r, expired;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&ch->lock);
+	expired = ch->keys.expiration != 0 && now >= ch->keys.expiration;
+	if (!due(ch, now) && !(expired && refreshable(ch->src) &&
+	    now >= ch->retry_at)) {
+		r = copy_keys(ch, out);
+		if (expired && !ch->warned_expired && !refreshable(ch->src)) {
+			ch->warned_expired = 1;
+			log_warning("The credentials from %s expired; give new "
+			    "ones and restart (or SIGHUP)", ch->src->desc);
+		}
+		pthread_mutex_unlock(&ch->lock);
+		goto out;
+	}
+	pthread_mutex_unlock(&ch->lock);
+	/* While another thread fetches, keys that still hold are used; an
+	 * expired one waits for the fetch. */
+	if (expired || pthread_mutex_trylock(&ch->fetch) != 0) {
+		if (!expired) {
+			pthread_mutex_lock(&ch->lock);
+			r = copy_keys(ch, out);
+			pthread_mutex_unlock(&ch->lock);
+			goto out;
+		}
+		pthread_mutex_lock(&ch->fetch);
+	}
+	refresh(ch, expired && ch->src->kind != SRC_FILE);
+	pthread_mutex_unlock(&ch->fetch);
+	pthread_mutex_lock(&ch->lock);
+	r = copy_keys(ch, out);
+	pthread_mutex_unlock(&ch->lock);
+out:
+	if (r < 0)
+		errf(err, errlen, "out of memory");
+	return r;
+}
+
+int
+cred_refused(struct cred_chain *ch, unsigned long generation)
+{
+	time_t now = time(NULL);
+	int r = 0;
+
+	pthread_mutex_lock(&ch->fetch);
+	pthread_mutex_lock(&ch->lock);
+	if (ch->keys.generation != generation)
+		r = 1;		/* already replaced */
+	else if (refreshable(ch->src) && (generation != ch->futile_gen ||
+	    now - ch->futile_at >= FORCED_GAP))
+		r = -1;		/* not fetched again in vain just now */
+	pthread_mutex_unlock(&ch->lock);
+	if (r == -1) {
+		log_info("S3 refused the credentials from %s: fetching them "
+		    "again", ch->src->desc);
+		refresh(ch, 1);
+		pthread_mutex_lock(&ch->lock);
+		r = ch->keys.generation != generation;
+		if (!r) {
+			ch->futile_at = time(NULL);
+			ch->futile_gen = generation;
+		}
+		pthread_mutex_unlock(&ch->lock);
+	}
+	pthread_mutex_unlock(&ch->fetch);
+	return r;
+}
+
+static int
+chain_init(struct cred_chain *ch, const struct cred_args *args)
+{
+	ch->arg_ak = xstrdup(args->access_key);
+	ch->arg_sk = xstrdup(args->secret_key);
+	ch->arg_tk = xstrdup(args->token);
+	ch->anchors = args->anchors;
+	if ((args->access_key && !ch->arg_ak) ||
+	    (args->secret_key && !ch->arg_sk) || (args->token && !ch->arg_tk))
+		return -1;
+	if (pthread_mutex_init(&ch->lock, NULL) != 0)
+		return -1;
+	if (pthread_mutex_init(&ch->fetch, NULL) != 0) {
+		pthread_mutex_destroy(&ch->lock);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks fresh keys from the walk: static keys must not have expired. */
+static int
+check_fresh(const struct source *src, const struct cred_keys *k, time_t now,
+    char *err, size_t errlen)
+{
+	char when[32];
+
+	if (k->expiration == 0 || now < k->expiration)
+		return 0;
+	time_text(k->expiration, when, sizeof(when));
+	if (!refreshable(src)) {
+		errf(err, errlen, "the credentials from %s expired at %s "
+		    "(AWS_CREDENTIAL_EXPIRATION)", src->desc, when);
+		return -1;
+	}
+	/* Served expired: perhaps our clock is wrong. S3 will say. */
+	log_warning("The credentials from %s expired at %s by this host's "
+	    "clock: is the clock right?", src->desc, when);
+	return 0;
+}
+
+struct cred_chain *
+cred_chain_new(const struct cred_args *args, char *err, size_t errlen)
+{
+	struct cred_chain *ch = calloc(1, sizeof(*ch));
+	struct cred_keys k;
+	time_t now = time(NULL);
+
+	if (ch == NULL || chain_init(ch, args) < 0) {
+		if (ch != NULL) {
+			free_secret(ch->arg_ak);
+			free_secret(ch->arg_sk);
+			free_secret(ch->arg_tk);
+		}
+		free(ch);
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (walk(ch, &ch->src, &k, err, errlen) < 0 ||
+	    check_fresh(ch->src, &k, now, err, errlen) < 0) {
+		if (ch->src != NULL)
+			cred_keys_free(&k);
+		cred_chain_free(ch);
+		return NULL;
+	}
+	install(ch, &k, now);
+	return ch;
+}
+
+void
+cred_chain_free(struct cred_chain *ch)
+{
+	if (ch == NULL)
+		return;
+	cred_keys_free(&ch->keys);
+	source_free(ch->src);
+	free_secret(ch->arg_ak);
+	free_secret(ch->arg_sk);
+	free_secret(ch->arg_tk);
+	pthread_mutex_destroy(&ch->lock);
+	pthread_mutex_destroy(&ch->fetch);
+	free(ch);
+}
+
+const char *
+cred_chain_source(const struct cred_chain *ch)
+{
+	return ch->src->desc;
+}
+
+int
+cred_chain_reload(struct cred_chain *ch, char *err, size_t errlen)
+{
+	struct source *src, *old;
+	struct cred_keys k;
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&ch->fetch);
+	if (walk(ch, &src, &k, err, errlen) < 0 ||
+	    check_fresh(src, &k, now, err, errlen) < 0) {
+		if (src != NULL) {
+			cred_keys_free(&k);
+			source_free(src);
+		}
+		pthread_mutex_unlock(&ch->fetch);
+		return -1;
+	}
+	pthread_mutex_lock(&ch->lock);
+	old = ch->src;
+	ch->src = src;
+	install(ch, &k, now);
+	pthread_mutex_unlock(&ch->lock);
+	pthread_mutex_unlock(&ch->fetch);
+	source_free(old);
+	return 0;
+}

@@ -1,0 +1,144 @@
+/* creds.h: AWS credentials found the way the AWS tools find them, kept fresh
+ * for the whole run and shared by every upload thread. */
+#ifndef TABLESNAP_CREDS_H
+#define TABLESNAP_CREDS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "http.h"
+
+/*
+ * The chain, first source that yields a key pair wins (s3-protocol.md §10):
+ *   1. the command line (-k, -s, --aws-token);
+ *   2. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, token from
+ *      AWS_SECURITY_TOKEN or AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION;
+ *   3. the profile (AWS_PROFILE, else "default") of the shared credentials
+ *      file (AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials), then of the
+ *      config file (AWS_CONFIG_FILE, ~/.aws/config; "[profile name]");
+ *   4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or
+ *      _FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE));
+ *   5. EC2 instance metadata, IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT,
+ *      AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_V1_DISABLED).
+ * Keys that expire are fetched again before they do (15 minutes ahead, or
+ * halfway through a shorter life), and at once when S3 refuses them. A
+ * shared file is read again when it changes.
+ */
+
+/* One copy of the keys, for one request. */
+struct cred_keys {
+	char *access_key, *secret_key;
+	char *token;			/* NULL when none */
+	time_t expiration;		/* 0: does not expire */
+	unsigned long generation;	/* changes whenever the keys change */
+};
+
+/* What the command line gave; copied by cred_chain_new. */
+struct cred_args {
+	const char *access_key, *secret_key, *token;
+	/* For an https container-credentials URL; NULL: refused. */
+	const struct tls_anchors *anchors;
+};
+
+struct cred_chain;
+
+/* Walks the chain and fetches the first keys. NULL when no source yields
+ * keys or a source is broken (a profile that does not exist, a file that
+ * does not parse, a metadata service that fails, expired keys): err then
+ * holds one line naming the source and the problem. */
+struct cred_chain *cred_chain_new(const struct cred_args *args, char *err,
+    size_t errlen);
+void cred_chain_free(struct cred_chain *ch);
+
+/* "the environment", "profile default of /root/.aws/credentials", "EC2
+ * instance metadata (role r)", ...: for log lines. Valid until the next
+ * cred_chain_reload. */
+const char *cred_chain_source(const struct cred_chain *ch);
+
+/* Copies the current keys into out (free with cred_keys_free), fetching
+ * new ones first when they are due. Any thread. Returns 0, or -1 with a
+ * reason in err when no usable keys are there (they expired and the source
+ * does not answer). */
+int cred_get(struct cred_chain *ch, struct cred_keys *out, char *err,
+    size_t errlen);
+void cred_keys_free(struct cred_keys *k);
+
+/* S3 refused the keys of that generation (ExpiredToken, InvalidToken,
+ * InvalidAccessKeyId, ...). Fetches them again unless another thread
+ * already did. Returns 1 when other keys are now there (sign again), 0
+ * when nothing changed (the refusal stands). */
+int cred_refused(struct cred_chain *ch, unsigned long generation);
+
+/* SIGHUP: walks the whole chain again. On failure the old keys stay and
+ * err says why (-1). */
+int cred_chain_reload(struct cred_chain *ch, char *err, size_t errlen);
+
+/* The region of the selected profile in the shared files (credentials
+ * file first, as botocore merges them), malloc'd into *region, or NULL
+ * when none is set. Returns -1 with err when a file cannot be read or
+ * parsed, or AWS_PROFILE names a profile that does not exist. */
+int cred_profile_region(char **region, char *err, size_t errlen);
+
+/* ---- pure parts, for the unit tests ---- */
+
+/* Calls cb for each "key = value" of an AWS shared file (INI as Python's
+ * configparser reads it: [section], "=" or ":", comment lines starting
+ * with # or ;, indented continuation lines, CRLF). Inline " #" and " ;"
+ * comments are cut, as the AWS SDKs do. A non-zero return of cb stops the
+ * walk and is returned. -1 with *errline (1-based) when a line is none of
+ * these. Keys are passed lower-cased. */
+typedef int (*cred_ini_cb)(void *arg, const char *section, const char *key,
+    const char *value);
+int cred_ini_parse(const char *text, size_t len, cred_ini_cb cb, void *arg,
+    size_t *errline);
+
+/* One profile of a shared file. */
+struct cred_profile {
+	int found;			/* the section exists */
+	char *access_key, *secret_key, *token, *region;
+	const char *unsupported;	/* a key tablesnap cannot act on
+					 * (role_arn, credential_process,
+					 * sso_...), or NULL */
+};
+
+/* Fills p from the text of a shared file. config: the config file's
+ * naming ("[default]", "[profile name]"), else the credentials file's
+ * ("[name]"). Returns 0, -1 (parse error, *errline set), -2 (no memory). */
+int cred_profile_parse(const char *text, size_t len, const char *profile,
+    int config, struct cred_profile *p, size_t *errline);
+void cred_profile_free(struct cred_profile *p);
+
+/* ISO 8601 UTC time as the metadata services write it:
+ * "2024-05-01T12:00:00Z", fractions and "+hh:mm" offsets too. */
+int cred_parse_time(const char *s, time_t *out);
+
+/* The JSON document of IMDS and container credentials: AccessKeyId,
+ * SecretAccessKey, Token, Expiration; a "Code" other than "Success" is an
+ * error. Returns 0, or -1 with a reason in err. */
+int cred_parse_json(const char *body, size_t len, struct cred_keys *out,
+    char *err, size_t errlen);
+
+/* When keys fetched at `fetched` that expire at `expires` are fetched
+ * again: 15 minutes ahead as botocore, or halfway through a shorter life. */
+time_t cred_refresh_time(time_t fetched, time_t expires);
+
+/* "http://host:port/path" split up; [v6] hosts. Returns 0 or -1. */
+struct cred_url {
+	int tls;
+	char host[256], port[8];
+	char path[1024];		/* "/" at least */
+};
+int cred_parse_url(const char *url, struct cred_url *u);
+
+/* AWS_CONTAINER_CREDENTIALS_FULL_URI may be https, or http to loopback or
+ * to the ECS and EKS agents' link-local addresses. */
+int cred_full_uri_allowed(const struct cred_url *u);
+
+/* A key, secret or token fit for a request: printable ASCII without
+ * spaces, not empty. */
+int cred_key_valid(const char *s);
+
+/* A region name fit for a host name and a signature scope. */
+int cred_region_valid(const char *region);
+
+#endif

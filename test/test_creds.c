@@ -1,0 +1,356 @@
+/* test_creds.c: the pure parts of the credential chain: the shared files'
+ * INI dialect and profiles, the metadata JSON, ISO 8601 times, the refresh
+ * rule, URLs and region names. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../creds.h"
+#include "unit.h"
+
+/* A JSON literal, its length counted. */
+#define PJ(lit, k, err) \
+	cred_parse_json(lit, sizeof(lit) - 1, k, err, sizeof(err))
+
+/* Collects "section|key=value;" for every pair. */
+struct collect {
+	char out[1024];
+	int stop_at;		/* stop (return 7) at this pair, 0: never */
+	int n;
+};
+
+static int
+collect_cb(void *arg, const char *section, const char *key,
+    const char *value)
+{
+	struct collect *c = arg;
+	size_t len = strlen(c->out);
+
+	c->n++;
+	snprintf(c->out + len, sizeof(c->out) - len, "%s|%s=%s;", section, key,
+	    value);
+	return c->n == c->stop_at ? 7 : 0;
+}
+
+static int
+parse_ini(const char *text, struct collect *c, size_t *errline)
+{
+	memset(c, 0, sizeof(*c));
+	return cred_ini_parse(text, strlen(text), collect_cb, c, errline);
+}
+
+static void
+ini_dialect(void)
+{
+	struct collect c;
+	size_t line;
+
+	CHECK(parse_ini("", &c, &line) == 0 && c.out[0] == '\0');
+	CHECK(parse_ini("[default]\naws_access_key_id = AK\n"
+	    "aws_secret_access_key=SK\n", &c, &line) == 0);
+	CHECK_STR(c.out, "default|aws_access_key_id=AK;"
+	    "default|aws_secret_access_key=SK;");
+	/* Comments, blank lines, CRLF, a BOM, ':' as delimiter, capitals in
+	 * keys, spaces inside the brackets, inline comments after a blank. */
+	CHECK(parse_ini("\xef\xbb\xbf# top\r\n; also\r\n\r\n[ p1 ]\r\n"
+	    "  Region: eu-west-1   # Ireland\r\nK = a#b;c ; note\r\n", &c,
+	    &line) == 0);
+	CHECK_STR(c.out, "p1|region=eu-west-1;p1|k=a#b;c;");
+	/* A value may be empty; '=' after the first belongs to the value
+	 * (base64 tokens end with '='). */
+	CHECK(parse_ini("[s]\na =\nt = Zm9v==\n", &c, &line) == 0);
+	CHECK_STR(c.out, "s|a=;s|t=Zm9v==;");
+	/* Lines indented deeper than the last key continue its value
+	 * (nested s3 settings), as in configparser; an indented key right
+	 * after a section is a key. */
+	CHECK(parse_ini("[default]\ns3 =\n    addressing_style = path\n"
+	    "  region = x\nr = y\n[b]\n  k = v\n", &c, &line) == 0);
+	CHECK_STR(c.out, "default|s3=;default|r=y;b|k=v;");
+	/* "[profile name]" is passed as written, trimmed. */
+	CHECK(parse_ini("[profile  backup ]\nk=v\n", &c, &line) == 0);
+	CHECK_STR(c.out, "profile  backup|k=v;");
+	/* A section with a comment after it. */
+	CHECK(parse_ini("[a] # note\nk=v\n", &c, &line) == 0);
+	CHECK_STR(c.out, "a|k=v;");
+	/* The callback stops the walk. */
+	memset(&c, 0, sizeof(c));
+	c.stop_at = 2;
+	CHECK(cred_ini_parse("[a]\nx=1\ny=2\nz=3\n", 16, collect_cb, &c,
+	    &line) == 7 && c.n == 2);
+	/* No final newline. */
+	CHECK(parse_ini("[a]\nx=1", &c, &line) == 0);
+	CHECK_STR(c.out, "a|x=1;");
+}
+
+static void
+ini_errors(void)
+{
+	struct collect c;
+	size_t line = 0;
+
+	CHECK(parse_ini("k = v\n", &c, &line) == -1 && line == 1);
+	CHECK(parse_ini("[a]\nk = v\nnot a pair\n", &c, &line) == -1 &&
+	    line == 3);
+	CHECK(parse_ini("[a]\n= v\n", &c, &line) == -1 && line == 2);
+	CHECK(parse_ini("[a\nk=v\n", &c, &line) == -1 && line == 1);
+	CHECK(parse_ini("[]\n", &c, &line) == -1 && line == 1);
+	CHECK(parse_ini("[a] junk\n", &c, &line) == -1 && line == 1);
+	CHECK(parse_ini("\r\n\r\n  continued\n", &c, &line) == -1 &&
+	    line == 3);
+}
+
+static void
+profiles(void)
+{
+	static const char cred[] =
+	    "[default]\naws_access_key_id = DAK\naws_secret_access_key = DSK\n"
+	    "[backup]\naws_access_key_id = BAK\naws_secret_access_key = BSK\n"
+	    "aws_security_token = OLD\naws_session_token = NEW\n"
+	    "[profile backup]\naws_access_key_id = WRONG\n";
+	static const char conf[] =
+	    "[default]\nregion = eu-west-1\n"
+	    "[profile backup]\nregion = ap-south-1\naws_access_key_id = CAK\n"
+	    "aws_secret_access_key = CSK\n"
+	    "[backup]\naws_access_key_id = NOTAPROFILE\n"
+	    "[profile role]\nrole_arn = arn:aws:iam::1:role/r\n"
+	    "source_profile = default\n";
+	struct cred_profile p;
+	size_t line;
+
+	/* The credentials file: [name], and "profile name" is not it. */
+	CHECK(cred_profile_parse(cred, strlen(cred), "default", 0, &p,
+	    &line) == 0);
+	CHECK(p.found && p.token == NULL && p.region == NULL);
+	CHECK_STR(p.access_key, "DAK");
+	CHECK_STR(p.secret_key, "DSK");
+	cred_profile_free(&p);
+	CHECK(cred_profile_parse(cred, strlen(cred), "backup", 0, &p,
+	    &line) == 0);
+	CHECK_STR(p.access_key, "BAK");
+	CHECK_STR(p.token, "NEW");	/* aws_session_token wins */
+	cred_profile_free(&p);
+	CHECK(cred_profile_parse(cred, strlen(cred), "nosuch", 0, &p,
+	    &line) == 0 && !p.found && p.access_key == NULL);
+	cred_profile_free(&p);
+	/* The config file: [default] and [profile name]; [name] is not. */
+	CHECK(cred_profile_parse(conf, strlen(conf), "default", 1, &p,
+	    &line) == 0 && p.found && p.access_key == NULL);
+	CHECK_STR(p.region, "eu-west-1");
+	cred_profile_free(&p);
+	CHECK(cred_profile_parse(conf, strlen(conf), "backup", 1, &p,
+	    &line) == 0);
+	CHECK_STR(p.access_key, "CAK");
+	CHECK_STR(p.region, "ap-south-1");
+	CHECK(p.unsupported == NULL);
+	cred_profile_free(&p);
+	CHECK(cred_profile_parse(conf, strlen(conf), "role", 1, &p,
+	    &line) == 0 && p.found && p.access_key == NULL);
+	CHECK_STR(p.unsupported, "role_arn");
+	cred_profile_free(&p);
+	/* "[profile default]" names the default profile too. */
+	CHECK(cred_profile_parse("[profile default]\nregion=r\n",
+	    sizeof("[profile default]\nregion=r\n") - 1,
+	    "default", 1, &p, &line) == 0);
+	CHECK_STR(p.region, "r");
+	cred_profile_free(&p);
+	/* A broken file is an error with its line, and leaves nothing. */
+	CHECK(cred_profile_parse("[a]\nk=v\n???\n",
+	    sizeof("[a]\nk=v\n???\n") - 1, "a", 0, &p,
+	    &line) == -1 && line == 3 && p.access_key == NULL && !p.found);
+}
+
+static void
+times(void)
+{
+	time_t t = 0;
+
+	CHECK(cred_parse_time("1970-01-01T00:00:00Z", &t) == 0 && t == 0);
+	CHECK(cred_parse_time("2024-05-01T12:30:45Z", &t) == 0 &&
+	    t == 1714566645);
+	CHECK(cred_parse_time("2024-05-01T12:30:45.123Z", &t) == 0 &&
+	    t == 1714566645);
+	CHECK(cred_parse_time("2024-05-01T14:30:45+02:00", &t) == 0 &&
+	    t == 1714566645);
+	CHECK(cred_parse_time("2024-05-01T10:00:45-0230", &t) == 0 &&
+	    t == 1714566645);
+	CHECK(cred_parse_time("2024-02-29T00:00:00z", &t) == 0 &&
+	    t == 1709164800);
+	CHECK(cred_parse_time("2024-05-01 12:30:45Z", &t) == 0);
+	CHECK(cred_parse_time("2024-05-01T12:30:45", &t) == -1);
+	CHECK(cred_parse_time("2024-05-01T12:30Z", &t) == -1);
+	CHECK(cred_parse_time("2024-13-01T00:00:00Z", &t) == -1);
+	CHECK(cred_parse_time("2024-05-01T24:00:00Z", &t) == -1);
+	CHECK(cred_parse_time("2024-05-01T12:30:45Zjunk", &t) == -1);
+	CHECK(cred_parse_time("2024-05-01T12:30:45.Z", &t) == -1);
+	CHECK(cred_parse_time("", &t) == -1);
+}
+
+static void
+refresh_rule(void)
+{
+	/* Six hours (IMDS): 15 minutes ahead, as botocore. */
+	CHECK(cred_refresh_time(1000, 1000 + 21600) == 1000 + 21600 - 900);
+	/* An hour: still 15 minutes. */
+	CHECK(cred_refresh_time(0, 3600) == 2700);
+	/* Shorter lives: halfway. */
+	CHECK(cred_refresh_time(0, 1200) == 600);
+	CHECK(cred_refresh_time(100, 104) == 102);
+	CHECK(cred_refresh_time(100, 101) == 101);
+	/* Already expired when fetched: now. */
+	CHECK(cred_refresh_time(100, 100) == 100);
+	CHECK(cred_refresh_time(100, 50) == 100);
+}
+
+static void
+metadata_json(void)
+{
+	static const char imds[] = "{\n  \"Code\" : \"Success\",\n"
+	    "  \"LastUpdated\" : \"2024-05-01T11:00:00Z\",\n"
+	    "  \"Type\" : \"AWS-HMAC\",\n"
+	    "  \"AccessKeyId\" : \"ASIAEXAMPLE\",\n"
+	    "  \"SecretAccessKey\" : \"se\\/cr\\u0065t\",\n"
+	    "  \"Token\" : \"IQoJb3JpZ2luX2Vj==\",\n"
+	    "  \"Expiration\" : \"2024-05-01T12:30:45Z\"\n}\n";
+	static const char ecs[] = "{\"AccessKeyId\":\"AK\",\"Expiration\":"
+	    "\"2024-05-01T12:30:45Z\",\"RoleArn\":\"arn:aws:iam::1:role/r\","
+	    "\"SecretAccessKey\":\"SK\",\"Token\":\"\",\"Nested\":{\"a\":[1,"
+	    "2.5e3,true,null,{\"b\":\"\\\"\"}]},\"AccountId\":\"123\"}";
+	struct cred_keys k;
+	char err[256];
+
+	CHECK(cred_parse_json(imds, strlen(imds), &k, err, sizeof(err)) == 0);
+	CHECK_STR(k.access_key, "ASIAEXAMPLE");
+	CHECK_STR(k.secret_key, "se/cret");
+	CHECK_STR(k.token, "IQoJb3JpZ2luX2Vj==");
+	CHECK(k.expiration == 1714566645);
+	cred_keys_free(&k);
+	/* Unknown and nested members are skipped; an empty token is none. */
+	CHECK(cred_parse_json(ecs, strlen(ecs), &k, err, sizeof(err)) == 0);
+	CHECK_STR(k.access_key, "AK");
+	CHECK(k.token == NULL);
+	cred_keys_free(&k);
+	/* No expiration: static keys. Other members may hold any text. */
+	CHECK(PJ("{\"AccessKeyId\":\"a\",\"Note\":\"\\ud83d\\ude00\","
+	    "\"SecretAccessKey\":\"s\"}", &k, err) == 0);
+	CHECK_STR(k.access_key, "a");
+	CHECK(k.expiration == 0);
+	cred_keys_free(&k);
+	/* Failures, each with a reason. */
+	CHECK(PJ("{\"Code\":\"AssumeRoleUnauthorizedAccess\","
+	    "\"AccessKeyId\":\"a\",\"SecretAccessKey\":\"s\"}", &k, err) == -1 &&
+	    strstr(err, "AssumeRoleUnauthorized"));
+	CHECK(PJ("{\"AccessKeyId\":\"a\"}", &k, err) == -1 &&
+	    strstr(err, "SecretAccessKey"));
+	CHECK(PJ("{\"AccessKeyId\":\"a\",\"SecretAccessKey\":"
+	    "\"s\",\"Expiration\":\"soon\"}", &k, err) == -1 &&
+	    strstr(err, "soon"));
+	CHECK(PJ("not json", &k, err) == -1);
+	CHECK(PJ("{\"AccessKeyId\":\"a\",}", &k, err) == -1);
+	CHECK(PJ("{\"AccessKeyId\":\"a\" \"x\":1}", &k, err) == -1);
+	CHECK(PJ("{\"AccessKeyId\":\"a\\q\"}", &k, err) == -1);
+	CHECK(PJ("{\"AccessKeyId\":\"a\\ud800\"}", &k, err) == -1);
+	CHECK(PJ("{\"AccessKeyId\":\"a\n\"}", &k, err) == -1);
+	CHECK(PJ("{\"AccessKeyId\":\"a\"} x", &k, err) == -1);
+	CHECK(PJ("{\"AccessKeyId\":\"a", &k, err) == -1);
+	CHECK(PJ("{}", &k, err) == -1);
+	CHECK(PJ("", &k, err) == -1);
+	CHECK(k.access_key == NULL && k.secret_key == NULL);
+}
+
+static void
+urls(void)
+{
+	struct cred_url u;
+
+	CHECK(cred_parse_url("http://169.254.170.2/v2/credentials/abc", &u) ==
+	    0 && !u.tls);
+	CHECK_STR(u.host, "169.254.170.2");
+	CHECK_STR(u.port, "80");
+	CHECK_STR(u.path, "/v2/credentials/abc");
+	CHECK(cred_parse_url("https://creds.example:8443", &u) == 0 && u.tls);
+	CHECK_STR(u.port, "8443");
+	CHECK_STR(u.path, "/");
+	CHECK(cred_parse_url("http://[fd00:ec2::23]/v1/credentials", &u) == 0);
+	CHECK_STR(u.host, "fd00:ec2::23");
+	CHECK(cred_parse_url("http://[::1]:9000/x?y=1", &u) == 0);
+	CHECK_STR(u.port, "9000");
+	CHECK_STR(u.path, "/x?y=1");
+	CHECK(cred_parse_url("ftp://h/", &u) == -1);
+	CHECK(cred_parse_url("http://", &u) == -1);
+	CHECK(cred_parse_url("http://h:/", &u) == -1);
+	CHECK(cred_parse_url("http://h:8x/", &u) == -1);
+	CHECK(cred_parse_url("http://[::1/", &u) == -1);
+	CHECK(cred_parse_url("http://h/a b", &u) == -1);
+	CHECK(cred_parse_url("http://h/a\r\nX: y", &u) == -1);
+	/* FULL_URI: https anywhere, http only to loopback and the agents. */
+	CHECK(cred_parse_url("https://10.0.0.1/", &u) == 0 &&
+	    cred_full_uri_allowed(&u));
+	CHECK(cred_parse_url("http://127.0.0.1:80/", &u) == 0 &&
+	    cred_full_uri_allowed(&u));
+	CHECK(cred_parse_url("http://127.3.2.1/", &u) == 0 &&
+	    cred_full_uri_allowed(&u));
+	CHECK(cred_parse_url("http://localhost/", &u) == 0 &&
+	    cred_full_uri_allowed(&u));
+	CHECK(cred_parse_url("http://[::1]/", &u) == 0 &&
+	    cred_full_uri_allowed(&u));
+	CHECK(cred_parse_url("http://169.254.170.23/v1", &u) == 0 &&
+	    cred_full_uri_allowed(&u));
+	CHECK(cred_parse_url("http://10.0.0.1/", &u) == 0 &&
+	    !cred_full_uri_allowed(&u));
+	CHECK(cred_parse_url("http://127.0.0.1.evil.example/", &u) == 0 &&
+	    !cred_full_uri_allowed(&u));
+	CHECK(cred_parse_url("http://169.254.169.254/", &u) == 0 &&
+	    !cred_full_uri_allowed(&u));
+}
+
+static void
+keys(void)
+{
+	struct cred_keys k;
+	char err[256];
+
+	CHECK(cred_key_valid("AKIAIOSFODNN7EXAMPLE"));
+	CHECK(cred_key_valid("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
+	CHECK(cred_key_valid("IQoJb3JpZ2luX2VjEFgaCXVz+/=="));
+	CHECK(!cred_key_valid(""));
+	CHECK(!cred_key_valid(NULL));
+	CHECK(!cred_key_valid("AKIA\r"));
+	CHECK(!cred_key_valid("tok\r\nX-Evil: 1"));
+	CHECK(!cred_key_valid("with space"));
+	CHECK(!cred_key_valid("tab\t"));
+	CHECK(!cred_key_valid("del\x7f"));
+	CHECK(!cred_key_valid("caf\xc3\xa9"));
+	/* The metadata answer is checked the same way. */
+	CHECK(PJ("{\"AccessKeyId\":\"a\",\"SecretAccessKey\":\"s\","
+	    "\"Token\":\"t\\r\\nX-Evil: 1\"}", &k, err) == -1 &&
+	    strstr(err, "Token"));
+	CHECK(PJ("{\"AccessKeyId\":\"a b\",\"SecretAccessKey\":\"s\"}", &k,
+	    err) == -1 && strstr(err, "AccessKeyId"));
+}
+
+static void
+regions(void)
+{
+	CHECK(cred_region_valid("us-east-1"));
+	CHECK(cred_region_valid("eu-central-2"));
+	CHECK(cred_region_valid("cn-north-1"));
+	CHECK(!cred_region_valid(""));
+	CHECK(!cred_region_valid("EU-WEST-1"));
+	CHECK(!cred_region_valid("us_east_1"));
+	CHECK(!cred_region_valid("-us"));
+	CHECK(!cred_region_valid("eu-west-1.evil"));
+	CHECK(!cred_region_valid("eu-west-1/x"));
+}
+
+void
+test_creds(void)
+{
+	ini_dialect();
+	ini_errors();
+	profiles();
+	times();
+	refresh_rule();
+	metadata_json();
+	urls();
+	keys();
+	regions();
+}
