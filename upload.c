@@ -641,6 +641,33 @@ check_resumed(struct job *j)
 	return -4;
 }
 
+/* CreateMultipartUpload is not idempotent: when S3 carried one out but its
+ * answer was lost, the retry made a second upload and the first one is
+ * left empty. Once ours is complete or aborted, every unfinished upload of
+ * this key is such an orphan (one path, one key, one upload at a time). */
+static void
+abort_leftovers(struct job *j)
+{
+	struct s3_upload *ups;
+	char err[S3_ERRLEN];
+	size_t n;
+
+	if (s3_mpu_list(j->c, j->key, &ups, &n, err) < 0) {
+		log_warning("Cannot list unfinished uploads of %s: %s", j->key,
+		    err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s3_mpu_abort(j->c, j->key, ups[i].upload_id, err) == 0)
+			log_info("Aborted a stale multipart upload of %s",
+			    j->key);
+		else
+			log_warning("Could not abort a stale multipart upload "
+			    "of %s: %s", j->key, err);
+	}
+	s3_uploads_free(ups, n);
+}
+
 static int
 put_multipart(struct job *j)
 {
@@ -680,6 +707,8 @@ put_multipart(struct job *j)
 	if (r < 0 && s3_mpu_abort(j->c, j->key, id, err) < 0)
 		log_error("Could not abort the multipart upload of %s: %s "
 		    "(a bucket lifecycle rule can clean it up)", j->key, err);
+	else
+		abort_leftovers(j);
 	free(id);
 	free(etags);
 	return r;
