@@ -125,7 +125,7 @@ forget(struct queue *q, struct queue_item *it)
 }
 
 int
-queue_push(struct queue *q, const char *path, int64_t now_ms)
+queue_push(struct queue *q, const char *path, int absent, int64_t now_ms)
 {
 	struct queue_item *it = find(q, path);
 	size_t h;
@@ -133,6 +133,8 @@ queue_push(struct queue *q, const char *path, int64_t now_ms)
 	if (it != NULL) {
 		if (it->state == ST_FLIGHT)
 			it->again = 1;
+		if (!absent)
+			it->absent = 0;
 		return 0;
 	}
 	it = calloc(1, sizeof(*it));
@@ -142,6 +144,7 @@ queue_push(struct queue *q, const char *path, int64_t now_ms)
 	}
 	grow(q);
 	it->queued_ms = now_ms;
+	it->absent = absent;
 	h = hash_path(path) % q->nbuckets;
 	it->hnext = q->buckets[h];
 	q->buckets[h] = it;
@@ -193,6 +196,8 @@ queue_done(struct queue *q, struct queue_item *it, int ok, int64_t retry_ms,
     int64_t now_ms)
 {
 	q->nflight--;
+	/* What the listing showed is old news after an attempt. */
+	it->absent = 0;
 	if (ok) {
 		it->failures = 0;
 		if (it->again)

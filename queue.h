@@ -14,6 +14,7 @@ struct queue_item {
 	char *path;
 	int state;		/* private */
 	int again;		/* an event came while it was in flight */
+	int absent;		/* a listing just showed it is not in S3 */
 	unsigned failures;	/* consecutive failed attempts */
 	int64_t not_before_ms;	/* retry time, monotonic */
 	int64_t queued_ms;	/* when it was first queued */
@@ -24,9 +25,10 @@ struct queue *queue_new(void);
 void queue_free(struct queue *q);
 
 /* Queues path unless it is already queued (then nothing happens) or in
- * flight (then it runs again after the current upload). Returns 1 queued,
- * 0 coalesced, -1 out of memory. */
-int queue_push(struct queue *q, const char *path, int64_t now_ms);
+ * flight (then it runs again after the current upload). absent: a listing
+ * showed no object for it, so its upload needs no HEAD first. Returns 1
+ * queued, 0 coalesced, -1 out of memory. */
+int queue_push(struct queue *q, const char *path, int absent, int64_t now_ms);
 
 /* The next file ready to upload, now marked in flight; NULL when none. */
 struct queue_item *queue_pop(struct queue *q, int64_t now_ms);

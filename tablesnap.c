@@ -443,27 +443,30 @@ setup_upload_config(struct daemon *d, const char *name)
 
 /* ---- queueing and uploads ---- */
 
-/* During the start-up scan: is path's object already in S3 with the
- * same size, as the listing showed? */
+/* During the start-up scan, what the listing says of path's object:
+ * 1 there with the same size (skip), -1 not there (upload, no HEAD needed),
+ * 0 ask S3 with a HEAD as usual. */
 static int
 listed_in_s3(struct daemon *d, const char *path)
 {
 	struct stat st;
 	char *key;
 	long long size;
+	int r = 0;
 
 	if (d->known == NULL || d->opt.md5_on_start)
 		return 0;
 	if ((key = upload_key(&d->ucfg, path)) == NULL)
 		return 0;
 	size = keyset_size(d->known, key);
-	if (size >= 0 && lstat(path, &st) == 0 && st.st_size == size) {
+	if (size < 0)
+		r = -1;
+	else if (lstat(path, &st) == 0 && st.st_size == size) {
 		log_debug("Keyname %s already exists, skipping upload", key);
-		free(key);
-		return 1;
+		r = 1;
 	}
 	free(key);
-	return 0;
+	return r;
 }
 
 static void
@@ -483,7 +486,7 @@ static void
 found(void *ctx, const char *path)
 {
 	struct daemon *d = ctx;
-	int scanning = d->scan.active;
+	int scanning = d->scan.active, listed;
 
 	if (d->stopping)
 		return;
@@ -495,12 +498,13 @@ found(void *ctx, const char *path)
 		log_info("Skipping %s due to exclusion rule", path);
 		return;
 	}
-	if (scanning && listed_in_s3(d, path)) {
+	listed = scanning ? listed_in_s3(d, path) : 0;
+	if (listed > 0) {
 		d->scan.present++;
 		d->skipped++;
 		return;
 	}
-	if (queue_push(d->queue, path, now_ms()) < 0)
+	if (queue_push(d->queue, path, listed < 0, now_ms()) < 0)
 		log_error("Out of memory: %s not queued", path);
 	else if (scanning)
 		d->scan.queued++;
@@ -561,7 +565,8 @@ upload_thread(void *arg)
 	struct daemon *d = w->d;
 	uint64_t one = 1;
 
-	w->status = upload_file(d->s3, &d->ucfg, w->item->path, &w->bytes);
+	w->status = upload_file(d->s3, &d->ucfg, w->item->path,
+	    w->item->absent, &w->bytes);
 	pthread_mutex_lock(&d->done_lock);
 	w->next = d->done;
 	d->done = w;

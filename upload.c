@@ -75,6 +75,7 @@ struct job {
 	struct file_hashes h;
 	struct progress progress;
 	int no_resume;		/* a resumed upload proved stale: start over */
+	int absent;		/* a listing showed no object: skip the HEAD */
 };
 
 long long
@@ -865,7 +866,8 @@ run(struct job *j)
 	}
 	if ((s = open_file(j)) != UPLOAD_DONE)
 		return s;
-	if ((s = check_existing(j, &upload)) != UPLOAD_DONE || !upload)
+	if (!j->absent &&
+	    ((s = check_existing(j, &upload)) != UPLOAD_DONE || !upload))
 		return s;
 	if ((j->stat_json = stat_json(&j->st)) == NULL)
 		return UPLOAD_RETRY;
@@ -893,9 +895,10 @@ run(struct job *j)
 
 enum upload_status
 upload_file(struct s3_client *c, const struct upload_config *cfg,
-    const char *path, long long *bytes)
+    const char *path, int absent, long long *bytes)
 {
-	struct job j = { .c = c, .cfg = cfg, .path = path, .fd = -1 };
+	struct job j = { .c = c, .cfg = cfg, .path = path, .fd = -1,
+	    .absent = absent };
 	enum upload_status s;
 
 	*bytes = 0;

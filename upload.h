@@ -25,9 +25,11 @@ enum upload_status {
 	UPLOAD_RETRY,		/* failed for now: try again later */
 };
 
-/* *bytes: the size of the file stored, when UPLOAD_DONE. */
+/* absent: a listing has just shown the key is not in S3 (no HEAD then).
+ * *bytes: the size of the file stored, when UPLOAD_DONE. */
 enum upload_status upload_file(struct s3_client *c,
-    const struct upload_config *cfg, const char *path, long long *bytes);
+    const struct upload_config *cfg, const char *path, int absent,
+    long long *bytes);
 
 /* Aborts the multipart uploads still in flight (at shutdown, when their
  * threads did not finish in time). Returns how many were aborted. */

@@ -326,3 +326,26 @@ def once_fails_when_server_unreachable(ctx):
                        timeout=120)
     check(p.returncode == 1, "exit %d, want 1" % p.returncode)
     check(b"localhost:1" in p.stderr, "stderr: %r" % p.stderr)
+
+
+def rgw_object_requests(ctx, method):
+    """The object requests radosgw logged for this test's bucket (its own
+    access log, path style: "PUT /bucket/key")."""
+    log = os.path.join(ctx.env["RGW_DIR"], "log", "client.rgw.a.log")
+    needle = '"%s /%s/' % (method, ctx.bucket)
+    with open(log, errors="replace") as f:
+        return [line for line in f if needle in line]
+
+
+@test
+def startup_scan_lists_instead_of_a_head_per_file(ctx):
+    for i in range(20):
+        write(os.path.join(ctx.dir, "n%02d.db" % i), b"%d" % i)
+    rc, out, err = ctx.run("--once", "--without-index")
+    check(rc == 0, "--once exit %d: %s" % (rc, err))
+    check(len(ctx.keys()) == 20, "keys: %r" % ctx.keys())
+    # Seen from the server: one listing answered for all twenty files.
+    heads = rgw_object_requests(ctx, "HEAD")
+    puts = rgw_object_requests(ctx, "PUT")
+    check(not heads, "HEAD requests: %d" % len(heads))
+    check(len(puts) == 20, "PUT requests: %d" % len(puts))
