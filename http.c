@@ -53,6 +53,7 @@ struct http_conn {
 	size_t rpos, rlen;	/* unread bytes are rbuf[rpos..rlen) */
 	size_t wlen;		/* bytes waiting in wbuf (plain TCP only) */
 	const struct tls_anchors *ta;	/* NULL: plain TCP */
+	struct http_session_cache *cache;	/* shared sessions, or NULL */
 	int have_sess;		/* sess is from a handshake with sess_name */
 	char sess_name[256];
 	br_ssl_session_parameters sess;
@@ -603,6 +604,33 @@ http_conn_open(struct http_conn *c, const char *host, const char *port,
 	return 0;
 }
 
+int
+http_session_cache_init(struct http_session_cache *cache)
+{
+	memset(cache, 0, sizeof *cache);
+	return pthread_mutex_init(&cache->lock, NULL) == 0 ? 0 : -1;
+}
+
+void
+http_conn_set_session_cache(struct http_conn *c,
+    struct http_session_cache *cache)
+{
+	c->cache = cache;
+}
+
+/* A new connection starts from the session another one made. */
+static void
+session_from_cache(struct http_conn *c, const char *name)
+{
+	pthread_mutex_lock(&c->cache->lock);
+	if (c->cache->have && strcmp(c->cache->name, name) == 0) {
+		c->sess = c->cache->sess;
+		memcpy(c->sess_name, c->cache->name, sizeof c->sess_name);
+		c->have_sess = 1;
+	}
+	pthread_mutex_unlock(&c->cache->lock);
+}
+
 /* Resets the engine (resuming the last session when the name is the same)
  * and runs the handshake to its end, so that certificate errors come out
  * of http_conn_open and not out of the first write. */
@@ -613,6 +641,8 @@ tls_start(struct http_conn *c, const char *name, int timeout_ms)
 	unsigned char seed[32];
 	int resume = 0, e;
 
+	if (!c->have_sess && c->cache != NULL)
+		session_from_cache(c, name);
 	if (c->have_sess && strcmp(c->sess_name, name) == 0) {
 		br_ssl_engine_set_session_parameters(eng, &c->sess);
 		resume = 1;
@@ -644,6 +674,13 @@ tls_start(struct http_conn *c, const char *name, int timeout_ms)
 	br_ssl_engine_get_session_parameters(eng, &c->sess);
 	memcpy(c->sess_name, name, strlen(name) + 1);
 	c->have_sess = 1;
+	if (c->cache != NULL) {
+		pthread_mutex_lock(&c->cache->lock);
+		c->cache->sess = c->sess;
+		memcpy(c->cache->name, c->sess_name, sizeof c->cache->name);
+		c->cache->have = 1;
+		pthread_mutex_unlock(&c->cache->lock);
+	}
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef TABLESNAP_HTTP_H
 #define TABLESNAP_HTTP_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <bearssl.h>
@@ -41,6 +42,19 @@ void http_conn_close(struct http_conn *c);
 
 /* Read and write timeout for every later socket operation. */
 void http_conn_set_timeout(struct http_conn *c, int timeout_ms);
+
+/* A TLS session shared by the connections to one server: a new connection
+ * resumes what another one negotiated (an abbreviated handshake). The
+ * caller owns it; http_session_cache_init before use. */
+struct http_session_cache {
+	pthread_mutex_t lock;
+	int have;
+	char name[256];
+	br_ssl_session_parameters sess;
+};
+int http_session_cache_init(struct http_session_cache *cache);
+void http_conn_set_session_cache(struct http_conn *c,
+    struct http_session_cache *cache);
 
 /* For tests: a connection over an already connected plain socket. */
 struct http_conn *http_conn_from_fd(int fd);

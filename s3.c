@@ -37,6 +37,7 @@ struct s3_client {
 	long clock_offset;
 	struct s3_stats stats;
 	struct ratelimit *limit;	/* --max-bandwidth, or NULL */
+	struct http_session_cache tls_sessions;	/* resumed by new conns */
 };
 
 /* A growable string, enough for a request head. */
@@ -123,7 +124,8 @@ s3_client_new(const struct s3_config *cfg)
 	if (c->host == NULL || c->port == NULL || c->region == NULL ||
 	    c->bucket == NULL || c->host_header == NULL ||
 	    (cfg->connect_host && c->connect_host == NULL) ||
-	    pthread_mutex_init(&c->lock, NULL) != 0) {
+	    pthread_mutex_init(&c->lock, NULL) != 0 ||
+	    http_session_cache_init(&c->tls_sessions) != 0) {
 		s3_client_free(c);
 		return NULL;
 	}
@@ -164,6 +166,9 @@ s3_client_free(struct s3_client *c)
 	free_secret(c->token);
 	ratelimit_free(c->limit);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->tls_sessions.lock);
+	/* The session parameters hold a master secret. */
+	explicit_bzero(&c->tls_sessions.sess, sizeof(c->tls_sessions.sess));
 	free(c);
 }
 
@@ -240,8 +245,9 @@ conn_get(struct s3_client *c)
 	if (c->nidle > 0)
 		conn = c->idle[--c->nidle];
 	pthread_mutex_unlock(&c->lock);
-	if (conn == NULL)
-		conn = http_conn_new(c->cfg.tls ? c->cfg.anchors : NULL);
+	if (conn == NULL &&
+	    (conn = http_conn_new(c->cfg.tls ? c->cfg.anchors : NULL)) != NULL)
+		http_conn_set_session_cache(conn, &c->tls_sessions);
 	return conn;
 }
 
@@ -580,11 +586,15 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 	}
 	sent = send_request(c, conn, head, req);
 	free(head);
+	/* Keep why the send failed: that, not the read after it, is news. */
+	if (sent < 0)
+		set_error(resp, "%s", http_error(conn));
 	/* Even when sending failed, the server may have answered first
 	 * (an early 403 or 400): read what it said. */
 	r = http_read_head(conn, &resp->http, req->head);
 	if (r < 0) {
-		set_error(resp, "%s", http_error(conn));
+		if (sent == 0)
+			set_error(resp, "%s", http_error(conn));
 		http_conn_close(conn);
 		conn_put(c, conn);
 		/* A kept-alive connection the server had closed fails at once

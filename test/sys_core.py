@@ -349,3 +349,37 @@ def startup_scan_lists_instead_of_a_head_per_file(ctx):
     puts = rgw_object_requests(ctx, "PUT")
     check(not heads, "HEAD requests: %d" % len(heads))
     check(len(puts) == 20, "PUT requests: %d" % len(puts))
+
+
+@test
+def tls_sessions_are_resumed_across_connections(ctx):
+    """Seen from outside by a relay that reads the TLS hellos: only the
+    first connection makes a full handshake."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    relay = subprocess.Popen(
+        ["/usr/bin/python3", os.path.join(os.path.dirname(BIN), "bench",
+                                          "tlsproxy.py"),
+         str(port), ctx.env["RGW_HTTPS_PORT"]],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        check(relay.stdout.readline().strip() == "ready", "relay not ready")
+        for i in range(40):
+            write(os.path.join(ctx.dir, "r%02d.db" % i), os.urandom(500))
+        args = [BIN, "--endpoint", "https://localhost:%d" % port, "--ca-file",
+                ctx.env["RGW_CA"], "-n", NAME, "--once", "-t", "4",
+                ctx.bucket, ctx.dir]
+        p = subprocess.run(args, capture_output=True, env=ctx.run_env(),
+                           timeout=120)
+        check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+    finally:
+        relay.terminate()
+        out, _ = relay.communicate(timeout=30)
+    counts = json.loads(out.strip().splitlines()[-1])
+    check(len(ctx.keys()) == 40, "keys: %d" % len(ctx.keys()))
+    check(counts["connections"] >= 2, "counts %r" % counts)
+    check(counts["full"] == 1 and counts["resumed"] == counts["handshakes"] - 1,
+          "handshakes %r" % counts)
