@@ -14,7 +14,7 @@ enum opt_id {
 	O_RR, O_PREFIX, O_WITHOUT_INDEX, O_WITH_SSE, O_SEPARATOR, O_THREADS,
 	O_NAME, O_MD5, O_LISTEN, O_DELETE, O_EXCLUDE, O_INCLUDE, O_MAX_SIZE,
 	O_CHUNK, O_RETRIES, O_ENDPOINT, O_CA_FILE, O_PATH_STYLE, O_VHOST,
-	O_ONCE, O_SHUTDOWN, O_STATS, O_BANDWIDTH, O_HELP, O_VERSION,
+	O_ONCE, O_SHUTDOWN, O_STATS, O_BANDWIDTH, O_TIMEOUT, O_HELP, O_VERSION,
 };
 
 enum opt_kind {
@@ -61,6 +61,7 @@ static const struct opt_def opt_defs[] = {
 	{ 0, "shutdown-timeout", O_SHUTDOWN, VALUE },
 	{ 0, "stats-file", O_STATS, VALUE },
 	{ 0, "max-bandwidth", O_BANDWIDTH, VALUE },
+	{ 0, "request-timeout", O_TIMEOUT, VALUE },
 	{ 'h', "help", O_HELP, FLAG },
 	{ 0, "version", O_VERSION, FLAG },
 };
@@ -77,7 +78,8 @@ const char options_usage[] =
     "                 [--retries N] [--endpoint URL] [--ca-file PEM]\n"
     "                 [--path-style | --virtual-host] [--once]\n"
     "                 [--shutdown-timeout SECONDS] [--stats-file PATH]\n"
-    "                 [--max-bandwidth RATE] [--version]\n"
+    "                 [--max-bandwidth RATE] [--request-timeout SECONDS]\n"
+    "                 [--version]\n"
     "                 bucket paths [paths ...]\n";
 
 const char options_help[] =
@@ -122,7 +124,7 @@ const char options_help[] =
     "  --max-upload-size MIB files larger than this go multipart\n"
     "                        (default: 5120)\n"
     "  --multipart-chunk-size MIB\n"
-    "                        part size (default: 256; raised as needed to\n"
+    "                        part size (default: 64; raised as needed to\n"
     "                        stay within 10,000 parts)\n"
     "  --retries N           extra attempts per S3 request (default: 3)\n"
     "  --endpoint URL        S3-compatible endpoint, e.g.\n"
@@ -140,6 +142,9 @@ const char options_help[] =
     "                        (Prometheus text format)\n"
     "  --max-bandwidth RATE  upload at most RATE bytes/s in all (suffixes\n"
     "                        K, M, G: powers of 1024)\n"
+    "  --request-timeout SECONDS\n"
+    "                        give up on a connect, or on a read or write of\n"
+    "                        an S3 request, after this long (default: 30)\n"
     "  --version             print the version and exit\n";
 
 struct parser {
@@ -273,6 +278,11 @@ set_value(struct parser *p, const struct opt_def *d, const char *name,
 			return r;
 		o->shutdown_timeout = (int)n;
 		break;
+	case O_TIMEOUT:
+		if ((r = number(p, name, v, 1, 3600, &n)) != OPTIONS_OK)
+			return r;
+		o->request_timeout = (int)n;
+		break;
 	case O_LISTEN: return listen_event(p, v);
 	case O_EXCLUDE:
 		p->exclude_given = 1;
@@ -375,6 +385,7 @@ long_option(struct parser *p, const char *arg)
 	const char *body = arg + 2, *eq = strchr(body, '=');
 	size_t len = eq ? (size_t)(eq - body) : strlen(body);
 	const struct opt_def *match = NULL;
+	char name[48];
 	int nmatch = 0;
 
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -394,7 +405,11 @@ long_option(struct parser *p, const char *arg)
 		return fail(p, "unrecognized argument: %.*s", (int)len + 2, arg);
 	if (nmatch > 1)
 		return fail(p, "ambiguous option: %.*s", (int)len + 2, arg);
-	return apply(p, match, arg, eq ? eq + 1 : NULL);
+	/* Messages name the option in full and without its "=value". */
+	if (snprintf(name, sizeof(name), "--%s", match->long_name) >=
+	    (int)sizeof(name))
+		return fail(p, "internal error: option %s", match->long_name);
+	return apply(p, match, name, eq ? eq + 1 : NULL);
 }
 
 static int
@@ -427,9 +442,13 @@ set_defaults(struct options *o)
 	o->threads = 4;
 	o->listen = LISTEN_MOVED_TO | LISTEN_CLOSE_WRITE;
 	o->max_upload_size = 5120 * MIB;
-	o->chunk_size = 256 * MIB;
+	/* Parts stream from disk in constant memory: their size only sets
+	 * how much a failed part resends. 64 MiB keeps that small and still
+	 * covers 625 GiB in 10,000 parts (larger files get larger parts). */
+	o->chunk_size = 64 * MIB;
 	o->retries = 3;
 	o->shutdown_timeout = 10;
+	o->request_timeout = 30;
 }
 
 static int
@@ -465,6 +484,13 @@ parse_all(struct parser *p)
 		    o->bucket == NULL ? "bucket, paths" : "paths");
 	if (o->bucket[0] == '\0')
 		return fail(p, "argument bucket: empty bucket name");
+	/* Every S3 bucket name, legacy ones included, is made of these; the
+	 * name goes into the request path and the Host header. */
+	if (strspn(o->bucket, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(o->bucket) ||
+	    strlen(o->bucket) > 255)
+		return fail(p, "argument bucket: invalid bucket name (letters, "
+		    "digits, '.', '-' and '_', at most 255)");
 	if (o->endpoint != NULL && strncmp(o->endpoint, "http://", 7) != 0 &&
 	    strncmp(o->endpoint, "https://", 8) != 0)
 		return fail(p, "argument --endpoint: '%s' is not an http:// or "

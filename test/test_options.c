@@ -34,11 +34,12 @@ defaults(void)
 	CHECK_STR(o.bucket, "b");
 	CHECK(o.npaths == 1 && strcmp(o.paths[0], "/p") == 0);
 	CHECK(o.threads == 4);
+	CHECK(o.request_timeout == 30);
 	CHECK_STR(o.separator, ":");
 	CHECK_STR(o.prefix, "");
 	CHECK(o.listen == (LISTEN_MOVED_TO | LISTEN_CLOSE_WRITE));
 	CHECK(o.max_upload_size == 5120 * MIB);
-	CHECK(o.chunk_size == 256 * MIB);
+	CHECK(o.chunk_size == 64 * MIB);
 	CHECK(o.nexcludes == 0 && o.nincludes == 0);
 	CHECK(!o.recursive && !o.auto_add && !o.backup && !o.md5_on_start);
 	options_free(&o);
@@ -56,8 +57,8 @@ every_option(void)
 	    "-t", "8", "-n", "host", "--md5-on-start", "--listen-events",
 	    "IN_CREATE", "--delete-on-backup", "--max-upload-size", "100",
 	    "--multipart-chunk-size", "16", "--retries", "5", "--endpoint",
-	    "https://h:1", "--ca-file", "/ca", "--path-style", "bkt", "/a",
-	    "/b", NULL) == OPTIONS_OK);
+	    "https://h:1", "--ca-file", "/ca", "--path-style",
+	    "--request-timeout", "7", "bkt", "/a", "/b", NULL) == OPTIONS_OK);
 	CHECK_STR(o.aws_key, "AK");
 	CHECK_STR(o.aws_secret, "SK");
 	CHECK_STR(o.aws_token, "TK");
@@ -72,6 +73,7 @@ every_option(void)
 	CHECK(o.listen == LISTEN_CREATE);
 	CHECK(o.max_upload_size == 100 * MIB && o.chunk_size == 16 * MIB);
 	CHECK(o.retries == 5);
+	CHECK(o.request_timeout == 7);
 	CHECK_STR(o.endpoint, "https://h:1");
 	CHECK_STR(o.ca_file, "/ca");
 	CHECK(o.path_style == 1);
@@ -145,6 +147,7 @@ errors(void)
 		{ "-t", "x", "b", "/p" },
 		{ "-t", "-1", "b", "/p" },
 		{ "--retries", "1000", "b", "/p" },
+		{ "--request-timeout", "0", "b", "/p" },
 		{ "--max-upload-size", "0", "b", "/p" },
 		{ "--listen-events", "IN_DELETE", "b", "/p" },
 		{ "-e", "a", "-i", "b" },
