@@ -29,6 +29,7 @@ struct options {
 	long long max_upload_size;	/* bytes; 5120 MiB */
 	long long chunk_size;		/* bytes; 256 MiB */
 	int retries;			/* extra attempts per request */
+	int request_timeout;		/* seconds: connect, each read and write */
 	const char *endpoint;		/* --endpoint URL, NULL: AWS */
 	const char *ca_file;		/* --ca-file PEM, NULL: system bundle */
 	int path_style;			/* 1 forced, -1 virtual forced, 0 auto */

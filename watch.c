@@ -29,6 +29,9 @@ struct watcher {
 	size_t count;		/* directories watched */
 	char **roots;
 	size_t nroots;
+	char **old;		/* -a without -r: the roots' subdirectories at
+				 * start, left unwatched on purpose */
+	size_t nold;
 };
 
 static int add_tree(struct watcher *w, const char *dir, int recurse,
@@ -74,8 +77,11 @@ watcher_free(struct watcher *w)
 		free(w->dirs[i]);
 	for (size_t i = 0; i < w->nroots; i++)
 		free(w->roots[i]);
+	for (size_t i = 0; i < w->nold; i++)
+		free(w->old[i]);
 	free(w->dirs);
 	free(w->roots);
+	free(w->old);
 	close(w->fd);
 	free(w);
 }
@@ -257,6 +263,40 @@ add_tree(struct watcher *w, const char *dir, int recurse, int scan, char *err,
 	return walk(w, dir, recurse, scan, 1, err, errlen);
 }
 
+/* With -a but not -r, the subdirectories a root has at start stay
+ * unwatched: noted, so that an overflow rescan does not take them for
+ * directories made while events were lost. */
+static int
+note_old_subdirs(struct watcher *w, const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	int rc = 0;
+
+	if (d == NULL)
+		return 0;	/* gone since it was watched: nothing to note */
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *path, **grown;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((path = join(root, de->d_name)) == NULL)
+			rc = -1;
+		else if (entry_type(path, de) != DT_DIR)
+			free(path);
+		else if ((grown = realloc(w->old, (w->nold + 1) *
+		    sizeof(*grown))) == NULL) {
+			free(path);
+			rc = -1;
+		} else {
+			w->old = grown;
+			w->old[w->nold++] = path;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
 int
 watcher_add_root(struct watcher *w, const char *dir, int watch, char *err,
     size_t errlen)
@@ -266,6 +306,11 @@ watcher_add_root(struct watcher *w, const char *dir, int watch, char *err,
 
 	if (watch && add_tree(w, dir, w->recursive, 0, err, errlen) < 0)
 		return -1;
+	if (watch && w->auto_add && !w->recursive &&
+	    note_old_subdirs(w, dir) < 0) {
+		set_err(err, errlen, "cannot watch %s: out of memory", dir);
+		return -1;
+	}
 	if (!watch && stat(dir, &st) < 0) {
 		set_err(err, errlen, "cannot use %s: %s", dir, strerror(errno));
 		return -1;
@@ -316,6 +361,83 @@ new_directory(struct watcher *w, const char *path)
 		log_warning("%s", err);
 }
 
+/* With -a, a subdirectory found by a rescan: if no watch has it yet and
+ * it was not there at start, it was made while events were lost: watch it
+ * and report what is in it. */
+static void
+rescan_subdir(struct watcher *w, const char *path)
+{
+	int wd;
+
+	if (!w->auto_add)
+		return;
+	for (size_t i = 0; i < w->nold; i++)
+		if (strcmp(w->old[i], path) == 0)
+			return;		/* there at start: not ours */
+	wd = inotify_add_watch(w->fd, path, w->mask);
+	/* A watched one gets its own wd back, and is scanned on its own. */
+	if (wd < 0 || ((size_t)wd < w->ndirs && w->dirs[wd] != NULL))
+		return;
+	new_directory(w, path);
+}
+
+/* One watched directory after lost events: its files again (the skip rule
+ * drops those already in S3), and with -a its unwatched subdirectories. */
+static void
+rescan_dir(struct watcher *w, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;		/* gone: its IN_DELETE_SELF is on the way */
+	while ((de = readdir(d)) != NULL) {
+		char *path;
+		int type;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((path = join(dir, de->d_name)) == NULL) {
+			log_error("out of memory rescanning %s", dir);
+			break;
+		}
+		type = entry_type(path, de);
+		if (type == DT_REG)
+			w->found(w->ctx, path);
+		else if (type == DT_DIR)
+			rescan_subdir(w, path);
+		free(path);
+	}
+	closedir(d);
+}
+
+/* IN_Q_OVERFLOW: every directory watched now, not the roots' trees (with
+ * -a but not -r, a root's older subdirectories are not watched, and new
+ * ones are). A copy of the list: watching new directories changes it. */
+static void
+rescan_watched(struct watcher *w)
+{
+	size_t n = 0, cap = w->count;
+	char **dirs = calloc(cap > 0 ? cap : 1, sizeof(*dirs));
+
+	if (dirs == NULL) {
+		log_error("out of memory: cannot rescan after the overflow");
+		return;
+	}
+	for (size_t i = 0; i < w->ndirs && n < cap; i++)
+		if (w->dirs[i] != NULL && (dirs[n] = strdup(w->dirs[i])) != NULL)
+			n++;
+	if (n < cap)
+		log_error("out of memory: rescanning %zu of %zu directories",
+		    n, cap);
+	for (size_t i = 0; i < n; i++) {
+		rescan_dir(w, dirs[i]);
+		free(dirs[i]);
+	}
+	free(dirs);
+	log_info("Rescan after the overflow done: %zu directories", n);
+}
+
 /* A hard link to a finished file shows up only as IN_CREATE; a file
  * created to be written shows up the same way but has one link. */
 static int
@@ -335,7 +457,7 @@ handle_event(struct watcher *w, const struct inotify_event *ev)
 	if (ev->mask & IN_Q_OVERFLOW) {
 		log_warning("inotify event queue overflowed; rescanning the "
 		    "watched directories");
-		watcher_scan_roots(w);
+		rescan_watched(w);
 		return;
 	}
 	if (ev->wd < 0 || (size_t)ev->wd >= w->ndirs ||

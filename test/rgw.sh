@@ -3,6 +3,8 @@
 #
 #   test/rgw.sh start DIR    start it; everything lives in DIR; writes DIR/env
 #   test/rgw.sh stop DIR     stop what start started (by PID), then remove DIR (KEEP=1 keeps it)
+#   test/rgw.sh stop-rgw DIR   stop only the radosgw daemon of a running DIR (mon and OSD stay up)
+#   test/rgw.sh start-rgw DIR  start it again, on the ports in DIR/env; waits until it answers
 #
 # Settings (environment, with defaults):
 #   RGW_HTTP_PORT=7480  RGW_HTTPS_PORT=7443            rgw beast frontend, 127.0.0.1 (and [::1])
@@ -28,7 +30,7 @@ log() { printf '%s: %s\n' "$PROG" "$*"; }
 die() { printf '%s: ERROR: %s\n' "$PROG" "$*" >&2; exit 1; }
 
 usage() {
-	printf 'usage: %s start DIR | stop DIR\n' "$0" >&2
+	printf 'usage: %s start DIR | stop DIR | stop-rgw DIR | start-rgw DIR\n' "$0" >&2
 	exit 2
 }
 
@@ -433,8 +435,58 @@ do_start() {
 	log "started in $(since "$START") s"
 }
 
+# --- radosgw alone (fault tests: S3 down for a while) ----------------------
+
+# A running DIR's ports are those in DIR/env, whatever the environment says.
+load_ports() {
+	[ -f "$DIR/env" ] || die "$DIR/env not found: nothing was started in $DIR"
+	HTTP_PORT=$(sed -n 's/^RGW_HTTP_PORT=//p' "$DIR/env")
+	HTTPS_PORT=$(sed -n 's/^RGW_HTTPS_PORT=//p' "$DIR/env")
+	if [ -z "$HTTP_PORT" ] || [ -z "$HTTPS_PORT" ]; then
+		die "no ports in $DIR/env"
+	fi
+}
+
+do_stop_rgw() {
+	local pid i t0
+	load_ports
+	pid=$(pid_of rgw)
+	{ [ -n "$pid" ] && ours "$pid"; } || die "no radosgw of $DIR is running"
+	t0=$(now)
+	kill -TERM "$pid" 2>/dev/null || true
+	i=0
+	while ours "$pid" && [ $i -lt 150 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if ours "$pid"; then
+		log "rgw (pid $pid) still running after 15 s: SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+		while ours "$pid"; do sleep 0.1; done
+	fi
+	# start-rgw records the next one; stop still stops mon and OSD.
+	awk '$1 != "rgw"' "$PIDS" >"$PIDS.tmp" && mv "$PIDS.tmp" "$PIDS"
+	log "stopped rgw (pid $pid) in $(since "$t0") s"
+}
+
+do_start_rgw() {
+	local pid
+	load_ports
+	pid=$(pid_of rgw)
+	if [ -n "$pid" ] && ours "$pid"; then
+		die "the radosgw of $DIR is already running (pid $pid)"
+	fi
+	START=$(now)
+	launch rgw radosgw -c "$CONF" -f -n client.rgw.a
+	wait_for rgw "radosgw HTTP on 127.0.0.1:$HTTP_PORT" http_up
+	wait_for rgw "radosgw HTTPS on localhost:$HTTPS_PORT" https_up
+	log "pids: $(tr '\n' ' ' <"$PIDS")"
+}
+
 case "$CMD" in
 start) do_start ;;
 stop) do_stop ;;
+stop-rgw) do_stop_rgw ;;
+start-rgw) do_start_rgw ;;
 *) usage ;;
 esac
