@@ -21,7 +21,7 @@ LDFLAGS = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
 # The program's sources, one concern each.
 SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c ratelimit.c \
-       stats.c keyset.c md5.c creds.c \
+       stats.c keyset.c md5.c creds.c ere.c \
        notify.c restore.c chop.c companion.c jsonread.c
 HDRS = $(wildcard *.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
@@ -83,8 +83,10 @@ unit-clang: $(BEARSSL_A)
 system: tablesnap
 	/usr/bin/python3 test/system.py
 
-check: deps lint unit-clang unit tablesnap
+check: deps lint unit-clang unit tablesnap fuzz-smoke
 	/usr/bin/python3 test/system.py
+	$(MAKE) --no-print-directory asan SYS_TESTS="$(CHECK_ASAN_SKIP)"
+	$(MAKE) --no-print-directory tsan
 
 # The man pages (mandoc, warnings included) and the shell scripts.
 lint:
@@ -116,6 +118,7 @@ bench:
 
 clean:
 	rm -rf tablesnap tablesnap.stripped test/unit *.o build/musl
+	rm -rf build/fuzz build/tablesnap-asan build/tablesnap-tsan
 
 # Also the BearSSL build (fetched and compiled again by the next make).
 distclean: clean
@@ -126,22 +129,40 @@ distclean: clean
 # UBSan) for FUZZ_SECONDS; `make fuzz-smoke` for FUZZ_SMOKE_SECONDS each (in
 # `make check`). Seeds: test/corpus/<target>/; findings: build/fuzz/ (see
 # fuzz/run.sh). One target: `make fuzz FUZZ_TARGETS=http`.
-# `make asan` / `make tsan` run the system tests (SYS_TESTS: name filters)
-# against the daemon built with AddressSanitizer + UBSan / ThreadSanitizer
-# (glibc, Debian's libbearssl.so); any report fails the test that saw it.
+# `make asan` / `make tsan` run the system tests against the daemon built
+# with AddressSanitizer + UBSan / ThreadSanitizer (glibc, Debian's
+# libbearssl.so); any report fails the test that saw it. `make asan` runs
+# them all, `make tsan` the concurrent ones (TSAN_TESTS); SYS_TESTS adds
+# name filters ("-name" leaves tests out). Left out of both: the packaging
+# tests, which are about the static ./tablesnap and the scripts, and the
+# thread count bound, which a sanitizer's own thread would break.
+# `make check` leaves out of `make asan` the fault tests that mostly wait.
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_TARGETS       ?= http xml json options
+FUZZ_TARGETS       ?= http xml json jsonread options ere creds
+# These link Debian's libbearssl.so (glibc), so they use its headers.
+SYS_BEARSSL_INC = /usr/include/bearssl
 FUZZ_CFLAGS = $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
-              -fno-sanitize-recover=all -I. -I$(BEARSSL_INC)
+              -fno-sanitize-recover=all -I. -I$(SYS_BEARSSL_INC)
 # What each target links besides its own file.
 FUZZ_SRCS_http    = http.c
 FUZZ_SRCS_xml     = xml.c
 FUZZ_SRCS_json    = json.c
 FUZZ_SRCS_options = options.c
+FUZZ_SRCS_ere     = ere.c
+FUZZ_SRCS_creds   = creds.c jsonread.c log.c http.c
+FUZZ_SRCS_jsonread = jsonread.c json.c
 SAN_SRCS  = $(SRCS) test/san_options.c
 SYS_TESTS ?=
+SAN_SKIP   = -make_install -lsb_init -shellcheck -man_pages -systemd_unit \
+             -faults_event_storm
+TSAN_TESTS ?= threads_ multipart changed_during key_rotation temporary_keys \
+              sighup stats_file max_bandwidth faults_reset faults_truncate \
+              faults_error500 faults_lost faults_clock kill_9 shutdown_aborts \
+              badinput_file_names security_ faults_kill9
+CHECK_ASAN_SKIP = -faults_radosgw_down -faults_stall -faults_slowdown \
+                  -faults_inotify_queue_overflow
 
 .PHONY: fuzz fuzz-smoke fuzz-build asan tsan
 
@@ -161,18 +182,19 @@ fuzz-smoke: fuzz-build
 
 build/tablesnap-asan: $(SRCS) $(HDRS) test/san_options.c
 	@mkdir -p build
-	clang $(CSTD) $(WARN) -g -O1 $(SAN) -I$(BEARSSL_INC) -o $@ $(SAN_SRCS) \
-	    -lbearssl -lpthread
+	clang $(CSTD) $(WARN) -g -O1 $(SAN) -I$(SYS_BEARSSL_INC) -o $@ \
+	    $(SAN_SRCS) -lbearssl -lpthread
 
 build/tablesnap-tsan: $(SRCS) $(HDRS) test/san_options.c
 	@mkdir -p build
 	clang $(CSTD) $(WARN) -g -O1 -fsanitize=thread -fno-omit-frame-pointer \
-	    -I$(BEARSSL_INC) -o $@ $(SAN_SRCS) -lbearssl -lpthread
+	    -I$(SYS_BEARSSL_INC) -o $@ $(SAN_SRCS) -lbearssl -lpthread
 
 asan: build/tablesnap-asan
 	TABLESNAP_BIN=$(CURDIR)/build/tablesnap-asan \
-	    /usr/bin/python3 test/system.py $(SYS_TESTS)
+	    /usr/bin/python3 test/system.py $(SAN_SKIP) $(SYS_TESTS)
 
 tsan: build/tablesnap-tsan
 	TABLESNAP_BIN=$(CURDIR)/build/tablesnap-tsan \
-	    /usr/bin/python3 test/system.py $(SYS_TESTS)
+	    /usr/bin/python3 test/system.py $(SAN_SKIP) $(TSAN_TESTS) \
+	    $(SYS_TESTS)

@@ -224,6 +224,11 @@ seterr_tls(struct http_conn *c, int e)
 		seterr(c, "TLS: certificate expired or not yet valid "
 		    "(check the system clock)");
 		break;
+	case BR_ERR_UNSUPPORTED_VERSION:
+		/* What plain HTTP on the port looks like to the engine. */
+		seterr(c, "TLS: the server does not answer in TLS 1.2 (plain "
+		    "HTTP on this port?)");
+		break;
 	default:
 		if (e >= BR_ERR_SEND_FATAL_ALERT)
 			seterr(c, "TLS error %d (sent alert %d)", e,

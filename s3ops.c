@@ -500,6 +500,32 @@ s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
 	return r;
 }
 
+/*
+ * A 200 to ListObjectsV2 must be a listing. A 200 with an <Error> body (a
+ * gateway's) or something else entirely (--endpoint pointing at a web
+ * server) fails the bucket check at start, not every upload later.
+ */
+static int
+is_listing(struct s3_response *resp)
+{
+	struct xml_span s;
+	size_t pos = 0;
+
+	if (resp->body != NULL && xml_next(resp->body, resp->body_len, &pos,
+	    "ListBucketResult", &s) == 1)
+		return 1;
+	if (resp->body != NULL && xml_text(resp->body, resp->body_len, "Code",
+	    resp->code, sizeof(resp->code)) >= 0)
+		s3_describe(resp);
+	else {
+		resp->code[0] = '\0';
+		/* Fits: a constant shorter than the buffer. */
+		(void)snprintf(resp->error, sizeof(resp->error), "not an S3 "
+		    "answer (HTTP 200 without a bucket listing)");
+	}
+	return 0;
+}
+
 int
 s3_check_bucket(struct s3_client *c, char *err, char *code, size_t codelen)
 {
@@ -514,7 +540,7 @@ s3_check_bucket(struct s3_client *c, char *err, char *code, size_t codelen)
 	code[0] = '\0';
 	if (s3_request(c, &req, &resp) < 0)
 		errf(err, "cannot reach S3", &resp);
-	else if (resp.status != 200) {
+	else if (resp.status != 200 || !is_listing(&resp)) {
 		if (snprintf(code, codelen, "%s", resp.code) >= (int)codelen)
 			code[0] = '\0';
 		errf(err, "bucket check failed", &resp);

@@ -7,6 +7,9 @@ and directory, and checks what landed with boto3, an independent client.
 Ends with "system: N passed, N failed".
 
     /usr/bin/python3 test/system.py [test-name-substring ...]
+                                    [-test-name-substring ...]
+
+A "-" word leaves out the tests whose names contain the rest of it.
 """
 import glob
 import importlib
@@ -26,7 +29,8 @@ for mod in sorted(glob.glob(os.path.join(HERE, "sys_*.py"))):
 
 
 def main():
-    only = sys.argv[1:]
+    only = [a for a in sys.argv[1:] if not a.startswith("-")]
+    skip = [a[1:] for a in sys.argv[1:] if a.startswith("-")]
     if not os.path.exists(BIN):
         sys.exit("build ./tablesnap first (make)")
     started = False
@@ -41,6 +45,8 @@ def main():
         s3 = s3check.client(env)
         for fn in TESTS:
             if only and not any(o in fn.__name__ for o in only):
+                continue
+            if any(o in fn.__name__ for o in skip):
                 continue
             ctx = Ctx(env, s3, fn.__name__)
             t0 = time.time()
