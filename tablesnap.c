@@ -46,6 +46,8 @@
 struct worker {
 	struct daemon *d;
 	struct queue_item *item;
+	int absent;			/* item->absent when dispatched: the
+					 * main thread may change the item's */
 	enum upload_status status;
 	long long bytes;		/* stored, when UPLOAD_DONE */
 	pthread_t thread;
@@ -565,8 +567,8 @@ upload_thread(void *arg)
 	struct daemon *d = w->d;
 	uint64_t one = 1;
 
-	w->status = upload_file(d->s3, &d->ucfg, w->item->path,
-	    w->item->absent, &w->bytes);
+	w->status = upload_file(d->s3, &d->ucfg, w->item->path, w->absent,
+	    &w->bytes);
 	pthread_mutex_lock(&d->done_lock);
 	w->next = d->done;
 	d->done = w;
@@ -643,6 +645,7 @@ dispatch(struct daemon *d)
 		if (w != NULL) {
 			w->d = d;
 			w->item = it;
+			w->absent = it->absent;
 		}
 		if (w == NULL || pthread_create(&w->thread, &d->attr,
 		    upload_thread, w) != 0) {
