@@ -5,7 +5,7 @@ import os
 import subprocess
 import time
 
-from systest import BIN, NAME, check, md5_file, move_in, test, write
+from systest import BIN, NAME, ROOT, check, md5_file, move_in, test, write
 
 
 @test
@@ -361,8 +361,7 @@ def tls_sessions_are_resumed_across_connections(ctx):
     port = s.getsockname()[1]
     s.close()
     relay = subprocess.Popen(
-        ["/usr/bin/python3", os.path.join(os.path.dirname(BIN), "bench",
-                                          "tlsproxy.py"),
+        ["/usr/bin/python3", os.path.join(ROOT, "bench", "tlsproxy.py"),
          str(port), ctx.env["RGW_HTTPS_PORT"]],
         stdout=subprocess.PIPE, text=True)
     try:
