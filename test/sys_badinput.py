@@ -94,7 +94,8 @@ def report(bad, n):
 
 @test
 def badinput_options(ctx):
-    names = {"bucket": ctx.bucket, "dir": ctx.dir, "tmp": ctx.tmp}
+    names = {"bucket": ctx.bucket, "dir": ctx.dir, "tmp": ctx.tmp,
+             "secret": ctx.env["AWS_SECRET_ACCESS_KEY"]}
     bad, table = [], rows("option")
     for words, code, message, why in table:
         args = ctx.args(http=True)
