@@ -434,41 +434,39 @@ struct run {
 	unsigned long fatal;		/* failures outside the jobs */
 };
 
+/* A numeric user or group id given in place of a name. */
+static int
+numeric_id(const char *s, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return *s == '\0' || *end != '\0' || errno != 0 ||
+	    *v > 0xfffffffeUL ? -1 : 0;
+}
+
 static int
 resolve_user(const char *s, uid_t *uid)
 {
-	struct passwd *pw;
-	char *end;
+	struct passwd *pw = getpwnam(s);
 	unsigned long v;
 
-	if ((pw = getpwnam(s)) != NULL) {
-		*uid = pw->pw_uid;
-		return 0;
-	}
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v > 0xfffffffeUL)
+	if (pw == NULL && numeric_id(s, &v) < 0)
 		return -1;
-	*uid = (uid_t)v;
+	*uid = pw != NULL ? pw->pw_uid : (uid_t)v;
 	return 0;
 }
 
 static int
 resolve_group(const char *s, gid_t *gid)
 {
-	struct group *gr;
-	char *end;
+	struct group *gr = getgrnam(s);
 	unsigned long v;
 
-	if ((gr = getgrnam(s)) != NULL) {
-		*gid = gr->gr_gid;
-		return 0;
-	}
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v > 0xfffffffeUL)
+	if (gr == NULL && numeric_id(s, &v) < 0)
 		return -1;
-	*gid = (gid_t)v;
+	*gid = gr != NULL ? gr->gr_gid : (gid_t)v;
 	return 0;
 }
 
