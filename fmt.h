@@ -1,0 +1,29 @@
+/* fmt.h: snprintf and asprintf for the conversions the program uses, so
+ * that musl's vfprintf (with its floating point, 10 KB) is not linked. */
+#ifndef TABLESNAP_FMT_H
+#define TABLESNAP_FMT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * snprintf semantics: writes at most cap - 1 bytes and a NUL when cap > 0,
+ * and returns the length the whole text has (the output was truncated when
+ * that is >= cap), or -1 for an unknown conversion or a length over
+ * INT_MAX. Supported: flags "-0+ ", width and precision (also '*'),
+ * lengths hh h l ll z j t, conversions d i u x X c s p %. No floating
+ * point: callers print fixed-point numbers from integers.
+ */
+int str_fmt(char *dst, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int str_vfmt(char *dst, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/* asprintf semantics: *out is a new string the caller frees; returns its
+ * length, or -1 (out of memory, or as str_fmt) with *out undefined. */
+int str_afmt(char **out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int str_vafmt(char **out, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+#endif
