@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chop.h"
+#include "fmt.h"
 #include "jsonread.h"
 #include "log.h"
 #include "s3ops.h"
@@ -148,13 +150,13 @@ chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
 		static const char *const missing[] = { "bucket, path, age",
 		    "path, age", "age" };
 
-		bad = snprintf(err, errlen, "the following arguments are "
+		bad = str_fmt(err, errlen, "the following arguments are "
 		    "required: %s", missing[npos]);
 	} else if (pos[0][0] == '\0')
-		bad = snprintf(err, errlen, "argument bucket: empty bucket "
+		bad = str_fmt(err, errlen, "argument bucket: empty bucket "
 		    "name");
 	else if (chop_parse_age(pos[2], &o->age) < 0)
-		bad = snprintf(err, errlen, "argument age: invalid value '%s' "
+		bad = str_fmt(err, errlen, "argument age: invalid value '%s' "
 		    "(days, or a number with s, m, h or d)", pos[2]);
 	else {
 		o->bucket = pos[0];
@@ -429,7 +431,7 @@ listing_refs(const struct run *r, struct fetch *f, const char *body,
 
 			if (it->type != JR_STRING)
 				continue;
-			if (asprintf(&key, "%s%s%s%s/%s", r->o->c.prefix,
+			if (str_afmt(&key, "%s%s%s%s/%s", r->o->c.prefix,
 			    r->name, r->o->c.separator, set->key, it->str) < 0)
 				key = NULL;
 			if (push_ref(f, &cap, key) < 0) {
@@ -668,7 +670,7 @@ chop_run(struct run *r, const char *base)
 	int status = 1;
 
 	log_info("Connected to S3, getting keys ...");
-	if (asprintf(&prefix, "%s/", base) < 0) {
+	if (str_afmt(&prefix, "%s/", base) < 0) {
 		prefix = NULL;
 		log_error("Out of memory");
 	} else if (s3_list_objects(r->s3, prefix, NULL, &l, err) < 0)
@@ -717,7 +719,7 @@ env(const char *name)
 static int
 usage_error(const char *msg)
 {
-	fprintf(stderr, "%stablechop: error: %s\n", chop_usage, msg);
+	log_print(STDERR_FILENO, "%stablechop: error: %s\n", chop_usage, msg);
 	return 2;
 }
 
@@ -734,10 +736,10 @@ chop_main(int argc, char **argv, const struct companion_hooks *h)
 	case CLI_OK:
 		break;
 	case CLI_HELP:
-		printf("%s\n%s", chop_usage, chop_help);
+		log_print(STDOUT_FILENO, "%s\n%s", chop_usage, chop_help);
 		return 0;
 	case CLI_VERSION:
-		printf("tablechop %s\n", TABLESNAP_VERSION);
+		log_print(STDOUT_FILENO, "tablechop %s\n", TABLESNAP_VERSION);
 		return 0;
 	case CLI_USAGE:
 		return usage_error(err);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "companion.h"
+#include "fmt.h"
 
 #define THREAD_STACK	(256 * 1024)
 
@@ -23,7 +24,7 @@ usage(char *err, size_t errlen, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	/* A truncated message still names the problem. */
-	if (errlen > 0 && vsnprintf(err, errlen, fmt, ap) < 0)
+	if (errlen > 0 && str_vfmt(err, errlen, fmt, ap) < 0)
 		err[0] = '\0';
 	va_end(ap);
 	return CLI_USAGE;
@@ -315,7 +316,7 @@ companion_key(const struct common_opts *c, const char *name,
 {
 	char *key;
 
-	if (asprintf(&key, "%s%s%s%s%s", c->prefix, name, c->separator, path,
+	if (str_afmt(&key, "%s%s%s%s%s", c->prefix, name, c->separator, path,
 	    tail) < 0)
 		return NULL;
 	return key;
@@ -402,12 +403,11 @@ companion_format_time(long long ms, char out[32])
 {
 	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
 	struct tm tm;
-	size_t n;
 
 	if (gmtime_r(&t, &tm) == NULL ||
-	    (n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm)) == 0 ||
-	    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms - (long long)t *
-	    1000)) >= (int)(32 - n))
+	    str_fmt(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms - (long long)t * 1000)) >= 32)
 		strcpy(out, "(bad time)");
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "creds.h"
+#include "fmt.h"
 #include "jsonread.h"
 #include "log.h"
 #include "version.h"
@@ -96,7 +97,7 @@ errf(char *err, size_t errlen, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	/* Truncation only shortens a log line. */
-	if (vsnprintf(err, errlen, fmt, ap) < 0 && errlen > 0)
+	if (str_vfmt(err, errlen, fmt, ap) < 0 && errlen > 0)
 		err[0] = '\0';
 	va_end(ap);
 }
@@ -187,7 +188,9 @@ time_text(time_t t, char *out, size_t cap)
 	struct tm tm;
 
 	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	    str_fmt(out, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec) >= (int)cap)
 		errf(out, cap, "%lld", (long long)t);
 }
 
@@ -670,7 +673,7 @@ shared_path(const char *var, const char *dflt)
 		return strdup(v);
 	if ((home = home_dir()) == NULL)
 		return v != NULL ? strdup(v) : NULL;
-	if (asprintf(&out, "%s/%s", home, v != NULL ? v + 2 : dflt) < 0)
+	if (str_afmt(&out, "%s/%s", home, v != NULL ? v + 2 : dflt) < 0)
 		out = NULL;
 	free(home);
 	return out;
@@ -958,7 +961,7 @@ http_once(const struct cred_url *u, const char *method, const char *path,
 		errf(err, errlen, "out of memory");
 		return -1;
 	}
-	n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n%s"
+	n = str_afmt(&req, "%s %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n%s"
 	    "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n"
 	    "%sConnection: close\r\n\r\n", method, path, v6 ? "[" : "",
 	    u->host, v6 ? "]" : "", dflt ? "" : ":", dflt ? "" : u->port,
@@ -1050,7 +1053,7 @@ container_auth(char *err, size_t errlen)
 	if (tok != NULL && !header_safe(tok))
 		errf(err, errlen, "the container authorization token has a "
 		    "line break");
-	else if (asprintf(&h, "%s%s%s", tok ? "Authorization: " : "",
+	else if (str_afmt(&h, "%s%s%s", tok ? "Authorization: " : "",
 	    tok ? tok : "", tok ? "\r\n" : "") < 0) {
 		h = NULL;
 		errf(err, errlen, "out of memory");
@@ -1129,7 +1132,7 @@ imds_get(struct source *s, const char *path, int tries, struct answer *a,
 	char *hdr = NULL;
 	int r;
 
-	if (s->imds_token != NULL && asprintf(&hdr,
+	if (s->imds_token != NULL && str_afmt(&hdr,
 	    "X-aws-ec2-metadata-token: %s\r\n", s->imds_token) < 0) {
 		errf(err, errlen, "out of memory");
 		return -1;
@@ -1224,7 +1227,7 @@ source_new(enum kind kind, const char *fmt, const char *a, const char *b)
 	if (s == NULL)
 		return NULL;
 	s->kind = kind;
-	if (asprintf(&s->desc, fmt, a, b) < 0) {
+	if (str_afmt(&s->desc, fmt, a, b) < 0) {
 		free(s);
 		return NULL;
 	}
@@ -1336,7 +1339,7 @@ container_source(struct source **src, char *err, size_t errlen)
 
 	if (rel == NULL && full == NULL)
 		return 0;
-	if (rel != NULL && asprintf(&url, "%s%s%s", ECS_AGENT,
+	if (rel != NULL && str_afmt(&url, "%s%s%s", ECS_AGENT,
 	    rel[0] == '/' ? "" : "/", rel) < 0) {
 		errf(err, errlen, "out of memory");
 		return -1;

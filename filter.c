@@ -6,6 +6,7 @@
 
 #include "ere.h"
 #include "filter.h"
+#include "fmt.h"
 
 struct filter {
 	struct ere **res;
@@ -23,7 +24,7 @@ filter_new(const char *const *excludes, size_t nexcludes,
 
 	if (f == NULL || (n > 0 && (f->res = calloc(n, sizeof(*f->res))) ==
 	    NULL)) {
-		snprintf(err, errlen, "out of memory");
+		str_fmt(err, errlen, "out of memory");
 		free(f);
 		return NULL;
 	}
@@ -33,7 +34,7 @@ filter_new(const char *const *excludes, size_t nexcludes,
 
 		if ((f->res[f->n] = ere_compile(pats[f->n], &why)) == NULL) {
 			/* A truncated message still names the pattern. */
-			if (snprintf(err, errlen, "invalid regular expression "
+			if (str_fmt(err, errlen, "invalid regular expression "
 			    "'%s': %s", pats[f->n], why) < 0 && errlen > 0)
 				err[0] = '\0';
 			filter_free(f);

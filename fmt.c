@@ -1,6 +1,7 @@
 /* fmt.c: a printf-style formatter for the conversions in fmt.h (pure: no
  * I/O; str_afmt allocates its result). */
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -303,4 +304,36 @@ put_field(struct out *o, const struct spec *sp, const char *s, size_t len)
 	put(o, s, len);
 	if (sp->flags & F_MINUS && w > len)
 		pad(o, ' ', w - len);
+}
+
+long long
+str_scaled(double v, unsigned scale)
+{
+	uint64_t bits, m, q, r, half;
+	int e;
+
+	_Static_assert(DBL_MANT_DIG == 53, "IEEE 754 binary64");
+	memcpy(&bits, &v, sizeof(bits));
+	e = (int)(bits >> 52 & 0x7ff);
+	m = bits & ((UINT64_C(1) << 52) - 1);
+	if (e == 0x7ff)
+		return m != 0 ? 0 : LLONG_MAX;
+	if (e != 0)
+		m |= UINT64_C(1) << 52;
+	else
+		e = 1;
+	/* v = m * 2^(e - 1075) exactly, and m * scale < 2^63. */
+	m *= scale;
+	e -= 1075;
+	if (e >= 0)
+		return e < 64 && m <= (uint64_t)LLONG_MAX >> e ?
+		    (long long)(m << e) : LLONG_MAX;
+	if (e <= -64)
+		return 0;	/* below 2^-11: rounds to 0 */
+	q = m >> -e;
+	r = m & ((UINT64_C(1) << -e) - 1);
+	half = UINT64_C(1) << (-e - 1);
+	if (r > half || (r == half && (q & 1)))
+		q++;
+	return (long long)q;
 }

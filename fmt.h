@@ -26,4 +26,10 @@ int str_afmt(char **out, const char *fmt, ...)
 int str_vafmt(char **out, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* |v| * scale (scale <= 1000) rounded to an integer exactly as printf's
+ * "%.3f" (scale 1000) or "%.1f" (10) rounds: to nearest, ties to even,
+ * from v's exact binary value. The caller prints the sign (signbit), the
+ * quotient and the remainder. LLONG_MAX when too large, 0 for NaN. */
+long long str_scaled(double v, unsigned scale);
+
 #endif

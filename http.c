@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "http.h"
 
 #define HTTP_RBUF	16384	/* read buffer: heads, chunk lines, bodies */
@@ -164,7 +165,7 @@ fmtv(char *dst, size_t cap, const char *fmt, va_list ap)
 
 	if (cap == 0)
 		return;
-	n = vsnprintf(dst, cap, fmt, ap);
+	n = str_vfmt(dst, cap, fmt, ap);
 	if (n < 0) {
 		dst[0] = '\0';
 		strncat(dst, "(unprintable error)", cap - 1);

@@ -1,19 +1,27 @@
 /* log.c: the log line writer. Lines look like the original's
- * "2017-10-13 12:02:23,930 INFO Starting up" (local time) on stderr. */
+ * "2017-10-13 12:02:23,930 INFO Starting up" (local time) on stderr, or go
+ * to syslog. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 
 static int log_to_syslog;
 static int log_debug_on;
+static const char *log_ident;
+/* The /dev/log socket, opened at the first line (as syslog(3) does). */
+static int syslog_fd = -1;
+static pthread_mutex_t syslog_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {
 	"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL",
@@ -27,8 +35,7 @@ log_init(const char *ident, int use_syslog, int debug)
 {
 	log_to_syslog = use_syslog;
 	log_debug_on = debug;
-	if (use_syslog)
-		openlog(ident, 0, LOG_DAEMON);
+	log_ident = ident;
 }
 
 int
@@ -75,6 +82,44 @@ write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* Sends one datagram as musl's syslog(3) did: "<prio>Mmm dd hh:mm:ss
+ * ident: message\n" (UTC), at most 1024 bytes, connecting again when
+ * syslogd was restarted. */
+static void
+send_syslog(enum log_level level, const char *msg)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const struct sockaddr_un addr = { AF_UNIX, "/dev/log" };
+	char buf[1024];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	gmtime_r(&now, &tm);
+	n = str_fmt(buf, sizeof(buf), "<%d>%.3s %2d %02d:%02d:%02d %.32s: %s",
+	    LOG_DAEMON | syslog_levels[level], months + 3 * tm.tm_mon,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, log_ident, msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (buf[n - 1] != '\n')
+		buf[n++] = '\n';
+	pthread_mutex_lock(&syslog_lock);
+	if (syslog_fd < 0) {
+		syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (syslog_fd >= 0)
+			(void)connect(syslog_fd, (const void *)&addr,
+			    sizeof(addr));
+	}
+	if (syslog_fd >= 0 && send(syslog_fd, buf, (size_t)n, 0) < 0 &&
+	    (errno == ECONNREFUSED || errno == ECONNRESET ||
+	    errno == ENOTCONN || errno == EPIPE) &&
+	    connect(syslog_fd, (const void *)&addr, sizeof(addr)) == 0)
+		(void)send(syslog_fd, buf, (size_t)n, 0);
+	pthread_mutex_unlock(&syslog_lock);
+}
+
 static void
 emit(enum log_level level, const char *msg, size_t len)
 {
@@ -90,20 +135,21 @@ emit(enum log_level level, const char *msg, size_t len)
 		return;
 	n = escape_controls(msg, len, escaped);
 	if (log_to_syslog) {
-		syslog(syslog_levels[level], "%s", escaped);
+		send_syslog(level, escaped);
 		free(escaped);
 		return;
 	}
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
-	stamplen = strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-	r = snprintf(stamp + stamplen, sizeof(stamp) - stamplen, ",%03d %s ",
-	    (int)(tv.tv_usec / 1000), level_names[level]);
-	if (stamplen == 0 || r < 0 || (size_t)r >= sizeof(stamp) - stamplen) {
+	r = str_fmt(stamp, sizeof(stamp), "%04d-%02d-%02d %02d:%02d:%02d,%03d "
+	    "%s ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000),
+	    level_names[level]);
+	if (r < 0 || (size_t)r >= sizeof(stamp)) {
 		free(escaped);
 		return;
 	}
-	stamplen += (size_t)r;
+	stamplen = (size_t)r;
 	line = malloc(stamplen + n + 1);
 	if (line != NULL) {
 		memcpy(line, stamp, stamplen);
@@ -125,7 +171,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	if (level == LOG_DEBUG_L && !log_debug_on)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
+	n = str_vfmt(small, sizeof(small), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
@@ -135,7 +181,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 		if (msg == NULL)
 			return;
 		va_start(ap, fmt);
-		n = vsnprintf(msg, (size_t)n + 1, fmt, ap);
+		n = str_vfmt(msg, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 		if (n < 0) {
 			free(msg);
@@ -145,4 +191,20 @@ log_msg(enum log_level level, const char *fmt, ...)
 	emit(level, msg, (size_t)n);
 	if (msg != small)
 		free(msg);
+}
+
+void
+log_print(int fd, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	int n;
+
+	va_start(ap, fmt);
+	n = str_vafmt(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	write_all(fd, text, (size_t)n);
+	free(text);
 }

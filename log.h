@@ -21,6 +21,11 @@ int log_debug_enabled(void);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Formats (fmt.h) and writes the text to fd with one write(2) where the
+ * kernel allows it: help, version and usage errors. */
+void log_print(int fd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #define log_debug(...)	do { if (log_debug_enabled()) \
 	log_msg(LOG_DEBUG_L, __VA_ARGS__); } while (0)
 #define log_info(...)	log_msg(LOG_INFO_L, __VA_ARGS__)

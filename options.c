@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "options.h"
 
 enum opt_id {
@@ -163,7 +164,7 @@ fail(struct parser *p, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(p->err, p->errlen, fmt, ap);
+	n = str_vfmt(p->err, p->errlen, fmt, ap);
 	va_end(ap);
 	/* A truncated message still names the problem; nothing else to do. */
 	(void)n;
@@ -406,7 +407,7 @@ long_option(struct parser *p, const char *arg)
 	if (nmatch > 1)
 		return fail(p, "ambiguous option: %.*s", (int)len + 2, arg);
 	/* Messages name the option in full and without its "=value". */
-	if (snprintf(name, sizeof(name), "--%s", match->long_name) >=
+	if (str_fmt(name, sizeof(name), "--%s", match->long_name) >=
 	    (int)sizeof(name))
 		return fail(p, "internal error: option %s", match->long_name);
 	return apply(p, match, name, eq ? eq + 1 : NULL);

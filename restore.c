@@ -15,6 +15,7 @@
 #include <bearssl.h>
 
 #include "encode.h"
+#include "fmt.h"
 #include "jsonread.h"
 #include "log.h"
 #include "restore.h"
@@ -176,7 +177,7 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 		    "target" };
 
 		/* Truncation only shortens the message. */
-		if (snprintf(err, errlen, "the following arguments are "
+		if (str_fmt(err, errlen, "the following arguments are "
 		    "required: %s%s%s%s%s", names[npos], npos < 2 ? ", " : "",
 		    npos < 2 ? names[npos + 1] : "", npos < 1 ? ", " : "",
 		    npos < 1 ? names[2] : "") < 0)
@@ -187,7 +188,7 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 	o->origin = pos[1];
 	o->target = pos[2];
 	if (o->file != NULL && (o->recursive || o->commitlogs != NULL)) {
-		if (snprintf(err, errlen, "argument -f/--file: not allowed "
+		if (str_fmt(err, errlen, "argument -f/--file: not allowed "
 		    "with argument %s", o->recursive ? "-r/--recursive" :
 		    "--commitlogs") < 0)
 			err[0] = '\0';
@@ -196,7 +197,7 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 	if (o->bucket[0] == '\0' || o->target[0] == '\0' ||
 	    (o->file != NULL && (o->file[0] == '\0' ||
 	    strchr(o->file, '/') != NULL))) {
-		if (snprintf(err, errlen, "%s", o->bucket[0] == '\0' ?
+		if (str_fmt(err, errlen, "%s", o->bucket[0] == '\0' ?
 		    "argument bucket: empty bucket name" :
 		    o->target[0] == '\0' ? "argument target: empty path" :
 		    "argument -f/--file: a file name of origin, without '/'")
@@ -802,7 +803,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	int g;
 
 	*again = 0;
-	if (asprintf(&tmp, "%s/.tableslurp-XXXXXX", j->dir->local) < 0)
+	if (str_afmt(&tmp, "%s/.tableslurp-XXXXXX", j->dir->local) < 0)
 		return FAILED;
 	if ((s.fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		log_error("Cannot create a file in %s: %s", j->dir->local,
@@ -874,7 +875,7 @@ restore_job(const struct run *r, struct job *j)
 	char *dest;
 	int again = 1, same, exists;
 
-	if (asprintf(&dest, "%s/%s", j->dir->local, j->name) < 0)
+	if (str_afmt(&dest, "%s/%s", j->dir->local, j->name) < 0)
 		return FAILED;
 	exists = lstat(dest, &st) == 0;
 	if ((!exists && errno != ENOENT) || (exists && !S_ISREG(st.st_mode))) {
@@ -948,7 +949,7 @@ listing_jobs(struct run *r, struct rdir *d, const char *listing_key,
 			r->fatal++;
 			continue;
 		}
-		if (asprintf(&key, "%s%s", base, it->str) < 0)
+		if (str_afmt(&key, "%s%s", base, it->str) < 0)
 			ret = -1;
 		else {
 			ret = add_job(r, d, key, it->str, listing_key);
@@ -968,7 +969,7 @@ join(const char *a, const char *b)
 
 	if (b[0] == '\0')
 		return strdup(a);
-	if (asprintf(&s, "%s/%s", a, b) < 0)
+	if (str_afmt(&s, "%s/%s", a, b) < 0)
 		return NULL;
 	return s;
 }
@@ -1022,7 +1023,7 @@ plan_commitlogs(struct run *r, const char *cl_dir, long long since_ms)
 	size_t n = 0;
 	int ret = -1;
 
-	if (base == NULL || asprintf(&local, "%s/%s", r->target,
+	if (base == NULL || str_afmt(&local, "%s/%s", r->target,
 	    last + 1) < 0) {
 		local = NULL;
 		goto out;
@@ -1067,7 +1068,7 @@ find_tables(struct run *r, const char *base, struct restore_table **t)
 		if ((*t = calloc(1, sizeof(**t))) == NULL)
 			return -1;
 		if (((*t)->rel = strdup("")) == NULL ||
-		    asprintf(&(*t)->listing_key, "%s%s%s", base, o->file,
+		    str_afmt(&(*t)->listing_key, "%s%s%s", base, o->file,
 		    ends_with(o->file, strlen(o->file), LISTING_SUFFIX) ? "" :
 		    LISTING_SUFFIX) < 0) {
 			free((*t)->rel);
@@ -1197,7 +1198,7 @@ env(const char *name)
 static int
 usage_error(const char *msg)
 {
-	fprintf(stderr, "%stableslurp: error: %s\n", restore_usage, msg);
+	log_print(STDERR_FILENO, "%stableslurp: error: %s\n", restore_usage, msg);
 	return 2;
 }
 
@@ -1235,10 +1236,10 @@ restore_main(int argc, char **argv, const struct companion_hooks *h)
 	case CLI_OK:
 		break;
 	case CLI_HELP:
-		printf("%s\n%s", restore_usage, restore_help);
+		log_print(STDOUT_FILENO, "%s\n%s", restore_usage, restore_help);
 		return 0;
 	case CLI_VERSION:
-		printf("tableslurp %s\n", TABLESNAP_VERSION);
+		log_print(STDOUT_FILENO, "tableslurp %s\n", TABLESNAP_VERSION);
 		return 0;
 	case CLI_USAGE:
 		return usage_error(err);

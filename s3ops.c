@@ -10,6 +10,7 @@
 #include <bearssl.h>
 
 #include "encode.h"
+#include "fmt.h"
 #include "s3ops.h"
 #include "xml.h"
 
@@ -30,7 +31,7 @@ static void
 errf(char *err, const char *what, const struct s3_response *resp)
 {
 	/* Truncation only shortens the log line. */
-	if (snprintf(err, S3_ERRLEN, "%s: %s", what, resp->error) < 0)
+	if (str_fmt(err, S3_ERRLEN, "%s: %s", what, resp->error) < 0)
 		err[0] = '\0';
 }
 
@@ -179,9 +180,9 @@ upload_query(const char *upload_id, int part_number)
 	if (eid == NULL)
 		return NULL;
 	if (part_number > 0)
-		n = asprintf(&q, "partNumber=%d&uploadId=%s", part_number, eid);
+		n = str_afmt(&q, "partNumber=%d&uploadId=%s", part_number, eid);
 	else
-		n = asprintf(&q, "uploadId=%s", eid);
+		n = str_afmt(&q, "uploadId=%s", eid);
 	free(eid);
 	return n < 0 ? NULL : q;
 }
@@ -210,7 +211,7 @@ append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+	n = str_vfmt(buf + *len, cap - *len, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= cap - *len)
 		return -1;
@@ -379,7 +380,7 @@ s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
 			eim = uri_encode(im, strlen(im), 0);
 		}
 		if ((km != NULL && (ekm == NULL || eim == NULL)) ||
-		    asprintf(&q, "prefix=%s&uploads%s%s%s%s", ekey,
+		    str_afmt(&q, "prefix=%s&uploads%s%s%s%s", ekey,
 		    ekm ? "&key-marker=" : "", ekm ? ekm : "",
 		    eim ? "&upload-id-marker=" : "", eim ? eim : "") < 0) {
 			set_msg(err, "out of memory");
@@ -469,7 +470,7 @@ s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
 		size_t pos = 0;
 		char *q;
 
-		if (asprintf(&q, "%s%s%s", base, marker ?
+		if (str_afmt(&q, "%s%s%s", base, marker ?
 		    "&part-number-marker=" : "", marker ? marker : "") < 0) {
 			set_msg(err, "out of memory");
 			r = -1;
@@ -520,7 +521,7 @@ is_listing(struct s3_response *resp)
 	else {
 		resp->code[0] = '\0';
 		/* Fits: a constant shorter than the buffer. */
-		(void)snprintf(resp->error, sizeof(resp->error), "not an S3 "
+		(void)str_fmt(resp->error, sizeof(resp->error), "not an S3 "
 		    "answer (HTTP 200 without a bucket listing)");
 	}
 	return 0;
@@ -541,7 +542,7 @@ s3_check_bucket(struct s3_client *c, char *err, char *code, size_t codelen)
 	if (s3_request(c, &req, &resp) < 0)
 		errf(err, "cannot reach S3", &resp);
 	else if (resp.status != 200 || !is_listing(&resp)) {
-		if (snprintf(code, codelen, "%s", resp.code) >= (int)codelen)
+		if (str_fmt(code, codelen, "%s", resp.code) >= (int)codelen)
 			code[0] = '\0';
 		errf(err, "bucket check failed", &resp);
 	} else
@@ -797,7 +798,7 @@ list_query(const char *prefix, const char *delimiter, const char *token)
 		et = uri_encode(token, strlen(token), 0);
 	if (ep != NULL && (delimiter == NULL || ed != NULL) &&
 	    (token == NULL || et != NULL) &&
-	    asprintf(&q, "list-type=2&encoding-type=url&prefix=%s%s%s%s%s",
+	    str_afmt(&q, "list-type=2&encoding-type=url&prefix=%s%s%s%s%s",
 	    ep, ed ? "&delimiter=" : "", ed ? ed : "",
 	    et ? "&continuation-token=" : "", et ? et : "") < 0)
 		q = NULL;
@@ -997,7 +998,7 @@ xml_escape(struct xbuf *b, const char *s)
 		default:
 			if (ch < 0x20 || ch == 0x7f) {
 				/* Cannot be truncated: at most 7 bytes. */
-				snprintf(ref, sizeof(ref), "&#x%X;", ch);
+				str_fmt(ref, sizeof(ref), "&#x%X;", ch);
 				xb_add(b, ref);
 			} else
 				xb_addn(b, s, 1);

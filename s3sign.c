@@ -10,6 +10,7 @@
 #include <bearssl.h>
 
 #include "encode.h"
+#include "fmt.h"
 #include "s3sign.h"
 
 #define SIGV4_ALGORITHM	"AWS4-HMAC-SHA256"
@@ -72,7 +73,8 @@ sigv4_amz_date(time_t t, char out[17])
 	/* Years outside 1000-9999 do not fit the format; give "" rather
 	 * than a date S3 would misread. */
 	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm) != 16)
+	    str_fmt(out, 17, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) != 16)
 		out[0] = '\0';
 }
 
@@ -486,12 +488,12 @@ strfmt(const char *fmt, ...)
 	int n, m;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = str_vfmt(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
 		return NULL;
 	va_start(ap, fmt);
-	m = vsnprintf(s, (size_t)n + 1, fmt, ap);
+	m = str_vfmt(s, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	if (m != n) {
 		free(s);

@@ -2,20 +2,25 @@
  * one rename, as node_exporter's textfile collector asks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "stats.h"
 
 char *
 stats_format(const struct stats *s)
 {
+	/* As "%.3f" printed them: the formatter has no floating point. */
+	long long age = str_scaled(s->oldest_queued_age, 1000);
+	long long last = str_scaled(s->last_success, 1000);
 	char *out;
 	int n;
 
-	n = asprintf(&out,
+	n = str_afmt(&out,
 	    "# HELP tablesnap_files_uploaded_total Files uploaded and verified.\n"
 	    "# TYPE tablesnap_files_uploaded_total counter\n"
 	    "tablesnap_files_uploaded_total %llu\n"
@@ -44,14 +49,16 @@ stats_format(const struct stats *s)
 	    "# HELP tablesnap_oldest_queued_age_seconds Age of the oldest "
 	    "queued file.\n"
 	    "# TYPE tablesnap_oldest_queued_age_seconds gauge\n"
-	    "tablesnap_oldest_queued_age_seconds %.3f\n"
+	    "tablesnap_oldest_queued_age_seconds %s%lld.%03lld\n"
 	    "# HELP tablesnap_last_success_timestamp_seconds Time of the last "
 	    "successful upload.\n"
 	    "# TYPE tablesnap_last_success_timestamp_seconds gauge\n"
-	    "tablesnap_last_success_timestamp_seconds %.3f\n",
+	    "tablesnap_last_success_timestamp_seconds %s%lld.%03lld\n",
 	    s->files_uploaded, s->bytes_uploaded, s->files_skipped,
 	    s->failures, s->requests, s->retries, s->queue_length,
-	    s->in_flight, s->oldest_queued_age, s->last_success);
+	    s->in_flight, signbit(s->oldest_queued_age) ? "-" : "", age / 1000,
+	    age % 1000, signbit(s->last_success) ? "-" : "", last / 1000,
+	    last % 1000);
 	return n < 0 ? NULL : out;
 }
 
@@ -77,7 +84,7 @@ stats_write(const char *path, const struct stats *s)
 	char *text = stats_format(s), *tmp = NULL;
 	int fd = -1, r = -1, saved;
 
-	if (text == NULL || asprintf(&tmp, "%s.tmp", path) < 0) {
+	if (text == NULL || str_afmt(&tmp, "%s.tmp", path) < 0) {
 		tmp = NULL;
 		errno = ENOMEM;
 		goto out;

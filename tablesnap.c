@@ -21,6 +21,7 @@
 #include "companion.h"
 #include "creds.h"
 #include "filter.h"
+#include "fmt.h"
 #include "http.h"
 #include "keyset.h"
 #include "log.h"
@@ -118,7 +119,7 @@ absolute_path(const char *p)
 	if (p[0] != '/') {
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
 			return NULL;
-		if (asprintf(&buf, "%s/%s", cwd, p) < 0)
+		if (str_afmt(&buf, "%s/%s", cwd, p) < 0)
 			return NULL;
 	} else if ((buf = strdup(p)) == NULL)
 		return NULL;
@@ -250,7 +251,7 @@ setup_endpoint(struct daemon *d, struct s3_config *cfg, struct endpoint *ep)
 	if (url == NULL) {
 		if (strcmp(cfg->region, "us-east-1") == 0)
 			url = "https://s3.amazonaws.com";
-		else if (snprintf(aws, sizeof(aws), "https://s3.%s.amazonaws.com",
+		else if (str_fmt(aws, sizeof(aws), "https://s3.%s.amazonaws.com",
 		    cfg->region) >= (int)sizeof(aws))
 			die("region name too long: %s", cfg->region);
 		else
@@ -525,7 +526,7 @@ list_known(struct daemon *d)
 		char *prefix = NULL, *key = upload_key(&d->ucfg, d->roots[i]);
 		int r = -1;
 
-		if (key != NULL && asprintf(&prefix, "%s%s", key,
+		if (key != NULL && str_afmt(&prefix, "%s%s", key,
 		    strcmp(d->roots[i], "/") == 0 ? "" : "/") >= 0)
 			r = s3_list_objects(d->s3, prefix, d->opt.recursive ?
 			    NULL : "/", &l, err);
@@ -820,7 +821,7 @@ run_loop(struct daemon *d)
 static void
 usage_error(const char *msg)
 {
-	fprintf(stderr, "%stablesnap: error: %s\n", options_usage, msg);
+	log_print(STDERR_FILENO, "%stablesnap: error: %s\n", options_usage, msg);
 	exit(EXIT_USAGE);
 }
 
@@ -877,10 +878,10 @@ main(int argc, char **argv)
 	case OPTIONS_OK:
 		break;
 	case OPTIONS_HELP:
-		printf("%s\n%s", options_usage, options_help);
+		log_print(STDOUT_FILENO, "%s\n%s", options_usage, options_help);
 		return 0;
 	case OPTIONS_VERSION:
-		printf("tablesnap %s\n", TABLESNAP_VERSION);
+		log_print(STDOUT_FILENO, "tablesnap %s\n", TABLESNAP_VERSION);
 		return 0;
 	case OPTIONS_NOMEM:
 		usage_error("out of memory");

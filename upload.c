@@ -17,6 +17,7 @@
 #include <bearssl.h>
 
 #include "encode.h"
+#include "fmt.h"
 #include "json.h"
 #include "log.h"
 #include "md5.h"
@@ -96,7 +97,7 @@ upload_key(const struct upload_config *cfg, const char *path)
 {
 	char *key;
 
-	if (asprintf(&key, "%s%s%s%s", cfg->prefix, cfg->name, cfg->separator,
+	if (str_afmt(&key, "%s%s%s%s", cfg->prefix, cfg->name, cfg->separator,
 	    path) < 0)
 		return NULL;
 	return key;
@@ -288,7 +289,7 @@ list_dir(const struct upload_config *cfg, const char *dir, size_t *n)
 		struct stat st;
 		int keep;
 
-		if (asprintf(&full, "%s/%s", dir, de->d_name) < 0)
+		if (str_afmt(&full, "%s/%s", dir, de->d_name) < 0)
 			goto fail;
 		keep = lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
 		    filter_keep(cfg->filter, full);
@@ -336,7 +337,7 @@ put_listing(struct job *j)
 
 	jbuf_init(&b);
 	if (dir == NULL || (names = list_dir(j->cfg, dir, &n)) == NULL ||
-	    asprintf(&key, "%s-listdir.json", j->key) < 0) {
+	    str_afmt(&key, "%s-listdir.json", j->key) < 0) {
 		key = NULL;
 		log_error("Failed to list directory %s: %s", dir ? dir : "?",
 		    strerror(errno));
@@ -399,7 +400,7 @@ on_send(void *arg, long long bytes)
 {
 	struct progress *pr = arg;
 	double now = mono_sec();
-	long long sent;
+	long long sent, tenths;
 
 	pr->sent += bytes;
 	if (pr->total < PROGRESS_MIN || now - pr->last < PROGRESS_EVERY)
@@ -407,9 +408,10 @@ on_send(void *arg, long long bytes)
 	pr->last = now;
 	/* A retried part is counted again: never claim more than all. */
 	sent = pr->sent < pr->total ? pr->sent : pr->total;
-	log_info("Uploading %s: %d%% (%.1f MiB/s)", pr->path,
-	    (int)(sent * 100 / pr->total),
-	    (double)pr->sent / MIB / (now - pr->start));
+	/* As "%.1f" printed it: the formatter has no floating point. */
+	tenths = str_scaled((double)pr->sent / MIB / (now - pr->start), 10);
+	log_info("Uploading %s: %d%% (%lld.%lld MiB/s)", pr->path,
+	    (int)(sent * 100 / pr->total), tenths / 10, tenths % 10);
 }
 
 static void
@@ -531,7 +533,7 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 		}
 		/* Both hex strings are at most 79 bytes: this fits. */
 		if (rc == 0)
-			snprintf(err, sizeof(err), "S3 stored MD5 %s, expected "
+			str_fmt(err, sizeof(err), "S3 stored MD5 %s, expected "
 			    "%s", etag, md5_hex);
 		log_info("Error uploading part %d of %s: %s", i + 1, j->path,
 		    err);
