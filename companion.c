@@ -12,6 +12,7 @@
 
 #include "companion.h"
 #include "fmt.h"
+#include "num.h"
 
 #define THREAD_STACK	(256 * 1024)
 
@@ -344,7 +345,7 @@ epoch_time(const char *s, long long *ms)
 	double v;
 
 	errno = 0;
-	v = strtod(s + 1, &end);
+	v = num_strtod(s + 1, &end);
 	if (s[1] < '0' || s[1] > '9' || *end != '\0' || errno != 0 ||
 	    v > 1e14)
 		return -1;

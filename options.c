@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "num.h"
 #include "options.h"
 
 enum opt_id {
@@ -237,7 +238,7 @@ bandwidth(struct parser *p, const char *name, const char *v)
 	double rate;
 
 	errno = 0;
-	rate = strtod(v, &end);
+	rate = num_strtod(v, &end);
 	if (end != v && *end != '\0' && end[1] == '\0') {
 		switch (*end) {
 		case 'k': case 'K': rate *= 1024; end++; break;

@@ -35,6 +35,7 @@ SUITE(test_chop);
 SUITE(test_creds);
 SUITE(test_ere);
 SUITE(test_fmt);
+SUITE(test_num);
 
 static const struct {
 	const char *name;
@@ -56,6 +57,7 @@ static const struct {
 	{ "creds", test_creds },
 	{ "ere", test_ere },
 	{ "fmt", test_fmt },
+	{ "num", test_num },
 };
 
 int
