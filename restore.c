@@ -12,12 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <bearssl.h>
-
 #include "encode.h"
 #include "fmt.h"
 #include "jsonread.h"
 #include "log.h"
+#include "md5.h"
 #include "restore.h"
 #include "version.h"
 
@@ -567,7 +566,7 @@ add_job(struct run *r, struct rdir *d, const char *key, const char *name,
 
 struct sink_state {
 	int fd;
-	br_md5_context md5;
+	struct md5_ctx md5;
 	long long bytes;
 };
 
@@ -579,7 +578,7 @@ sink_write(void *arg, const void *buf, size_t len)
 
 	if (companion_stopped())
 		return -1;
-	br_md5_update(&s->md5, buf, len);
+	md5_update(&s->md5, buf, len);
 	s->bytes += (long long)len;
 	while (len > 0) {
 		ssize_t n = write(s->fd, p, len);
@@ -599,7 +598,7 @@ sink_reset(void *arg)
 {
 	struct sink_state *s = arg;
 
-	br_md5_init(&s->md5);
+	md5_init(&s->md5);
 	s->bytes = 0;
 	if (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0)
 		return -1;
@@ -610,18 +609,18 @@ static int
 file_md5(const char *path, char hex[33])
 {
 	unsigned char *buf = malloc(READ_BUF), d[16];
-	br_md5_context mc;
+	struct md5_ctx mc;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r = -1;
 	ssize_t n;
 
 	if (fd >= 0 && buf != NULL) {
-		br_md5_init(&mc);
+		md5_init(&mc);
 		while ((n = read(fd, buf, READ_BUF)) > 0 ||
 		    (n < 0 && errno == EINTR))
 			if (n > 0)
-				br_md5_update(&mc, buf, (size_t)n);
+				md5_update(&mc, buf, (size_t)n);
 		if (n == 0) {
-			br_md5_out(&mc, d);
+			md5_final(&mc, d);
 			hex_encode(d, sizeof(d), hex);
 			r = 0;
 		}
@@ -766,9 +765,9 @@ verify(const struct job *j, const struct sink_state *s,
 {
 	unsigned char d[16];
 	char got[33], want[33];
-	br_md5_context mc = s->md5;
+	struct md5_ctx mc = s->md5;
 
-	br_md5_out(&mc, d);
+	md5_final(&mc, d);
 	hex_encode(d, sizeof(d), got);
 	if (info->size >= 0 && s->bytes != info->size) {
 		log_error("Download of %s ended after %lld of %lld bytes "
@@ -811,7 +810,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		free(tmp);
 		return FAILED;
 	}
-	br_md5_init(&s.md5);
+	md5_init(&s.md5);
 	g = s3_get_object(r->s3, j->key, &sink, &info, err);
 	if (g == 1 && verify(j, &s, &info, attempt) == 0) {
 		res = land(r, j, s.fd, tmp, dest, info.stat);

@@ -7,10 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <bearssl.h>
-
 #include "encode.h"
 #include "fmt.h"
+#include "md5.h"
 #include "s3ops.h"
 #include "xml.h"
 
@@ -1096,9 +1095,8 @@ s3_delete_objects(struct s3_client *c, const char *const *keys, size_t n,
 	    .query = "delete", .headers = h, .nheaders = 2, .body_fd = -1,
 	    .max_body = MAX_LIST_ANSWER };
 	struct s3_response resp;
-	unsigned char md5[16];
-	char md5_b64[BASE64_LEN(16) + 1];
-	br_md5_context mc;
+	unsigned char digest[MD5_LEN];
+	char md5_b64[BASE64_LEN(MD5_LEN) + 1];
 	char *body;
 	int r = -1;
 
@@ -1111,10 +1109,8 @@ s3_delete_objects(struct s3_client *c, const char *const *keys, size_t n,
 		    "keys for one delete" : "out of memory");
 		return -1;
 	}
-	br_md5_init(&mc);
-	br_md5_update(&mc, body, strlen(body));
-	br_md5_out(&mc, md5);
-	base64_encode(md5, sizeof(md5), md5_b64);
+	md5(body, strlen(body), digest);
+	base64_encode(digest, sizeof(digest), md5_b64);
 	h[0] = (struct sigv4_header){ "content-md5", md5_b64 };
 	h[1] = (struct sigv4_header){ "content-type", "application/xml" };
 	req.body = body;
