@@ -568,19 +568,23 @@ tls_init(struct http_conn *c)
 	br_ssl_engine_set_hash(eng, br_sha512_ID, &br_sha512_vtable);
 	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
 	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
-	br_ssl_engine_set_default_rsavrfy(eng);
-	br_ssl_engine_set_default_ecdsa(eng);
-	br_ssl_engine_set_default_ec(eng);
+	/* One generic implementation of P-256, P-384 and P-521 (ECDHE and
+	 * ECDSA) and the i31 RSA code, not BearSSL's defaults, which add
+	 * X25519 and faster but larger P-256 and RSA code (15 KB together):
+	 * a full handshake, rare with session resumption, costs a few more
+	 * milliseconds. No RSA key exchange suite: no br_rsa_public. */
+	br_ssl_engine_set_rsavrfy(eng, &br_rsa_i31_pkcs1_vrfy);
+	br_ssl_engine_set_ecdsa(eng, &br_ecdsa_i31_vrfy_asn1);
+	br_ssl_engine_set_ec(eng, &br_ec_prime_i31);
 	br_ssl_engine_set_default_aes_gcm(eng);
-	br_ssl_client_set_default_rsapub(&c->sc);
 
 	br_x509_minimal_init(xc, &br_sha256_vtable, c->ta->v, c->ta->n);
 	br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
 	br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
 	br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
-	br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
-	br_x509_minimal_set_ecdsa(xc, br_ec_get_default(),
-	    br_ecdsa_vrfy_asn1_get_default());
+	br_x509_minimal_set_rsa(xc, &br_rsa_i31_pkcs1_vrfy);
+	br_x509_minimal_set_ecdsa(xc, &br_ec_prime_i31,
+	    &br_ecdsa_i31_vrfy_asn1);
 	br_ssl_engine_set_x509(eng, &xc->vtable);
 	/* Bidirectional: an early error answer stays readable while the
 	 * body is still being sent. */
