@@ -31,8 +31,8 @@ static void	put(struct out *, const char *, size_t);
 static void	pad(struct out *, char, size_t);
 static int	parse_spec(const char **, struct spec *, va_list *);
 static int	convert(struct out *, const struct spec *, char, va_list *);
-static uintmax_t fetch_signed(char, va_list *, int *);
-static uintmax_t fetch_unsigned(char, va_list *);
+static uintmax_t fetch(char, va_list *);
+static intmax_t	as_signed(uintmax_t, char);
 static void	put_int(struct out *, const struct spec *, uintmax_t,
 		    const char *, unsigned, int);
 static void	put_field(struct out *, const struct spec *, const char *,
@@ -186,22 +186,28 @@ convert(struct out *o, const struct spec *sp, char c, va_list *ap)
 {
 	const char *s, *sign;
 	uintmax_t v;
+	intmax_t sv;
 	size_t len;
 	char ch;
-	int neg;
 
 	switch (c) {
 	case 'd':
 	case 'i':
-		v = fetch_signed(sp->len, ap, &neg);
-		sign = neg ? "-" : sp->flags & F_PLUS ? "+" :
+		sv = as_signed(fetch(sp->len, ap), sp->len);
+		sign = sv < 0 ? "-" : sp->flags & F_PLUS ? "+" :
 		    sp->flags & F_SPACE ? " " : "";
+		/* In unsigned arithmetic, so that INTMAX_MIN negates too. */
+		v = sv < 0 ? -(uintmax_t)sv : (uintmax_t)sv;
 		put_int(o, sp, v, sign, 10, 0);
 		return 0;
 	case 'u':
 	case 'x':
 	case 'X':
-		v = fetch_unsigned(sp->len, ap);
+		v = fetch(sp->len, ap);
+		if (sp->len == 'h')
+			v = (unsigned short)v;
+		else if (sp->len == 'H')
+			v = (unsigned char)v;
 		put_int(o, sp, v, "", c == 'u' ? 10 : 16, c == 'X');
 		return 0;
 	case 'p':	/* as glibc prints it */
@@ -230,28 +236,11 @@ convert(struct out *o, const struct spec *sp, char c, va_list *ap)
 	return -1;
 }
 
+/* The argument of a d i u x X conversion, read as the unsigned type of
+ * its length (one va_arg per size, not per signedness: smaller code);
+ * as_signed makes it signed again. */
 static uintmax_t
-fetch_signed(char len, va_list *ap, int *neg)
-{
-	intmax_t v;
-
-	switch (len) {
-	case 'l': v = va_arg(*ap, long); break;
-	case 'q': v = va_arg(*ap, long long); break;
-	case 'j': v = va_arg(*ap, intmax_t); break;
-	case 'z': v = va_arg(*ap, ssize_t); break;
-	case 't': v = va_arg(*ap, ptrdiff_t); break;
-	case 'h': v = (short)va_arg(*ap, int); break;
-	case 'H': v = (signed char)va_arg(*ap, int); break;
-	default: v = va_arg(*ap, int); break;
-	}
-	*neg = v < 0;
-	/* In unsigned arithmetic, so that INTMAX_MIN negates too. */
-	return v < 0 ? -(uintmax_t)v : (uintmax_t)v;
-}
-
-static uintmax_t
-fetch_unsigned(char len, va_list *ap)
+fetch(char len, va_list *ap)
 {
 	switch (len) {
 	case 'l': return va_arg(*ap, unsigned long);
@@ -259,10 +248,22 @@ fetch_unsigned(char len, va_list *ap)
 	case 'j': return va_arg(*ap, uintmax_t);
 	case 'z': return va_arg(*ap, size_t);
 	case 't': return (uintmax_t)va_arg(*ap, ptrdiff_t);
-	case 'h': return (unsigned short)va_arg(*ap, unsigned);
-	case 'H': return (unsigned char)va_arg(*ap, unsigned);
 	}
-	return va_arg(*ap, unsigned);
+	return va_arg(*ap, unsigned);	/* int, and hh and h promoted */
+}
+
+static intmax_t
+as_signed(uintmax_t u, char len)
+{
+	switch (len) {
+	case 'H': return (signed char)u;
+	case 'h': return (short)u;
+	case 0: return (int)u;
+	case 'l': return (long)u;
+	case 'z': return (ssize_t)u;
+	case 't': return (ptrdiff_t)u;
+	}
+	return (intmax_t)u;
 }
 
 /* prefix, then at least the precision's digits (none for 0 with
