@@ -46,20 +46,25 @@ starts(const char *doc, size_t len, size_t at, const char *lit)
 	return at <= len && len - at >= n && memcmp(doc + at, lit, n) == 0;
 }
 
-/* Sets *after just past the first pat at or after from; -1 when absent. */
+/* Sets *after just past the first pat (not empty) at or after from; -1
+ * when absent. memchr and memcmp, not memmem: the patterns are a few
+ * bytes, and musl's two-way memmem is 1.2 KB. */
 static int
 skip_past(const char *doc, size_t len, size_t from, const char *pat,
     size_t *after)
 {
 	size_t n = strlen(pat);
-	const char *at;
+	const char *at, *end = doc + len;
 
 	if (from > len)
 		return -1;
-	if ((at = memmem(doc + from, len - from, pat, n)) == NULL)
-		return -1;
-	*after = (size_t)(at - doc) + n;
-	return 0;
+	for (at = doc + from; (at = memchr(at, pat[0], (size_t)(end - at))) !=
+	    NULL; at++)
+		if ((size_t)(end - at) >= n && memcmp(at, pat, n) == 0) {
+			*after = (size_t)(at - doc) + n;
+			return 0;
+		}
+	return -1;
 }
 
 static int
