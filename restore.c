@@ -447,26 +447,60 @@ numeric_id(const char *s, unsigned long *v)
 }
 
 static int
+lookup_user(const char *name, uid_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	char *buf = malloc(PW_BUF);
+	int ok;
+
+	ok = buf != NULL && getpwnam_r(name, &pw, buf, PW_BUF, &res) == 0 &&
+	    res != NULL;
+	if (ok)
+		*uid = pw.pw_uid;
+	free(buf);
+	return ok ? 0 : -1;
+}
+
+static int
+lookup_group(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char *buf = malloc(PW_BUF);
+	int ok;
+
+	ok = buf != NULL && getgrnam_r(name, &gr, buf, PW_BUF, &res) == 0 &&
+	    res != NULL;
+	if (ok)
+		*gid = gr.gr_gid;
+	free(buf);
+	return ok ? 0 : -1;
+}
+
+/* The reentrant lookups only: getpwnam and getgrnam would link musl's
+ * static-buffer versions as well. */
+static int
 resolve_user(const char *s, uid_t *uid)
 {
-	struct passwd *pw = getpwnam(s);
 	unsigned long v;
 
-	if (pw == NULL && numeric_id(s, &v) < 0)
+	if (lookup_user(s, uid) == 0)
+		return 0;
+	if (numeric_id(s, &v) < 0)
 		return -1;
-	*uid = pw != NULL ? pw->pw_uid : (uid_t)v;
+	*uid = (uid_t)v;
 	return 0;
 }
 
 static int
 resolve_group(const char *s, gid_t *gid)
 {
-	struct group *gr = getgrnam(s);
 	unsigned long v;
 
-	if (gr == NULL && numeric_id(s, &v) < 0)
+	if (lookup_group(s, gid) == 0)
+		return 0;
+	if (numeric_id(s, &v) < 0)
 		return -1;
-	*gid = gr != NULL ? gr->gr_gid : (gid_t)v;
+	*gid = (gid_t)v;
 	return 0;
 }
 
@@ -638,36 +672,6 @@ struct perms {
 	gid_t gid;
 	mode_t mode;
 };
-
-static int
-lookup_user(const char *name, uid_t *uid)
-{
-	struct passwd pw, *res = NULL;
-	char *buf = malloc(PW_BUF);
-	int ok;
-
-	ok = buf != NULL && getpwnam_r(name, &pw, buf, PW_BUF, &res) == 0 &&
-	    res != NULL;
-	if (ok)
-		*uid = pw.pw_uid;
-	free(buf);
-	return ok ? 0 : -1;
-}
-
-static int
-lookup_group(const char *name, gid_t *gid)
-{
-	struct group gr, *res = NULL;
-	char *buf = malloc(PW_BUF);
-	int ok;
-
-	ok = buf != NULL && getgrnam_r(name, &gr, buf, PW_BUF, &res) == 0 &&
-	    res != NULL;
-	if (ok)
-		*gid = gr.gr_gid;
-	free(buf);
-	return ok ? 0 : -1;
-}
 
 /* -o/-g, then with -p what x-amz-meta-stat says: names when they exist
  * here (as tar does), else the numeric ids. */
