@@ -13,8 +13,10 @@ WARN    = -Wall -Wextra
 CSTD    = -std=c11 -D_GNU_SOURCE
 # -Os: the binary is dropped onto hosts and into images; the hot loops
 # (MD5, and BearSSL's AES-GCM) are not slower for it, md5.c gets -O2.
+# -fno-jump-tables: compare chains are smaller than the tables here.
 CFLAGS  = $(CSTD) $(WARN) -Os -ffunction-sections -fdata-sections \
-          -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie
+          -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie \
+          -fno-jump-tables
 # -z norelro: only a dynamic loader applies PT_GNU_RELRO (musl's static
 # start-up does not), so in this binary it is just padding before .data.
 LDFLAGS = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
