@@ -9,6 +9,7 @@
 
 #include "chop.h"
 #include "fmt.h"
+#include "help.h"
 #include "jsonread.h"
 #include "log.h"
 #include "num.h"
@@ -56,7 +57,7 @@ const char chop_usage[] =
     "                 [--as-of TIME] [--version]\n"
     "                 bucket path age\n";
 
-const char chop_help[] =
+const char *const chop_help[] = {
     "Delete old tablesnap backups under a path: in each directory, keep\n"
     "the newest listing, every listing younger than age, and every file a\n"
     "kept listing names; delete the rest. Also run as `tablesnap chop ...`.\n"
@@ -71,8 +72,8 @@ const char chop_help[] =
     "                        newest listing), or exact with a fraction or a\n"
     "                        unit: 0.5, 36h, 90m, 30s, 2d\n"
     "\n"
-    "options:\n"
-    "  -h, --help            show this help message and exit\n"
+    "options:\n",
+    HELP_HELP,
     "  -d, --debug           dry run: delete nothing, say what would go\n"
     "                        (debug output on)\n"
     "  -l, --list-deletes    log every key deleted\n"
@@ -80,31 +81,23 @@ const char chop_help[] =
     "  -k, --key KEY         access key id (also --aws-key; default:\n"
     "                        AWS_ACCESS_KEY_ID)\n"
     "  -s, --secret SECRET   secret key (also --aws-secret; default:\n"
-    "                        AWS_SECRET_ACCESS_KEY)\n"
-    "  --token TOKEN         session token (also --aws-token; default:\n"
-    "                        AWS_SESSION_TOKEN or AWS_SECURITY_TOKEN)\n"
-    "  --aws-region REGION   region (default: AWS_REGION, us-east-1)\n"
-    "  -n, --name NAME       host name in the keys (default: the FQDN)\n"
-    "  -P, --prefix PREFIX   key prefix tablesnap was given with -p\n"
-    "  --keyname-separator SEP\n"
-    "                        between host name and path (default: ':')\n"
-    "  --endpoint URL        S3-compatible endpoint (default: AWS)\n"
-    "  --ca-file PEM         trust these CAs (default:\n"
-    "                        /etc/ssl/certs/ca-certificates.crt)\n"
-    "  --path-style          address the bucket in the path\n"
-    "  --virtual-host        address the bucket in the host name\n"
-    "  --retries N           extra attempts per S3 request (default: 3)\n"
+    "                        AWS_SECRET_ACCESS_KEY)\n",
+    HELP_TOKEN_REGION,
+    HELP_KEYS,
+    HELP_TLS,
+    HELP_RETRIES,
     "  --as-of TIME          apply the rule as of TIME instead of now, for\n"
     "                        audits (with -d); objects uploaded later are\n"
-    "                        never deleted (UTC: 2024-05-01T12:00:00Z,\n"
-    "                        2024-05-01, or @<epoch seconds>)\n"
-    "  --version             print the version and exit\n"
+    "                        never deleted (UTC: 2024-05-01T12:00:00Z,\n",
+    HELP_TIME_FORMS,
     "\n"
     "Ages are measured from each object's LastModified in UTC. A directory\n"
     "without any listing is left alone; no listing at all is an error.\n"
     "Exit status: 0 when everything due was deleted, 1 when there was no\n"
     "listing or anything could not be read or deleted, 2 for a bad command\n"
-    "line.\n";
+    "line.\n",
+    NULL,
+};
 
 /* ---- the command line ---- */
 
@@ -737,7 +730,8 @@ chop_main(int argc, char **argv, const struct companion_hooks *h)
 	case CLI_OK:
 		break;
 	case CLI_HELP:
-		log_print(STDOUT_FILENO, "%s\n%s", chop_usage, chop_help);
+		log_print(STDOUT_FILENO, "%s\n", chop_usage);
+		log_print_all(STDOUT_FILENO, chop_help);
 		return 0;
 	case CLI_VERSION:
 		log_print(STDOUT_FILENO, "tablechop %s\n", TABLESNAP_VERSION);

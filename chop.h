@@ -30,7 +30,7 @@ enum cli_result chop_parse(int argc, char **argv, struct chop_opts *o,
     char *err, size_t errlen);
 
 extern const char chop_usage[];
-extern const char chop_help[];
+extern const char *const chop_help[];	/* pieces, then NULL */
 
 /* Pure: 0 and *age, or -1. */
 int chop_parse_age(const char *s, struct chop_age *age);

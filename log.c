@@ -208,3 +208,10 @@ log_print(int fd, const char *fmt, ...)
 	write_all(fd, text, (size_t)n);
 	free(text);
 }
+
+void
+log_print_all(int fd, const char *const parts[])
+{
+	for (; *parts != NULL; parts++)
+		write_all(fd, *parts, strlen(*parts));
+}

@@ -26,6 +26,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 void log_print(int fd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Writes each string of parts, up to a NULL (a help text's pieces). */
+void log_print_all(int fd, const char *const parts[]);
+
 #define log_debug(...)	do { if (log_debug_enabled()) \
 	log_msg(LOG_DEBUG_L, __VA_ARGS__); } while (0)
 #define log_info(...)	log_msg(LOG_INFO_L, __VA_ARGS__)

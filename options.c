@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "help.h"
 #include "num.h"
 #include "options.h"
 
@@ -84,7 +85,7 @@ const char options_usage[] =
     "                 [--version]\n"
     "                 bucket paths [paths ...]\n";
 
-const char options_help[] =
+const char *const options_help[] = {
     "Watch directories and upload every finished file to S3, with a JSON\n"
     "listing of its directory.\n"
     "\n"
@@ -92,8 +93,8 @@ const char options_help[] =
     "  bucket                S3 bucket\n"
     "  paths                 directories to watch\n"
     "\n"
-    "options:\n"
-    "  -h, --help            show this help message and exit\n"
+    "options:\n",
+    HELP_HELP,
     "  -k, --aws-key KEY     access key id (default: the credential chain)\n"
     "  -s, --aws-secret SECRET\n"
     "                        secret key (visible to other users: prefer the\n"
@@ -127,14 +128,11 @@ const char options_help[] =
     "                        (default: 5120)\n"
     "  --multipart-chunk-size MIB\n"
     "                        part size (default: 64; raised as needed to\n"
-    "                        stay within 10,000 parts)\n"
-    "  --retries N           extra attempts per S3 request (default: 3)\n"
+    "                        stay within 10,000 parts)\n",
+    HELP_RETRIES,
     "  --endpoint URL        S3-compatible endpoint, e.g.\n"
-    "                        https://rgw.example:7480 (default: AWS)\n"
-    "  --ca-file PEM         trust these CAs (default:\n"
-    "                        /etc/ssl/certs/ca-certificates.crt)\n"
-    "  --path-style          address the bucket in the path\n"
-    "  --virtual-host        address the bucket in the host name\n"
+    "                        https://rgw.example:7480 (default: AWS)\n",
+    HELP_TLS,
     "  --once                upload the files there now (as -B), wait for\n"
     "                        the uploads, exit 0 if all are in S3, else 1\n"
     "  --shutdown-timeout SECONDS\n"
@@ -146,8 +144,10 @@ const char options_help[] =
     "                        K, M, G: powers of 1024)\n"
     "  --request-timeout SECONDS\n"
     "                        give up on a connect, or on a read or write of\n"
-    "                        an S3 request, after this long (default: 30)\n"
-    "  --version             print the version and exit\n";
+    "                        an S3 request, after this long (default: 30)\n",
+    HELP_VERSION,
+    NULL,
+};
 
 struct parser {
 	int argc, i;

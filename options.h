@@ -58,6 +58,6 @@ void options_free(struct options *o);
 
 /* The usage synopsis and the --help text. */
 extern const char options_usage[];
-extern const char options_help[];
+extern const char *const options_help[];	/* pieces, then NULL */
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "encode.h"
 #include "fmt.h"
+#include "help.h"
 #include "jsonread.h"
 #include "log.h"
 #include "md5.h"
@@ -68,7 +69,7 @@ const char restore_usage[] =
     "                  [--retries N] [--as-of TIME] [--version]\n"
     "                  bucket origin target\n";
 
-const char restore_help[] =
+const char *const restore_help[] = {
     "Restore the files of a tablesnap backup listing from S3 into a local\n"
     "directory. Each file is written to a temporary name, checked against\n"
     "its MD5, fsynced and renamed into place. Also run as `tablesnap\n"
@@ -81,14 +82,12 @@ const char restore_help[] =
     "                        directory with -r)\n"
     "  target                local directory to write to (created)\n"
     "\n"
-    "options:\n"
-    "  -h, --help            show this help message and exit\n"
+    "options:\n",
+    HELP_HELP,
     "  -k, --aws-key KEY     access key id (default: AWS_ACCESS_KEY_ID)\n"
     "  -s, --aws-secret SECRET\n"
-    "                        secret key (default: AWS_SECRET_ACCESS_KEY)\n"
-    "  --token TOKEN         session token (also --aws-token; default:\n"
-    "                        AWS_SESSION_TOKEN or AWS_SECURITY_TOKEN)\n"
-    "  --aws-region REGION   region (default: AWS_REGION, us-east-1)\n"
+    "                        secret key (default: AWS_SECRET_ACCESS_KEY)\n",
+    HELP_TOKEN_REGION,
     "  -p, --preserve        owner, group and mode of each file from its\n"
     "                        x-amz-meta-stat (names first, then ids);\n"
     "                        overrides -o and -g where it is known\n"
@@ -106,24 +105,18 @@ const char restore_help[] =
     "                        newer than the oldest restored listing, into\n"
     "                        target/<last component of DIR>\n"
     "  --force               download even files already there and\n"
-    "                        identical (same size and MD5)\n"
-    "  -n, --name NAME       host name in the keys (default: the FQDN)\n"
-    "  -P, --prefix PREFIX   key prefix tablesnap was given with -p\n"
-    "  --keyname-separator SEP\n"
-    "                        between host name and path (default: ':')\n"
-    "  --endpoint URL        S3-compatible endpoint (default: AWS)\n"
-    "  --ca-file PEM         trust these CAs (default:\n"
-    "                        /etc/ssl/certs/ca-certificates.crt)\n"
-    "  --path-style          address the bucket in the path\n"
-    "  --virtual-host        address the bucket in the host name\n"
-    "  --retries N           extra attempts per S3 request (default: 3)\n"
+    "                        identical (same size and MD5)\n",
+    HELP_KEYS,
+    HELP_TLS,
+    HELP_RETRIES,
     "  --as-of TIME          point in time: the newest listings uploaded\n"
-    "                        at or before TIME (UTC: 2024-05-01T12:00:00Z,\n"
-    "                        2024-05-01, or @<epoch seconds>)\n"
-    "  --version             print the version and exit\n"
+    "                        at or before TIME (UTC: 2024-05-01T12:00:00Z,\n",
+    HELP_TIME_FORMS,
     "\n"
     "Exit status: 0 when every listed file is in place and verified, 1\n"
-    "when any could not be restored, 2 for a bad command line.\n";
+    "when any could not be restored, 2 for a bad command line.\n",
+    NULL,
+};
 
 /* ---- the command line ---- */
 
@@ -1239,7 +1232,8 @@ restore_main(int argc, char **argv, const struct companion_hooks *h)
 	case CLI_OK:
 		break;
 	case CLI_HELP:
-		log_print(STDOUT_FILENO, "%s\n%s", restore_usage, restore_help);
+		log_print(STDOUT_FILENO, "%s\n", restore_usage);
+		log_print_all(STDOUT_FILENO, restore_help);
 		return 0;
 	case CLI_VERSION:
 		log_print(STDOUT_FILENO, "tableslurp %s\n", TABLESNAP_VERSION);

@@ -26,7 +26,7 @@ enum cli_result restore_parse(int argc, char **argv, struct restore_opts *o,
     char *err, size_t errlen);
 
 extern const char restore_usage[];
-extern const char restore_help[];
+extern const char *const restore_help[];	/* pieces, then NULL */
 
 /* One table directory to restore, and the listing chosen for it. */
 struct restore_table {

@@ -878,7 +878,8 @@ main(int argc, char **argv)
 	case OPTIONS_OK:
 		break;
 	case OPTIONS_HELP:
-		log_print(STDOUT_FILENO, "%s\n%s", options_usage, options_help);
+		log_print(STDOUT_FILENO, "%s\n", options_usage);
+		log_print_all(STDOUT_FILENO, options_help);
 		return 0;
 	case OPTIONS_VERSION:
 		log_print(STDOUT_FILENO, "tablesnap %s\n", TABLESNAP_VERSION);

@@ -359,7 +359,7 @@ test_parse(void)
 	CHECK(chop_parse(5, a9, &o, err, sizeof(err)) == CLI_USAGE);
 	CHECK(chop_parse(6, a10, &o, err, sizeof(err)) == CLI_USAGE);
 	CHECK(strstr(chop_usage, "bucket path age") != NULL);
-	CHECK(strstr(chop_help, "--as-of") != NULL);
+	CHECK(unit_help_has(chop_help, "--as-of"));
 }
 
 static void

@@ -92,7 +92,7 @@ test_parse(void)
 	CHECK(restore_parse(6, a10, &o, err, sizeof(err)) == CLI_USAGE);
 	CHECK(strstr(err, "ambiguous") != NULL);
 	CHECK(strstr(restore_usage, "bucket origin target") != NULL);
-	CHECK(strstr(restore_help, "--commitlogs") != NULL);
+	CHECK(unit_help_has(restore_help, "--commitlogs"));
 }
 
 static void

@@ -24,4 +24,14 @@ void unit_check(int ok, const char *file, int line, const char *what);
 	memcmp((got), (want), (wlen)) == 0, __FILE__, __LINE__, \
 	#got " equals " #want)
 
+/* Whether one of the pieces of a help text (NULL-terminated) holds s. */
+static inline int
+unit_help_has(const char *const *parts, const char *s)
+{
+	for (; *parts != NULL; parts++)
+		if (strstr(*parts, s) != NULL)
+			return 1;
+	return 0;
+}
+
 #endif
