@@ -24,7 +24,7 @@ struct spec {
 	unsigned	 flags;
 	int		 width;
 	int		 prec;	/* -1: none given */
-	char		 len;	/* 'H' hh, 'h', 'l', 'q' ll, 'j', 'z', 't', 0 */
+	char		 len;	/* 'H' hh, h, l, 'q' ll, j, z, t, 0 */
 };
 
 static void	put(struct out *, const char *, size_t);

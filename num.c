@@ -31,7 +31,7 @@ num_strtod(const char *s, char **end)
 
 		p += 2;
 		e = 4 * mantissa(&p, 16, &m);
-		/* Only (double)m rounds: ldexp is exact (but for subnormals). */
+		/* Only (double)m rounds: ldexp is exact (not subnormals). */
 		v = ldexp((double)m, (int)(e + exponent(&p, 'p')));
 	} else if (digit(*p, 10) >= 0 || (*p == '.' && digit(p[1], 10) >= 0)) {
 		long e = mantissa(&p, 10, &m);

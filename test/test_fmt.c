@@ -170,7 +170,9 @@ test_strings(void)
 		"with\nnewline and % percent", "\xc3\xa9t\xc3\xa9",
 	};
 	static const char *const sflags[] = { "", "-" };
-	static const char *const sprecs[] = { "", ".", ".0", ".2", ".5", ".100" };
+	static const char *const sprecs[] = {
+		"", ".", ".0", ".2", ".5", ".100",
+	};
 	char f[64];
 
 	mismatches = 0;

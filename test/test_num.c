@@ -34,9 +34,9 @@ same(const char *s, double ulps)
 	    (ulps > 0 && fabs(a - b) <= ulps * fabs(a) * DBL_EPSILON)))
 		return;
 	if (mismatches++ < 10)
-		fprintf(stderr, "    \"%s\": strtod %.17g end +%d%s, num_strtod "
-		    "%.17g end +%d%s\n", s, a, (int)(e1 - s), r1 ? " ERANGE" :
-		    "", b, (int)(e2 - s), r2 ? " ERANGE" : "");
+		fprintf(stderr, "    \"%s\": strtod %.17g end +%d%s, "
+		    "num_strtod %.17g end +%d%s\n", s, a, (int)(e1 - s),
+		    r1 ? " ERANGE" : "", b, (int)(e2 - s), r2 ? " ERANGE" : "");
 }
 
 void
@@ -56,8 +56,9 @@ test_num(void)
 	};
 	/* Outside the promise: within a few ulps, the same end and ERANGE. */
 	static const char *const approx[] = {
-		"1e23", "9007199254740993", "4503599627370495.5", "1e308", "1e309", "2e308", "-1e400",
-		"1e-300", "1e-320", "1e-400", "179769313486231570000000000000000000000000000000000000000000"
+		"1e23", "9007199254740993", "4503599627370495.5", "1e308",
+		"1e309", "2e308", "-1e400", "1e-300", "1e-320", "1e-400",
+		"179769313486231570000000000000000000000000000000000000000000"
 		"000000000000000000000000000000000000000000000000000000000000"
 		"000000000000000000000000000000000000000000000000000000000000"
 		"000000000000000000000000000000000000000000000000000000000000"
