@@ -29,7 +29,8 @@ LDFLAGS = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
 SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c ratelimit.c \
        stats.c keyset.c md5.c creds.c ere.c \
-       notify.c restore.c chop.c companion.c jsonread.c fmt.c num.c
+       notify.c restore.c chop.c companion.c jsonread.c fmt.c num.c \
+       accounts.c
 HDRS = $(wildcard *.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 
@@ -158,7 +159,8 @@ FUZZ_SRCS_xml     = xml.c
 FUZZ_SRCS_json    = json.c
 FUZZ_SRCS_options = options.c fmt.c num.c
 FUZZ_SRCS_ere     = ere.c
-FUZZ_SRCS_creds   = creds.c jsonread.c log.c http.c fmt.c num.c
+FUZZ_SRCS_creds   = creds.c jsonread.c log.c http.c fmt.c num.c \
+                    accounts.c
 FUZZ_SRCS_jsonread = jsonread.c json.c fmt.c num.c
 SAN_SRCS  = $(SRCS) test/san_options.c
 SYS_TESTS ?=

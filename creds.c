@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "creds.h"
 #include "fmt.h"
 #include "jsonread.h"
@@ -653,12 +653,17 @@ static char *
 home_dir(void)
 {
 	const char *h = env("HOME");
-	struct passwd *pw;
+	char *pw_home;
 
+	if (h != NULL)
+		return h[0] != '\0' ? strdup(h) : NULL;
 	/* A service may run without HOME. */
-	if (h == NULL && (pw = getpwuid(getuid())) != NULL)
-		h = pw->pw_dir;
-	return h != NULL && h[0] != '\0' ? strdup(h) : NULL;
+	pw_home = acct_user_home(getuid());
+	if (pw_home != NULL && pw_home[0] == '\0') {
+		free(pw_home);
+		pw_home = NULL;
+	}
+	return pw_home;
 }
 
 /* The path of a shared file: the variable, "~/" expanded, else the

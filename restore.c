@@ -3,15 +3,14 @@
  * a temporary name, MD5-checked, fsynced, owned and renamed into place. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "encode.h"
 #include "fmt.h"
 #include "help.h"
@@ -25,7 +24,6 @@
 #define MAX_LISTING	(64 * 1024 * 1024)
 #define TRIES		3	/* downloads of one file before giving up */
 #define READ_BUF	(128 * 1024)
-#define PW_BUF		16384
 
 enum {
 	R_PRESERVE = 1, R_OWNER, R_GROUP, R_THREADS, R_FILE, R_RECURSIVE,
@@ -440,43 +438,11 @@ numeric_id(const char *s, unsigned long *v)
 }
 
 static int
-lookup_user(const char *name, uid_t *uid)
-{
-	struct passwd pw, *res = NULL;
-	char *buf = malloc(PW_BUF);
-	int ok;
-
-	ok = buf != NULL && getpwnam_r(name, &pw, buf, PW_BUF, &res) == 0 &&
-	    res != NULL;
-	if (ok)
-		*uid = pw.pw_uid;
-	free(buf);
-	return ok ? 0 : -1;
-}
-
-static int
-lookup_group(const char *name, gid_t *gid)
-{
-	struct group gr, *res = NULL;
-	char *buf = malloc(PW_BUF);
-	int ok;
-
-	ok = buf != NULL && getgrnam_r(name, &gr, buf, PW_BUF, &res) == 0 &&
-	    res != NULL;
-	if (ok)
-		*gid = gr.gr_gid;
-	free(buf);
-	return ok ? 0 : -1;
-}
-
-/* The reentrant lookups only: getpwnam and getgrnam would link musl's
- * static-buffer versions as well. */
-static int
 resolve_user(const char *s, uid_t *uid)
 {
 	unsigned long v;
 
-	if (lookup_user(s, uid) == 0)
+	if (acct_user_id(s, uid) == 0)
 		return 0;
 	if (numeric_id(s, &v) < 0)
 		return -1;
@@ -489,7 +455,7 @@ resolve_group(const char *s, gid_t *gid)
 {
 	unsigned long v;
 
-	if (lookup_group(s, gid) == 0)
+	if (acct_group_id(s, gid) == 0)
 		return 0;
 	if (numeric_id(s, &v) < 0)
 		return -1;
@@ -686,13 +652,13 @@ file_perms(const struct run *r, const struct job *j, const char *stat_json,
 		    "mode are not restored", j->key);
 		return;
 	}
-	if (st.user != NULL && lookup_user(st.user, &p->uid) == 0)
+	if (st.user != NULL && acct_user_id(st.user, &p->uid) == 0)
 		p->set_uid = 1;
 	else if (st.has_uid) {
 		p->uid = (uid_t)st.uid;
 		p->set_uid = 1;
 	}
-	if (st.group != NULL && lookup_group(st.group, &p->gid) == 0)
+	if (st.group != NULL && acct_group_id(st.group, &p->gid) == 0)
 		p->set_gid = 1;
 	else if (st.has_gid) {
 		p->gid = (gid_t)st.gid;

@@ -36,6 +36,7 @@ SUITE(test_creds);
 SUITE(test_ere);
 SUITE(test_fmt);
 SUITE(test_num);
+SUITE(test_accounts);
 
 static const struct {
 	const char *name;
@@ -58,6 +59,7 @@ static const struct {
 	{ "ere", test_ere },
 	{ "fmt", test_fmt },
 	{ "num", test_num },
+	{ "accounts", test_accounts },
 };
 
 int
