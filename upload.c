@@ -4,9 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +14,7 @@
 
 #include <bearssl.h>
 
+#include "accounts.h"
 #include "encode.h"
 #include "fmt.h"
 #include "json.h"
@@ -214,28 +213,14 @@ hash_file(struct job *j, int multipart)
 static char *
 stat_json(const struct stat *st)
 {
-	struct passwd pw, *pwp = NULL;
-	struct group gr, *grp = NULL;
+	char *user = acct_user_name(st->st_uid);
+	char *group = acct_group_name(st->st_gid);
 	struct jbuf b;
-	char *pbuf, *gbuf;
-	size_t len = 16384;
 
-	pbuf = malloc(len);
-	gbuf = malloc(len);
-	if (pbuf == NULL || gbuf == NULL) {
-		free(pbuf);
-		free(gbuf);
-		return NULL;
-	}
-	if (getpwuid_r(st->st_uid, &pw, pbuf, len, &pwp) != 0)
-		pwp = NULL;
-	if (getgrgid_r(st->st_gid, &gr, gbuf, len, &grp) != 0)
-		grp = NULL;
 	jbuf_init(&b);
-	json_stat(&b, st->st_uid, st->st_gid, st->st_mode,
-	    pwp ? pwp->pw_name : NULL, grp ? grp->gr_name : NULL);
-	free(pbuf);
-	free(gbuf);
+	json_stat(&b, st->st_uid, st->st_gid, st->st_mode, user, group);
+	free(user);
+	free(group);
 	if (b.failed) {
 		jbuf_free(&b);
 		return NULL;
