@@ -16,6 +16,8 @@
 #include "fmt.h"
 #include "log.h"
 
+#define SYSLOG_MAX	1024	/* musl's syslog(3) buffer */
+
 static int log_to_syslog;
 static int log_debug_on;
 static const char *log_ident;
@@ -82,29 +84,37 @@ write_all(int fd, const char *buf, size_t len)
 	}
 }
 
-/* Sends one datagram as musl's syslog(3) did: "<prio>Mmm dd hh:mm:ss
- * ident: message\n" (UTC), at most 1024 bytes, connecting again when
- * syslogd was restarted. */
-static void
-send_syslog(enum log_level level, const char *msg)
+/* The datagram musl's syslog(3) sent (the daemon used it before):
+ * "<prio>Mmm dd hh:mm:ss ident: message\n", UTC, cut at the 1024 bytes
+ * of buf. Returns its length, or -1. */
+static int
+syslog_line(char buf[SYSLOG_MAX], enum log_level level, const char *msg)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	static const struct sockaddr_un addr = { AF_UNIX, "/dev/log" };
-	char buf[1024];
 	time_t now = time(NULL);
 	struct tm tm;
 	int n;
 
 	gmtime_r(&now, &tm);
-	n = str_fmt(buf, sizeof(buf), "<%d>%.3s %2d %02d:%02d:%02d %.32s: %s",
+	n = str_fmt(buf, SYSLOG_MAX, "<%d>%.3s %2d %02d:%02d:%02d %.32s: %s",
 	    LOG_DAEMON | syslog_levels[level], months + 3 * tm.tm_mon,
 	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, log_ident, msg);
 	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
+		return -1;
+	if (n >= SYSLOG_MAX)
+		n = SYSLOG_MAX - 1;
 	if (buf[n - 1] != '\n')
 		buf[n++] = '\n';
+	return n;
+}
+
+/* Sends a line to /dev/log, opened at the first line and connected
+ * again when syslogd was restarted, as syslog(3) does. */
+static void
+syslog_send(const char *buf, size_t len)
+{
+	static const struct sockaddr_un addr = { AF_UNIX, "/dev/log" };
+
 	pthread_mutex_lock(&syslog_lock);
 	if (syslog_fd < 0) {
 		syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -112,11 +122,11 @@ send_syslog(enum log_level level, const char *msg)
 			(void)connect(syslog_fd, (const void *)&addr,
 			    sizeof(addr));
 	}
-	if (syslog_fd >= 0 && send(syslog_fd, buf, (size_t)n, 0) < 0 &&
+	if (syslog_fd >= 0 && send(syslog_fd, buf, len, 0) < 0 &&
 	    (errno == ECONNREFUSED || errno == ECONNRESET ||
 	    errno == ENOTCONN || errno == EPIPE) &&
 	    connect(syslog_fd, (const void *)&addr, sizeof(addr)) == 0)
-		(void)send(syslog_fd, buf, (size_t)n, 0);
+		(void)send(syslog_fd, buf, len, 0);
 	pthread_mutex_unlock(&syslog_lock);
 }
 
@@ -135,7 +145,11 @@ emit(enum log_level level, const char *msg, size_t len)
 		return;
 	n = escape_controls(msg, len, escaped);
 	if (log_to_syslog) {
-		send_syslog(level, escaped);
+		char buf[SYSLOG_MAX];
+		int sn = syslog_line(buf, level, escaped);
+
+		if (sn > 0)
+			syslog_send(buf, (size_t)sn);
 		free(escaped);
 		return;
 	}
