@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "companion.h"
+#include "isotime.h"
 
 #define THREAD_STACK	(256 * 1024)
 
@@ -238,7 +239,7 @@ common_set(struct common_opts *c, int id, const char *name,
 		c->retries = (int)n;
 		break;
 	case COMMON_AS_OF:
-		if (companion_parse_time(value, &c->as_of_ms) < 0)
+		if (isotime_parse_ms(value, &c->as_of_ms) < 0)
 			return usage(err, errlen, "argument %s: invalid time "
 			    "'%s' (UTC, e.g. 2024-05-01T12:00:00Z or "
 			    "@1714564800)", name, value);
@@ -319,82 +320,6 @@ companion_key(const struct common_opts *c, const char *name,
 	    tail) < 0)
 		return NULL;
 	return key;
-}
-
-static int
-fixed_digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* "@1714564800" or "@1714564800.25" */
-static int
-epoch_time(const char *s, long long *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s + 1, &end);
-	if (s[1] < '0' || s[1] > '9' || *end != '\0' || errno != 0 ||
-	    v > 1e14)
-		return -1;
-	*ms = (long long)(v * 1000 + 0.5);
-	return 0;
-}
-
-int
-companion_parse_time(const char *s, long long *ms)
-{
-	struct tm tm = { 0 };
-	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, scale = 1000;
-	const char *p;
-
-	if (s[0] == '@')
-		return epoch_time(s, ms);
-	if (strlen(s) < 10 || s[4] != '-' || s[7] != '-' ||
-	    fixed_digits(s, 4, &y) < 0 || fixed_digits(s + 5, 2, &mo) < 0 ||
-	    fixed_digits(s + 8, 2, &d) < 0)
-		return -1;
-	p = s + 10;
-	if (*p == 'T' || *p == ' ') {
-		if (strlen(p) < 9 || p[3] != ':' || p[6] != ':' ||
-		    fixed_digits(p + 1, 2, &h) < 0 ||
-		    fixed_digits(p + 4, 2, &mi) < 0 ||
-		    fixed_digits(p + 7, 2, &sec) < 0)
-			return -1;
-		p += 9;
-		if (*p == '.') {
-			if (p[1] < '0' || p[1] > '9')
-				return -1;
-			for (p++; *p >= '0' && *p <= '9'; p++)
-				if (scale > 1) {
-					scale /= 10;
-					frac += (*p - '0') * scale;
-				}
-		}
-	}
-	if (strcmp(p, "Z") == 0 || strcmp(p, "+00:00") == 0)
-		p += strlen(p);
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60)
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	*ms = (long long)timegm(&tm) * 1000 + frac;
-	return 0;
 }
 
 void

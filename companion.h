@@ -96,11 +96,6 @@ char *companion_path(const char *p);
 char *companion_key(const struct common_opts *c, const char *name,
     const char *path, const char *tail);
 
-/* --as-of values, all UTC: "2024-05-01T12:00:00Z", "2024-05-01 12:00:00",
- * "2024-05-01T12:00:00.250", "2024-05-01", or "@<seconds since the epoch>"
- * (a fraction allowed). 0 and *ms, or -1. */
-int companion_parse_time(const char *s, long long *ms);
-
 /* "2024-05-01T12:00:00.250Z" into out (32 bytes). */
 void companion_format_time(long long ms, char out[32]);
 
