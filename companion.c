@@ -77,8 +77,8 @@ looks_like_option(const char *s)
 struct cli {
 	int argc, i;
 	char **argv;
-	const struct cli_opt *opts;
-	size_t nopts;
+	const struct cli_table *tables;
+	size_t ntables;
 	cli_set_fn set;
 	void *ctx;
 	char *err;
@@ -112,21 +112,19 @@ long_option(struct cli *p, const char *arg)
 	const char *body = arg + 2, *eq = strchr(body, '=');
 	size_t len = eq ? (size_t)(eq - body) : strlen(body);
 	const struct cli_opt *match = NULL;
-	int nmatch = 0;
+	int nmatch = 0, exact = 0;
 
-	for (size_t i = 0; i < p->nopts; i++) {
-		const char *ln = p->opts[i].long_name;
+	for (size_t t = 0; t < p->ntables && !exact; t++)
+		for (size_t i = 0; i < p->tables[t].n && !exact; i++) {
+			const struct cli_opt *o = &p->tables[t].opts[i];
 
-		if (ln == NULL || strncmp(ln, body, len) != 0)
-			continue;
-		if (ln[len] == '\0') {		/* an exact match wins */
-			match = &p->opts[i];
-			nmatch = 1;
-			break;
+			if (o->long_name == NULL ||
+			    strncmp(o->long_name, body, len) != 0)
+				continue;
+			exact = o->long_name[len] == '\0'; /* that one wins */
+			match = o;
+			nmatch = exact ? 1 : nmatch + 1;
 		}
-		match = &p->opts[i];
-		nmatch++;
-	}
 	if (nmatch == 0)
 		return usage(p->err, p->errlen, "unrecognized argument: %.*s",
 		    (int)len + 2, arg);
@@ -144,9 +142,10 @@ short_options(struct cli *p, const char *arg)
 		char name[3] = { '-', *c, '\0' };
 		int r;
 
-		for (size_t i = 0; i < p->nopts; i++)
-			if (p->opts[i].short_name == *c)
-				o = &p->opts[i];
+		for (size_t t = 0; t < p->ntables; t++)
+			for (size_t i = 0; i < p->tables[t].n; i++)
+				if (p->tables[t].opts[i].short_name == *c)
+					o = &p->tables[t].opts[i];
 		if (o == NULL)
 			return usage(p->err, p->errlen, "unrecognized "
 			    "argument: %s", arg);
@@ -159,12 +158,12 @@ short_options(struct cli *p, const char *arg)
 }
 
 enum cli_result
-cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
-    cli_set_fn set, void *ctx, const char **pos, size_t maxpos, size_t *npos,
-    char *err, size_t errlen)
+cli_parse(int argc, char **argv, const struct cli_table *tables,
+    size_t ntables, cli_set_fn set, void *ctx, const char **pos,
+    size_t maxpos, size_t *npos, char *err, size_t errlen)
 {
-	struct cli p = { .argc = argc, .argv = argv, .opts = opts,
-	    .nopts = nopts, .set = set, .ctx = ctx, .err = err,
+	struct cli p = { .argc = argc, .argv = argv, .tables = tables,
+	    .ntables = ntables, .set = set, .ctx = ctx, .err = err,
 	    .errlen = errlen };
 	int only_positionals = 0, r;
 
@@ -195,6 +194,30 @@ cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 }
 
 /* ---- common options ---- */
+
+static const struct cli_opt common_opts_table[] = {
+	{ 0, "aws-key", COMMON_KEY, CLI_VALUE },
+	{ 0, "aws-secret", COMMON_SECRET, CLI_VALUE },
+	{ 0, "token", COMMON_TOKEN, CLI_VALUE },
+	{ 0, "aws-token", COMMON_TOKEN, CLI_VALUE },
+	{ 0, "aws-region", COMMON_REGION, CLI_VALUE },
+	{ 'n', "name", COMMON_NAME, CLI_VALUE },
+	{ 'P', "prefix", COMMON_PREFIX, CLI_VALUE },
+	{ 0, "keyname-separator", COMMON_SEPARATOR, CLI_VALUE },
+	{ 0, "endpoint", COMMON_ENDPOINT, CLI_VALUE },
+	{ 0, "ca-file", COMMON_CA_FILE, CLI_VALUE },
+	{ 0, "path-style", COMMON_PATH_STYLE, CLI_FLAG },
+	{ 0, "virtual-host", COMMON_VHOST, CLI_FLAG },
+	{ 0, "retries", COMMON_RETRIES, CLI_VALUE },
+	{ 0, "as-of", COMMON_AS_OF, CLI_VALUE },
+	{ 'h', "help", COMMON_HELP, CLI_FLAG },
+	{ 0, "version", COMMON_VERSION, CLI_FLAG },
+};
+
+const struct cli_table common_options = {
+	common_opts_table,
+	sizeof(common_opts_table) / sizeof(common_opts_table[0]),
+};
 
 void
 common_defaults(struct common_opts *c)
