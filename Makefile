@@ -22,7 +22,7 @@ LDFLAGS = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
 SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c ratelimit.c \
        stats.c keyset.c md5.c creds.c ere.c \
-       notify.c restore.c chop.c companion.c jsonread.c
+       notify.c restore.c chop.c companion.c jsonread.c isotime.c
 HDRS = $(wildcard *.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 
@@ -140,7 +140,7 @@ distclean: clean
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_TARGETS       ?= http xml json jsonread options ere creds
+FUZZ_TARGETS       ?= http xml json jsonread options ere creds isotime
 # These link Debian's libbearssl.so (glibc), so they use its headers.
 SYS_BEARSSL_INC = /usr/include/bearssl
 FUZZ_CFLAGS = $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -151,7 +151,8 @@ FUZZ_SRCS_xml     = xml.c
 FUZZ_SRCS_json    = json.c
 FUZZ_SRCS_options = options.c
 FUZZ_SRCS_ere     = ere.c
-FUZZ_SRCS_creds   = creds.c jsonread.c log.c http.c
+FUZZ_SRCS_creds   = creds.c jsonread.c log.c http.c isotime.c
+FUZZ_SRCS_isotime = isotime.c
 FUZZ_SRCS_jsonread = jsonread.c json.c
 SAN_SRCS  = $(SRCS) test/san_options.c
 SYS_TESTS ?=

@@ -31,12 +31,10 @@ enum {
 	R_COMMITLOGS, R_FORCE,
 };
 
+/* Beside common_options (companion.h). */
 static const struct cli_opt restore_opts_table[] = {
-	{ 'k', "aws-key", COMMON_KEY, CLI_VALUE },
-	{ 's', "aws-secret", COMMON_SECRET, CLI_VALUE },
-	{ 0, "token", COMMON_TOKEN, CLI_VALUE },
-	{ 0, "aws-token", COMMON_TOKEN, CLI_VALUE },
-	{ 0, "aws-region", COMMON_REGION, CLI_VALUE },
+	{ 'k', NULL, COMMON_KEY, CLI_VALUE },		/* --aws-key */
+	{ 's', NULL, COMMON_SECRET, CLI_VALUE },	/* --aws-secret */
 	{ 'p', "preserve", R_PRESERVE, CLI_FLAG },
 	{ 'o', "owner", R_OWNER, CLI_VALUE },
 	{ 'g', "group", R_GROUP, CLI_VALUE },
@@ -45,17 +43,6 @@ static const struct cli_opt restore_opts_table[] = {
 	{ 'r', "recursive", R_RECURSIVE, CLI_FLAG },
 	{ 0, "commitlogs", R_COMMITLOGS, CLI_VALUE },
 	{ 0, "force", R_FORCE, CLI_FLAG },
-	{ 'n', "name", COMMON_NAME, CLI_VALUE },
-	{ 'P', "prefix", COMMON_PREFIX, CLI_VALUE },
-	{ 0, "keyname-separator", COMMON_SEPARATOR, CLI_VALUE },
-	{ 0, "endpoint", COMMON_ENDPOINT, CLI_VALUE },
-	{ 0, "ca-file", COMMON_CA_FILE, CLI_VALUE },
-	{ 0, "path-style", COMMON_PATH_STYLE, CLI_FLAG },
-	{ 0, "virtual-host", COMMON_VHOST, CLI_FLAG },
-	{ 0, "retries", COMMON_RETRIES, CLI_VALUE },
-	{ 0, "as-of", COMMON_AS_OF, CLI_VALUE },
-	{ 'h', "help", COMMON_HELP, CLI_FLAG },
-	{ 0, "version", COMMON_VERSION, CLI_FLAG },
 };
 
 const char restore_usage[] =
@@ -86,9 +73,7 @@ const char restore_help[] =
     "  -k, --aws-key KEY     access key id (default: AWS_ACCESS_KEY_ID)\n"
     "  -s, --aws-secret SECRET\n"
     "                        secret key (default: AWS_SECRET_ACCESS_KEY)\n"
-    "  --token TOKEN         session token (also --aws-token; default:\n"
-    "                        AWS_SESSION_TOKEN or AWS_SECURITY_TOKEN)\n"
-    "  --aws-region REGION   region (default: AWS_REGION, us-east-1)\n"
+    COMMON_HELP_SESSION
     "  -p, --preserve        owner, group and mode of each file from its\n"
     "                        x-amz-meta-stat (names first, then ids);\n"
     "                        overrides -o and -g where it is known\n"
@@ -107,16 +92,7 @@ const char restore_help[] =
     "                        target/<last component of DIR>\n"
     "  --force               download even files already there and\n"
     "                        identical (same size and MD5)\n"
-    "  -n, --name NAME       host name in the keys (default: the FQDN)\n"
-    "  -P, --prefix PREFIX   key prefix tablesnap was given with -p\n"
-    "  --keyname-separator SEP\n"
-    "                        between host name and path (default: ':')\n"
-    "  --endpoint URL        S3-compatible endpoint (default: AWS)\n"
-    "  --ca-file PEM         trust these CAs (default:\n"
-    "                        /etc/ssl/certs/ca-certificates.crt)\n"
-    "  --path-style          address the bucket in the path\n"
-    "  --virtual-host        address the bucket in the host name\n"
-    "  --retries N           extra attempts per S3 request (default: 3)\n"
+    COMMON_HELP_S3
     "  --as-of TIME          point in time: the newest listings uploaded\n"
     "                        at or before TIME (UTC: 2024-05-01T12:00:00Z,\n"
     "                        2024-05-01, or @<epoch seconds>)\n"
@@ -159,6 +135,11 @@ enum cli_result
 restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
     size_t errlen)
 {
+	const struct cli_table tables[] = {
+		{ restore_opts_table, sizeof(restore_opts_table) /
+		    sizeof(restore_opts_table[0]) },
+		common_options,
+	};
 	const char *pos[3];
 	size_t npos;
 	enum cli_result r;
@@ -166,8 +147,7 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 	memset(o, 0, sizeof(*o));
 	common_defaults(&o->c);
 	o->threads = 4;
-	r = cli_parse(argc, argv, restore_opts_table,
-	    sizeof(restore_opts_table) / sizeof(restore_opts_table[0]),
+	r = cli_parse(argc, argv, tables, sizeof(tables) / sizeof(tables[0]),
 	    restore_set, o, pos, 3, &npos, err, errlen);
 	if (r != CLI_OK)
 		return r;

@@ -34,6 +34,7 @@ SUITE(test_restore);
 SUITE(test_chop);
 SUITE(test_creds);
 SUITE(test_ere);
+SUITE(test_isotime);
 
 static const struct {
 	const char *name;
@@ -54,6 +55,7 @@ static const struct {
 	{ "chop", test_chop },
 	{ "creds", test_creds },
 	{ "ere", test_ere },
+	{ "isotime", test_isotime },
 };
 
 int
