@@ -29,8 +29,8 @@ LDFLAGS = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
 SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c ratelimit.c \
        stats.c keyset.c md5.c creds.c ere.c \
-       notify.c restore.c chop.c companion.c jsonread.c fmt.c num.c \
-       accounts.c
+       notify.c restore.c chop.c companion.c jsonread.c isotime.c \
+       fmt.c num.c accounts.c
 HDRS = $(wildcard *.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 
@@ -148,7 +148,7 @@ distclean: clean
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_TARGETS       ?= http xml json jsonread options ere creds
+FUZZ_TARGETS       ?= http xml json jsonread options ere creds isotime
 # These link Debian's libbearssl.so (glibc), so they use its headers.
 SYS_BEARSSL_INC = /usr/include/bearssl
 FUZZ_CFLAGS = $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -159,8 +159,9 @@ FUZZ_SRCS_xml     = xml.c
 FUZZ_SRCS_json    = json.c
 FUZZ_SRCS_options = options.c fmt.c num.c
 FUZZ_SRCS_ere     = ere.c
-FUZZ_SRCS_creds   = creds.c jsonread.c log.c http.c fmt.c num.c \
-                    accounts.c
+FUZZ_SRCS_creds   = creds.c jsonread.c log.c http.c isotime.c fmt.c \
+                    num.c accounts.c
+FUZZ_SRCS_isotime = isotime.c
 FUZZ_SRCS_jsonread = jsonread.c json.c fmt.c num.c
 SAN_SRCS  = $(SRCS) test/san_options.c
 SYS_TESTS ?=

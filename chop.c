@@ -24,28 +24,14 @@ enum {
 	C_DEBUG = 1, C_LIST, C_PARALLEL,
 };
 
+/* Beside common_options (companion.h), which has --aws-key and
+ * --aws-secret. */
 static const struct cli_opt chop_opts_table[] = {
 	{ 'd', "debug", C_DEBUG, CLI_FLAG },
 	{ 'l', "list-deletes", C_LIST, CLI_FLAG },
 	{ 'j', "parallel", C_PARALLEL, CLI_VALUE },
 	{ 'k', "key", COMMON_KEY, CLI_VALUE },
-	{ 0, "aws-key", COMMON_KEY, CLI_VALUE },
 	{ 's', "secret", COMMON_SECRET, CLI_VALUE },
-	{ 0, "aws-secret", COMMON_SECRET, CLI_VALUE },
-	{ 0, "token", COMMON_TOKEN, CLI_VALUE },
-	{ 0, "aws-token", COMMON_TOKEN, CLI_VALUE },
-	{ 0, "aws-region", COMMON_REGION, CLI_VALUE },
-	{ 'n', "name", COMMON_NAME, CLI_VALUE },
-	{ 'P', "prefix", COMMON_PREFIX, CLI_VALUE },
-	{ 0, "keyname-separator", COMMON_SEPARATOR, CLI_VALUE },
-	{ 0, "endpoint", COMMON_ENDPOINT, CLI_VALUE },
-	{ 0, "ca-file", COMMON_CA_FILE, CLI_VALUE },
-	{ 0, "path-style", COMMON_PATH_STYLE, CLI_FLAG },
-	{ 0, "virtual-host", COMMON_VHOST, CLI_FLAG },
-	{ 0, "retries", COMMON_RETRIES, CLI_VALUE },
-	{ 0, "as-of", COMMON_AS_OF, CLI_VALUE },
-	{ 'h', "help", COMMON_HELP, CLI_FLAG },
-	{ 0, "version", COMMON_VERSION, CLI_FLAG },
 };
 
 const char chop_usage[] =
@@ -127,6 +113,11 @@ enum cli_result
 chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
     size_t errlen)
 {
+	const struct cli_table tables[] = {
+		{ chop_opts_table, sizeof(chop_opts_table) /
+		    sizeof(chop_opts_table[0]) },
+		common_options,
+	};
 	const char *pos[3];
 	size_t npos;
 	enum cli_result r;
@@ -135,9 +126,8 @@ chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
 	memset(o, 0, sizeof(*o));
 	common_defaults(&o->c);
 	o->parallel = 5;
-	r = cli_parse(argc, argv, chop_opts_table,
-	    sizeof(chop_opts_table) / sizeof(chop_opts_table[0]), chop_set, o,
-	    pos, 3, &npos, err, errlen);
+	r = cli_parse(argc, argv, tables, sizeof(tables) / sizeof(tables[0]),
+	    chop_set, o, pos, 3, &npos, err, errlen);
 	if (r != CLI_OK)
 		return r;
 	if (npos < 3) {

@@ -12,7 +12,7 @@
 
 #include "companion.h"
 #include "fmt.h"
-#include "num.h"
+#include "isotime.h"
 
 #define THREAD_STACK	(256 * 1024)
 
@@ -78,8 +78,8 @@ looks_like_option(const char *s)
 struct cli {
 	int argc, i;
 	char **argv;
-	const struct cli_opt *opts;
-	size_t nopts;
+	const struct cli_table *tables;
+	size_t ntables;
 	cli_set_fn set;
 	void *ctx;
 	char *err;
@@ -113,21 +113,19 @@ long_option(struct cli *p, const char *arg)
 	const char *body = arg + 2, *eq = strchr(body, '=');
 	size_t len = eq ? (size_t)(eq - body) : strlen(body);
 	const struct cli_opt *match = NULL;
-	int nmatch = 0;
+	int nmatch = 0, exact = 0;
 
-	for (size_t i = 0; i < p->nopts; i++) {
-		const char *ln = p->opts[i].long_name;
+	for (size_t t = 0; t < p->ntables && !exact; t++)
+		for (size_t i = 0; i < p->tables[t].n && !exact; i++) {
+			const struct cli_opt *o = &p->tables[t].opts[i];
 
-		if (ln == NULL || strncmp(ln, body, len) != 0)
-			continue;
-		if (ln[len] == '\0') {		/* an exact match wins */
-			match = &p->opts[i];
-			nmatch = 1;
-			break;
+			if (o->long_name == NULL ||
+			    strncmp(o->long_name, body, len) != 0)
+				continue;
+			exact = o->long_name[len] == '\0'; /* that one wins */
+			match = o;
+			nmatch = exact ? 1 : nmatch + 1;
 		}
-		match = &p->opts[i];
-		nmatch++;
-	}
 	if (nmatch == 0)
 		return usage(p->err, p->errlen, "unrecognized argument: %.*s",
 		    (int)len + 2, arg);
@@ -145,9 +143,10 @@ short_options(struct cli *p, const char *arg)
 		char name[3] = { '-', *c, '\0' };
 		int r;
 
-		for (size_t i = 0; i < p->nopts; i++)
-			if (p->opts[i].short_name == *c)
-				o = &p->opts[i];
+		for (size_t t = 0; t < p->ntables; t++)
+			for (size_t i = 0; i < p->tables[t].n; i++)
+				if (p->tables[t].opts[i].short_name == *c)
+					o = &p->tables[t].opts[i];
 		if (o == NULL)
 			return usage(p->err, p->errlen, "unrecognized "
 			    "argument: %s", arg);
@@ -160,12 +159,12 @@ short_options(struct cli *p, const char *arg)
 }
 
 enum cli_result
-cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
-    cli_set_fn set, void *ctx, const char **pos, size_t maxpos, size_t *npos,
-    char *err, size_t errlen)
+cli_parse(int argc, char **argv, const struct cli_table *tables,
+    size_t ntables, cli_set_fn set, void *ctx, const char **pos,
+    size_t maxpos, size_t *npos, char *err, size_t errlen)
 {
-	struct cli p = { .argc = argc, .argv = argv, .opts = opts,
-	    .nopts = nopts, .set = set, .ctx = ctx, .err = err,
+	struct cli p = { .argc = argc, .argv = argv, .tables = tables,
+	    .ntables = ntables, .set = set, .ctx = ctx, .err = err,
 	    .errlen = errlen };
 	int only_positionals = 0, r;
 
@@ -196,6 +195,30 @@ cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
 }
 
 /* ---- common options ---- */
+
+static const struct cli_opt common_opts_table[] = {
+	{ 0, "aws-key", COMMON_KEY, CLI_VALUE },
+	{ 0, "aws-secret", COMMON_SECRET, CLI_VALUE },
+	{ 0, "token", COMMON_TOKEN, CLI_VALUE },
+	{ 0, "aws-token", COMMON_TOKEN, CLI_VALUE },
+	{ 0, "aws-region", COMMON_REGION, CLI_VALUE },
+	{ 'n', "name", COMMON_NAME, CLI_VALUE },
+	{ 'P', "prefix", COMMON_PREFIX, CLI_VALUE },
+	{ 0, "keyname-separator", COMMON_SEPARATOR, CLI_VALUE },
+	{ 0, "endpoint", COMMON_ENDPOINT, CLI_VALUE },
+	{ 0, "ca-file", COMMON_CA_FILE, CLI_VALUE },
+	{ 0, "path-style", COMMON_PATH_STYLE, CLI_FLAG },
+	{ 0, "virtual-host", COMMON_VHOST, CLI_FLAG },
+	{ 0, "retries", COMMON_RETRIES, CLI_VALUE },
+	{ 0, "as-of", COMMON_AS_OF, CLI_VALUE },
+	{ 'h', "help", COMMON_HELP, CLI_FLAG },
+	{ 0, "version", COMMON_VERSION, CLI_FLAG },
+};
+
+const struct cli_table common_options = {
+	common_opts_table,
+	sizeof(common_opts_table) / sizeof(common_opts_table[0]),
+};
 
 void
 common_defaults(struct common_opts *c)
@@ -240,7 +263,7 @@ common_set(struct common_opts *c, int id, const char *name,
 		c->retries = (int)n;
 		break;
 	case COMMON_AS_OF:
-		if (companion_parse_time(value, &c->as_of_ms) < 0)
+		if (isotime_parse_ms(value, &c->as_of_ms) < 0)
 			return usage(err, errlen, "argument %s: invalid time "
 			    "'%s' (UTC, e.g. 2024-05-01T12:00:00Z or "
 			    "@1714564800)", name, value);
@@ -321,82 +344,6 @@ companion_key(const struct common_opts *c, const char *name,
 	    tail) < 0)
 		return NULL;
 	return key;
-}
-
-static int
-fixed_digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* "@1714564800" or "@1714564800.25" */
-static int
-epoch_time(const char *s, long long *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = num_strtod(s + 1, &end);
-	if (s[1] < '0' || s[1] > '9' || *end != '\0' || errno != 0 ||
-	    v > 1e14)
-		return -1;
-	*ms = (long long)(v * 1000 + 0.5);
-	return 0;
-}
-
-int
-companion_parse_time(const char *s, long long *ms)
-{
-	struct tm tm = { 0 };
-	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, scale = 1000;
-	const char *p;
-
-	if (s[0] == '@')
-		return epoch_time(s, ms);
-	if (strlen(s) < 10 || s[4] != '-' || s[7] != '-' ||
-	    fixed_digits(s, 4, &y) < 0 || fixed_digits(s + 5, 2, &mo) < 0 ||
-	    fixed_digits(s + 8, 2, &d) < 0)
-		return -1;
-	p = s + 10;
-	if (*p == 'T' || *p == ' ') {
-		if (strlen(p) < 9 || p[3] != ':' || p[6] != ':' ||
-		    fixed_digits(p + 1, 2, &h) < 0 ||
-		    fixed_digits(p + 4, 2, &mi) < 0 ||
-		    fixed_digits(p + 7, 2, &sec) < 0)
-			return -1;
-		p += 9;
-		if (*p == '.') {
-			if (p[1] < '0' || p[1] > '9')
-				return -1;
-			for (p++; *p >= '0' && *p <= '9'; p++)
-				if (scale > 1) {
-					scale /= 10;
-					frac += (*p - '0') * scale;
-				}
-		}
-	}
-	if (strcmp(p, "Z") == 0 || strcmp(p, "+00:00") == 0)
-		p += strlen(p);
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60)
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	*ms = (long long)timegm(&tm) * 1000 + frac;
-	return 0;
 }
 
 void

@@ -44,13 +44,21 @@ enum cli_result {
 typedef int (*cli_set_fn)(void *ctx, int id, const char *name,
     const char *value, char *err, size_t errlen);
 
+/* A table of options; a command line is read against one or more (a
+ * tool's own and common_options), as if they were one. */
+struct cli_table {
+	const struct cli_opt *opts;
+	size_t n;
+};
+
 /* argparse's rules, as options.c applies them for tablesnap: unique
  * prefixes of long options, --opt=value, -tVALUE, grouped flags, options
  * between positionals, "--" ends the options. Positionals go to pos (at
  * most maxpos; more is a usage error). Pure. */
-enum cli_result cli_parse(int argc, char **argv, const struct cli_opt *opts,
-    size_t nopts, cli_set_fn set, void *ctx, const char **pos,
-    size_t maxpos, size_t *npos, char *err, size_t errlen);
+enum cli_result cli_parse(int argc, char **argv,
+    const struct cli_table *tables, size_t ntables, cli_set_fn set,
+    void *ctx, const char **pos, size_t maxpos, size_t *npos, char *err,
+    size_t errlen);
 
 /* Strict decimal in [min, max] for option name, else a usage message. */
 int cli_number(const char *name, const char *s, long long min,
@@ -64,6 +72,13 @@ enum common_id {
 	COMMON_CA_FILE, COMMON_PATH_STYLE, COMMON_VHOST, COMMON_RETRIES,
 	COMMON_AS_OF, COMMON_HELP, COMMON_VERSION,
 };
+
+/* Every option both tools take with the same spelling: --aws-key and
+ * --aws-secret, but not -k and -s, which each tool's table maps (tablechop
+ * also spells them --key and --secret). Their ids are COMMON_*. */
+extern const struct cli_table common_options;
+
+/* The help lines of the common options are in help.h. */
 
 struct common_opts {
 	const char *aws_key, *aws_secret, *aws_token, *aws_region;
@@ -95,11 +110,6 @@ char *companion_path(const char *p);
 /* prefix + name + separator + path + tail, malloc'd. */
 char *companion_key(const struct common_opts *c, const char *name,
     const char *path, const char *tail);
-
-/* --as-of values, all UTC: "2024-05-01T12:00:00Z", "2024-05-01 12:00:00",
- * "2024-05-01T12:00:00.250", "2024-05-01", or "@<seconds since the epoch>"
- * (a fraction allowed). 0 and *ms, or -1. */
-int companion_parse_time(const char *s, long long *ms);
 
 /* "2024-05-01T12:00:00.250Z" into out (32 bytes). */
 void companion_format_time(long long ms, char out[32]);

@@ -18,6 +18,7 @@
 #include "accounts.h"
 #include "creds.h"
 #include "fmt.h"
+#include "isotime.h"
 #include "jsonread.h"
 #include "log.h"
 #include "version.h"
@@ -421,79 +422,6 @@ cred_profile_free(struct cred_profile *p)
 
 /* ---- pure: times, JSON, URLs, regions ---- */
 
-static int
-digits(const char **s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++, (*s)++) {
-		if (!isdigit((unsigned char)**s))
-			return -1;
-		v = v * 10 + (**s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-expect(const char **s, char c)
-{
-	if (**s != c)
-		return -1;
-	(*s)++;
-	return 0;
-}
-
-int
-cred_parse_time(const char *s, time_t *out)
-{
-	struct tm tm = { 0 };
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	time_t t;
-
-	if (digits(&s, 4, &y) < 0 || expect(&s, '-') < 0 ||
-	    digits(&s, 2, &mo) < 0 || expect(&s, '-') < 0 ||
-	    digits(&s, 2, &d) < 0 || (*s != 'T' && *s != 't' && *s != ' '))
-		return -1;
-	s++;
-	if (digits(&s, 2, &h) < 0 || expect(&s, ':') < 0 ||
-	    digits(&s, 2, &mi) < 0 || expect(&s, ':') < 0 ||
-	    digits(&s, 2, &sec) < 0)
-		return -1;
-	if (*s == '.') {
-		s++;
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	if (*s == 'Z' || *s == 'z')
-		s++;
-	else if (*s == '+' || *s == '-') {
-		sign = *s++ == '-' ? -1 : 1;
-		if (digits(&s, 2, &oh) < 0)
-			return -1;
-		if (*s == ':')
-			s++;
-		if (digits(&s, 2, &om) < 0 || oh > 23 || om > 59)
-			return -1;
-	} else
-		return -1;
-	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60)
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*out = t - sign * (oh * 3600 + om * 60);
-	return 0;
-}
-
 time_t
 cred_refresh_time(time_t fetched, time_t expires)
 {
@@ -536,7 +464,7 @@ cred_parse_json(const char *body, size_t len, struct cred_keys *out,
 	    NULL, &names)) != NULL)
 		errf(err, errlen, "%s in the answer holds a space or a control "
 		    "character", bad);
-	else if (exp != NULL && cred_parse_time(exp, &out->expiration) < 0)
+	else if (exp != NULL && isotime_parse(exp, &out->expiration) < 0)
 		errf(err, errlen, "Expiration \"%.64s\" is not an ISO 8601 "
 		    "time", exp);
 	else if (keys_set(out, ak, sk, tk != NULL && tk[0] != '\0' ? tk :
@@ -1289,7 +1217,7 @@ walk_static(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 		    bad);
 		return -1;
 	}
-	if (exp != NULL && cred_parse_time(exp, &k->expiration) < 0) {
+	if (exp != NULL && isotime_parse(exp, &k->expiration) < 0) {
 		errf(err, errlen, "AWS_CREDENTIAL_EXPIRATION '%.64s' is not an "
 		    "ISO 8601 time", exp);
 		return -1;

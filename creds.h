@@ -108,10 +108,6 @@ int cred_profile_parse(const char *text, size_t len, const char *profile,
     int config, struct cred_profile *p, size_t *errline);
 void cred_profile_free(struct cred_profile *p);
 
-/* ISO 8601 UTC time as the metadata services write it:
- * "2024-05-01T12:00:00Z", fractions and "+hh:mm" offsets too. */
-int cred_parse_time(const char *s, time_t *out);
-
 /* The JSON document of IMDS and container credentials: AccessKeyId,
  * SecretAccessKey, Token, Expiration; a "Code" other than "Success" is an
  * error. Returns 0, or -1 with a reason in err. */

@@ -1,6 +1,9 @@
 /* help.h: the --help lines tablesnap, tableslurp and tablechop share.
  * Each help is an array of pieces; the linker keeps one copy of a piece
- * (string merging), where whole help texts repeated it. */
+ * (string merging), where whole help texts repeated it. tableslurp and
+ * tablechop print the common options (companion.h) after the
+ * credentials and after their own options; -h and --version open and
+ * close each help; -k, -s and --as-of say different things in each. */
 #ifndef TABLESNAP_HELP_H
 #define TABLESNAP_HELP_H
 

@@ -30,12 +30,10 @@ enum {
 	R_COMMITLOGS, R_FORCE,
 };
 
+/* Beside common_options (companion.h). */
 static const struct cli_opt restore_opts_table[] = {
-	{ 'k', "aws-key", COMMON_KEY, CLI_VALUE },
-	{ 's', "aws-secret", COMMON_SECRET, CLI_VALUE },
-	{ 0, "token", COMMON_TOKEN, CLI_VALUE },
-	{ 0, "aws-token", COMMON_TOKEN, CLI_VALUE },
-	{ 0, "aws-region", COMMON_REGION, CLI_VALUE },
+	{ 'k', NULL, COMMON_KEY, CLI_VALUE },		/* --aws-key */
+	{ 's', NULL, COMMON_SECRET, CLI_VALUE },	/* --aws-secret */
 	{ 'p', "preserve", R_PRESERVE, CLI_FLAG },
 	{ 'o', "owner", R_OWNER, CLI_VALUE },
 	{ 'g', "group", R_GROUP, CLI_VALUE },
@@ -44,17 +42,6 @@ static const struct cli_opt restore_opts_table[] = {
 	{ 'r', "recursive", R_RECURSIVE, CLI_FLAG },
 	{ 0, "commitlogs", R_COMMITLOGS, CLI_VALUE },
 	{ 0, "force", R_FORCE, CLI_FLAG },
-	{ 'n', "name", COMMON_NAME, CLI_VALUE },
-	{ 'P', "prefix", COMMON_PREFIX, CLI_VALUE },
-	{ 0, "keyname-separator", COMMON_SEPARATOR, CLI_VALUE },
-	{ 0, "endpoint", COMMON_ENDPOINT, CLI_VALUE },
-	{ 0, "ca-file", COMMON_CA_FILE, CLI_VALUE },
-	{ 0, "path-style", COMMON_PATH_STYLE, CLI_FLAG },
-	{ 0, "virtual-host", COMMON_VHOST, CLI_FLAG },
-	{ 0, "retries", COMMON_RETRIES, CLI_VALUE },
-	{ 0, "as-of", COMMON_AS_OF, CLI_VALUE },
-	{ 'h', "help", COMMON_HELP, CLI_FLAG },
-	{ 0, "version", COMMON_VERSION, CLI_FLAG },
 };
 
 const char restore_usage[] =
@@ -150,6 +137,11 @@ enum cli_result
 restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
     size_t errlen)
 {
+	const struct cli_table tables[] = {
+		{ restore_opts_table, sizeof(restore_opts_table) /
+		    sizeof(restore_opts_table[0]) },
+		common_options,
+	};
 	const char *pos[3];
 	size_t npos;
 	enum cli_result r;
@@ -157,8 +149,7 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 	memset(o, 0, sizeof(*o));
 	common_defaults(&o->c);
 	o->threads = 4;
-	r = cli_parse(argc, argv, restore_opts_table,
-	    sizeof(restore_opts_table) / sizeof(restore_opts_table[0]),
+	r = cli_parse(argc, argv, tables, sizeof(tables) / sizeof(tables[0]),
 	    restore_set, o, pos, 3, &npos, err, errlen);
 	if (r != CLI_OK)
 		return r;

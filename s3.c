@@ -14,6 +14,7 @@
 #include "creds.h"
 #include "encode.h"
 #include "fmt.h"
+#include "isotime.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "s3.h"
@@ -869,16 +870,13 @@ learn_clock(struct s3_client *c, const struct s3_request *req,
     const struct s3_response *resp, long signed_offset)
 {
 	const char *date = http_header(&resp->http, "Date");
-	struct tm tm = { 0 };
-	char *end;
+	time_t server;
 	long off;
 
-	if (resp->status != 403 || date == NULL)
+	if (resp->status != 403 || date == NULL ||
+	    isotime_parse_http(date, &server) < 0)
 		return -1;
-	end = strptime(date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	off = (long)(timegm(&tm) - time(NULL));
+	off = (long)(server - time(NULL));
 	if (strcmp(resp->code, "RequestTimeTooSkewed") != 0 &&
 	    !(req->head && resp->code[0] == '\0' &&
 	    labs(off - signed_offset) > 15 * 60))

@@ -9,6 +9,7 @@
 
 #include "encode.h"
 #include "fmt.h"
+#include "isotime.h"
 #include "md5.h"
 #include "s3ops.h"
 #include "xml.h"
@@ -343,7 +344,7 @@ add_upload(struct s3_upload **out, size_t *n, const struct xml_span *up,
 			*out = grown;
 			grown[*n].upload_id = id;
 			if (when == NULL ||
-			    s3_parse_time(when, &grown[*n].initiated_ms) < 0)
+			    isotime_parse_ms(when, &grown[*n].initiated_ms) < 0)
 				grown[*n].initiated_ms = -1;
 			(*n)++;
 			id = NULL;
@@ -566,59 +567,6 @@ s3_list_free(struct s3_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int
-digits_at(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int
-s3_parse_time(const char *s, long long *ms)
-{
-	struct tm tm = { 0 };
-	int y, mo, d, h, mi, sec, frac = 0, scale = 1000;
-	const char *p;
-	time_t t;
-
-	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || digits_at(s, 4, &y) < 0 ||
-	    digits_at(s + 5, 2, &mo) < 0 || digits_at(s + 8, 2, &d) < 0 ||
-	    digits_at(s + 11, 2, &h) < 0 || digits_at(s + 14, 2, &mi) < 0 ||
-	    digits_at(s + 17, 2, &sec) < 0)
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		/* Milliseconds; finer digits are dropped. */
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			if (scale > 1) {
-				scale /= 10;
-				frac += (*p - '0') * scale;
-			}
-		if (p[-1] == '.')
-			return -1;
-	}
-	if (strcmp(p, "Z") != 0 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 60)
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	*ms = (long long)t * 1000 + frac;
-	return 0;
-}
-
 /* encoding-type=url: %XX and '+' for a space, as botocore decodes it. */
 static int
 url_decode(char *s)
@@ -723,7 +671,7 @@ parse_contents(const struct xml_span *sp, int url, struct s3_list *out)
 	etag = elem_text(sp, "ETag", &bad);
 	if (e.key != NULL && mtime != NULL && size != NULL && !bad &&
 	    (!url || url_decode(e.key) == 0) &&
-	    s3_parse_time(mtime, &e.mtime_ms) == 0) {
+	    isotime_parse_ms(mtime, &e.mtime_ms) == 0) {
 		e.size = strtoll(size, &end, 10);
 		if (etag != NULL)
 			copy_etag(etag, e.etag, sizeof(e.etag));
@@ -903,14 +851,11 @@ s3_get_object(struct s3_client *c, const char *key,
 static int
 http_time(const char *v, long long *ms)
 {
-	struct tm tm = { 0 };
-	char *end;
+	time_t t;
 
-	if (v == NULL ||
-	    (end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
-	    *end != '\0')
+	if (v == NULL || isotime_parse_http(v, &t) < 0)
 		return -1;
-	*ms = (long long)timegm(&tm) * 1000;
+	*ms = (long long)t * 1000;
 	return 0;
 }
 

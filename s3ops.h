@@ -107,10 +107,6 @@ void s3_list_free(struct s3_list *l);
 int s3_list_parse(const char *xml, size_t len, struct s3_list *out,
     int *truncated, char **next_token);
 
-/* Pure: "2024-05-01T12:34:56.789Z" (ISO 8601, UTC, optional fraction) to
- * ms since the epoch. 0, or -1 when malformed. */
-int s3_parse_time(const char *s, long long *ms);
-
 /* What a GET answer said of the object. */
 struct s3_get_info {
 	long long size;		/* Content-Length, -1 when absent */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "creds.h"
+#include "isotime.h"
 
 /*
  * Input layout: byte 0 picks the parser, byte 1 is a parameter, the rest
@@ -15,7 +16,7 @@
  *   1: cred_profile_parse of profile "default" (byte 1 odd: config file)
  *   2: cred_profile_parse of a profile named by the first line
  *   3: cred_parse_json
- *   4: cred_parse_time
+ *   4: isotime_parse (Expiration; isotime.c has its own target too)
  *   5: cred_parse_url, then cred_full_uri_allowed
  *   6: cred_region_valid
  */
@@ -129,7 +130,7 @@ fuzz_strings(int mode, const char *text, size_t len)
 	memcpy(s, text, len);
 	s[len] = '\0';
 	if (mode == 4)
-		(void)cred_parse_time(s, &t);
+		(void)isotime_parse(s, &t);
 	else if (mode == 5) {
 		if (cred_parse_url(s, &u) == 0) {
 			if (memchr(u.host, '\0', sizeof(u.host)) == NULL ||

@@ -1,6 +1,7 @@
 /* test_creds.c: the pure parts of the credential chain: the shared files'
- * INI dialect and profiles, the metadata JSON, ISO 8601 times, the refresh
- * rule, URLs and region names. */
+ * INI dialect and profiles, the metadata JSON (its Expiration read by
+ * isotime.c, tested in test_isotime.c), the refresh rule, URLs and region
+ * names. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,32 +157,6 @@ profiles(void)
 	CHECK(cred_profile_parse("[a]\nk=v\n???\n",
 	    sizeof("[a]\nk=v\n???\n") - 1, "a", 0, &p,
 	    &line) == -1 && line == 3 && p.access_key == NULL && !p.found);
-}
-
-static void
-times(void)
-{
-	time_t t = 0;
-
-	CHECK(cred_parse_time("1970-01-01T00:00:00Z", &t) == 0 && t == 0);
-	CHECK(cred_parse_time("2024-05-01T12:30:45Z", &t) == 0 &&
-	    t == 1714566645);
-	CHECK(cred_parse_time("2024-05-01T12:30:45.123Z", &t) == 0 &&
-	    t == 1714566645);
-	CHECK(cred_parse_time("2024-05-01T14:30:45+02:00", &t) == 0 &&
-	    t == 1714566645);
-	CHECK(cred_parse_time("2024-05-01T10:00:45-0230", &t) == 0 &&
-	    t == 1714566645);
-	CHECK(cred_parse_time("2024-02-29T00:00:00z", &t) == 0 &&
-	    t == 1709164800);
-	CHECK(cred_parse_time("2024-05-01 12:30:45Z", &t) == 0);
-	CHECK(cred_parse_time("2024-05-01T12:30:45", &t) == -1);
-	CHECK(cred_parse_time("2024-05-01T12:30Z", &t) == -1);
-	CHECK(cred_parse_time("2024-13-01T00:00:00Z", &t) == -1);
-	CHECK(cred_parse_time("2024-05-01T24:00:00Z", &t) == -1);
-	CHECK(cred_parse_time("2024-05-01T12:30:45Zjunk", &t) == -1);
-	CHECK(cred_parse_time("2024-05-01T12:30:45.Z", &t) == -1);
-	CHECK(cred_parse_time("", &t) == -1);
 }
 
 static void
@@ -347,7 +322,6 @@ test_creds(void)
 	ini_dialect();
 	ini_errors();
 	profiles();
-	times();
 	refresh_rule();
 	metadata_json();
 	urls();

@@ -34,6 +34,7 @@ SUITE(test_restore);
 SUITE(test_chop);
 SUITE(test_creds);
 SUITE(test_ere);
+SUITE(test_isotime);
 SUITE(test_fmt);
 SUITE(test_num);
 SUITE(test_accounts);
@@ -57,6 +58,7 @@ static const struct {
 	{ "chop", test_chop },
 	{ "creds", test_creds },
 	{ "ere", test_ere },
+	{ "isotime", test_isotime },
 	{ "fmt", test_fmt },
 	{ "num", test_num },
 	{ "accounts", test_accounts },
