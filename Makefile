@@ -75,11 +75,13 @@ $(BEARSSL_A): mk/bearssl.sh
 deps:
 	@bash test/deps.sh
 
-# Unit tests of the pure code under AddressSanitizer + UBSan (gcc), and the
+# Unit tests of the pure code under AddressSanitizer + UBSan (gcc, with the
+# strict settings of test/san_options.c), and the
 # same sources built with clang -Wall -Wextra -Werror to keep both clean.
-test/unit: test/unit.c test/unit.h $(UNIT_TESTS) $(UNIT_SRCS) $(HDRS)
+test/unit: test/unit.c test/unit.h test/san_options.c $(UNIT_TESTS) \
+    $(UNIT_SRCS) $(HDRS)
 	$(CC) $(CSTD) $(WARN) -g -O1 $(SAN) -I. -o $@ test/unit.c \
-	    $(UNIT_TESTS) $(UNIT_SRCS) -lbearssl -lpthread
+	    test/san_options.c $(UNIT_TESTS) $(UNIT_SRCS) -lbearssl -lpthread
 
 unit: test/unit
 	./test/unit

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "fmt.h"
 
 #define PASSWD_FIELDS	7	/* name:passwd:uid:gid:gecos:home:shell */
 #define GROUP_FIELDS	4	/* name:password:gid:members */
@@ -152,7 +153,7 @@ acct_field(const char *text, size_t len, int nfields, const char *name,
 			continue;
 		if (name != NULL ? flen[0] == strlen(name) &&
 		    memcmp(f[0], name, flen[0]) == 0 : v == id)
-			return strndup(f[want], flen[want]);
+			return str_ndup(f[want], flen[want]);
 	}
 	return NULL;
 }

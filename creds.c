@@ -220,7 +220,7 @@ cut_comment(const char *s, size_t n)
 static char *
 span_dup(const char *s, size_t n, int lower)
 {
-	char *out = strndup(s, n);
+	char *out = str_ndup(s, n);
 
 	if (out != NULL && lower)
 		for (char *p = out; *p; p++)

@@ -338,3 +338,15 @@ str_scaled(double v, unsigned scale)
 		q++;
 	return (long long)q;
 }
+
+char *
+str_ndup(const char *s, size_t n)
+{
+	char *copy = n < SIZE_MAX ? malloc(n + 1) : NULL;
+
+	if (copy != NULL) {
+		memcpy(copy, s, n);
+		copy[n] = '\0';
+	}
+	return copy;
+}

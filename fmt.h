@@ -26,6 +26,11 @@ int str_afmt(char **out, const char *fmt, ...)
 int str_vafmt(char **out, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* A new NUL-terminated copy of the n bytes at s, which need not be
+ * NUL-terminated themselves (strndup may look for a NUL past them); NULL
+ * when out of memory. */
+char *str_ndup(const char *s, size_t n);
+
 /* |v| * scale (scale <= 1000) rounded to an integer exactly as printf's
  * "%.3f" (scale 1000) or "%.1f" (10) rounds: to nearest, ties to even,
  * from v's exact binary value. The caller prints the sign (signbit), the

@@ -240,7 +240,7 @@ parse_number(struct reader *r, struct jr_value *v)
 		if (digits(r) == 0)
 			return fail(r, "bad number");
 	}
-	if ((copy = strndup(r->s + start, r->pos - start)) == NULL)
+	if ((copy = str_ndup(r->s + start, r->pos - start)) == NULL)
 		return fail(r, "out of memory");
 	v->type = JR_NUMBER;
 	v->num = num_strtod(copy, NULL);
