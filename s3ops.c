@@ -104,8 +104,16 @@ put(struct s3_client *c, const char *query, const struct s3_put *p,
 		.on_send_arg = p->on_send_arg,
 	};
 	struct s3_response resp;
+	int r = s3_request(c, &req, &resp);
 
-	if (s3_request(c, &req, &resp) < 0 || resp.status != 200) {
+	/* An If-None-Match: * refused: 412, or AWS's 409 when another
+	 * write of the key was under way. */
+	if (r == 0 && (resp.status == 412 || (resp.status == 409 &&
+	    strcmp(resp.code, "ConditionalRequestConflict") == 0))) {
+		s3_response_free(&resp);
+		return 1;
+	}
+	if (r < 0 || resp.status != 200) {
 		errf(err, what, &resp);
 		s3_response_free(&resp);
 		return -1;

@@ -25,7 +25,9 @@ int s3_head_object(struct s3_client *c, const char *key,
 
 /* PUT of a body in memory or a file range (req-like fields). headers are
  * the extra signed headers (metadata, Content-MD5, Content-Type, ...).
- * The ETag S3 returns (unquoted) goes to etag (80 bytes) when not NULL. */
+ * The ETag S3 returns (unquoted) goes to etag (80 bytes) when not NULL.
+ * 0: stored; 1: a conditional header (If-None-Match: *) refused it;
+ * -1: error (err says why). */
 struct s3_put {
 	const char *key;
 	const struct sigv4_header *headers;

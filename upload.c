@@ -30,6 +30,13 @@
 #define READ_BUF	(128 * 1024)
 #define MAX_KEY		1024
 #define CHANGE_TRIES	3
+/* Files up to this size go out as one PUT with If-None-Match: * instead of
+ * a HEAD and a PUT: one round trip for a new file. For an object already
+ * there the body went out for nothing, which only a small file can afford;
+ * a server that ignores the header overwrites it, as the skip rule would
+ * have for any object of another size or MD5. --max-upload-size is at
+ * least 1 MiB, so these are never multipart. */
+#define PUT_IF_ABSENT_MAX	MIB
 #define PROGRESS_MIN	(1024 * MIB)	/* larger uploads report progress */
 #define PROGRESS_EVERY	10.0		/* seconds between reports */
 
@@ -76,6 +83,7 @@ struct job {
 	struct progress progress;
 	int no_resume;		/* a resumed upload proved stale: start over */
 	int absent;		/* a listing showed no object: skip the HEAD */
+	int if_absent;		/* no HEAD first: PUT with If-None-Match: * */
 };
 
 long long
@@ -464,20 +472,28 @@ upload_abort_in_flight(struct s3_client *c)
 static int
 put_single(struct job *j)
 {
-	struct sigv4_header h[6];
+	struct sigv4_header h[7];
 	char md5_b64[BASE64_LEN(16) + 1], etag[80], err[S3_ERRLEN];
 	size_t nh;
+	int r;
 
 	base64_encode(j->h.md5, 16, md5_b64);
 	nh = data_headers(j, h, md5_b64, 1);
+	if (j->if_absent)
+		h[nh++] = (struct sigv4_header){ "if-none-match", "*" };
 	log_debug("Performing monolithic upload");
 	struct s3_put p = { .key = j->key, .headers = h, .nheaders = nh,
 	    .fd = j->fd, .off = 0, .len = j->st.st_size,
 	    .sha256_hex = j->cfg->signed_payload ? j->h.sha256 : NULL,
 	    .on_send = on_send, .on_send_arg = &j->progress };
-	if (s3_put_object(j->c, &p, etag, err) < 0) {
+	if ((r = s3_put_object(j->c, &p, etag, err)) < 0) {
 		log_error("Error uploading %s: %s", j->key, err);
 		return strstr(err, "BadDigest") ? -2 : -1;
+	}
+	if (r == 1) {
+		log_debug("Key %s exists: the PUT's If-None-Match refused it",
+		    j->key);
+		return -5;
 	}
 	/* With SSE-S3 or none, the ETag is the MD5 of what was stored. */
 	if (strcmp(etag, j->h.md5_hex) != 0) {
@@ -800,7 +816,9 @@ delete_after(struct job *j)
 }
 
 /* Hash, list, send, and check the file stayed the same meanwhile.
- * 0 done, -1 failed, -2 the file changed: do it again. */
+ * 0 done, -1 failed, -2 the file changed: do it again, -3 too large,
+ * -4 a stale multipart upload: start over, -5 the object exists (a PUT
+ * if absent): apply the skip rule. */
 static int
 send_once(struct job *j)
 {
@@ -853,13 +871,22 @@ run(struct job *j)
 	}
 	if ((s = open_file(j)) != UPLOAD_DONE)
 		return s;
-	if (!j->absent &&
+	/* The listing of -i goes out before the file, so only a file
+	 * known to be new may be sent before the skip rule is applied. */
+	j->if_absent = !j->absent && j->st.st_size <= PUT_IF_ABSENT_MAX &&
+	    !(j->cfg->with_index && strstr(j->path, "Data.db") != NULL);
+	if (!j->absent && !j->if_absent &&
 	    ((s = check_existing(j, &upload)) != UPLOAD_DONE || !upload))
 		return s;
 	if ((j->stat_json = stat_json(&j->st)) == NULL)
 		return UPLOAD_RETRY;
-	for (int i = 0; i < CHANGE_TRIES && (r == -2 || r == -4); i++) {
-		if (i > 0 && r == -2) {
+	for (int i = 0; i < CHANGE_TRIES && r <= -2 && r != -3; i++) {
+		if (r == -5) {
+			j->if_absent = 0;
+			if ((s = check_existing(j, &upload)) != UPLOAD_DONE ||
+			    !upload)
+				return s;
+		} else if (i > 0 && r == -2) {
 			log_warning("%s changed while it was uploaded; "
 			    "uploading it again", j->path);
 			if (fstat(j->fd, &j->st) < 0)

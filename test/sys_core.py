@@ -2,6 +2,7 @@
 names, listing, metadata, addressing, start-up errors."""
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -349,6 +350,58 @@ def startup_scan_lists_instead_of_a_head_per_file(ctx):
     puts = rgw_object_requests(ctx, "PUT")
     check(not heads, "HEAD requests: %d" % len(heads))
     check(len(puts) == 20, "PUT requests: %d" % len(puts))
+
+
+def tablesnap_requests(ctx, method):
+    """rgw_object_requests made by tablesnap (not by the checking client),
+    as (key path, HTTP status) pairs."""
+    out = []
+    for line in rgw_object_requests(ctx, method):
+        if '"tablesnap/' in line:
+            m = re.search(r'"%s (\S+) HTTP/1.1" (\d+)' % method, line)
+            out.append((m.group(1), int(m.group(2))))
+    return out
+
+
+@test
+def small_new_file_is_one_put_if_absent(ctx):
+    ctx.start("--without-index")
+    small = [move_in(ctx, "p%d.db" % i, os.urandom(1000 * i + 1))
+             for i in range(3)]
+    big = move_in(ctx, "big.db", os.urandom((1 << 20) + 1))
+    for p in small + [big]:
+        ctx.assert_stored(p)
+        ctx.wait_log("Finished uploading %s" % p)
+    # Seen from the server: a small file is one PUT (with If-None-Match),
+    # a file over 1 MiB a HEAD and then a PUT.
+    puts = tablesnap_requests(ctx, "PUT")
+    heads = tablesnap_requests(ctx, "HEAD")
+    check(len(puts) == 4 and all(st == 200 for _, st in puts),
+          "PUT requests: %r" % puts)
+    check(len(heads) == 1 and heads[0][0].endswith("/big.db") and
+          heads[0][1] == 404, "HEAD requests: %r" % heads)
+
+
+@test
+def small_file_already_there_keeps_the_skip_rule(ctx):
+    same = os.path.join(ctx.dir, "same.db")
+    other = os.path.join(ctx.dir, "other.db")
+    ctx.s3.put_object(Bucket=ctx.bucket, Key=ctx.key(same), Body=b"abcd")
+    ctx.s3.put_object(Bucket=ctx.bucket, Key=ctx.key(other), Body=b"ab")
+    ctx.start("--without-index")
+    move_in(ctx, "same.db", b"1234")
+    ctx.wait_log("Keyname %s already exists, skipping upload" %
+                 ctx.key(same))
+    move_in(ctx, "other.db", b"123456")
+    ctx.wait_log("Finished uploading %s" % other)
+    check(ctx.get(ctx.key(same)) == b"abcd", "same-size object replaced")
+    check(ctx.get(ctx.key(other)) == b"123456", "other size not replaced")
+    # The server refused the conditional PUTs (412); the HEADs then
+    # decided: skip the same size, PUT the other one again.
+    puts = tablesnap_requests(ctx, "PUT")
+    check(sorted(st for _, st in puts) == [200, 412, 412],
+          "PUT requests: %r" % puts)
+    check(len(tablesnap_requests(ctx, "HEAD")) == 2, "HEAD requests")
 
 
 @test

@@ -277,11 +277,12 @@ def faults_lost_multipart_answers(ctx):
 def faults_clock_skew(ctx):
     # The proxy says the S3 clock is an hour ahead; tablesnap signs with
     # that clock, the real radosgw refuses it, and tablesnap learns the
-    # true one back. First on a HEAD, whose 403 has no body to say why.
+    # true one back. First on a HEAD, whose 403 has no body to say why
+    # (a file over 1 MiB is looked up with a HEAD before its PUT).
     p = start_proxy(ctx, rates={"skew": 1.0}, limit=1, match=r"^HEAD ")
     try:
         ctx.start("-t", "4", "--retries", "5", base=proxied(p))
-        first = move_in(ctx, "skew-1-Index.db", os.urandom(1000))
+        first = move_in(ctx, "skew-1-Index.db", os.urandom((1 << 20) + 1))
         wait_landed(ctx, [first], timeout=60)
         check(p.stats()["skew"] == 1, "no skew injected: %r" % p.stats())
         log = ctx.logtext()
