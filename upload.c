@@ -162,6 +162,7 @@ hash_file(struct job *j, int multipart)
 	struct md5_ctx whole, part;
 	br_sha256_context sha;
 	unsigned char *buf;
+	size_t bufsize;
 	int p = 0;
 
 	if (multipart) {
@@ -170,7 +171,10 @@ hash_file(struct job *j, int multipart)
 		if (h->parts == NULL)
 			return -1;
 	}
-	if ((buf = malloc(READ_BUF)) == NULL)
+	/* No bigger than the file: musl maps a 128 KiB block afresh on
+	 * every malloc and unmaps it on free, a page fault per 4 KiB. */
+	bufsize = size < READ_BUF ? (size_t)size + 1 : READ_BUF;
+	if ((buf = malloc(bufsize)) == NULL)
 		return -1;
 	posix_fadvise(j->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	md5_init(&whole);
@@ -178,7 +182,7 @@ hash_file(struct job *j, int multipart)
 	br_sha256_init(&sha);
 	part_left = multipart ? h->part_size : size;
 	while (off < size) {
-		size_t want = READ_BUF;
+		size_t want = bufsize;
 		ssize_t n;
 
 		if ((long long)want > part_left)
