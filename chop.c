@@ -74,7 +74,7 @@ const char *const chop_help[] = {
     HELP_RETRIES,
     "  --as-of TIME          apply the rule as of TIME instead of now, for\n"
     "                        audits (with -d); objects uploaded later are\n"
-    "                        never deleted (UTC: 2024-05-01T12:00:00Z,\n",
+    "                        never deleted (2024-05-01T12:00:00Z,\n",
     HELP_TIME_FORMS,
     "\n"
     "Ages are measured from each object's LastModified in UTC. A directory\n"

@@ -36,6 +36,7 @@
 
 /* The end of --as-of's text, then --version. */
 #define HELP_TIME_FORMS \
-    "                        2024-05-01, or @<epoch seconds>)\n" HELP_VERSION
+    "                        2024-05-01T14:00:00+02:00, 2024-05-01 (UTC),\n" \
+    "                        or @<epoch seconds>)\n" HELP_VERSION
 
 #endif

@@ -159,7 +159,7 @@ static int	 body_fail(struct http_conn *, struct http_response *);
  * Error messages.
  */
 
-/* vsnprintf into dst; a message cut short ends in "..." so that the
+/* str_vfmt into dst; a message cut short ends in "..." so that the
  * truncation shows. */
 static void
 fmtv(char *dst, size_t cap, const char *fmt, va_list ap)

@@ -95,7 +95,7 @@ const char *const restore_help[] = {
     HELP_TLS,
     HELP_RETRIES,
     "  --as-of TIME          point in time: the newest listings uploaded\n"
-    "                        at or before TIME (UTC: 2024-05-01T12:00:00Z,\n",
+    "                        at or before TIME (2024-05-01T12:00:00Z,\n",
     HELP_TIME_FORMS,
     "\n"
     "Exit status: 0 when every listed file is in place and verified, 1\n"
