@@ -891,6 +891,9 @@ run(struct job *j)
 			    !upload)
 				return s;
 		} else if (i > 0 && r == -2) {
+			/* The first try may have stored the object: this one
+			 * must replace it. */
+			j->if_absent = 0;
 			log_warning("%s changed while it was uploaded; "
 			    "uploading it again", j->path);
 			if (fstat(j->fd, &j->st) < 0)

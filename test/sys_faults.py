@@ -307,6 +307,31 @@ def faults_clock_skew(ctx):
     check_identical(ctx, paths)
 
 
+@test
+def small_file_changed_after_its_put_if_absent_is_replaced(ctx):
+    # The proxy holds each request 2 s after reading it whole, so the
+    # first PUT (If-None-Match) stores the old bytes while the file
+    # changes in content, not size. The second PUT must not be
+    # conditional, or the skip rule would keep the stale object.
+    p = start_proxy(ctx, delay=2.0)
+    try:
+        ctx.start(base=proxied(p))
+        path = move_in(ctx, "inplace.db", os.urandom(100000))
+        ctx.wait_log("Uploading %s" % path)
+        time.sleep(0.5)
+        new = os.urandom(1000)
+        with open(path, "r+b") as f:
+            f.write(new)
+        ctx.wait_log("changed while it was uploaded")
+        ctx.wait_log("Finished uploading %s" % path)
+    finally:
+        p.close()
+    with open(path, "rb") as f:
+        final = f.read()
+    check(final[:1000] == new, "the file was not changed")
+    check(ctx.get(ctx.key(path)) == final, "object is not the final content")
+
+
 def socket_buffers():
     """The most a loopback connection buffers: the largest receive plus
     send buffers TCP autotuning may grow to."""
