@@ -695,9 +695,10 @@ class Bench:
             for tool in tools:
                 r = self.small_once(tool, dir, paths, fsize, self.rgw.url)
                 runs.setdefault(tool, []).append(r)
-                log("3 %-9s wall %6.2f s cpu %6.2f s requests %s other %.2f"
-                    % (tool, r["wall"], r["cpu"], r.get("requests"),
-                       r["other_cpu"]))
+                log("3 %-9s wall %6.2f s cpu %6.2f s server %6.2f s "
+                    "requests %s other %.2f"
+                    % (tool, r["wall"], r["cpu"], r["server_cpu"],
+                       r.get("requests"), r["other_cpu"]))
         for tool in tools:
             proxy = Proxy(self.rgw.port)
             try:
@@ -711,6 +712,7 @@ class Bench:
         for tool, rs in runs.items():
             wall = median(rs, "wall")
             out[tool] = {"wall": wall, "cpu": median(rs, "cpu"),
+                         "server_cpu": median(rs, "server_cpu"),
                          "files_per_s": n / wall,
                          "requests": median(rs, "requests"),
                          "other_cpu_max": max(r["other_cpu"] for r in rs),
@@ -892,9 +894,10 @@ def table(res, sz, machine):
         add("### 3. %d files of %d KiB to radosgw (median of %d)" % (
             sz["small_n"], sz["small_kib"], sz["reps"]))
         add("")
-        add("| client | wall s | files/s | client CPU s | HTTP requests | "
-            "connections | TLS full / resumed | other CPU s (max) |")
-        add("|---|---|---|---|---|---|---|---|")
+        add("| client | wall s | files/s | client CPU s | server CPU s | "
+            "HTTP requests | connections | TLS full / resumed | "
+            "other CPU s (max) |")
+        add("|---|---|---|---|---|---|---|---|---|")
         for tool, name in (("tablesnap", "tablesnap --once"),
                            ("tablesnap-t10", "tablesnap --once -t 10"),
                            ("aws", "aws s3 cp --recursive"),
@@ -903,12 +906,13 @@ def table(res, sz, machine):
             if r is None:
                 continue
             c = r["counted"]
-            add("| %s | %.2f | %.0f | %.2f | %s | %d | %d / %d | %.2f |" % (
-                name, r["wall"], r["files_per_s"], r["cpu"],
-                fmt(r["requests"], "%d"), c["connections"], c["full"],
-                c["resumed"], r["other_cpu_max"]))
+            add("| %s | %.2f | %.0f | %.2f | %.2f | %s | %d | %d / %d | %.2f |"
+                % (name, r["wall"], r["files_per_s"], r["cpu"],
+                   r["server_cpu"], fmt(r["requests"], "%d"),
+                   c["connections"], c["full"], c["resumed"],
+                   r["other_cpu_max"]))
         add("| original tablesnap, 1,000 files (quoted, not run) | %.1f | %.0f "
-            "| - | %d | - | - | - |" % (
+            "| - | - | %d | - | - | - |" % (
                 ORIGINAL["small1000_wall"], 1000 / ORIGINAL["small1000_wall"],
                 ORIGINAL["small1000_requests"]))
         add("")
