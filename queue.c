@@ -125,16 +125,20 @@ forget(struct queue *q, struct queue_item *it)
 }
 
 int
-queue_push(struct queue *q, const char *path, int absent, int64_t now_ms)
+queue_push(struct queue *q, const char *path, enum object_hint hint,
+    int64_t now_ms)
 {
 	struct queue_item *it = find(q, path);
 	size_t h;
 
 	if (it != NULL) {
-		if (it->state == ST_FLIGHT)
+		/* In flight, the upload holds its own copy of the hint:
+		 * the first repeat starts the next run's. */
+		if (it->state == ST_FLIGHT && !it->again) {
 			it->again = 1;
-		if (!absent)
-			it->absent = 0;
+			it->hint = hint;
+		} else if (hint > it->hint)
+			it->hint = hint;
 		return 0;
 	}
 	it = calloc(1, sizeof(*it));
@@ -144,7 +148,7 @@ queue_push(struct queue *q, const char *path, int absent, int64_t now_ms)
 	}
 	grow(q);
 	it->queued_ms = now_ms;
-	it->absent = absent;
+	it->hint = hint;
 	h = hash_path(path) % q->nbuckets;
 	it->hnext = q->buckets[h];
 	q->buckets[h] = it;
@@ -196,8 +200,10 @@ queue_done(struct queue *q, struct queue_item *it, int ok, int64_t retry_ms,
     int64_t now_ms)
 {
 	q->nflight--;
-	/* What the listing showed is old news after an attempt. */
-	it->absent = 0;
+	/* What the finder knew is old news after an attempt, unless it
+	 * found the file again meanwhile. */
+	if (!it->again)
+		it->hint = OBJECT_UNKNOWN;
 	if (ok) {
 		it->failures = 0;
 		if (it->again)

@@ -9,12 +9,21 @@
 
 struct queue;
 
+/* What the finder knew of a file's object in S3, from the least cautious
+ * to the most; it decides whether the upload looks the object up first. */
+enum object_hint {
+	OBJECT_ABSENT,		/* a listing just showed none: no lookup */
+	OBJECT_UNKNOWN,		/* e.g. a file just finished: likely new */
+	OBJECT_LIKELY,		/* found again by a scan: likely there */
+};
+
 /* One file known to the queue. path is owned by the queue. */
 struct queue_item {
 	char *path;
 	int state;		/* private */
 	int again;		/* an event came while it was in flight */
-	int absent;		/* a listing just showed it is not in S3 */
+	enum object_hint hint;	/* copied by the dispatcher: the queue
+				 * changes it while the file is in flight */
 	unsigned failures;	/* consecutive failed attempts */
 	int64_t not_before_ms;	/* retry time, monotonic */
 	int64_t queued_ms;	/* when it was first queued */
@@ -25,10 +34,11 @@ struct queue *queue_new(void);
 void queue_free(struct queue *q);
 
 /* Queues path unless it is already queued (then nothing happens) or in
- * flight (then it runs again after the current upload). absent: a listing
- * showed no object for it, so its upload needs no HEAD first. Returns 1
- * queued, 0 coalesced, -1 out of memory. */
-int queue_push(struct queue *q, const char *path, int absent, int64_t now_ms);
+ * flight (then it runs again after the current upload). Of two hints for
+ * one file the more cautious stays. Returns 1 queued, 0 coalesced, -1 out
+ * of memory. */
+int queue_push(struct queue *q, const char *path, enum object_hint hint,
+    int64_t now_ms);
 
 /* The next file ready to upload, now marked in flight; NULL when none. */
 struct queue_item *queue_pop(struct queue *q, int64_t now_ms);

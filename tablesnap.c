@@ -47,7 +47,7 @@
 struct worker {
 	struct daemon *d;
 	struct queue_item *item;
-	int absent;			/* item->absent when dispatched: the
+	enum object_hint hint;		/* item->hint when dispatched: the
 					 * main thread may change the item's */
 	enum upload_status status;
 	long long bytes;		/* stored, when UPLOAD_DONE */
@@ -485,11 +485,16 @@ scan_progress(struct daemon *d, int final)
 	    d->scan.queued, d->scan.present);
 }
 
+/* The start-up scan hints from the listing (or, without one, that the
+ * object is likely there, as it is after a restart); a rescan after lost
+ * events finds mostly files uploaded already; an event or a new
+ * directory, files likely new. */
 static void
-found(void *ctx, const char *path)
+found(void *ctx, const char *path, int again)
 {
 	struct daemon *d = ctx;
 	int scanning = d->scan.active, listed;
+	enum object_hint hint = again ? OBJECT_LIKELY : OBJECT_UNKNOWN;
 
 	if (d->stopping)
 		return;
@@ -507,7 +512,9 @@ found(void *ctx, const char *path)
 		d->skipped++;
 		return;
 	}
-	if (queue_push(d->queue, path, listed < 0, now_ms()) < 0)
+	if (scanning)
+		hint = listed < 0 ? OBJECT_ABSENT : OBJECT_LIKELY;
+	if (queue_push(d->queue, path, hint, now_ms()) < 0)
 		log_error("Out of memory: %s not queued", path);
 	else if (scanning)
 		d->scan.queued++;
@@ -568,7 +575,7 @@ upload_thread(void *arg)
 	struct daemon *d = w->d;
 	uint64_t one = 1;
 
-	w->status = upload_file(d->s3, &d->ucfg, w->item->path, w->absent,
+	w->status = upload_file(d->s3, &d->ucfg, w->item->path, w->hint,
 	    &w->bytes);
 	pthread_mutex_lock(&d->done_lock);
 	w->next = d->done;
@@ -646,7 +653,7 @@ dispatch(struct daemon *d)
 		if (w != NULL) {
 			w->d = d;
 			w->item = it;
-			w->absent = it->absent;
+			w->hint = it->hint;
 		}
 		if (w == NULL || pthread_create(&w->thread, &d->attr,
 		    upload_thread, w) != 0) {

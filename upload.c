@@ -82,7 +82,7 @@ struct job {
 	struct file_hashes h;
 	struct progress progress;
 	int no_resume;		/* a resumed upload proved stale: start over */
-	int absent;		/* a listing showed no object: skip the HEAD */
+	enum object_hint hint;	/* what the finder knew of the object */
 	int if_absent;		/* no HEAD first: PUT with If-None-Match: * */
 };
 
@@ -877,9 +877,10 @@ run(struct job *j)
 		return s;
 	/* The listing of -i goes out before the file, so only a file
 	 * known to be new may be sent before the skip rule is applied. */
-	j->if_absent = !j->absent && j->st.st_size <= PUT_IF_ABSENT_MAX &&
+	j->if_absent = j->hint == OBJECT_UNKNOWN &&
+	    j->st.st_size <= PUT_IF_ABSENT_MAX &&
 	    !(j->cfg->with_index && strstr(j->path, "Data.db") != NULL);
-	if (!j->absent && !j->if_absent &&
+	if (j->hint != OBJECT_ABSENT && !j->if_absent &&
 	    ((s = check_existing(j, &upload)) != UPLOAD_DONE || !upload))
 		return s;
 	if ((j->stat_json = stat_json(&j->st)) == NULL)
@@ -916,10 +917,10 @@ run(struct job *j)
 
 enum upload_status
 upload_file(struct s3_client *c, const struct upload_config *cfg,
-    const char *path, int absent, long long *bytes)
+    const char *path, enum object_hint hint, long long *bytes)
 {
 	struct job j = { .c = c, .cfg = cfg, .path = path, .fd = -1,
-	    .absent = absent };
+	    .hint = hint };
 	enum upload_status s;
 
 	*bytes = 0;

@@ -4,6 +4,7 @@
 #define TABLESNAP_UPLOAD_H
 
 #include "filter.h"
+#include "queue.h"
 #include "s3.h"
 
 struct upload_config {
@@ -25,10 +26,12 @@ enum upload_status {
 	UPLOAD_RETRY,		/* failed for now: try again later */
 };
 
-/* absent: a listing has just shown the key is not in S3 (no HEAD then).
- * *bytes: the size of the file stored, when UPLOAD_DONE. */
+/* hint: what the finder knew of the object: ABSENT, no lookup; UNKNOWN, a
+ * file up to 1 MiB goes out as a PUT if absent, a larger one is looked up
+ * (HEAD) first; LIKELY, looked up first. *bytes: the size of the file
+ * stored, when UPLOAD_DONE. */
 enum upload_status upload_file(struct s3_client *c,
-    const struct upload_config *cfg, const char *path, int absent,
+    const struct upload_config *cfg, const char *path, enum object_hint hint,
     long long *bytes);
 
 /* Aborts the multipart uploads still in flight (at shutdown, when their

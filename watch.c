@@ -248,7 +248,7 @@ walk(struct watcher *w, const char *dir, int recurse, int scan, int watch,
 		}
 		type = entry_type(path, de);
 		if (type == DT_REG && scan)
-			w->found(w->ctx, path);
+			w->found(w->ctx, path, 0);
 		else if (type == DT_DIR && recurse)
 			rc = walk(w, path, recurse, scan, watch, err, errlen);
 		free(path);
@@ -404,7 +404,7 @@ rescan_dir(struct watcher *w, const char *dir)
 		}
 		type = entry_type(path, de);
 		if (type == DT_REG)
-			w->found(w->ctx, path);
+			w->found(w->ctx, path, 1);
 		else if (type == DT_DIR)
 			rescan_subdir(w, path);
 		free(path);
@@ -488,12 +488,12 @@ handle_event(struct watcher *w, const struct inotify_event *ev)
 			new_directory(w, path);
 	} else if ((ev->mask & IN_CLOSE_WRITE) &&
 	    (w->listen & LISTEN_CLOSE_WRITE))
-		w->found(w->ctx, path);
+		w->found(w->ctx, path, 0);
 	else if ((ev->mask & IN_MOVED_TO) && (w->listen & LISTEN_MOVED_TO))
-		w->found(w->ctx, path);
+		w->found(w->ctx, path, 0);
 	else if ((ev->mask & IN_CREATE) && (w->listen & LISTEN_CREATE) &&
 	    is_new_hard_link(path))
-		w->found(w->ctx, path);
+		w->found(w->ctx, path, 0);
 	free(path);
 }
 

@@ -6,8 +6,10 @@
 
 #include <stddef.h>
 
-/* Called with the absolute path of each finished regular file. */
-typedef void (*watch_found_fn)(void *ctx, const char *path);
+/* Called with the absolute path of each finished regular file; again: found
+ * by the rescan after lost events (an inotify queue overflow), which
+ * reports files that were there before as well as new ones. */
+typedef void (*watch_found_fn)(void *ctx, const char *path, int again);
 
 struct watcher;
 

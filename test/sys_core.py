@@ -2,11 +2,11 @@
 names, listing, metadata, addressing, start-up errors."""
 import json
 import os
-import re
 import subprocess
 import time
 
-from systest import BIN, NAME, ROOT, check, md5_file, move_in, test, write
+from systest import (BIN, NAME, ROOT, check, md5_file, move_in,
+                     rgw_object_requests, tablesnap_requests, test, write)
 
 
 @test
@@ -329,15 +329,6 @@ def once_fails_when_server_unreachable(ctx):
     check(b"localhost:1" in p.stderr, "stderr: %r" % p.stderr)
 
 
-def rgw_object_requests(ctx, method):
-    """The object requests radosgw logged for this test's bucket (its own
-    access log, path style: "PUT /bucket/key")."""
-    log = os.path.join(ctx.env["RGW_DIR"], "log", "client.rgw.a.log")
-    needle = '"%s /%s/' % (method, ctx.bucket)
-    with open(log, errors="replace") as f:
-        return [line for line in f if needle in line]
-
-
 @test
 def startup_scan_lists_instead_of_a_head_per_file(ctx):
     for i in range(20):
@@ -350,17 +341,6 @@ def startup_scan_lists_instead_of_a_head_per_file(ctx):
     puts = rgw_object_requests(ctx, "PUT")
     check(not heads, "HEAD requests: %d" % len(heads))
     check(len(puts) == 20, "PUT requests: %d" % len(puts))
-
-
-def tablesnap_requests(ctx, method):
-    """rgw_object_requests made by tablesnap (not by the checking client),
-    as (key path, HTTP status) pairs."""
-    out = []
-    for line in rgw_object_requests(ctx, method):
-        if '"tablesnap/' in line:
-            m = re.search(r'"%s (\S+) HTTP/1.1" (\d+)' % method, line)
-            out.append((m.group(1), int(m.group(2))))
-    return out
 
 
 @test

@@ -17,7 +17,8 @@ import subprocess
 import threading
 import time
 
-from systest import BIN, HERE, NAME, Failure, check, move_in, test, write
+from systest import (BIN, HERE, NAME, Failure, check, move_in,
+                     tablesnap_requests, test, write)
 from faultproxy import FaultProxy
 
 SMALL = int(os.environ.get("FAULT_FILES", "200"))
@@ -498,6 +499,11 @@ def faults_inotify_queue_overflow(ctx):
     wait_landed(ctx, [later], timeout=60)
     check(ctx.head(ctx.key(unwatched)) is None, "the rescan uploaded %s, "
           "in a directory -a alone does not watch" % unwatched)
+    # The rescan found the files stored before the overflow again: a
+    # HEAD each, never a second PUT (with its body) that S3 refuses.
+    again = [(k, st) for k, st in tablesnap_requests(ctx, "PUT")
+             if k.endswith("/first-Index.db") or st != 200]
+    check(len(again) == 2, "PUTs after the rescan: %r" % again)
     check_alive(ctx)
     check_no_crash(ctx)
 

@@ -4,6 +4,7 @@ runs. Test modules are test/sys_*.py."""
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -227,3 +228,21 @@ def move_in(ctx, name, data):
     return dst
 
 
+def rgw_object_requests(ctx, method):
+    """The object requests radosgw logged for this test's bucket (its own
+    access log, path style: "PUT /bucket/key")."""
+    log = os.path.join(ctx.env["RGW_DIR"], "log", "client.rgw.a.log")
+    needle = '"%s /%s/' % (method, ctx.bucket)
+    with open(log, errors="replace") as f:
+        return [line for line in f if needle in line]
+
+
+def tablesnap_requests(ctx, method):
+    """rgw_object_requests made by tablesnap (not by the checking client),
+    as (key path, HTTP status) pairs."""
+    out = []
+    for line in rgw_object_requests(ctx, method):
+        if '"tablesnap/' in line:
+            m = re.search(r'"%s (\S+) HTTP/1.1" (\d+)' % method, line)
+            out.append((m.group(1), int(m.group(2))))
+    return out

@@ -12,15 +12,15 @@ order_and_coalescing(void)
 	struct queue *q = queue_new();
 	struct queue_item *a, *b;
 
-	CHECK(queue_push(q, "/a", 0, 0) == 1);
-	CHECK(queue_push(q, "/b", 0, 0) == 1);
-	CHECK(queue_push(q, "/a", 0, 0) == 0);	/* already queued */
+	CHECK(queue_push(q, "/a", OBJECT_UNKNOWN, 0) == 1);
+	CHECK(queue_push(q, "/b", OBJECT_UNKNOWN, 0) == 1);
+	CHECK(queue_push(q, "/a", OBJECT_UNKNOWN, 0) == 0);	/* already queued */
 	CHECK(queue_ready_count(q) == 2);
 	a = queue_pop(q, 0);
 	CHECK(a != NULL && strcmp(a->path, "/a") == 0);
 	CHECK(queue_in_flight(q) == 1);
 	/* An event for a file in flight runs it again afterwards. */
-	CHECK(queue_push(q, "/a", 0, 0) == 0);
+	CHECK(queue_push(q, "/a", OBJECT_UNKNOWN, 0) == 0);
 	b = queue_pop(q, 0);
 	CHECK(b != NULL && strcmp(b->path, "/b") == 0);
 	CHECK(queue_pop(q, 0) == NULL);
@@ -32,7 +32,7 @@ order_and_coalescing(void)
 	CHECK(queue_pop(q, 0) == NULL);
 	CHECK(queue_ready_count(q) == 0 && queue_in_flight(q) == 0);
 	/* Done and forgotten: the same path may be queued anew. */
-	CHECK(queue_push(q, "/a", 0, 0) == 1);
+	CHECK(queue_push(q, "/a", OBJECT_UNKNOWN, 0) == 1);
 	queue_free(q);
 }
 
@@ -42,7 +42,7 @@ retries_wait(void)
 	struct queue *q = queue_new();
 	struct queue_item *a;
 
-	queue_push(q, "/a", 0, 0);
+	queue_push(q, "/a", OBJECT_UNKNOWN, 0);
 	a = queue_pop(q, 0);
 	queue_done(q, a, 0, 5000, 100);
 	CHECK(a->failures == 1);
@@ -50,7 +50,7 @@ retries_wait(void)
 	CHECK(queue_next_wait(q, 100) == 5000);
 	CHECK(queue_pop(q, 5099) == NULL);
 	/* A new event for a waiting file does not double it. */
-	CHECK(queue_push(q, "/a", 0, 200) == 0);
+	CHECK(queue_push(q, "/a", OBJECT_UNKNOWN, 200) == 0);
 	a = queue_pop(q, 5100);
 	CHECK(a != NULL && strcmp(a->path, "/a") == 0);
 	CHECK(queue_next_wait(q, 5100) == -1);
@@ -68,11 +68,11 @@ many(void)
 
 	for (int i = 0; i < 50000; i++) {
 		snprintf(path, sizeof(path), "/f%d", i);
-		ok &= queue_push(q, path, 0, i) == 1;
+		ok &= queue_push(q, path, OBJECT_UNKNOWN, i) == 1;
 	}
 	for (int i = 0; i < 50000; i += 7) {
 		snprintf(path, sizeof(path), "/f%d", i);
-		ok &= queue_push(q, path, 0, i) == 0;
+		ok &= queue_push(q, path, OBJECT_UNKNOWN, i) == 0;
 	}
 	CHECK(ok);
 	CHECK(queue_ready_count(q) == 50000);
@@ -89,33 +89,49 @@ many(void)
 	queue_free(q);
 }
 
-/* "Not in S3" from a listing lasts only until the first attempt, and an
- * event without that knowledge overrides it. */
+/* "Not in S3" from a listing lasts only until the first attempt, and of
+ * two hints for one file the more cautious stays. */
 static void
-absent_flag(void)
+object_hints(void)
 {
 	struct queue *q = queue_new();
 	struct queue_item *a;
 
-	CHECK(queue_push(q, "/a", 1, 0) == 1);
+	CHECK(queue_push(q, "/a", OBJECT_ABSENT, 0) == 1);
 	a = queue_pop(q, 0);
-	CHECK(a != NULL && a->absent == 1);
+	CHECK(a != NULL && a->hint == OBJECT_ABSENT);
 	queue_done(q, a, 0, 0, 0);
 	a = queue_pop(q, 1);
-	CHECK(a != NULL && a->absent == 0);
+	CHECK(a != NULL && a->hint == OBJECT_UNKNOWN);
 	queue_done(q, a, 1, 0, 1);
-	CHECK(queue_push(q, "/b", 1, 0) == 1);
-	CHECK(queue_push(q, "/b", 0, 0) == 0);
+	CHECK(queue_push(q, "/b", OBJECT_ABSENT, 0) == 1);
+	CHECK(queue_push(q, "/b", OBJECT_UNKNOWN, 0) == 0);
 	a = queue_pop(q, 0);
-	CHECK(a != NULL && a->absent == 0);
+	CHECK(a != NULL && a->hint == OBJECT_UNKNOWN);
 	queue_done(q, a, 1, 0, 0);
+	CHECK(queue_push(q, "/c", OBJECT_LIKELY, 0) == 1);
+	CHECK(queue_push(q, "/c", OBJECT_ABSENT, 0) == 0);
+	CHECK(queue_push(q, "/c", OBJECT_UNKNOWN, 0) == 0);
+	a = queue_pop(q, 0);
+	CHECK(a != NULL && a->hint == OBJECT_LIKELY);
+	/* In flight: an event for it raises the hint for the next run. */
+	CHECK(queue_push(q, "/c", OBJECT_UNKNOWN, 0) == 0);
+	queue_done(q, a, 1, 0, 0);
+	a = queue_pop(q, 0);
+	CHECK(a != NULL && a->hint == OBJECT_UNKNOWN);
+	CHECK(queue_push(q, "/c", OBJECT_LIKELY, 0) == 0);
+	queue_done(q, a, 1, 0, 0);
+	a = queue_pop(q, 0);
+	CHECK(a != NULL && a->hint == OBJECT_LIKELY);
+	queue_done(q, a, 1, 0, 0);
+	CHECK(queue_pop(q, 0) == NULL);
 	queue_free(q);
 }
 
 void
 test_queue(void)
 {
-	absent_flag();
+	object_hints();
 	order_and_coalescing();
 	retries_wait();
 	many();
