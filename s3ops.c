@@ -763,9 +763,12 @@ list_query(const char *prefix, const char *delimiter, const char *token)
 	return q;
 }
 
-int
-s3_list_objects(struct s3_client *c, const char *prefix,
-    const char *delimiter, struct s3_list *out, char *err)
+/* The pages of a listing appended to out, or, with page_fn, each handed
+ * to it and then dropped from out. */
+static int
+list_pages(struct s3_client *c, const char *prefix, const char *delimiter,
+    struct s3_list *out, int (*page_fn)(void *, const struct s3_list *),
+    void *ctx, char *err)
 {
 	char *token = NULL;
 	int truncated;
@@ -789,14 +792,39 @@ s3_list_objects(struct s3_client *c, const char *prefix,
 		else if (resp.body == NULL || s3_list_parse(resp.body,
 		    resp.body_len, out, &truncated, &token) < 0)
 			set_msg(err, "list objects: malformed answer");
+		else if (page_fn != NULL && page_fn(ctx, out) < 0)
+			set_msg(err, "out of memory");
 		else
 			r = 0;
+		if (page_fn != NULL)
+			s3_list_free(out);
 		s3_response_free(&resp);
 		free(q);
-		if (r < 0)
+		if (r < 0) {
+			free(token);
 			return -1;
+		}
 	} while (truncated);
 	return 0;
+}
+
+int
+s3_list_objects(struct s3_client *c, const char *prefix,
+    const char *delimiter, struct s3_list *out, char *err)
+{
+	return list_pages(c, prefix, delimiter, out, NULL, NULL, err);
+}
+
+int
+s3_list_objects_by_page(struct s3_client *c, const char *prefix,
+    const char *delimiter, int (*page_fn)(void *, const struct s3_list *),
+    void *ctx, char *err)
+{
+	struct s3_list page = { 0 };
+	int r = list_pages(c, prefix, delimiter, &page, page_fn, ctx, err);
+
+	s3_list_free(&page);
+	return r;
 }
 
 void

@@ -101,6 +101,12 @@ struct s3_list {
  * out. */
 int s3_list_objects(struct s3_client *c, const char *prefix,
     const char *delimiter, struct s3_list *out, char *err);
+/* The same, handing each page to page_fn and keeping none, so that memory
+ * holds one page (1,000 keys) whatever the count. page_fn returns 0, or
+ * -1 for out of memory, which ends the listing. */
+int s3_list_objects_by_page(struct s3_client *c, const char *prefix,
+    const char *delimiter, int (*page_fn)(void *, const struct s3_list *),
+    void *ctx, char *err);
 void s3_list_free(struct s3_list *l);
 
 /* Pure: one ListObjectsV2 answer appended to out; *truncated, and the

@@ -520,27 +520,35 @@ found(void *ctx, const char *path, int again)
 		d->scan.queued++;
 }
 
+static int
+add_listed(void *ctx, const struct s3_list *page)
+{
+	for (size_t i = 0; i < page->n; i++)
+		if (keyset_add(ctx, page->entries[i].key,
+		    page->entries[i].size) < 0)
+			return -1;
+	return 0;
+}
+
 /* Lists what S3 has under each root: one ListObjectsV2 sweep instead of
- * a HEAD per file. NULL (then HEADs it is) when the listing fails. */
+ * a HEAD per file, page by page into the key set. NULL (then HEADs it is)
+ * when the listing fails. */
 static struct keyset *
 list_known(struct daemon *d)
 {
 	struct keyset *ks = keyset_new();
-	char err[S3_ERRLEN];
+	char err[S3_ERRLEN] = "out of memory";
 
 	for (size_t i = 0; ks != NULL && i < d->nroots; i++) {
-		struct s3_list l = { 0 };
 		char *prefix = NULL, *key = upload_key(&d->ucfg, d->roots[i]);
 		int r = -1;
 
 		if (key != NULL && str_afmt(&prefix, "%s%s", key,
 		    strcmp(d->roots[i], "/") == 0 ? "" : "/") >= 0)
-			r = s3_list_objects(d->s3, prefix, d->opt.recursive ?
-			    NULL : "/", &l, err);
+			r = s3_list_objects_by_page(d->s3, prefix,
+			    d->opt.recursive ? NULL : "/", add_listed, ks, err);
 		else
 			prefix = NULL;
-		for (size_t j = 0; r == 0 && j < l.n; j++)
-			r = keyset_add(ks, l.entries[j].key, l.entries[j].size);
 		if (r < 0) {
 			log_warning("Cannot list %s in S3 (%s): checking each "
 			    "file with HEAD instead", prefix ? prefix : "keys",
@@ -548,7 +556,6 @@ list_known(struct daemon *d)
 			keyset_free(ks);
 			ks = NULL;
 		}
-		s3_list_free(&l);
 		free(prefix);
 		free(key);
 	}

@@ -344,6 +344,34 @@ def startup_scan_lists_instead_of_a_head_per_file(ctx):
 
 
 @test
+def startup_listing_of_several_pages(ctx):
+    # Over 1,000 keys: ListObjectsV2 answers in pages, which the start-up
+    # scan takes one at a time.
+    n = 1100
+    for i in range(n):
+        write(os.path.join(ctx.dir, "k%04d.db" % i), b"%d" % i)
+    rc, out, err = ctx.run("--once", "-t", "8", "--without-index",
+                           timeout=300)
+    check(rc == 0, "first --once exit %d: %s" % (rc, err))
+    check(len(ctx.keys()) == n, "keys: %d" % len(ctx.keys()))
+    rc, out, err = ctx.run("--once", "--without-index", timeout=300)
+    check(rc == 0, "second --once exit %d: %s" % (rc, err))
+    check("Start-up scan done: %d files scanned, 0 queued, %d already in "
+          "S3" % (n, n) in err, "stderr:\n" + err[-2000:])
+    # The second run read two pages: the second with a continuation token.
+    log = os.path.join(ctx.env["RGW_DIR"], "log", "client.rgw.a.log")
+    with open(log, errors="replace") as f:
+        pages = [line for line in f if '"tablesnap/' in line and
+                 '"GET /%s?list-type=2' % ctx.bucket in line and
+                 "&prefix=" in line]
+    check(len(pages) == 3 and
+          sum("continuation-token=" in p for p in pages) == 1,
+          "listing requests: %r" % pages)
+    check(not tablesnap_requests(ctx, "HEAD"), "HEAD requests")
+    check(len(tablesnap_requests(ctx, "PUT")) == n, "PUT requests")
+
+
+@test
 def small_new_file_is_one_put_if_absent(ctx):
     ctx.start("--without-index")
     small = [move_in(ctx, "p%d.db" % i, os.urandom(1000 * i + 1))
