@@ -29,6 +29,7 @@
 
 #define HTTP_RBUF	16384	/* read buffer: heads, chunk lines, bodies */
 #define TLS_RECORD	16384	/* the most plaintext one record holds */
+#define TLS_GATHER	(4 * BR_SSL_BUFSIZE_OUTPUT)	/* records per send */
 #define HTTP_WBUF	8192	/* plain TCP write buffer: request heads */
 #define HTTP_ERRLEN	512	/* room for a message naming a 255-byte host */
 #define HTTP_TIMEOUT	30000	/* default read and write timeout, ms */
@@ -65,6 +66,9 @@ struct http_conn {
 	unsigned char rbuf[HTTP_RBUF];
 	unsigned char wbuf[HTTP_WBUF];
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+	int gathering;		/* records wait in gather (file bodies) */
+	size_t gather_len;
+	unsigned char gather[TLS_GATHER];
 };
 
 /* A growing buffer for the trust-anchor loader (startup only). */
@@ -116,6 +120,7 @@ static int	 can_write(struct http_conn *);
 
 static ssize_t	 sock_recv(struct http_conn *, void *, size_t);
 static int	 sock_send(struct http_conn *, const void *, size_t);
+static int	 gather_flush(struct http_conn *);
 static int	 tls_low_read(void *, unsigned char *, size_t);
 static int	 tls_low_write(void *, const unsigned char *, size_t);
 static ssize_t	 conn_recv(struct http_conn *, void *, size_t);
@@ -600,7 +605,8 @@ http_conn_open(struct http_conn *c, const char *host, const char *port,
 {
 	http_conn_close(c);
 	c->failed = c->werr = c->ioerr = c->eof = c->tls_unclean = 0;
-	c->rpos = c->rlen = c->wlen = 0;
+	c->rpos = c->rlen = c->wlen = c->gather_len = 0;
+	c->gathering = 0;
 	c->err[0] = '\0';
 	if (server_name == NULL)
 		server_name = host;
@@ -936,16 +942,38 @@ tls_low_read(void *ctx, unsigned char *buf, size_t len)
 {
 	ssize_t n;
 
+	if (gather_flush(ctx) == -1)
+		return -1;
 	n = sock_recv(ctx, buf, len);
 	return n > 0 ? (int)n : -1;
 }
 
+/* The records gathered so far, in one send. */
+static int
+gather_flush(struct http_conn *c)
+{
+	size_t len = c->gather_len;
+
+	c->gather_len = 0;
+	return len > 0 ? sock_send(c, c->gather, len) : 0;
+}
+
+/* While a file body goes out, records are gathered and sent four at a
+ * time: one send(2) of 64 KiB costs loopback TCP a third less system time
+ * than four of 16 KiB. What is gathered goes out before any read. */
 static int
 tls_low_write(void *ctx, const unsigned char *buf, size_t len)
 {
 	struct http_conn *c = ctx;
 	ssize_t n;
 
+	if (c->gathering && len <= TLS_GATHER) {
+		if (c->gather_len + len > TLS_GATHER && gather_flush(c) == -1)
+			return -1;
+		memcpy(c->gather + c->gather_len, buf, len);
+		c->gather_len += len;
+		return (int)len;
+	}
 	do
 		n = send(c->fd, buf, len, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
@@ -1235,7 +1263,11 @@ tls_sendfile(struct http_conn *c, int fd, off_t off, off_t len)
 	if (len <= TLS_RECORD)		/* one record: nothing to gather */
 		return tls_sendfile_records(c, fd, off, len);
 	cork(c, 1);
+	c->gathering = 1;
 	rc = tls_sendfile_records(c, fd, off, len);
+	c->gathering = 0;
+	if (gather_flush(c) == -1 && rc == 0)
+		rc = write_fail(c);
 	cork(c, 0);
 	return rc;
 }
