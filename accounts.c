@@ -122,10 +122,13 @@ split(const char *line, const char *end, const char **f, size_t *flen,
 	return n;
 }
 
-/* The decimal value of an id field; -1 when it is not one. */
+/* The decimal value of an id field; -1 when it is not one, also when it
+ * does not fit a uid_t or gid_t (as glibc): cast, 4294967296 would be 0,
+ * root. */
 static int
 parse_id(const char *s, size_t len, unsigned long *v)
 {
+	_Static_assert(sizeof(uid_t) == sizeof(gid_t), "one id range");
 	*v = 0;
 	if (len == 0 || len > 10)
 		return -1;
@@ -134,7 +137,7 @@ parse_id(const char *s, size_t len, unsigned long *v)
 			return -1;
 		*v = *v * 10 + (unsigned long)(s[i] - '0');
 	}
-	return 0;
+	return *v <= (uid_t)-1 ? 0 : -1;
 }
 
 char *

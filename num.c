@@ -62,7 +62,8 @@ digit(char c, unsigned base)
 
 /* Reads digits with at most one '.': as many leading digits as fit in
  * *m, and returns the power of the base the others and the fraction
- * make. Digits past 64 bits are dropped (below the double's 53). */
+ * make. Digits past 64 bits are dropped (below the double's 53) but for
+ * a sticky bit. */
 static long
 mantissa(const char **p, unsigned base, uint64_t *m)
 {
@@ -79,8 +80,13 @@ mantissa(const char **p, unsigned base, uint64_t *m)
 		if (*m <= (UINT64_MAX - (base - 1)) / base) {
 			*m = *m * base + (unsigned)d;
 			scale -= dot;
-		} else
+		} else {
 			scale += !dot;
+			/* Sticky bit: a dropped digit that is not 0 still
+			 * breaks a tie; *m has over 60 bits here, so bit 0
+			 * is below those the double keeps. */
+			*m |= d != 0;
+		}
 	}
 }
 

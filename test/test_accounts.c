@@ -67,6 +67,12 @@ test_fields(void)
 	CHECK(field_is(group, 4, "disk", 0, 2, "6"));
 	CHECK(field_is(group, 4, NULL, 1001, 0, "cass"));
 	CHECK(field_is(group, 4, "nogid", 0, 2, NULL));
+	/* An id past 32 bits is not one (glibc skips the line): as a
+	 * uid_t it would be 0, root. */
+	CHECK(field_is("big:x:4294967296:0::/big:/bin/sh\n", 7, "big", 0, 2,
+	    NULL));
+	CHECK(field_is("max:x:4294967295:0::/max:/bin/sh\n", 7, "max", 0, 2,
+	    "4294967295"));
 	CHECK(field_is("", 7, "root", 0, 2, NULL));
 	CHECK(field_is("\n\n:\n", 4, NULL, 0, 0, NULL));
 }

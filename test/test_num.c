@@ -53,6 +53,9 @@ test_num(void)
 		"0e400", "0.000e-999", "-1e9",
 		"999999999.999", "inf", "nan", "infinity", "-inf", "1,5", "1 5",
 		"1-2",
+		/* Past 16 hex digits: a dropped digit breaks a tie. */
+		"0x1000000000000080001", "0x1.00000000000008000000001p0",
+		"0x1000000000000080000",
 	};
 	/* Outside the promise: within a few ulps, the same end and ERANGE. */
 	static const char *const approx[] = {
