@@ -819,6 +819,13 @@ delete_after(struct job *j)
 		log_info("Deleted %s", j->path);
 }
 
+/* A Data.db file with -i: its directory's listing goes out before it. */
+static int
+sends_listing(const struct job *j)
+{
+	return j->cfg->with_index && strstr(j->path, "Data.db") != NULL;
+}
+
 /* Hash, list, send, and check the file stayed the same meanwhile.
  * 0 done, -1 failed, -2 the file changed: do it again, -3 too large,
  * -4 a stale multipart upload: start over, -5 the object exists (a PUT
@@ -842,8 +849,7 @@ send_once(struct job *j)
 		log_error("Failed to read %s: %s", j->path, strerror(errno));
 		return -1;
 	}
-	if (j->cfg->with_index && strstr(j->path, "Data.db") != NULL &&
-	    put_listing(j) < 0)
+	if (sends_listing(j) && put_listing(j) < 0)
 		return -1;
 	log_info("Uploading %s", j->path);
 	progress_start(&j->progress, j->path, (long long)j->st.st_size);
@@ -879,7 +885,7 @@ run(struct job *j)
 	 * known to be new may be sent before the skip rule is applied. */
 	j->if_absent = j->hint == OBJECT_UNKNOWN &&
 	    j->st.st_size <= PUT_IF_ABSENT_MAX &&
-	    !(j->cfg->with_index && strstr(j->path, "Data.db") != NULL);
+	    !sends_listing(j);
 	if (j->hint != OBJECT_ABSENT && !j->if_absent &&
 	    ((s = check_existing(j, &upload)) != UPLOAD_DONE || !upload))
 		return s;
