@@ -1,162 +1,127 @@
-/* accounts.c: lookups in /etc/passwd and /etc/group (see accounts.h). */
+/* accounts.c: user and group lookups (see accounts.h). The _r functions
+ * want a buffer for the entry's strings; it grows until the entry fits. */
 #include <errno.h>
-#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "accounts.h"
-#include "fmt.h"
 
-#define PASSWD_FIELDS	7	/* name:passwd:uid:gid:gecos:home:shell */
-#define GROUP_FIELDS	4	/* name:password:gid:members */
+enum { BUF_START = 1024, BUF_MAX = 1 << 20 };
 
-static char	*lookup(const char *, int, const char *, unsigned long, int);
-static char	*read_all(const char *, size_t *);
+/* One lookup: by name when name is not NULL, else by id. */
+static int
+find_user(const char *name, uid_t uid, struct passwd *pw, char **buf)
+{
+	struct passwd *res = NULL;
+	int rc = ERANGE;
+
+	*buf = NULL;
+	for (size_t len = BUF_START; rc == ERANGE && len <= BUF_MAX;
+	    len *= 2) {
+		char *b = realloc(*buf, len);
+
+		if (b == NULL)
+			break;
+		*buf = b;
+		rc = name != NULL ? getpwnam_r(name, pw, b, len, &res) :
+		    getpwuid_r(uid, pw, b, len, &res);
+	}
+	if (rc != 0 || res == NULL) {
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+find_group(const char *name, gid_t gid, struct group *gr, char **buf)
+{
+	struct group *res = NULL;
+	int rc = ERANGE;
+
+	*buf = NULL;
+	for (size_t len = BUF_START; rc == ERANGE && len <= BUF_MAX;
+	    len *= 2) {
+		char *b = realloc(*buf, len);
+
+		if (b == NULL)
+			break;
+		*buf = b;
+		rc = name != NULL ? getgrnam_r(name, gr, b, len, &res) :
+		    getgrgid_r(gid, gr, b, len, &res);
+	}
+	if (rc != 0 || res == NULL) {
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+}
 
 int
 acct_user_id(const char *name, uid_t *uid)
 {
-	char *v = lookup("/etc/passwd", PASSWD_FIELDS, name, 0, 2);
+	struct passwd pw;
+	char *buf;
 
-	if (v == NULL)
+	if (find_user(name, 0, &pw, &buf) < 0)
 		return -1;
-	*uid = (uid_t)strtoul(v, NULL, 10);
-	free(v);
+	*uid = pw.pw_uid;
+	free(buf);
 	return 0;
 }
 
 int
 acct_group_id(const char *name, gid_t *gid)
 {
-	char *v = lookup("/etc/group", GROUP_FIELDS, name, 0, 2);
+	struct group gr;
+	char *buf;
 
-	if (v == NULL)
+	if (find_group(name, 0, &gr, &buf) < 0)
 		return -1;
-	*gid = (gid_t)strtoul(v, NULL, 10);
-	free(v);
+	*gid = gr.gr_gid;
+	free(buf);
 	return 0;
+}
+
+/* A copy of a user's field (the name, or the home directory). */
+static char *
+user_field(uid_t uid, int home)
+{
+	struct passwd pw;
+	char *buf, *v;
+
+	if (find_user(NULL, uid, &pw, &buf) < 0)
+		return NULL;
+	v = strdup(home ? pw.pw_dir : pw.pw_name);
+	free(buf);
+	return v;
 }
 
 char *
 acct_user_name(uid_t uid)
 {
-	return lookup("/etc/passwd", PASSWD_FIELDS, NULL, uid, 0);
-}
-
-char *
-acct_group_name(gid_t gid)
-{
-	return lookup("/etc/group", GROUP_FIELDS, NULL, gid, 0);
+	return user_field(uid, 0);
 }
 
 char *
 acct_user_home(uid_t uid)
 {
-	return lookup("/etc/passwd", PASSWD_FIELDS, NULL, uid, 5);
-}
-
-static char *
-lookup(const char *path, int nfields, const char *name, unsigned long id,
-    int want)
-{
-	size_t len;
-	char *text = read_all(path, &len), *v;
-
-	if (text == NULL)
-		return NULL;
-	v = acct_field(text, len, nfields, name, id, want);
-	free(text);
-	return v;
-}
-
-/* The whole file in a new buffer (not NUL-terminated). */
-static char *
-read_all(const char *path, size_t *len)
-{
-	size_t cap = 4096;
-	char *buf = malloc(cap), *grown;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	*len = 0;
-	while (fd >= 0 && buf != NULL) {
-		if (*len == cap) {
-			if ((grown = realloc(buf, cap *= 2)) == NULL)
-				break;
-			buf = grown;
-		}
-		n = read(fd, buf + *len, cap - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			if (n == 0)
-				return buf;
-			fd = -1;
-		} else
-			*len += (size_t)n;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return NULL;
-}
-
-/* Splits one line at ':' into at most max fields; returns their count. */
-static int
-split(const char *line, const char *end, const char **f, size_t *flen,
-    int max)
-{
-	int n = 0;
-
-	for (const char *p = line; n < max; p++) {
-		const char *c = memchr(p, ':', (size_t)(end - p));
-
-		f[n] = p;
-		flen[n++] = (size_t)((c != NULL ? c : end) - p);
-		if (c == NULL)
-			break;
-		p = c;
-	}
-	return n;
-}
-
-/* The decimal value of an id field; -1 when it is not one, also when it
- * does not fit a uid_t or gid_t (as glibc): cast, 4294967296 would be 0,
- * root. */
-static int
-parse_id(const char *s, size_t len, unsigned long *v)
-{
-	_Static_assert(sizeof(uid_t) == sizeof(gid_t), "one id range");
-	*v = 0;
-	if (len == 0 || len > 10)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (unsigned long)(s[i] - '0');
-	}
-	return *v <= (uid_t)-1 ? 0 : -1;
+	return user_field(uid, 1);
 }
 
 char *
-acct_field(const char *text, size_t len, int nfields, const char *name,
-    unsigned long id, int want)
+acct_group_name(gid_t gid)
 {
-	const char *end = text + len, *line, *nl, *f[PASSWD_FIELDS];
-	size_t flen[PASSWD_FIELDS];
-	unsigned long v;
+	struct group gr;
+	char *buf, *v;
 
-	for (line = text; line < end; line = nl + 1) {
-		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
-			nl = end;
-		if (split(line, nl, f, flen, PASSWD_FIELDS) < nfields ||
-		    parse_id(f[2], flen[2], &v) != 0)
-			continue;
-		if (name != NULL ? flen[0] == strlen(name) &&
-		    memcmp(f[0], name, flen[0]) == 0 : v == id)
-			return str_ndup(f[want], flen[want]);
-	}
-	return NULL;
+	if (find_group(NULL, gid, &gr, &buf) < 0)
+		return NULL;
+	v = strdup(gr.gr_name);
+	free(buf);
+	return v;
 }

@@ -12,7 +12,6 @@
 #include "help.h"
 #include "jsonread.h"
 #include "log.h"
-#include "num.h"
 #include "s3ops.h"
 #include "version.h"
 
@@ -183,7 +182,7 @@ chop_parse_age(const char *s, struct chop_age *age)
 	if (p[n] != '\0' && p[n + 1] != '\0')
 		return -1;
 	errno = 0;
-	v = num_strtod(s, &end);
+	v = strtod(s, &end);
 	if (errno != 0 || !(v > -1e9 && v < 1e9))
 		return -1;
 	age->whole_days = p[n] == '\0' && strchr(s, '.') == NULL;

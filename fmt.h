@@ -1,19 +1,13 @@
-/* fmt.h: snprintf and asprintf for the conversions the program uses, so
- * that musl's vfprintf (with its floating point, 10 KB) is not linked. */
+/* fmt.h: string helpers: formatting into buffers (the C library's
+ * snprintf and asprintf), exact copies of byte spans, fixed-point rounding. */
 #ifndef TABLESNAP_FMT_H
 #define TABLESNAP_FMT_H
 
 #include <stdarg.h>
 #include <stddef.h>
 
-/*
- * snprintf semantics: writes at most cap - 1 bytes and a NUL when cap > 0,
- * and returns the length the whole text has (the output was truncated when
- * that is >= cap), or -1 for an unknown conversion or a length over
- * INT_MAX. Supported: flags "-0+ ", width and precision (also '*'),
- * lengths hh h l ll z j t, conversions d i u x X c s p %. No floating
- * point: callers print fixed-point numbers from integers.
- */
+/* snprintf semantics: the length the whole text has (truncated when that
+ * is >= cap), or -1. */
 int str_fmt(char *dst, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int str_vfmt(char *dst, size_t cap, const char *fmt, va_list ap)

@@ -8,7 +8,6 @@
 
 #include "fmt.h"
 #include "jsonread.h"
-#include "num.h"
 
 #define MAX_DEPTH	64
 
@@ -243,7 +242,7 @@ parse_number(struct reader *r, struct jr_value *v)
 	if ((copy = str_ndup(r->s + start, r->pos - start)) == NULL)
 		return fail(r, "out of memory");
 	v->type = JR_NUMBER;
-	v->num = num_strtod(copy, NULL);
+	v->num = strtod(copy, NULL);
 	if (integral) {
 		errno = 0;
 		v->integer = strtoll(copy, &end, 10);

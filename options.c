@@ -9,7 +9,6 @@
 
 #include "fmt.h"
 #include "help.h"
-#include "num.h"
 #include "options.h"
 
 enum opt_id {
@@ -238,7 +237,7 @@ bandwidth(struct parser *p, const char *name, const char *v)
 	double rate;
 
 	errno = 0;
-	rate = num_strtod(v, &end);
+	rate = strtod(v, &end);
 	if (end != v && *end != '\0' && end[1] == '\0') {
 		switch (*end) {
 		case 'k': case 'K': rate *= 1024; end++; break;

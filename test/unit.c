@@ -36,7 +36,6 @@ SUITE(test_creds);
 SUITE(test_ere);
 SUITE(test_isotime);
 SUITE(test_fmt);
-SUITE(test_num);
 SUITE(test_accounts);
 
 static const struct {
@@ -60,7 +59,6 @@ static const struct {
 	{ "ere", test_ere },
 	{ "isotime", test_isotime },
 	{ "fmt", test_fmt },
-	{ "num", test_num },
 	{ "accounts", test_accounts },
 };
 
