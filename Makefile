@@ -28,10 +28,10 @@ LDFLAGS = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
 # The program's sources, one concern each.
 SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c ratelimit.c \
-       stats.c keyset.c md5.c creds.c ere.c \
+       stats.c keyset.c md5.c creds.c missing/ere.c \
        notify.c restore.c chop.c companion.c jsonread.c isotime.c \
        fmt.c accounts.c
-HDRS = $(wildcard *.h)
+HDRS = $(wildcard *.h missing/*.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 
 # Pure code with unit tests (built with the host compiler and sanitizers).
@@ -53,7 +53,7 @@ MANS     = tablesnap.1 tableslurp.1 tablechop.1
 SCRIPTS  = contrib/tablesnap.init contrib/tablesnap.openrc contrib/default \
            contrib/runit/run contrib/runit/log/run $(wildcard test/*.sh)
 
-.PHONY: all deps check unit unit-clang system demo bench clean format \
+.PHONY: all deps check unit unit-clang system demo bench clean \
 	install uninstall lint
 
 all: tablesnap
@@ -63,7 +63,7 @@ tablesnap: $(OBJS) $(BEARSSL_A)
 	strip -o tablesnap.stripped $@
 
 build/musl/%.o: %.c $(HDRS) $(BEARSSL_A)
-	@mkdir -p build/musl
+	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(CFLAGS) -I$(BEARSSL_INC) -c -o $@ $<
 
 build/musl/md5.o: CFLAGS += -O2
@@ -160,7 +160,7 @@ FUZZ_SRCS_http    = http.c fmt.c
 FUZZ_SRCS_xml     = xml.c
 FUZZ_SRCS_json    = json.c
 FUZZ_SRCS_options = options.c fmt.c
-FUZZ_SRCS_ere     = ere.c
+FUZZ_SRCS_ere     = missing/ere.c
 FUZZ_SRCS_creds   = creds.c jsonread.c log.c http.c isotime.c fmt.c \
                     accounts.c
 FUZZ_SRCS_isotime = isotime.c

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ere.h"
+#include "missing/ere.h"
 #include "filter.h"
 #include "fmt.h"
 

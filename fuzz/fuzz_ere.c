@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ere.h"
+#include "missing/ere.h"
 
 /*
  * Input layout: the pattern up to the first NUL, the subject after it

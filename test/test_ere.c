@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../ere.h"
+#include "../missing/ere.h"
 #include "unit.h"
 
 void	test_ere(void);

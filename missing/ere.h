@@ -1,5 +1,6 @@
-/* ere.h: POSIX extended regular expressions for the path filter, searched
- * anywhere in a byte string, match or no match, in time linear in it. */
+/* ere.h: a libc stand-in (see missing/README): POSIX extended regular
+ * expressions for the path filter, searched anywhere in a byte string, match
+ * or no match, in time linear in it. */
 #ifndef TABLESNAP_ERE_H
 #define TABLESNAP_ERE_H
 
