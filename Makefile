@@ -31,6 +31,7 @@ SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        stats.c keyset.c md5.c creds.c ere.c \
        notify.c restore.c chop.c companion.c jsonread.c isotime.c \
        fmt.c num.c accounts.c
+SRCS += listing.c
 HDRS = $(wildcard *.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 

@@ -15,10 +15,11 @@ from systest import (BIN, NAME, check, check_no_sanitizer_report, md5_file,
                      test, write)
 
 
-def tool(ctx, prog, *args, env=None, timeout=120):
+def tool(ctx, prog, *args, env=None, timeout=120, wrap=()):
     """Runs the binary as prog (tableslurp, tablechop: a symlink of that
     name, as `make install` makes) or, for "restore"/"chop", as
-    `tablesnap restore ...`. Returns the exit status and the log."""
+    `tablesnap restore ...`, under wrap (e.g. strace) when given. Returns
+    the exit status and the log."""
     if prog in ("restore", "chop"):
         argv = [BIN, prog]
     else:
@@ -28,8 +29,8 @@ def tool(ctx, prog, *args, env=None, timeout=120):
         argv = [link]
     argv += ["--endpoint", ctx.env["RGW_HTTPS_URL"], "--ca-file",
              ctx.env["RGW_CA"], "-n", NAME] + list(args)
-    p = subprocess.run(argv, capture_output=True, env=ctx.run_env(env),
-                       timeout=timeout)
+    p = subprocess.run(list(wrap) + argv, capture_output=True,
+                       env=ctx.run_env(env), timeout=timeout)
     err = p.stderr.decode(errors="replace")
     check_no_sanitizer_report(err, "the stderr of %r" % argv)
     return p.returncode, err
