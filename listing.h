@@ -69,7 +69,8 @@ struct listing_set {
 	const char *dir;		/* a safe dir (listing_safe_dir) */
 	const char **names;
 	size_t n;
-	char **refused;			/* listing_show'n, or "(not a string)" */
+	/* Each as listing_show() shows it, or "(not a string)". */
+	char **refused;
 	size_t nrefused;
 };
 

@@ -536,9 +536,13 @@ open_below(struct run *r, const char *rel, const char *local, int *created)
 			return -1;
 		}
 		*created = mkdirat(fd, comp, 0755) == 0;
-		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		if (next < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+		if (!*created && errno != EEXIST) {
+			log_error("Cannot create %s: %s", local,
+			    strerror(errno));
+			next = -1;
+		} else if ((next = openat(fd, comp, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) < 0 && (errno == ELOOP ||
+		    errno == ENOTDIR)) {
 			struct stat st;
 			int link = fstatat(fd, comp, &st,
 			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);

@@ -6,6 +6,7 @@ binary; what landed on disk is checked with os.lstat and os.walk."""
 import json
 import os
 import stat
+import time
 import subprocess
 
 from systest import BIN, NAME, check, test, write
@@ -235,7 +236,8 @@ def hostile_restore_full_disk_and_odd_bytes(ctx):
                     target], check=True)
     try:
         prepare(ctx)
-        p = subprocess.run([os.path.join(ctx.tmp, "tableslurp"), "--endpoint", ctx.env["RGW_HTTPS_URL"],
+        p = subprocess.run([os.path.join(ctx.tmp, "tableslurp"),
+                            "--endpoint", ctx.env["RGW_HTTPS_URL"],
                             "--ca-file", ctx.env["RGW_CA"], "-n", NAME,
                             ctx.bucket, d, target], capture_output=True,
                            env=ctx.run_env(), timeout=120)
@@ -283,3 +285,36 @@ def hostile_restore_bad_input_rows(ctx):
             bad.append("written outside the target; %s" % what)
     check(not bad, "%d of %d rows failed:\n%s" % (len(bad), len(rows),
                                                   "\n".join(bad)))
+
+
+@test
+def hostile_chop_reads_listings_as_restore_does(ctx):
+    """tablechop reads listings with the same grammar: a kept listing with
+    a member outside the tree cannot be read, so nothing is deleted (exit
+    1, a line saying why); names that are not file names protect nothing
+    and are named on a warning line."""
+    d = "/data/ks/cf"
+    base = "%s:%s/" % (NAME, d)
+    put(ctx, base + "old-Index.db")
+    time.sleep(1.1)
+    put(ctx, base + "f-Data.db")
+    listing(ctx, base + "f-Data.db-listdir.json",
+            {d: ["f-Data.db"], "/data/..": ["x"]})
+    before = set(ctx.keys())
+    rc, err = tool(ctx, "tablechop", ctx.bucket, d, "-1")
+    check(rc == 1, "tablechop exited %d:\n%s" % (rc, err))
+    check("%sf-Data.db-listdir.json: a directory that is not" % base in err
+          and "nothing deleted" in err, err)
+    check(set(ctx.keys()) == before, "deleted after an unreadable listing")
+
+    time.sleep(1.1)
+    listing(ctx, base + "g-Data.db-listdir.json",
+            {d: ["f-Data.db", "..", "a/b"]})
+    rc, err = tool(ctx, "tablechop", ctx.bucket, d, "-1")
+    check(rc == 0, "tablechop exited %d:\n%s" % (rc, err))
+    for shown in ("..", "a/b"):
+        check("names a file that cannot be in %s: %s: ignored" % (d, shown)
+              in err, "no warning names %r:\n%s" % (shown, err))
+    check(set(ctx.keys()) == {base + "f-Data.db",
+                              base + "g-Data.db-listdir.json"},
+          "left %r" % sorted(ctx.keys()))
