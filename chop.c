@@ -10,12 +10,11 @@
 #include "chop.h"
 #include "fmt.h"
 #include "help.h"
-#include "jsonread.h"
+#include "listing.h"
 #include "log.h"
 #include "s3ops.h"
 #include "version.h"
 
-#define LISTING_SUFFIX	"-listdir.json"
 #define MAX_LISTING	(64 * 1024 * 1024)
 #define DAY_MS		86400000LL
 
@@ -385,46 +384,38 @@ push_ref(struct fetch *f, size_t *cap, char *key)
 }
 
 /* Every member of the listing protects its names (the original refused
- * listings with more than one member; tablesnap writes one). */
+ * listings with more than one member; tablesnap writes one). Entries that
+ * are not file names protect nothing: said once each. */
 static int
 listing_refs(const struct run *r, struct fetch *f, const char *body,
     size_t len)
 {
-	char err[128], *key;
-	struct jr_value *v = jr_parse(body, len, err, sizeof(err));
+	char err[256], *key;
+	struct listing l;
 	size_t cap = 0;
 
-	if (v == NULL || v->type != JR_OBJECT) {
-		log_error("Listing %s is not a JSON object%s%s", f->key,
-		    v == NULL ? ": " : "", v == NULL ? err : "");
-		jr_free(v);
+	if (listing_read(body, len, &l, err, sizeof(err)) < 0) {
+		log_error("Listing %s: %s", f->key, err);
 		return -1;
 	}
-	for (size_t m = 0; m < v->len; m++) {
-		const struct jr_value *set = &v->items[m];
+	for (size_t m = 0; m < l.n; m++) {
+		const struct listing_set *set = &l.sets[m];
 
-		if (set->type != JR_ARRAY || strlen(set->key) != set->key_len) {
-			log_error("Listing %s: no file list for %s", f->key,
-			    set->key);
-			jr_free(v);
-			return -1;
-		}
-		for (size_t i = 0; i < set->len; i++) {
-			const struct jr_value *it = &set->items[i];
-
-			if (it->type != JR_STRING)
-				continue;
-			if (str_afmt(&key, "%s%s%s%s/%s", r->o->c.prefix,
-			    r->name, r->o->c.separator, set->key, it->str) < 0)
-				key = NULL;
+		for (size_t i = 0; i < set->nrefused; i++)
+			log_warning("Listing %s names a file that cannot be "
+			    "in %s: %s: ignored", f->key, set->dir,
+			    set->refused[i]);
+		for (size_t i = 0; i < set->n; i++) {
+			key = listing_file_key(r->o->c.prefix, r->name,
+			    r->o->c.separator, set->dir, set->names[i]);
 			if (push_ref(f, &cap, key) < 0) {
 				log_error("Out of memory");
-				jr_free(v);
+				listing_free(&l);
 				return -1;
 			}
 		}
 	}
-	jr_free(v);
+	listing_free(&l);
 	return 0;
 }
 
@@ -599,14 +590,6 @@ delete_all(const struct run *r, const struct chop_obj *o, size_t n)
 	return failed > 0 ? 1 : 0;
 }
 
-static int
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n > k && memcmp(s + n - k, suffix, k) == 0;
-}
-
 /* The objects under base; their keys point into l. */
 static struct chop_obj *
 objects(const struct s3_list *l, const char *base, size_t *n, size_t *nlist)
@@ -623,7 +606,7 @@ objects(const struct s3_list *l, const char *base, size_t *n, size_t *nlist)
 			continue;
 		o[*n].key = e->key;
 		o[*n].mtime_ms = e->mtime_ms;
-		o[*n].listing = ends_with(e->key, LISTING_SUFFIX);
+		o[*n].listing = listing_is_listing(e->key, strlen(e->key));
 		*nlist += (size_t)o[*n].listing;
 		(*n)++;
 	}
@@ -731,12 +714,12 @@ chop_main(int argc, char **argv, const struct companion_hooks *h)
 	/* -d: the original's dry run "at DEBUG level". */
 	log_init("tablechop", env("TABLESNAP_SYSLOG") != NULL,
 	    env("TDEBUG") != NULL || o.dry_run);
-	if ((path = companion_path(o.path)) == NULL)
+	if ((path = listing_abs_path(o.path)) == NULL)
 		return usage_error("argument path: an absolute path, as "
 		    "tablesnap saw it");
 	name = o.c.name ? strdup(o.c.name) : h->fqdn();
-	if (name == NULL || (base = companion_key(&o.c, name, path, "")) ==
-	    NULL)
+	if (name == NULL || (base = listing_key(o.c.prefix, name,
+	    o.c.separator, path, "")) == NULL)
 		log_critical("Cannot find the host name (give -n)");
 	else if (common_to_options(&o.c, o.bucket, &so) < 0)
 		log_critical("Out of memory");

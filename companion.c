@@ -301,51 +301,6 @@ common_to_options(const struct common_opts *c, const char *bucket,
 
 /* ---- paths, keys, times ---- */
 
-/* Like tablesnap's own absolute_path: "." and ".." resolved, as in keys. */
-char *
-companion_path(const char *p)
-{
-	size_t o = 0;
-	char *out;
-
-	if (p[0] != '/' || (out = malloc(strlen(p) + 1)) == NULL)
-		return NULL;
-	while (*p != '\0') {
-		size_t n;
-
-		p += strspn(p, "/");
-		n = strcspn(p, "/");
-		if (n == 0 || (n == 1 && p[0] == '.')) {
-			p += n;
-			continue;
-		}
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > 0 && out[--o] != '/')
-				;
-			p += n;
-			continue;
-		}
-		out[o++] = '/';
-		memcpy(out + o, p, n);
-		o += n;
-		p += n;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-char *
-companion_key(const struct common_opts *c, const char *name,
-    const char *path, const char *tail)
-{
-	char *key;
-
-	if (str_afmt(&key, "%s%s%s%s%s", c->prefix, name, c->separator, path,
-	    tail) < 0)
-		return NULL;
-	return key;
-}
-
 void
 companion_format_time(long long ms, char out[32])
 {
@@ -357,13 +312,6 @@ companion_format_time(long long ms, char out[32])
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (int)(ms - (long long)t * 1000)) >= 32)
 		strcpy(out, "(bad time)");
-}
-
-int
-companion_safe_name(const char *name, size_t len)
-{
-	return len > 0 && strlen(name) == len && strchr(name, '/') == NULL &&
-	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
 /* ---- running ---- */

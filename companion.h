@@ -1,5 +1,5 @@
 /* companion.h: what tableslurp (restore) and tablechop (chop) share: the
- * command-line engine and common options, paths, key names, times, the
+ * command-line engine and common options, times, the
  * S3 set-up main lends them, a small worker pool, and SIGINT/SIGTERM. */
 #ifndef TABLESNAP_COMPANION_H
 #define TABLESNAP_COMPANION_H
@@ -101,22 +101,10 @@ int common_set(struct common_opts *c, int id, const char *name,
 int common_to_options(const struct common_opts *c, const char *bucket,
     struct options *o);
 
-/* ---- paths, keys and times (pure) ---- */
-
-/* A path as tablesnap put it in keys: absolute, no "//", no trailing "/";
- * the root is "". malloc'd; NULL when not absolute (or out of memory). */
-char *companion_path(const char *p);
-
-/* prefix + name + separator + path + tail, malloc'd. */
-char *companion_key(const struct common_opts *c, const char *name,
-    const char *path, const char *tail);
+/* ---- times (pure); keys and paths are listing.h's ---- */
 
 /* "2024-05-01T12:00:00.250Z" into out (32 bytes). */
 void companion_format_time(long long ms, char out[32]);
-
-/* A name a listing may hold for a file of its directory: not empty, no
- * '/', no NUL, not "." or "..". */
-int companion_safe_name(const char *name, size_t len);
 
 /* ---- running ---- */
 

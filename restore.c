@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "accounts.h"
@@ -15,19 +17,19 @@
 #include "fmt.h"
 #include "help.h"
 #include "jsonread.h"
+#include "listing.h"
 #include "log.h"
 #include "md5.h"
 #include "restore.h"
 #include "version.h"
 
-#define LISTING_SUFFIX	"-listdir.json"
 #define MAX_LISTING	(64 * 1024 * 1024)
 #define TRIES		3	/* downloads of one file before giving up */
 #define READ_BUF	(128 * 1024)
 
 enum {
 	R_PRESERVE = 1, R_OWNER, R_GROUP, R_THREADS, R_FILE, R_RECURSIVE,
-	R_COMMITLOGS, R_FORCE,
+	R_COMMITLOGS, R_FORCE, R_SPECIAL,
 };
 
 /* Beside common_options (companion.h). */
@@ -42,16 +44,18 @@ static const struct cli_opt restore_opts_table[] = {
 	{ 'r', "recursive", R_RECURSIVE, CLI_FLAG },
 	{ 0, "commitlogs", R_COMMITLOGS, CLI_VALUE },
 	{ 0, "force", R_FORCE, CLI_FLAG },
+	{ 0, "preserve-special-bits", R_SPECIAL, CLI_FLAG },
 };
 
 const char restore_usage[] =
     "usage: tableslurp [-h] [-k AWS_KEY] [-s AWS_SECRET] [--token TOKEN]\n"
     "                  [--aws-region REGION] [-p] [-o OWNER] [-g GROUP]\n"
     "                  [-t THREADS] [-f FILE | -r] [--commitlogs DIR]\n"
-    "                  [--force] [-n NAME] [-P PREFIX]\n"
-    "                  [--keyname-separator SEP] [--endpoint URL]\n"
-    "                  [--ca-file PEM] [--path-style | --virtual-host]\n"
-    "                  [--retries N] [--as-of TIME] [--version]\n"
+    "                  [--force] [--preserve-special-bits] [-n NAME]\n"
+    "                  [-P PREFIX] [--keyname-separator SEP]\n"
+    "                  [--endpoint URL] [--ca-file PEM]\n"
+    "                  [--path-style | --virtual-host] [--retries N]\n"
+    "                  [--as-of TIME] [--version]\n"
     "                  bucket origin target\n";
 
 const char *const restore_help[] = {
@@ -75,7 +79,8 @@ const char *const restore_help[] = {
     HELP_TOKEN_REGION,
     "  -p, --preserve        owner, group and mode of each file from its\n"
     "                        x-amz-meta-stat (names first, then ids);\n"
-    "                        overrides -o and -g where it is known\n"
+    "                        overrides -o and -g where it is known;\n"
+    "                        never setuid, setgid or sticky bits\n"
     "  -o, --owner OWNER     owner of the restored files (name or uid;\n"
     "                        default: the user running the restore)\n"
     "  -g, --group GROUP     group of the restored files (name or gid)\n"
@@ -90,7 +95,10 @@ const char *const restore_help[] = {
     "                        newer than the oldest restored listing, into\n"
     "                        target/<last component of DIR>\n"
     "  --force               download even files already there and\n"
-    "                        identical (same size and MD5)\n",
+    "                        identical (same size and MD5)\n"
+    "  --preserve-special-bits\n"
+    "                        with -p, also the setuid, setgid and sticky\n"
+    "                        bits of the metadata\n",
     HELP_KEYS,
     HELP_TLS,
     HELP_RETRIES,
@@ -98,8 +106,10 @@ const char *const restore_help[] = {
     "                        at or before TIME (2024-05-01T12:00:00Z,\n",
     HELP_TIME_FORMS,
     "\n"
-    "Exit status: 0 when every listed file is in place and verified, 1\n"
-    "when any could not be restored, 2 for a bad command line.\n",
+    "Exit status: 0 when every file the listings name is in place and\n"
+    "verified; 1 when any could not be restored (missing from the bucket,\n"
+    "refused as a name or a directory outside the target, or failed),\n"
+    "each named on its own line; 2 for a bad command line.\n",
     NULL,
 };
 
@@ -121,6 +131,7 @@ restore_set(void *ctx, int id, const char *name, const char *v, char *err,
 	case R_RECURSIVE: o->recursive = 1; break;
 	case R_COMMITLOGS: o->commitlogs = v; break;
 	case R_FORCE: o->force = 1; break;
+	case R_SPECIAL: o->preserve_special = 1; break;
 	case R_THREADS:
 		if ((r = cli_number(name, v, 1, 256, &n, err, errlen)) !=
 		    CLI_OK)
@@ -192,14 +203,6 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 /* ---- pure rules ---- */
 
 static int
-ends_with(const char *s, size_t len, const char *suffix)
-{
-	size_t n = strlen(suffix);
-
-	return len >= n && memcmp(s + len - n, suffix, n) == 0;
-}
-
-static int
 table_cmp(const void *a, const void *b)
 {
 	const struct restore_table *x = a, *y = b;
@@ -225,9 +228,7 @@ listing_rel(const char *rest, int depth, size_t *rel_len)
 			return 0;
 		p = slash + 1;
 	}
-	if (strchr(p, '/') != NULL ||
-	    strlen(p) <= strlen(LISTING_SUFFIX) ||
-	    !ends_with(p, strlen(p), LISTING_SUFFIX))
+	if (strchr(p, '/') != NULL || !listing_is_listing(p, strlen(p)))
 		return 0;
 	*rel_len = (size_t)(p - rest);
 	return 1;
@@ -265,6 +266,8 @@ restore_find_tables(const struct s3_list *l, const char *prefix, int depth,
 		t[n].rel = strndup(e->key + plen, rel_len ? rel_len - 1 : 0);
 		t[n].listing_key = strdup(e->key);
 		t[n].listing_ms = e->mtime_ms;
+		t[n].refused = !listing_safe_rel(e->key + plen,
+		    rel_len ? rel_len - 1 : 0);
 		if (t[n].rel == NULL || t[n++].listing_key == NULL) {
 			restore_tables_free(t, n);
 			return -1;
@@ -377,7 +380,8 @@ restore_stat_free(struct restore_stat *st)
 
 /* A local directory being restored into. */
 struct rdir {
-	char *local;
+	char *local;			/* target/rel, for messages */
+	int fd;				/* opened below the target */
 	int created;			/* made by this run */
 	pthread_mutex_t lock;
 	int owner_known;		/* for a created directory with -p */
@@ -405,6 +409,8 @@ struct run {
 	struct s3_client *s3;
 	char *name;			/* host name in the keys */
 	char *target;			/* o->target without a final '/' */
+	int tfd;			/* target, once created and opened */
+	int target_created;
 	int have_uid, have_gid;		/* -o / -g */
 	uid_t uid;
 	gid_t gid;
@@ -486,28 +492,110 @@ make_dirs(const char *path, int *created)
 	return 0;
 }
 
+/* The target directory: created (as given, links followed: it is the
+ * user's) and opened once; everything below it is reached from this
+ * descriptor. */
+static int
+target_fd(struct run *r)
+{
+	if (r->tfd >= 0)
+		return r->tfd;
+	if (make_dirs(r->target, &r->target_created) < 0 ||
+	    (r->tfd = open(r->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
+	    0) {
+		log_error("Cannot create %s: %s", r->target, strerror(errno));
+		return -1;
+	}
+	return r->tfd;
+}
+
+/*
+ * rel (listing_safe_rel) below the target, one component at a time with
+ * mkdirat and openat(O_NOFOLLOW): a component that is a symbolic link
+ * (to anywhere) is refused, not followed. The descriptor, or -1 (logged).
+ */
+static int
+open_below(struct run *r, const char *rel, const char *local, int *created)
+{
+	int fd = target_fd(r), next;
+	const char *p = rel;
+
+	*created = r->target_created;
+	if (fd < 0)
+		return -1;
+	if ((fd = dup(fd)) < 0) {
+		log_error("Cannot open %s: %s", local, strerror(errno));
+		return -1;
+	}
+	while (*p != '\0') {
+		size_t n = strcspn(p, "/");
+		char *comp = strndup(p, n);
+
+		if (comp == NULL) {
+			close(fd);
+			return -1;
+		}
+		*created = mkdirat(fd, comp, 0755) == 0;
+		if (!*created && errno != EEXIST) {
+			log_error("Cannot create %s: %s", local,
+			    strerror(errno));
+			next = -1;
+		} else if ((next = openat(fd, comp, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) < 0 && (errno == ELOOP ||
+		    errno == ENOTDIR)) {
+			struct stat st;
+			int link = fstatat(fd, comp, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+
+			log_error("Cannot create %s: %s %s", local, comp, link ?
+			    "is a symbolic link, not followed" :
+			    "is not a directory");
+		} else if (next < 0)
+			log_error("Cannot create %s: %s", local,
+			    strerror(errno));
+		free(comp);
+		close(fd);
+		if ((fd = next) < 0)
+			return -1;
+		p += n + (p[n] == '/');
+	}
+	return fd;
+}
+
 static struct rdir *
-add_dir(struct run *r, const char *local)
+add_dir(struct run *r, const char *rel)
 {
 	struct rdir *d;
+	char *local;
 
-	for (size_t i = 0; i < r->ndirs; i++)
-		if (strcmp(r->dirs[i].local, local) == 0)
-			return &r->dirs[i];
-	/* Jobs point at dirs: the array is sized once, before any job. */
-	if (r->ndirs == r->dirs_cap)
+	if (!listing_safe_rel(rel, strlen(rel)))
+		return NULL;	/* never: rel was checked */
+	if (rel[0] == '\0')
+		local = strdup(r->target);
+	else if (str_afmt(&local, "%s/%s", r->target, rel) < 0)
+		local = NULL;
+	if (local == NULL)
 		return NULL;
+	for (size_t i = 0; i < r->ndirs; i++)
+		if (strcmp(r->dirs[i].local, local) == 0) {
+			free(local);
+			return &r->dirs[i];
+		}
+	/* Jobs point at dirs: the array is sized once, before any job. */
+	if (r->ndirs == r->dirs_cap) {
+		free(local);
+		return NULL;
+	}
 	d = &r->dirs[r->ndirs];
 	memset(d, 0, sizeof(*d));
-	if ((d->local = strdup(local)) == NULL)
-		return NULL;
-	if (make_dirs(local, &d->created) < 0) {
-		log_error("Cannot create %s: %s", local, strerror(errno));
+	d->local = local;
+	if ((d->fd = open_below(r, rel, local, &d->created)) < 0) {
 		free(d->local);
 		return NULL;
 	}
 	if (pthread_mutex_init(&d->lock, NULL) != 0) {
 		log_error("Cannot set up %s: %s", local, strerror(errno));
+		close(d->fd);
 		free(d->local);
 		return NULL;
 	}
@@ -550,6 +638,7 @@ add_job(struct run *r, struct rdir *d, const char *key, const char *name,
 
 struct sink_state {
 	int fd;
+	int werr;		/* errno of a failed write */
 	struct md5_ctx md5;
 	long long bytes;
 };
@@ -569,8 +658,10 @@ sink_write(void *arg, const void *buf, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			s->werr = n < 0 ? errno : EIO;
 			return -1;
+		}
 		p += n;
 		len -= (size_t)n;
 	}
@@ -589,15 +680,19 @@ sink_reset(void *arg)
 	return 0;
 }
 
+/* The MD5 of the regular file name in dirfd (never through a link). */
 static int
-file_md5(const char *path, char hex[33])
+file_md5(int dirfd, const char *name, char hex[33])
 {
 	unsigned char *buf = malloc(READ_BUF), d[16];
 	struct md5_ctx mc;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = -1;
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC), r = -1;
 	ssize_t n;
 
-	if (fd >= 0 && buf != NULL) {
+	if (fd >= 0 && buf != NULL && fstat(fd, &st) == 0 &&
+	    S_ISREG(st.st_mode)) {
 		md5_init(&mc);
 		while ((n = read(fd, buf, READ_BUF)) > 0 ||
 		    (n < 0 && errno == EINTR))
@@ -655,8 +750,11 @@ file_perms(const struct run *r, const struct job *j, const char *stat_json,
 		p->gid = (gid_t)st.gid;
 		p->set_gid = 1;
 	}
+	/* Set-id and sticky bits only when asked: a bucket anyone can write
+	 * to must not hand out setuid files. */
 	if (st.has_mode)
-		p->mode = (mode_t)(st.mode & 07777);
+		p->mode = (mode_t)(st.mode & (r->o->preserve_special ? 07777 :
+		    0777));
 	restore_stat_free(&st);
 }
 
@@ -675,11 +773,14 @@ note_dir_owner(const struct run *r, struct rdir *d, const struct perms *p)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* Owner, group, mode, then the data on disk, then the name. */
+/* Owner, group, mode, then the data on disk, then the name. tmp is the
+ * temporary's name in the job's directory; dest names the file in
+ * messages. */
 static enum outcome
 land(const struct run *r, struct job *j, int fd, const char *tmp,
     const char *dest, const char *stat_json)
 {
+	int dfd = j->dir->fd;
 	struct perms p;
 	enum outcome res = DONE;
 
@@ -699,13 +800,14 @@ land(const struct run *r, struct job *j, int fd, const char *tmp,
 	}
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		log_error("Cannot write %s: %s", dest, strerror(errno));
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
 		return FAILED;
 	}
-	if (rename(tmp, dest) < 0) {
-		log_error("Cannot rename %s to %s: %s", tmp, dest,
-		    strerror(errno));
-		unlink(tmp);
+	/* rename(2) replaces a link planted at the name, never follows it. */
+	if (renameat(dfd, tmp, dfd, j->name) < 0) {
+		log_error("Cannot rename %s/%s to %s: %s", j->dir->local, tmp,
+		    dest, strerror(errno));
+		unlinkat(dfd, tmp, 0);
 		return FAILED;
 	}
 	note_dir_owner(r, j->dir, &p);
@@ -742,6 +844,42 @@ verify(const struct job *j, const struct sink_state *s,
 	return 0;
 }
 
+/* A new temporary file in dirfd, created without following anything
+ * planted there (O_CREAT|O_EXCL|O_NOFOLLOW) under a random name: its fd,
+ * its name in name (".tableslurp-" and 16 hex digits), or -1. */
+static int
+create_temporary(int dirfd, char name[32])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[8];
+	struct timespec ts;
+
+	for (int tries = 0; tries < 100; tries++) {
+		int fd;
+
+		if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(rnd)) {
+			/* No entropy yet: a name is not a secret here. */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			for (size_t i = 0; i < sizeof(rnd); i++)
+				rnd[i] = (unsigned char)((unsigned long)
+				    ts.tv_nsec >> (i * 3) ^ (unsigned)tries ^
+				    (unsigned)getpid() >> i);
+		}
+		memcpy(name, ".tableslurp-", 12);
+		for (size_t i = 0; i < sizeof(rnd); i++) {
+			name[12 + 2 * i] = hex[rnd[i] >> 4];
+			name[13 + 2 * i] = hex[rnd[i] & 15];
+		}
+		name[28] = '\0';
+		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
 /* One download attempt into a temporary file next to dest. *again is set
  * when another attempt may succeed. */
 static enum outcome
@@ -751,17 +889,14 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	struct sink_state s = { .fd = -1 };
 	struct s3_sink sink = { sink_write, sink_reset, &s };
 	struct s3_get_info info;
-	char *tmp, err[S3_ERRLEN];
+	char tmp[32], err[S3_ERRLEN];
 	enum outcome res = FAILED;
 	int g;
 
 	*again = 0;
-	if (str_afmt(&tmp, "%s/.tableslurp-XXXXXX", j->dir->local) < 0)
-		return FAILED;
-	if ((s.fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+	if ((s.fd = create_temporary(j->dir->fd, tmp)) < 0) {
 		log_error("Cannot create a file in %s: %s", j->dir->local,
 		    strerror(errno));
-		free(tmp);
 		return FAILED;
 	}
 	md5_init(&s.md5);
@@ -770,9 +905,12 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		res = land(r, j, s.fd, tmp, dest, info.stat);
 		s.fd = -1;
 	} else if (g == 0) {
-		log_warning("%s is in %s but not in S3 (a directory, or a file "
-		    "gone before its upload): skipped", j->key, j->listing);
+		log_error("%s is in %s but not in S3: %s not restored", j->key,
+		    j->listing, dest);
 		res = MISSING;
+	} else if (s.werr != 0) {
+		/* The disk, not the network: another try would not help. */
+		log_error("Cannot write %s: %s", dest, strerror(s.werr));
 	} else {
 		if (g < 0)
 			log_error("Failed to download %s (attempt %d of %d): "
@@ -782,10 +920,9 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	}
 	if (s.fd >= 0) {
 		close(s.fd);
-		unlink(tmp);
+		unlinkat(j->dir->fd, tmp, 0);
 	}
 	s3_get_info_free(&info);
-	free(tmp);
 	return res;
 }
 
@@ -810,7 +947,7 @@ identical(const struct run *r, const struct job *j, const char *dest,
 		return 0;
 	}
 	if (restore_expected_md5(info.md5sum, info.etag, want) == 0 ||
-	    file_md5(dest, got) < 0)
+	    file_md5(j->dir->fd, j->name, got) < 0)
 		return 0;
 	if (strcmp(want, got) != 0) {
 		log_info("%s and %s differ (MD5), will re-download", j->key,
@@ -830,10 +967,12 @@ restore_job(const struct run *r, struct job *j)
 
 	if (str_afmt(&dest, "%s/%s", j->dir->local, j->name) < 0)
 		return FAILED;
-	exists = lstat(dest, &st) == 0;
+	exists = fstatat(j->dir->fd, j->name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if ((!exists && errno != ENOENT) || (exists && !S_ISREG(st.st_mode))) {
-		log_error("%s: %s: not restored", dest, exists ?
-		    "exists and is not a regular file" : strerror(errno));
+		log_error("%s: %s: not restored", dest, !exists ?
+		    strerror(errno) : S_ISLNK(st.st_mode) ? "exists and is a "
+		    "symbolic link (not followed)" : "exists and is not a "
+		    "regular file");
 		free(dest);
 		return FAILED;
 	}
@@ -842,8 +981,8 @@ restore_job(const struct run *r, struct job *j)
 		if (same > 0)
 			log_info("Keeping %s: identical to %s", dest, j->key);
 		else
-			log_warning("%s is in %s but not in S3: skipped",
-			    j->key, j->listing);
+			log_error("%s is in %s but not in S3: %s not restored",
+			    j->key, j->listing, dest);
 		free(dest);
 		return same > 0 ? KEPT : MISSING;
 	}
@@ -873,45 +1012,36 @@ static int
 listing_jobs(struct run *r, struct rdir *d, const char *listing_key,
     const char *dir, const char *body, size_t len, size_t *count)
 {
-	char err[128], *base, *key;
-	struct jr_value *v = jr_parse(body, len, err, sizeof(err));
-	const struct jr_value *set;
+	char err[256], *key;
+	struct listing l;
+	const struct listing_set *set;
 	int ret = 0;
 
 	*count = 0;
-	if (v == NULL) {
-		log_error("Listing %s is not valid JSON: %s", listing_key, err);
+	if (listing_read(body, len, &l, err, sizeof(err)) < 0) {
+		log_error("Listing %s is refused: %s", listing_key, err);
 		return -1;
 	}
-	set = jr_member(v, dir, strlen(dir));
-	if (set == NULL || set->type != JR_ARRAY ||
-	    (base = companion_key(&r->o->c, r->name, dir, "/")) == NULL) {
+	if ((set = listing_find(&l, dir)) == NULL) {
 		log_error("Listing %s has no file list for %s", listing_key,
 		    dir);
-		jr_free(v);
+		listing_free(&l);
 		return -1;
 	}
-	for (size_t i = 0; i < set->len && ret == 0; i++) {
-		const struct jr_value *it = &set->items[i];
-
-		if (it->type != JR_STRING ||
-		    !companion_safe_name(it->str, it->len)) {
-			log_error("Listing %s names a file that cannot be "
-			    "restored: %s", listing_key, it->type == JR_STRING ?
-			    it->str : "(not a string)");
-			r->fatal++;
-			continue;
-		}
-		if (str_afmt(&key, "%s%s", base, it->str) < 0)
-			ret = -1;
-		else {
-			ret = add_job(r, d, key, it->str, listing_key);
-			free(key);
-		}
+	for (size_t i = 0; i < set->nrefused; i++) {
+		log_error("Listing %s names a file that cannot be restored: "
+		    "%s", listing_key, set->refused[i]);
+		r->fatal++;
 	}
-	*count = set->len;
-	free(base);
-	jr_free(v);
+	for (size_t i = 0; i < set->n && ret == 0; i++) {
+		key = listing_file_key(r->o->c.prefix, r->name,
+		    r->o->c.separator, dir, set->names[i]);
+		ret = key == NULL ? -1 : add_job(r, d, key, set->names[i],
+		    listing_key);
+		free(key);
+	}
+	*count = set->n + set->nrefused;
+	listing_free(&l);
 	return ret;
 }
 
@@ -931,13 +1061,13 @@ join(const char *a, const char *b)
 static int
 plan_table(struct run *r, const char *origin, const struct restore_table *t)
 {
-	char *dir = join(origin, t->rel), *local = join(r->target, t->rel);
+	char *dir = join(origin, t->rel);
 	char *body = NULL, err[S3_ERRLEN];
 	size_t len, count;
 	struct rdir *d;
 	int g, ret = -1;
 
-	if (dir == NULL || local == NULL)
+	if (dir == NULL)
 		goto out;
 	g = s3_get_small(r->s3, t->listing_key, MAX_LISTING, &body, &len,
 	    NULL, err);
@@ -949,7 +1079,7 @@ plan_table(struct run *r, const char *origin, const struct restore_table *t)
 			log_error("Cannot read %s: %s", t->listing_key, err);
 		goto out;
 	}
-	if ((d = add_dir(r, local)) == NULL ||
+	if ((d = add_dir(r, t->rel)) == NULL ||
 	    listing_jobs(r, d, t->listing_key, dir, body, len, &count) < 0)
 		goto out;
 	if (r->o->recursive)
@@ -960,7 +1090,6 @@ plan_table(struct run *r, const char *origin, const struct restore_table *t)
 out:
 	free(body);
 	free(dir);
-	free(local);
 	return ret;
 }
 
@@ -969,18 +1098,16 @@ static int
 plan_commitlogs(struct run *r, const char *cl_dir, long long since_ms)
 {
 	struct s3_list l = { 0 };
-	char *base = companion_key(&r->o->c, r->name, cl_dir, "/");
-	char *local = NULL, err[S3_ERRLEN], when[32];
-	const char *last = strrchr(cl_dir, '/');
+	char *base = listing_key(r->o->c.prefix, r->name, r->o->c.separator,
+	    cl_dir, "/");
+	char err[S3_ERRLEN], when[32];
+	const char *last = strrchr(cl_dir, '/') + 1;
 	struct rdir *d = NULL;
 	size_t n = 0;
 	int ret = -1;
 
-	if (base == NULL || str_afmt(&local, "%s/%s", r->target,
-	    last + 1) < 0) {
-		local = NULL;
+	if (base == NULL)
 		goto out;
-	}
 	if (s3_list_objects(r->s3, base, "/", &l, err) < 0) {
 		log_error("Cannot list %s: %s", base, err);
 		goto out;
@@ -991,9 +1118,10 @@ plan_commitlogs(struct run *r, const char *cl_dir, long long since_ms)
 		const char *fname = e->key + strlen(base);
 
 		if (strncmp(e->key, base, strlen(base)) != 0 ||
-		    !restore_commitlog_wanted(fname, e->mtime_ms, since_ms))
+		    !restore_commitlog_wanted(fname, e->mtime_ms, since_ms) ||
+		    !listing_safe_name(fname, strlen(fname)))
 			continue;
-		if (d == NULL && (d = add_dir(r, local)) == NULL)
+		if (d == NULL && (d = add_dir(r, last)) == NULL)
 			ret = -1;
 		else if ((ret = add_job(r, d, e->key, fname, base)) == 0)
 			n++;
@@ -1004,7 +1132,6 @@ plan_commitlogs(struct run *r, const char *cl_dir, long long since_ms)
 out:
 	s3_list_free(&l);
 	free(base);
-	free(local);
 	return ret;
 }
 
@@ -1022,7 +1149,7 @@ find_tables(struct run *r, const char *base, struct restore_table **t)
 			return -1;
 		if (((*t)->rel = strdup("")) == NULL ||
 		    str_afmt(&(*t)->listing_key, "%s%s%s", base, o->file,
-		    ends_with(o->file, strlen(o->file), LISTING_SUFFIX) ? "" :
+		    listing_is_listing(o->file, strlen(o->file)) ? "" :
 		    LISTING_SUFFIX) < 0) {
 			free((*t)->rel);
 			free(*t);
@@ -1046,7 +1173,8 @@ static int
 plan(struct run *r, const char *origin, const char *cl_dir)
 {
 	struct restore_table *t = NULL;
-	char *base = companion_key(&r->o->c, r->name, origin, "/");
+	char *base = listing_key(r->o->c.prefix, r->name, r->o->c.separator,
+	    origin, "/");
 	long long since = -1;
 	long n;
 
@@ -1065,6 +1193,14 @@ plan(struct run *r, const char *origin, const char *cl_dir)
 		return -1;
 	}
 	for (long i = 0; i < n; i++) {
+		if (t[i].refused) {
+			log_error("Refusing listing %s: its directory %s/%s is "
+			    "not a path below %s (a \".\", \"..\" or empty "
+			    "part)", t[i].listing_key, origin, t[i].rel,
+			    origin[0] != '\0' ? origin : "/");
+			r->fatal++;
+			continue;
+		}
 		if (plan_table(r, origin, &t[i]) < 0)
 			r->fatal++;
 		if (since < 0 || t[i].listing_ms < since)
@@ -1086,23 +1222,19 @@ finish_dirs(const struct run *r)
 		struct rdir *d = &r->dirs[i];
 		uid_t uid = r->have_uid ? r->uid : (uid_t)-1;
 		gid_t gid = r->have_gid ? r->gid : (gid_t)-1;
-		int fd;
 
 		if (d->owner_known) {
 			uid = d->uid;
 			gid = d->gid;
 		}
 		if (d->created && (uid != (uid_t)-1 || gid != (gid_t)-1) &&
-		    chown(d->local, uid, gid) < 0)
+		    fchown(d->fd, uid, gid) < 0)
 			log_warning("Cannot give %s to %ld:%ld: %s", d->local,
 			    (long)uid, (long)gid, strerror(errno));
 		/* The renames are durable once the directory is. */
-		fd = open(d->local, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0)
+		if (fsync(d->fd) < 0)
 			log_warning("Cannot sync %s: %s", d->local,
 			    strerror(errno));
-		if (fd >= 0)
-			close(fd);
 	}
 }
 
@@ -1119,7 +1251,8 @@ summary(const struct run *r)
 	    n[FAILED] + r->fatal);
 	if (companion_stopped())
 		log_error("Interrupted: the restore is incomplete");
-	return n[FAILED] + r->fatal > 0 || companion_stopped() ? 1 : 0;
+	return n[FAILED] + n[MISSING] + r->fatal > 0 || companion_stopped() ?
+	    1 : 0;
 }
 
 static void
@@ -1132,8 +1265,11 @@ free_run(struct run *r)
 	}
 	for (size_t i = 0; i < r->ndirs; i++) {
 		free(r->dirs[i].local);
+		close(r->dirs[i].fd);
 		pthread_mutex_destroy(&r->dirs[i].lock);
 	}
+	if (r->tfd >= 0)
+		close(r->tfd);
 	free(r->jobs);
 	free(r->dirs);
 	free(r->name);
@@ -1178,7 +1314,7 @@ int
 restore_main(int argc, char **argv, const struct companion_hooks *h)
 {
 	struct restore_opts o;
-	struct run r = { .o = &o };
+	struct run r = { .o = &o, .tfd = -1 };
 	struct options so;
 	char err[512], *origin = NULL, *cl_dir = NULL;
 	int status = 1;
@@ -1198,10 +1334,10 @@ restore_main(int argc, char **argv, const struct companion_hooks *h)
 	case CLI_USAGE:
 		return usage_error(err);
 	}
-	if ((origin = companion_path(o.origin)) == NULL)
+	if ((origin = listing_abs_path(o.origin)) == NULL)
 		return usage_error("argument origin: an absolute path, as "
 		    "tablesnap saw it");
-	if (o.commitlogs != NULL && ((cl_dir = companion_path(o.commitlogs))
+	if (o.commitlogs != NULL && ((cl_dir = listing_abs_path(o.commitlogs))
 	    == NULL || cl_dir[0] == '\0')) {
 		free(origin);
 		free(cl_dir);

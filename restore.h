@@ -7,11 +7,13 @@
 #include <sys/types.h>
 
 #include "companion.h"
+#include "listing.h"
 #include "s3ops.h"
 
 struct restore_opts {
 	struct common_opts c;
 	int preserve;		/* -p: owner, group, mode from the metadata */
+	int preserve_special;	/* --preserve-special-bits: and 07000 */
 	int force;		/* --force: download even identical files */
 	int recursive;		/* -r: every table under origin */
 	int threads;		/* -t: downloads at once (4) */
@@ -33,12 +35,15 @@ struct restore_table {
 	char *rel;		/* "" or "ks/cf" below origin (with -r) */
 	char *listing_key;
 	long long listing_ms;	/* its LastModified */
+	int refused;		/* rel has a ".", ".." or empty component */
 };
 
 /* Pure: the newest listing (by LastModified, then key) of each directory
  * `depth` levels below prefix (which ends with "/"), among keys
  * prefix + rel + "<name>-listdir.json"; listings later than as_of_ms
- * (when >= 0) are not looked at. Returns the count (tables sorted by rel)
+ * (when >= 0) are not looked at. A rel that is not a path below prefix
+ * (listing_safe_rel) is returned with refused set, for the caller to
+ * report; such a listing is never read. Returns the count (tables sorted by rel)
  * or -1 when out of memory. */
 long restore_find_tables(const struct s3_list *l, const char *prefix,
     int depth, long long as_of_ms, struct restore_table **out);
@@ -71,7 +76,10 @@ int restore_parse_stat(const char *json, struct restore_stat *st);
 void restore_stat_free(struct restore_stat *st);
 
 /* tableslurp / tablesnap restore: returns the exit status (0 when every
- * file is in place and verified, 1 otherwise, 2 for a bad command line). */
+ * file the listings name is in place and verified, 1 otherwise (a file
+ * missing from the bucket included), 2 for a bad command line). Every
+ * path below target comes from openat(2) on target with O_NOFOLLOW: a
+ * symbolic link planted in the target is never followed. */
 int restore_main(int argc, char **argv, const struct companion_hooks *h);
 
 #endif

@@ -18,6 +18,7 @@
 #include "encode.h"
 #include "fmt.h"
 #include "json.h"
+#include "listing.h"
 #include "log.h"
 #include "md5.h"
 #include "s3ops.h"
@@ -102,12 +103,7 @@ upload_part_size(long long file_size, long long wanted)
 char *
 upload_key(const struct upload_config *cfg, const char *path)
 {
-	char *key;
-
-	if (str_afmt(&key, "%s%s%s%s", cfg->prefix, cfg->name, cfg->separator,
-	    path) < 0)
-		return NULL;
-	return key;
+	return listing_key(cfg->prefix, cfg->name, cfg->separator, path, "");
 }
 
 /* RFC 3629 UTF-8: S3 keys must be valid UTF-8. */
@@ -334,13 +330,13 @@ put_listing(struct job *j)
 
 	jbuf_init(&b);
 	if (dir == NULL || (names = list_dir(j->cfg, dir, &n)) == NULL ||
-	    str_afmt(&key, "%s-listdir.json", j->key) < 0) {
+	    (key = listing_of(j->key)) == NULL) {
 		key = NULL;
 		log_error("Failed to list directory %s: %s", dir ? dir : "?",
 		    strerror(errno));
 		goto out;
 	}
-	json_listing(&b, dir, (const char *const *)names, n);
+	listing_write(&b, dir, (const char *const *)names, n);
 	if (b.failed)
 		goto out;
 	md5_init(&mc);

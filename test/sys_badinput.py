@@ -14,7 +14,7 @@ from systest import (BIN, HERE, NAME, Failure, check_no_sanitizer_report,
                      test, write)
 
 TABLE = os.path.join(HERE, "bad_inputs.tsv")
-KINDS = ("option", "env", "path", "name", "server")
+KINDS = ("option", "env", "path", "name", "server", "listing")
 TIMEOUT = 60        # a run that takes longer has hung
 NOBODY = 65534
 

@@ -15,7 +15,6 @@ static void	test_find_tables(void);
 static void	test_expected_md5(void);
 static void	test_commitlogs(void);
 static void	test_stat(void);
-static void	test_paths(void);
 static void	test_times(void);
 static void	test_options(void);
 static void	test_list_parse(void);
@@ -93,6 +92,22 @@ test_parse(void)
 	CHECK(strstr(err, "ambiguous") != NULL);
 	CHECK(strstr(restore_usage, "bucket origin target") != NULL);
 	CHECK(unit_help_has(restore_help, "--commitlogs"));
+
+	/* --preserve is exact beside --preserve-special-bits. */
+	{
+		char *b1[] = { "tableslurp", "--preserve", "b", "/d", "t",
+		    NULL };
+		char *b2[] = { "tableslurp", "-p", "--preserve-special-bits",
+		    "b", "/d", "t", NULL };
+
+		CHECK(restore_parse(5, b1, &o, err, sizeof(err)) == CLI_OK);
+		CHECK(o.preserve && !o.preserve_special);
+		CHECK(restore_parse(6, b2, &o, err, sizeof(err)) == CLI_OK);
+		CHECK(o.preserve && o.preserve_special);
+		CHECK(unit_help_has(restore_help, "--preserve-special-bits"));
+		CHECK(strstr(restore_usage, "[--preserve-special-bits]") !=
+		    NULL);
+	}
 }
 
 static void
@@ -156,6 +171,23 @@ test_find_tables(void)
 	restore_tables_free(t, 0);
 	s3_list_free(&l);
 	CHECK(l.n == 0 && l.entries == NULL);
+
+	/* Issue 18: a rel that climbs out (or stays put) is marked refused,
+	 * never taken for a table below origin. */
+	add(&l, "testhost:/data/../../pwned-listdir.json", 10);
+	add(&l, "testhost:/data/ks/../x-listdir.json", 10);
+	add(&l, "testhost:/data/./cf/x-listdir.json", 10);
+	add(&l, "testhost:/data/ks/cf/x-listdir.json", 10);
+	n = restore_find_tables(&l, "testhost:/data/", 2, -1, &t);
+	CHECK(n == 4);
+	for (long i = 0; i < n; i++)
+		CHECK(t[i].refused == (strcmp(t[i].rel, "ks/cf") != 0));
+	restore_tables_free(t, n > 0 ? (size_t)n : 0);
+	/* Without -r a listing key has no directory part to abuse. */
+	n = restore_find_tables(&l, "testhost:/data/", 0, -1, &t);
+	CHECK(n == 0);
+	restore_tables_free(t, n > 0 ? (size_t)n : 0);
+	s3_list_free(&l);
 }
 
 static void
@@ -227,43 +259,6 @@ test_stat(void)
 	restore_stat_free(&st);
 	CHECK(restore_parse_stat("[]", &st) < 0);
 	CHECK(restore_parse_stat("{", &st) < 0);
-}
-
-static void
-test_paths(void)
-{
-	struct common_opts c;
-	char *p;
-
-	p = companion_path("/var/lib//cassandra/data/ks/cf/");
-	CHECK_STR(p, "/var/lib/cassandra/data/ks/cf");
-	free(p);
-	p = companion_path("/a/./b/../c");
-	CHECK_STR(p, "/a/c");
-	free(p);
-	p = companion_path("/");
-	CHECK_STR(p, "");
-	free(p);
-	CHECK(companion_path("relative/path") == NULL);
-	CHECK(companion_path("") == NULL);
-
-	common_defaults(&c);
-	p = companion_key(&c, "host", "/d/ks", "/");
-	CHECK_STR(p, "host:/d/ks/");
-	free(p);
-	c.prefix = "backups/";
-	c.separator = "|";
-	p = companion_key(&c, "h", "/x", "");
-	CHECK_STR(p, "backups/h|/x");
-	free(p);
-
-	CHECK(companion_safe_name("ks-cf-ka-1-Data.db", 18));
-	CHECK(companion_safe_name("..x", 3));
-	CHECK(!companion_safe_name("", 0));
-	CHECK(!companion_safe_name(".", 1));
-	CHECK(!companion_safe_name("..", 2));
-	CHECK(!companion_safe_name("a/b", 3));
-	CHECK(!companion_safe_name("a\0b", 3));
 }
 
 static void
@@ -379,7 +374,6 @@ test_restore(void)
 	test_expected_md5();
 	test_commitlogs();
 	test_stat();
-	test_paths();
 	test_times();
 	test_options();
 	test_list_parse();

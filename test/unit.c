@@ -32,6 +32,7 @@ SUITE(test_keyset);
 SUITE(test_jsonread);
 SUITE(test_restore);
 SUITE(test_chop);
+SUITE(test_listing);
 SUITE(test_creds);
 SUITE(test_ere);
 SUITE(test_isotime);
@@ -55,6 +56,7 @@ static const struct {
 	{ "jsonread", test_jsonread },
 	{ "restore", test_restore },
 	{ "chop", test_chop },
+	{ "listing", test_listing },
 	{ "creds", test_creds },
 	{ "ere", test_ere },
 	{ "isotime", test_isotime },
