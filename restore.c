@@ -393,6 +393,7 @@ enum outcome {
 	DONE,		/* downloaded and verified */
 	KEPT,		/* identical file already there */
 	MISSING,	/* listed, but no such object */
+	SUBDIR,		/* listed, no object: a directory the original listed */
 	FAILED,
 };
 
@@ -880,6 +881,23 @@ create_temporary(int dirfd, char name[32])
 	return -1;
 }
 
+/* A listed name S3 does not hold. The original listed a table
+ * directory's subdirectories too ("snapshots", "backups", ".<index>"):
+ * a name without an extension is taken for one of them, since every file
+ * Cassandra writes has one (-Data.db, -TOC.txt, .log...). */
+static enum outcome
+not_in_s3(const struct job *j, const char *dest)
+{
+	if (strchr(j->name + 1, '.') == NULL) {
+		log_info("%s is in %s but not in S3: a directory the original "
+		    "tablesnap listed, passed over", j->key, j->listing);
+		return SUBDIR;
+	}
+	log_error("%s is in %s but not in S3: %s not restored", j->key,
+	    j->listing, dest);
+	return MISSING;
+}
+
 /* One download attempt into a temporary file next to dest. *again is set
  * when another attempt may succeed. */
 static enum outcome
@@ -905,9 +923,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		res = land(r, j, s.fd, tmp, dest, info.stat);
 		s.fd = -1;
 	} else if (g == 0) {
-		log_error("%s is in %s but not in S3: %s not restored", j->key,
-		    j->listing, dest);
-		res = MISSING;
+		res = not_in_s3(j, dest);
 	} else if (s.werr != 0) {
 		/* The disk, not the network: another try would not help. */
 		log_error("Cannot write %s: %s", dest, strerror(s.werr));
@@ -980,11 +996,9 @@ restore_job(const struct run *r, struct job *j)
 	    (same = identical(r, j, dest, &st)) != 0) {
 		if (same > 0)
 			log_info("Keeping %s: identical to %s", dest, j->key);
-		else
-			log_error("%s is in %s but not in S3: %s not restored",
-			    j->key, j->listing, dest);
+		res = same > 0 ? KEPT : not_in_s3(j, dest);
 		free(dest);
-		return same > 0 ? KEPT : MISSING;
+		return res;
 	}
 	log_info("Downloading %s from %s to %s", j->key, r->o->bucket, dest);
 	for (int attempt = 1; again && attempt <= TRIES; attempt++)
@@ -1241,13 +1255,13 @@ finish_dirs(const struct run *r)
 static int
 summary(const struct run *r)
 {
-	unsigned long n[4] = { 0 };
+	unsigned long n[FAILED + 1] = { 0 };
 
 	for (size_t i = 0; i < r->njobs; i++)
 		n[r->jobs[i].result]++;
 	log_info("My job is done.");
 	log_info("Restored %lu files, kept %lu identical, %lu listed but not "
-	    "in S3, %lu failed", n[DONE], n[KEPT], n[MISSING],
+	    "in S3, %lu failed", n[DONE], n[KEPT], n[MISSING] + n[SUBDIR],
 	    n[FAILED] + r->fatal);
 	if (companion_stopped())
 		log_error("Interrupted: the restore is incomplete");
