@@ -77,6 +77,6 @@ void chop_keep_files(struct chop_obj *o, size_t n, long long as_of_ms);
 /* tablechop / tablesnap chop: returns the exit status (0, or 1 when there
  * were no listings or anything could not be read or deleted, 2 for a bad
  * command line). */
-int chop_main(int argc, char **argv, const struct companion_hooks *h);
+int chop_main(int argc, char **argv);
 
 #endif

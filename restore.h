@@ -72,6 +72,6 @@ void restore_stat_free(struct restore_stat *st);
 
 /* tableslurp / tablesnap restore: returns the exit status (0 when every
  * file is in place and verified, 1 otherwise, 2 for a bad command line). */
-int restore_main(int argc, char **argv, const struct companion_hooks *h);
+int restore_main(int argc, char **argv);
 
 #endif
