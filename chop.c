@@ -28,6 +28,7 @@ static const struct cli_opt chop_rows[] = {
 	CLI_NUM('j', "parallel", struct chop_opts, parallel, 1, 64),
 	CLI_STR('k', "key", struct chop_opts, c.aws_key),
 	CLI_STR('s', "secret", struct chop_opts, c.aws_secret),
+	CLI_END,
 };
 
 const char chop_usage[] =
@@ -81,8 +82,15 @@ const char *const chop_help[] = {
     NULL,
 };
 
-static const struct cli_program chop_program = {
-	"tablechop", chop_usage, chop_help, 1,
+static const struct cli_table chop_tables[] = {
+	{ chop_rows, 0 },
+	{ companion_options, offsetof(struct chop_opts, c) },
+	{ common_options, offsetof(struct chop_opts, c) },
+};
+
+const struct cli_program chop_program = {
+	"tablechop", chop_usage, chop_help, chop_tables,
+	sizeof(chop_tables) / sizeof(chop_tables[0]), 1,
 };
 
 /* ---- the command line ---- */
@@ -91,11 +99,6 @@ enum cli_result
 chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
     size_t errlen)
 {
-	struct cli_table t[] = {
-		CLI_TABLE(chop_rows, o),
-		companion_options(&o->c),
-		common_options(&o->c),
-	};
 	const char *pos[3];
 	size_t npos;
 	enum cli_result r;
@@ -104,8 +107,7 @@ chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
 	memset(o, 0, sizeof(*o));
 	common_defaults(&o->c);
 	o->parallel = 5;
-	r = cli_parse(argc, argv, t, sizeof(t) / sizeof(t[0]), 1, pos, 3,
-	    &npos, err, errlen);
+	r = cli_parse(&chop_program, argc, argv, o, pos, 3, &npos, err, errlen);
 	if (r != CLI_OK)
 		return r;
 	if (npos < 3) {

@@ -31,6 +31,8 @@ enum cli_result chop_parse(int argc, char **argv, struct chop_opts *o,
 
 extern const char chop_usage[];
 extern const char *const chop_help[];	/* pieces, then NULL */
+/* Its command line: tables, texts (for help checks and usage errors). */
+extern const struct cli_program chop_program;
 
 /* Pure: 0 and *age, or -1. */
 int chop_parse_age(const char *s, struct chop_age *age);

@@ -31,19 +31,12 @@ set_as_of(void *base, const char *name, const char *v, char *err,
 	return CLI_OK;
 }
 
-static const struct cli_opt companion_rows[] = {
+const struct cli_opt companion_options[] = {
 	CLI_STR(0, "token", struct common_opts, aws_token),
 	CLI_STR('P', NULL, struct common_opts, prefix),
 	CLI_FN(0, "as-of", set_as_of),
+	CLI_END,
 };
-
-struct cli_table
-companion_options(struct common_opts *c)
-{
-	struct cli_table t = CLI_TABLE(companion_rows, c);
-
-	return t;
-}
 
 /* ---- paths, keys, times ---- */
 

@@ -11,9 +11,9 @@
 /* ---- the options both tools take ---- */
 
 /* Beside common_options (options.h): --token (also --aws-token), -P
- * (--prefix) and --as-of. base: a struct common_opts. The help lines of
- * the common options are in help.h. */
-struct cli_table companion_options(struct common_opts *c);
+ * (--prefix) and --as-of. Their base is a struct common_opts. The help
+ * lines of the common options are in help.h. */
+extern const struct cli_opt companion_options[];
 
 /* ---- paths, keys and times (pure) ---- */
 

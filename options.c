@@ -70,11 +70,16 @@ negative_number(const char *s)
 struct cli {
 	int argc, i;
 	char **argv;
-	const struct cli_table *t;
-	size_t nt;
-	int negative_numbers;
+	const struct cli_program *prog;
+	char *opts;
 	char *err;
 	size_t errlen;
+};
+
+/* A found option: its row and the struct its offset is from. */
+struct found {
+	const struct cli_opt *o;
+	char *base;
 };
 
 /* An argument that argparse would take as an option, not a value. */
@@ -82,15 +87,15 @@ static int
 looks_like_option(const struct cli *p, const char *s)
 {
 	return s[0] == '-' && s[1] != '\0' &&
-	    !(p->negative_numbers && negative_number(s));
+	    !(p->prog->negative_numbers && negative_number(s));
 }
 
-/* Stores value v of option o (found in table t) under its name. */
+/* Stores value v of option f under its name. */
 static int
-store(struct cli *p, const struct cli_table *t, const struct cli_opt *o,
-    const char *name, const char *v)
+store(struct cli *p, const struct found *f, const char *name, const char *v)
 {
-	char *field = (char *)t->base + o->off;
+	const struct cli_opt *o = f->o;
+	char *field = f->base + o->off;
 	long long n;
 	int r;
 
@@ -110,16 +115,17 @@ store(struct cli *p, const struct cli_table *t, const struct cli_opt *o,
 		return r;
 	case CLI_CALL:
 	case CLI_LIST:
-		return o->fn(t->base, name, v, p->err, p->errlen);
+		return o->fn(f->base, name, v, p->err, p->errlen);
 	}
 	return cli_fail(p->err, p->errlen, "internal error: option %s", name);
 }
 
-/* Applies option o; attached is its "=value" or "-tVALUE" part, or NULL. */
+/* Applies option f; attached is its "=value" or "-tVALUE" part, or NULL. */
 static int
-apply(struct cli *p, const struct cli_table *t, const struct cli_opt *o,
-    const char *name, const char *attached)
+apply(struct cli *p, const struct found *f, const char *name,
+    const char *attached)
 {
+	const struct cli_opt *o = f->o;
 	const char *v = attached;
 	int r;
 
@@ -127,7 +133,7 @@ apply(struct cli *p, const struct cli_table *t, const struct cli_opt *o,
 		if (attached != NULL)
 			return cli_fail(p->err, p->errlen, "argument %s: "
 			    "ignored explicit argument '%s'", name, attached);
-		return store(p, t, o, name, NULL);
+		return store(p, f, name, NULL);
 	}
 	if (v == NULL) {
 		if (p->i + 1 >= p->argc ||
@@ -137,13 +143,13 @@ apply(struct cli *p, const struct cli_table *t, const struct cli_opt *o,
 			    o->kind == CLI_LIST ? "at least one" : "one");
 		v = p->argv[++p->i];
 	}
-	if ((r = store(p, t, o, name, v)) != CLI_OK)
+	if ((r = store(p, f, name, v)) != CLI_OK)
 		return r;
 	/* nargs='+': later non-option words belong to the list too, unless
 	 * the value was attached ("--exclude=x", "-ex"), as in argparse. */
 	while (o->kind == CLI_LIST && attached == NULL && p->i + 1 < p->argc &&
 	    !looks_like_option(p, p->argv[p->i + 1]))
-		if ((r = store(p, t, o, name, p->argv[++p->i])) != CLI_OK)
+		if ((r = store(p, f, name, p->argv[++p->i])) != CLI_OK)
 			return r;
 	return CLI_OK;
 }
@@ -153,23 +159,24 @@ long_option(struct cli *p, const char *arg)
 {
 	const char *body = arg + 2, *eq = strchr(body, '=');
 	size_t len = eq ? (size_t)(eq - body) : strlen(body);
-	const struct cli_table *mt = NULL;
-	const struct cli_opt *match = NULL;
+	struct found f = { NULL, NULL };
 	int nmatch = 0, exact = 0;
 	char name[64];
 
-	for (size_t t = 0; t < p->nt && !exact; t++)
-		for (size_t i = 0; i < p->t[t].n && !exact; i++) {
-			const struct cli_opt *o = &p->t[t].opts[i];
+	for (size_t t = 0; t < p->prog->ntables && !exact; t++) {
+		const struct cli_table *tb = &p->prog->tables[t];
 
+		for (const struct cli_opt *o = tb->opts; !exact &&
+		    (o->short_name != 0 || o->long_name != NULL); o++) {
 			if (o->long_name == NULL ||
 			    strncmp(o->long_name, body, len) != 0)
 				continue;
 			exact = o->long_name[len] == '\0'; /* that one wins */
-			mt = &p->t[t];
-			match = o;
+			f.o = o;
+			f.base = p->opts + tb->base;
 			nmatch = exact ? 1 : nmatch + 1;
 		}
+	}
 	if (nmatch == 0)
 		return cli_fail(p->err, p->errlen, "unrecognized argument: "
 		    "%.*s", (int)len + 2, arg);
@@ -177,48 +184,49 @@ long_option(struct cli *p, const char *arg)
 		return cli_fail(p->err, p->errlen, "ambiguous option: %.*s",
 		    (int)len + 2, arg);
 	/* Messages name the option in full and without its "=value". */
-	if (str_fmt(name, sizeof(name), "--%s", match->long_name) >=
+	if (str_fmt(name, sizeof(name), "--%s", f.o->long_name) >=
 	    (int)sizeof(name))
 		return cli_fail(p->err, p->errlen, "internal error: option "
-		    "%s", match->long_name);
-	return apply(p, mt, match, name, eq ? eq + 1 : NULL);
+		    "%s", f.o->long_name);
+	return apply(p, &f, name, eq ? eq + 1 : NULL);
 }
 
 static int
 short_options(struct cli *p, const char *arg)
 {
 	for (const char *c = arg + 1; *c != '\0'; c++) {
-		const struct cli_table *mt = NULL;
-		const struct cli_opt *o = NULL;
+		struct found f = { NULL, NULL };
 		char name[3] = { '-', *c, '\0' };
 		int r;
 
-		for (size_t t = 0; t < p->nt; t++)
-			for (size_t i = 0; i < p->t[t].n; i++)
-				if (p->t[t].opts[i].short_name == *c) {
-					mt = &p->t[t];
-					o = &p->t[t].opts[i];
+		for (size_t t = 0; t < p->prog->ntables; t++) {
+			const struct cli_table *tb = &p->prog->tables[t];
+
+			for (const struct cli_opt *o = tb->opts;
+			    o->short_name != 0 || o->long_name != NULL; o++)
+				if (o->short_name == *c) {
+					f.o = o;
+					f.base = p->opts + tb->base;
 				}
-		if (o == NULL)
+		}
+		if (f.o == NULL)
 			return cli_fail(p->err, p->errlen, "unrecognized "
 			    "argument: %s", arg);
-		if (o->kind != CLI_FLAG && o->kind != CLI_ANSWER)
+		if (f.o->kind != CLI_FLAG && f.o->kind != CLI_ANSWER)
 			/* the rest of the word is the value */
-			return apply(p, mt, o, name, c[1] ? c + 1 : NULL);
-		if ((r = apply(p, mt, o, name, NULL)) != CLI_OK)
+			return apply(p, &f, name, c[1] ? c + 1 : NULL);
+		if ((r = apply(p, &f, name, NULL)) != CLI_OK)
 			return r;
 	}
 	return CLI_OK;
 }
 
 enum cli_result
-cli_parse(int argc, char **argv, const struct cli_table *t, size_t nt,
-    int negative_numbers, const char **pos, size_t maxpos, size_t *npos,
-    char *err, size_t errlen)
+cli_parse(const struct cli_program *prog, int argc, char **argv, void *opts,
+    const char **pos, size_t maxpos, size_t *npos, char *err, size_t errlen)
 {
-	struct cli p = { .argc = argc, .argv = argv, .t = t, .nt = nt,
-	    .negative_numbers = negative_numbers, .err = err,
-	    .errlen = errlen };
+	struct cli p = { .argc = argc, .argv = argv, .prog = prog,
+	    .opts = opts, .err = err, .errlen = errlen };
 	int only_positionals = 0, r;
 
 	*npos = 0;
@@ -262,7 +270,7 @@ set_endpoint(void *base, const char *name, const char *v, char *err,
 	return CLI_OK;
 }
 
-static const struct cli_opt common_rows[] = {
+const struct cli_opt common_options[] = {
 	CLI_STR(0, "aws-key", struct common_opts, aws_key),
 	CLI_STR(0, "aws-secret", struct common_opts, aws_secret),
 	CLI_STR(0, "aws-token", struct common_opts, aws_token),
@@ -277,15 +285,8 @@ static const struct cli_opt common_rows[] = {
 	CLI_NUM(0, "retries", struct common_opts, retries, 0, 100),
 	CLI_RET('h', "help", CLI_HELP),
 	CLI_RET(0, "version", CLI_VERSION),
+	CLI_END,
 };
-
-struct cli_table
-common_options(struct common_opts *c)
-{
-	struct cli_table t = CLI_TABLE(common_rows, c);
-
-	return t;
-}
 
 void
 common_defaults(struct common_opts *c)
@@ -444,6 +445,7 @@ static const struct cli_opt tablesnap_rows[] = {
 	CLI_FN(0, "max-bandwidth", bandwidth),
 	CLI_NUM(0, "request-timeout", struct options, c.request_timeout, 1,
 	    3600),
+	CLI_END,
 };
 
 const char options_usage[] =
@@ -524,8 +526,14 @@ const char *const options_help[] = {
     NULL,
 };
 
+static const struct cli_table tablesnap_tables[] = {
+	{ tablesnap_rows, 0 },
+	{ common_options, offsetof(struct options, c) },
+};
+
 const struct cli_program tablesnap_program = {
-	"tablesnap", options_usage, options_help, 0,
+	"tablesnap", options_usage, options_help, tablesnap_tables,
+	sizeof(tablesnap_tables) / sizeof(tablesnap_tables[0]), 0,
 };
 
 static int
@@ -561,10 +569,6 @@ enum cli_result
 options_parse(int argc, char **argv, struct options *o, char *err,
     size_t errlen)
 {
-	struct cli_table t[] = {
-		CLI_TABLE(tablesnap_rows, o),
-		common_options(&o->c),
-	};
 	size_t npos = 0;
 	const char **pos;
 	int r;
@@ -585,7 +589,7 @@ options_parse(int argc, char **argv, struct options *o, char *err,
 			err[0] = '\0';
 		return CLI_NOMEM;
 	}
-	r = cli_parse(argc, argv, t, sizeof(t) / sizeof(t[0]), 0, pos,
+	r = cli_parse(&tablesnap_program, argc, argv, o, pos,
 	    (size_t)(argc > 0 ? argc : 0), &npos, err, errlen);
 	if (o->listen == 0)
 		o->listen = LISTEN_MOVED_TO | LISTEN_CLOSE_WRITE;

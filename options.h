@@ -50,32 +50,35 @@ struct cli_opt {
 #define CLI_FN(s, l, fn) { s, l, CLI_CALL, 0, 0, 0, fn }
 #define CLI_LISTFN(s, l, fn) { s, l, CLI_LIST, 0, 0, 0, fn }
 #define CLI_RET(s, l, r) { s, l, CLI_ANSWER, 0, r, 0, NULL }
+#define CLI_END { 0, NULL, CLI_FLAG, 0, 0, 0, NULL }	/* ends the rows */
 
-/* Rows, and the struct their offsets are from. */
+/* Rows, and where the struct their offsets are from lies in the
+ * program's options struct. */
 struct cli_table {
-	const struct cli_opt *opts;
-	size_t n;
-	void *base;
+	const struct cli_opt *opts;	/* up to CLI_END */
+	size_t base;
 };
-#define CLI_TABLE(rows, base) \
-	{ rows, sizeof(rows) / sizeof((rows)[0]), base }
 
-/* A program: its name, texts and how it reads "-1". */
+/* A program's command line: its name, texts, option tables, and how it
+ * reads "-1". */
 struct cli_program {
 	const char *name;
 	const char *usage;
 	const char *const *help;	/* pieces, then NULL */
+	const struct cli_table *tables;
+	size_t ntables;
 	int negative_numbers;	/* "-1", "-.5" are values, not options */
 };
 
 /* argparse's rules: unique prefixes of long options, --opt=value,
  * -tVALUE, grouped flags, options between positionals, "--" ends the
- * options. Reads argv against the tables as if they were one table.
- * Positionals go to pos (more than maxpos is a usage error). err is
- * emptied first and holds one line on CLI_USAGE. */
-enum cli_result cli_parse(int argc, char **argv, const struct cli_table *t,
-    size_t nt, int negative_numbers, const char **pos, size_t maxpos,
-    size_t *npos, char *err, size_t errlen);
+ * options. Reads argv against p's tables as if they were one table,
+ * storing into opts (p's options struct). Positionals go to pos (more
+ * than maxpos is a usage error). err is emptied first and holds one line
+ * on CLI_USAGE. */
+enum cli_result cli_parse(const struct cli_program *p, int argc,
+    char **argv, void *opts, const char **pos, size_t maxpos, size_t *npos,
+    char *err, size_t errlen);
 
 /* Strict decimal in [min, max] for option name, else CLI_USAGE. */
 int cli_number(const char *name, const char *s, long long min,
@@ -107,8 +110,8 @@ void common_defaults(struct common_opts *c);
 
 /* --aws-key ... --version: the rows every program has, with spellings
  * the same in all three (-k, -s, -p/-P differ and are in each program's
- * table). base: a struct common_opts. */
-struct cli_table common_options(struct common_opts *c);
+ * table). Their base is a struct common_opts. */
+extern const struct cli_opt common_options[];
 
 /* ---- tablesnap ---- */
 

@@ -37,6 +37,7 @@ static const struct cli_opt restore_rows[] = {
 	CLI_SET('r', "recursive", struct restore_opts, recursive, 1),
 	CLI_STR(0, "commitlogs", struct restore_opts, commitlogs),
 	CLI_SET(0, "force", struct restore_opts, force, 1),
+	CLI_END,
 };
 
 const char restore_usage[] =
@@ -98,8 +99,15 @@ const char *const restore_help[] = {
     NULL,
 };
 
-static const struct cli_program restore_program = {
-	"tableslurp", restore_usage, restore_help, 1,
+static const struct cli_table restore_tables[] = {
+	{ restore_rows, 0 },
+	{ companion_options, offsetof(struct restore_opts, c) },
+	{ common_options, offsetof(struct restore_opts, c) },
+};
+
+const struct cli_program restore_program = {
+	"tableslurp", restore_usage, restore_help, restore_tables,
+	sizeof(restore_tables) / sizeof(restore_tables[0]), 1,
 };
 
 /* ---- the command line ---- */
@@ -108,11 +116,6 @@ enum cli_result
 restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
     size_t errlen)
 {
-	struct cli_table t[] = {
-		CLI_TABLE(restore_rows, o),
-		companion_options(&o->c),
-		common_options(&o->c),
-	};
 	const char *pos[3];
 	size_t npos;
 	enum cli_result r;
@@ -120,8 +123,8 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 	memset(o, 0, sizeof(*o));
 	common_defaults(&o->c);
 	o->threads = 4;
-	r = cli_parse(argc, argv, t, sizeof(t) / sizeof(t[0]), 1, pos, 3,
-	    &npos, err, errlen);
+	r = cli_parse(&restore_program, argc, argv, o, pos, 3, &npos, err,
+	    errlen);
 	if (r != CLI_OK)
 		return r;
 	if (npos < 3) {

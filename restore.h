@@ -27,6 +27,8 @@ enum cli_result restore_parse(int argc, char **argv, struct restore_opts *o,
 
 extern const char restore_usage[];
 extern const char *const restore_help[];	/* pieces, then NULL */
+/* Its command line: tables, texts (for help checks and usage errors). */
+extern const struct cli_program restore_program;
 
 /* One table directory to restore, and the listing chosen for it. */
 struct restore_table {

@@ -239,6 +239,22 @@ common_options_everywhere(void)
 		CHECK_STR(c[i]->separator, ":");
 	}
 	options_free(&so);
+	/* Empty arguments are usage errors in every program (the origin
+	 * and path of the companions must be absolute: main refuses ""). */
+	{
+		char *r1[] = { "tableslurp", "", "/d", "t", NULL };
+		char *r2[] = { "tableslurp", "b", "/d", "", NULL };
+		char *c1[] = { "tablechop", "", "/d", "1", NULL };
+
+		CHECK(restore_parse(4, r1, &ro, err, sizeof(err)) ==
+		    CLI_USAGE);
+		CHECK_STR(err, "argument bucket: empty bucket name");
+		CHECK(restore_parse(4, r2, &ro, err, sizeof(err)) ==
+		    CLI_USAGE);
+		CHECK_STR(err, "argument target: empty path");
+		CHECK(chop_parse(4, c1, &co, err, sizeof(err)) == CLI_USAGE);
+		CHECK_STR(err, "argument bucket: empty bucket name");
+	}
 	/* The companions take "-1" for a value, as argparse; tablesnap did
 	 * not, and still does not. */
 	{
@@ -251,6 +267,58 @@ common_options_everywhere(void)
 	}
 }
 
+/* Whether the help of p shows spelling s ("--threads", "-t") as a word:
+ * not followed by a letter, digit or '-' ("--aws-token" is not
+ * "--aws-t"). */
+static int
+help_shows(const struct cli_program *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (const char *const *h = p->help; *h != NULL; h++)
+		for (const char *at = *h; (at = strstr(at, s)) != NULL; at++) {
+			char next = at[n];
+
+			if (!(next == '-' || (next >= 'a' && next <= 'z') ||
+			    (next >= 'A' && next <= 'Z') ||
+			    (next >= '0' && next <= '9')))
+				return 1;
+		}
+	return 0;
+}
+
+/* Help texts stay in step with the tables: every spelling a program
+ * takes is in its --help (the man pages are checked against the help by
+ * the system test man_pages_document_every_option). */
+static void
+help_in_step(void)
+{
+	const struct cli_program *progs[] = { &tablesnap_program,
+	    &restore_program, &chop_program };
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		for (size_t t = 0; t < progs[i]->ntables; t++)
+			for (const struct cli_opt *o = progs[i]->tables[t].opts;
+			    o->short_name != 0 || o->long_name != NULL; o++) {
+				char s[64];
+
+				if (o->short_name != 0) {
+					s[0] = '-';
+					s[1] = o->short_name;
+					s[2] = '\0';
+					if (!help_shows(progs[i], s))
+						CHECK_STR(s, progs[i]->name);
+				}
+				if (o->long_name != NULL &&
+				    strlen(o->long_name) < sizeof(s) - 2) {
+					s[0] = s[1] = '-';
+					strcpy(s + 2, o->long_name);
+					if (!help_shows(progs[i], s))
+						CHECK_STR(s, progs[i]->name);
+				}
+			}
+}
+
 void
 test_options(void)
 {
@@ -260,4 +328,5 @@ test_options(void)
 	greedy_lists();
 	errors();
 	common_options_everywhere();
+	help_in_step();
 }
