@@ -5,7 +5,6 @@
  * defects. Pure: no I/O. */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +28,8 @@ cli_fail(char *err, size_t errlen, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
-int
+/* Strict decimal in [min, max] for option name, else CLI_USAGE. */
+static int
 cli_number(const char *name, const char *s, long long min, long long max,
     long long *out, char *err, size_t errlen)
 {

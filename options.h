@@ -80,10 +80,6 @@ enum cli_result cli_parse(const struct cli_program *p, int argc,
     char **argv, void *opts, const char **pos, size_t maxpos, size_t *npos,
     char *err, size_t errlen);
 
-/* Strict decimal in [min, max] for option name, else CLI_USAGE. */
-int cli_number(const char *name, const char *s, long long min,
-    long long max, long long *out, char *err, size_t errlen);
-
 /* One line into err (truncated if need be); returns CLI_USAGE. */
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
