@@ -13,23 +13,20 @@
 #include "listing.h"
 #include "log.h"
 #include "s3ops.h"
-#include "version.h"
+#include "setup.h"
 
 #define MAX_LISTING	(64 * 1024 * 1024)
 #define DAY_MS		86400000LL
 
-enum {
-	C_DEBUG = 1, C_LIST, C_PARALLEL,
-};
-
-/* Beside common_options (companion.h), which has --aws-key and
+/* Beside companion_options and common_options, which have --aws-key and
  * --aws-secret. */
-static const struct cli_opt chop_opts_table[] = {
-	{ 'd', "debug", C_DEBUG, CLI_FLAG },
-	{ 'l', "list-deletes", C_LIST, CLI_FLAG },
-	{ 'j', "parallel", C_PARALLEL, CLI_VALUE },
-	{ 'k', "key", COMMON_KEY, CLI_VALUE },
-	{ 's', "secret", COMMON_SECRET, CLI_VALUE },
+static const struct cli_opt chop_rows[] = {
+	CLI_SET('d', "debug", struct chop_opts, dry_run, 1),
+	CLI_SET('l', "list-deletes", struct chop_opts, list, 1),
+	CLI_NUM('j', "parallel", struct chop_opts, parallel, 1, 64),
+	CLI_STR('k', "key", struct chop_opts, c.aws_key),
+	CLI_STR('s', "secret", struct chop_opts, c.aws_secret),
+	CLI_END,
 };
 
 const char chop_usage[] =
@@ -83,39 +80,23 @@ const char *const chop_help[] = {
     NULL,
 };
 
+static const struct cli_table chop_tables[] = {
+	{ chop_rows, 0 },
+	{ companion_options, offsetof(struct chop_opts, c) },
+	{ common_options, offsetof(struct chop_opts, c) },
+};
+
+const struct cli_program chop_program = {
+	"tablechop", chop_usage, chop_help, chop_tables,
+	sizeof(chop_tables) / sizeof(chop_tables[0]), 1,
+};
+
 /* ---- the command line ---- */
-
-static int
-chop_set(void *ctx, int id, const char *name, const char *v, char *err,
-    size_t errlen)
-{
-	struct chop_opts *o = ctx;
-	long long n;
-	int r;
-
-	switch (id) {
-	case C_DEBUG: o->dry_run = 1; break;
-	case C_LIST: o->list = 1; break;
-	case C_PARALLEL:
-		if ((r = cli_number(name, v, 1, 64, &n, err, errlen)) != CLI_OK)
-			return r;
-		o->parallel = (int)n;
-		break;
-	default:
-		return common_set(&o->c, id, name, v, err, errlen);
-	}
-	return CLI_OK;
-}
 
 enum cli_result
 chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
     size_t errlen)
 {
-	const struct cli_table tables[] = {
-		{ chop_opts_table, sizeof(chop_opts_table) /
-		    sizeof(chop_opts_table[0]) },
-		common_options,
-	};
 	const char *pos[3];
 	size_t npos;
 	enum cli_result r;
@@ -124,8 +105,7 @@ chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
 	memset(o, 0, sizeof(*o));
 	common_defaults(&o->c);
 	o->parallel = 5;
-	r = cli_parse(argc, argv, tables, sizeof(tables) / sizeof(tables[0]),
-	    chop_set, o, pos, 3, &npos, err, errlen);
+	r = cli_parse(&chop_program, argc, argv, o, pos, 3, &npos, err, errlen);
 	if (r != CLI_OK)
 		return r;
 	if (npos < 3) {
@@ -674,62 +654,39 @@ chop_run(struct run *r, const char *base)
 	return status;
 }
 
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
-static int
-usage_error(const char *msg)
-{
-	log_print(STDERR_FILENO, "%stablechop: error: %s\n", chop_usage, msg);
-	return 2;
-}
-
 int
-chop_main(int argc, char **argv, const struct companion_hooks *h)
+chop_main(int argc, char **argv)
 {
 	struct chop_opts o;
 	struct run r = { .o = &o };
-	struct options so;
-	char err[512], *path, *name, *base = NULL;
+	struct s3_setup su = { 0 };
+	char err[SETUP_ERRLEN], *path, *name, *base = NULL;
 	int status = 1;
 
-	switch (chop_parse(argc, argv, &o, err, sizeof(err))) {
-	case CLI_OK:
-		break;
-	case CLI_HELP:
-		log_print(STDOUT_FILENO, "%s\n", chop_usage);
-		log_print_all(STDOUT_FILENO, chop_help);
-		return 0;
-	case CLI_VERSION:
-		log_print(STDOUT_FILENO, "tablechop %s\n", TABLESNAP_VERSION);
-		return 0;
-	case CLI_USAGE:
-		return usage_error(err);
-	}
+	if ((status = setup_parsed(&chop_program, chop_parse(argc, argv, &o,
+	    err, sizeof(err)), err)) >= 0)
+		return status;
+	status = 1;
 	/* -d: the original's dry run "at DEBUG level". */
-	log_init("tablechop", env("TABLESNAP_SYSLOG") != NULL,
-	    env("TDEBUG") != NULL || o.dry_run);
+	log_init("tablechop", setup_env("TABLESNAP_SYSLOG") != NULL,
+	    setup_env("TDEBUG") != NULL || o.dry_run);
 	if ((path = listing_abs_path(o.path)) == NULL)
-		return usage_error("argument path: an absolute path, as "
-		    "tablesnap saw it");
-	name = o.c.name ? strdup(o.c.name) : h->fqdn();
+		return setup_usage_error(&chop_program, "argument path: an "
+		    "absolute path, as tablesnap saw it");
+	name = o.c.name ? strdup(o.c.name) : setup_fqdn();
 	if (name == NULL || (base = listing_key(o.c.prefix, name,
 	    o.c.separator, path, "")) == NULL)
 		log_critical("Cannot find the host name (give -n)");
-	else if (common_to_options(&o.c, o.bucket, &so) < 0)
-		log_critical("Out of memory");
 	else {
 		companion_signals();
-		r.s3 = h->s3_open(&so);
-		r.name = name;
-		status = chop_run(&r, base);
-		s3_client_free(r.s3);
-		options_free(&so);
+		if (setup_s3(&su, &o.c, o.bucket, err, sizeof(err)) < 0)
+			log_critical("%s", err);
+		else {
+			r.s3 = su.s3;
+			r.name = name;
+			status = chop_run(&r, base);
+		}
+		setup_free(&su);
 	}
 	free(base);
 	free(name);

@@ -31,6 +31,8 @@ enum cli_result chop_parse(int argc, char **argv, struct chop_opts *o,
 
 extern const char chop_usage[];
 extern const char *const chop_help[];	/* pieces, then NULL */
+/* Its command line: tables, texts (for help checks and usage errors). */
+extern const struct cli_program chop_program;
 
 /* Pure: 0 and *age, or -1. */
 int chop_parse_age(const char *s, struct chop_age *age);
@@ -77,6 +79,6 @@ void chop_keep_files(struct chop_obj *o, size_t n, long long as_of_ms);
 /* tablechop / tablesnap chop: returns the exit status (0, or 1 when there
  * were no listings or anything could not be read or deleted, 2 for a bad
  * command line). */
-int chop_main(int argc, char **argv, const struct companion_hooks *h);
+int chop_main(int argc, char **argv);
 
 #endif

@@ -1,7 +1,7 @@
 /* help.h: the --help lines tablesnap, tableslurp and tablechop share.
  * Each help is an array of pieces; the linker keeps one copy of a piece
  * (string merging), where whole help texts repeated it. tableslurp and
- * tablechop print the common options (companion.h) after the
+ * tablechop print the common options (options.h, companion.h) after the
  * credentials and after their own options; -h and --version open and
  * close each help; -k, -s and --as-of say different things in each. */
 #ifndef TABLESNAP_HELP_H

@@ -1,9 +1,10 @@
-/* options.c: the command-line parser. Accepts what the original's argparse
- * accepted (unique prefixes of long options, --opt=value, -tN, grouped flags,
- * options between positionals, greedy -e/-i lists) without its defects. */
+/* options.c: the command-line engine of the three programs, the options
+ * they all take, and tablesnap's own. Accepts what the original's argparse
+ * accepted (unique prefixes of long options, --opt=value, -tN, grouped
+ * flags, options between positionals, greedy -e/-i lists) without its
+ * defects. Pure: no I/O. */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,63 +12,440 @@
 #include "help.h"
 #include "options.h"
 
-enum opt_id {
-	O_KEY, O_SECRET, O_TOKEN, O_REGION, O_RECURSIVE, O_AUTO_ADD, O_BACKUP,
-	O_RR, O_PREFIX, O_WITHOUT_INDEX, O_WITH_SSE, O_SEPARATOR, O_THREADS,
-	O_NAME, O_MD5, O_LISTEN, O_DELETE, O_EXCLUDE, O_INCLUDE, O_MAX_SIZE,
-	O_CHUNK, O_RETRIES, O_ENDPOINT, O_CA_FILE, O_PATH_STYLE, O_VHOST,
-	O_ONCE, O_SHUTDOWN, O_STATS, O_BANDWIDTH, O_TIMEOUT, O_HELP, O_VERSION,
+/* ---- the engine ---- */
+
+int
+cli_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* A truncated message still names the problem. */
+	if (errlen > 0 && str_vfmt(err, errlen, fmt, ap) < 0)
+		err[0] = '\0';
+	va_end(ap);
+	return CLI_USAGE;
+}
+
+/* Strict decimal in [min, max] for option name, else CLI_USAGE. */
+static int
+cli_number(const char *name, const char *s, long long min, long long max,
+    long long *out, char *err, size_t errlen)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		return cli_fail(err, errlen, "argument %s: invalid value '%s' "
+		    "(a whole number from %lld to %lld)", name, s, min, max);
+	*out = v;
+	return CLI_OK;
+}
+
+/* argparse takes "-1" and "-.5" for negative numbers, not options. */
+static int
+negative_number(const char *s)
+{
+	const char *p = s + 1;
+	int digits = 0;
+
+	while (*p >= '0' && *p <= '9') {
+		p++;
+		digits++;
+	}
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		digits = 1;
+	}
+	return digits > 0 && *p == '\0';
+}
+
+struct cli {
+	int argc, i;
+	char **argv;
+	const struct cli_program *prog;
+	char *opts;
+	char *err;
+	size_t errlen;
 };
 
-enum opt_kind {
-	FLAG,		/* no value */
-	VALUE,		/* exactly one value */
-	LIST,		/* one or more values, greedy as argparse's nargs='+' */
+/* A found option: its row and the struct its offset is from. */
+struct found {
+	const struct cli_opt *o;
+	char *base;
 };
 
-struct opt_def {
-	char short_name;	/* 0: long only */
-	const char *long_name;
-	enum opt_id id;
-	enum opt_kind kind;
+/* An argument that argparse would take as an option, not a value. */
+static int
+looks_like_option(const struct cli *p, const char *s)
+{
+	return s[0] == '-' && s[1] != '\0' &&
+	    !(p->prog->negative_numbers && negative_number(s));
+}
+
+/* Stores value v of option f under its name. */
+static int
+store(struct cli *p, const struct found *f, const char *name, const char *v)
+{
+	const struct cli_opt *o = f->o;
+	char *field = f->base + o->off;
+	long long n;
+	int r;
+
+	switch (o->kind) {
+	case CLI_FLAG:
+		*(int *)(void *)field = (int)o->n;
+		return CLI_OK;
+	case CLI_ANSWER:
+		return (int)o->n;
+	case CLI_STRING:
+		*(const char **)(void *)field = v;
+		return CLI_OK;
+	case CLI_INT:
+		r = cli_number(name, v, o->n, o->max, &n, p->err, p->errlen);
+		if (r == CLI_OK)
+			*(int *)(void *)field = (int)n;
+		return r;
+	case CLI_CALL:
+	case CLI_LIST:
+		return o->fn(f->base, name, v, p->err, p->errlen);
+	}
+	return cli_fail(p->err, p->errlen, "internal error: option %s", name);
+}
+
+/* Applies option f; attached is its "=value" or "-tVALUE" part, or NULL. */
+static int
+apply(struct cli *p, const struct found *f, const char *name,
+    const char *attached)
+{
+	const struct cli_opt *o = f->o;
+	const char *v = attached;
+	int r;
+
+	if (o->kind == CLI_FLAG || o->kind == CLI_ANSWER) {
+		if (attached != NULL)
+			return cli_fail(p->err, p->errlen, "argument %s: "
+			    "ignored explicit argument '%s'", name, attached);
+		return store(p, f, name, NULL);
+	}
+	if (v == NULL) {
+		if (p->i + 1 >= p->argc ||
+		    looks_like_option(p, p->argv[p->i + 1]))
+			return cli_fail(p->err, p->errlen, "argument %s: "
+			    "expected %s argument", name,
+			    o->kind == CLI_LIST ? "at least one" : "one");
+		v = p->argv[++p->i];
+	}
+	if ((r = store(p, f, name, v)) != CLI_OK)
+		return r;
+	/* nargs='+': later non-option words belong to the list too, unless
+	 * the value was attached ("--exclude=x", "-ex"), as in argparse. */
+	while (o->kind == CLI_LIST && attached == NULL && p->i + 1 < p->argc &&
+	    !looks_like_option(p, p->argv[p->i + 1]))
+		if ((r = store(p, f, name, p->argv[++p->i])) != CLI_OK)
+			return r;
+	return CLI_OK;
+}
+
+static int
+long_option(struct cli *p, const char *arg)
+{
+	const char *body = arg + 2, *eq = strchr(body, '=');
+	size_t len = eq ? (size_t)(eq - body) : strlen(body);
+	struct found f = { NULL, NULL };
+	int nmatch = 0, exact = 0;
+	char name[64];
+
+	for (size_t t = 0; t < p->prog->ntables && !exact; t++) {
+		const struct cli_table *tb = &p->prog->tables[t];
+
+		for (const struct cli_opt *o = tb->opts; !exact &&
+		    (o->short_name != 0 || o->long_name != NULL); o++) {
+			if (o->long_name == NULL ||
+			    strncmp(o->long_name, body, len) != 0)
+				continue;
+			exact = o->long_name[len] == '\0'; /* that one wins */
+			f.o = o;
+			f.base = p->opts + tb->base;
+			nmatch = exact ? 1 : nmatch + 1;
+		}
+	}
+	if (nmatch == 0)
+		return cli_fail(p->err, p->errlen, "unrecognized argument: "
+		    "%.*s", (int)len + 2, arg);
+	if (nmatch > 1)
+		return cli_fail(p->err, p->errlen, "ambiguous option: %.*s",
+		    (int)len + 2, arg);
+	/* Messages name the option in full and without its "=value". */
+	if (str_fmt(name, sizeof(name), "--%s", f.o->long_name) >=
+	    (int)sizeof(name))
+		return cli_fail(p->err, p->errlen, "internal error: option "
+		    "%s", f.o->long_name);
+	return apply(p, &f, name, eq ? eq + 1 : NULL);
+}
+
+static int
+short_options(struct cli *p, const char *arg)
+{
+	for (const char *c = arg + 1; *c != '\0'; c++) {
+		struct found f = { NULL, NULL };
+		char name[3] = { '-', *c, '\0' };
+		int r;
+
+		for (size_t t = 0; t < p->prog->ntables; t++) {
+			const struct cli_table *tb = &p->prog->tables[t];
+
+			for (const struct cli_opt *o = tb->opts;
+			    o->short_name != 0 || o->long_name != NULL; o++)
+				if (o->short_name == *c) {
+					f.o = o;
+					f.base = p->opts + tb->base;
+				}
+		}
+		if (f.o == NULL)
+			return cli_fail(p->err, p->errlen, "unrecognized "
+			    "argument: %s", arg);
+		if (f.o->kind != CLI_FLAG && f.o->kind != CLI_ANSWER)
+			/* the rest of the word is the value */
+			return apply(p, &f, name, c[1] ? c + 1 : NULL);
+		if ((r = apply(p, &f, name, NULL)) != CLI_OK)
+			return r;
+	}
+	return CLI_OK;
+}
+
+enum cli_result
+cli_parse(const struct cli_program *prog, int argc, char **argv, void *opts,
+    const char **pos, size_t maxpos, size_t *npos, char *err, size_t errlen)
+{
+	struct cli p = { .argc = argc, .argv = argv, .prog = prog,
+	    .opts = opts, .err = err, .errlen = errlen };
+	int only_positionals = 0, r;
+
+	*npos = 0;
+	if (errlen > 0)
+		err[0] = '\0';
+	for (p.i = 1; p.i < argc; p.i++) {
+		const char *arg = argv[p.i];
+
+		if (!only_positionals && strcmp(arg, "--") == 0) {
+			only_positionals = 1;
+			continue;
+		}
+		if (!only_positionals && strncmp(arg, "--", 2) == 0)
+			r = long_option(&p, arg);
+		else if (!only_positionals && looks_like_option(&p, arg))
+			r = short_options(&p, arg);
+		else if (*npos < maxpos) {
+			pos[(*npos)++] = arg;
+			r = CLI_OK;
+		} else
+			r = cli_fail(err, errlen, "unrecognized argument: %s",
+			    arg);
+		if (r != CLI_OK)
+			return (enum cli_result)r;
+	}
+	return CLI_OK;
+}
+
+/* ---- options all three programs take ---- */
+
+static int
+set_endpoint(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	struct common_opts *c = base;
+
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+		return cli_fail(err, errlen, "argument %s: '%s' is not an "
+		    "http:// or https:// URL", name, v);
+	c->endpoint = v;
+	return CLI_OK;
+}
+
+const struct cli_opt common_options[] = {
+	CLI_STR(0, "aws-key", struct common_opts, aws_key),
+	CLI_STR(0, "aws-secret", struct common_opts, aws_secret),
+	CLI_STR(0, "aws-token", struct common_opts, aws_token),
+	CLI_STR(0, "aws-region", struct common_opts, aws_region),
+	CLI_STR('n', "name", struct common_opts, name),
+	CLI_STR(0, "prefix", struct common_opts, prefix),
+	CLI_STR(0, "keyname-separator", struct common_opts, separator),
+	CLI_FN(0, "endpoint", set_endpoint),
+	CLI_STR(0, "ca-file", struct common_opts, ca_file),
+	CLI_SET(0, "path-style", struct common_opts, path_style, 1),
+	CLI_SET(0, "virtual-host", struct common_opts, path_style, -1),
+	CLI_NUM(0, "retries", struct common_opts, retries, 0, 100),
+	CLI_RET('h', "help", CLI_HELP),
+	CLI_RET(0, "version", CLI_VERSION),
+	CLI_END,
 };
 
-static const struct opt_def opt_defs[] = {
-	{ 'k', "aws-key", O_KEY, VALUE },
-	{ 's', "aws-secret", O_SECRET, VALUE },
-	{ 0, "aws-token", O_TOKEN, VALUE },
-	{ 0, "aws-region", O_REGION, VALUE },
-	{ 'r', "recursive", O_RECURSIVE, FLAG },
-	{ 'a', "auto-add", O_AUTO_ADD, FLAG },
-	{ 'B', "backup", O_BACKUP, FLAG },
-	{ 'R', "reduced-redundancy", O_RR, FLAG },
-	{ 'p', "prefix", O_PREFIX, VALUE },
-	{ 0, "without-index", O_WITHOUT_INDEX, FLAG },
-	{ 0, "with-sse", O_WITH_SSE, FLAG },
-	{ 0, "keyname-separator", O_SEPARATOR, VALUE },
-	{ 't', "threads", O_THREADS, VALUE },
-	{ 'n', "name", O_NAME, VALUE },
-	{ 0, "md5-on-start", O_MD5, FLAG },
-	{ 0, "listen-events", O_LISTEN, VALUE },
-	{ 0, "delete-on-backup", O_DELETE, FLAG },
-	{ 'e', "exclude", O_EXCLUDE, LIST },
-	{ 'i', "include", O_INCLUDE, LIST },
-	{ 0, "max-upload-size", O_MAX_SIZE, VALUE },
-	{ 0, "multipart-chunk-size", O_CHUNK, VALUE },
-	{ 0, "retries", O_RETRIES, VALUE },
-	{ 0, "endpoint", O_ENDPOINT, VALUE },
-	{ 0, "ca-file", O_CA_FILE, VALUE },
-	{ 0, "path-style", O_PATH_STYLE, FLAG },
-	{ 0, "virtual-host", O_VHOST, FLAG },
-	{ 0, "once", O_ONCE, FLAG },
-	{ 0, "shutdown-timeout", O_SHUTDOWN, VALUE },
-	{ 0, "stats-file", O_STATS, VALUE },
-	{ 0, "max-bandwidth", O_BANDWIDTH, VALUE },
-	{ 0, "request-timeout", O_TIMEOUT, VALUE },
-	{ 'h', "help", O_HELP, FLAG },
-	{ 0, "version", O_VERSION, FLAG },
+void
+common_defaults(struct common_opts *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->prefix = "";
+	c->separator = ":";
+	c->retries = 3;
+	c->request_timeout = 30;
+}
+
+/* ---- tablesnap ---- */
+
+/* Appends s to a NULL-terminated array of n entries. */
+static int
+push(const char ***arr, size_t *n, const char *s)
+{
+	const char **grown;
+
+	grown = realloc(*arr, (*n + 2) * sizeof(**arr));
+	if (grown == NULL)
+		return CLI_NOMEM;
+	grown[(*n)++] = s;
+	grown[*n] = NULL;
+	*arr = grown;
+	return CLI_OK;
+}
+
+static int
+add_exclude(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	struct options *o = base;
+
+	(void)name, (void)err, (void)errlen;
+	return push(&o->excludes, &o->nexcludes, v);
+}
+
+static int
+add_include(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	struct options *o = base;
+
+	(void)name, (void)err, (void)errlen;
+	return push(&o->includes, &o->nincludes, v);
+}
+
+/* The first --listen-events replaces the default set (applied after the
+ * parse when listen is still 0). */
+static int
+listen_event(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} events[] = {
+		{ "IN_MOVED_TO", LISTEN_MOVED_TO },
+		{ "IN_CLOSE_WRITE", LISTEN_CLOSE_WRITE },
+		{ "IN_CREATE", LISTEN_CREATE },
+	};
+	struct options *o = base;
+
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		if (strcmp(v, events[i].name) == 0) {
+			o->listen |= events[i].bit;
+			return CLI_OK;
+		}
+	}
+	return cli_fail(err, errlen, "argument %s: invalid choice '%s' "
+	    "(choose from IN_MOVED_TO, IN_CLOSE_WRITE, IN_CREATE)", name, v);
+}
+
+/* "50M", "1.5G", "800K", "100000": bytes per second, powers of 1024. */
+static int
+bandwidth(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	struct options *o = base;
+	char *end;
+	double rate;
+
+	errno = 0;
+	rate = strtod(v, &end);
+	if (end != v && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k': case 'K': rate *= 1024; end++; break;
+		case 'm': case 'M': rate *= 1024 * 1024; end++; break;
+		case 'g': case 'G': rate *= 1024.0 * 1024 * 1024; end++; break;
+		default: break;
+		}
+	}
+	if (end == v || *end != '\0' || errno != 0 || !(rate >= 1024) ||
+	    rate > 1e12)
+		return cli_fail(err, errlen, "argument %s: invalid rate '%s' "
+		    "(bytes per second, at least 1K; suffixes K, M, G)", name,
+		    v);
+	o->max_bandwidth = (long long)rate;
+	return CLI_OK;
+}
+
+/* Sizes in MiB, 1 to 5120 (S3's largest single PUT and part). */
+static int
+mib(const char *name, const char *v, long long *out, char *err,
+    size_t errlen)
+{
+	long long n;
+	int r;
+
+	if ((r = cli_number(name, v, 1, 5120, &n, err, errlen)) == CLI_OK)
+		*out = n * MIB;
+	return r;
+}
+
+static int
+max_upload_size(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	return mib(name, v, &((struct options *)base)->max_upload_size, err,
+	    errlen);
+}
+
+static int
+chunk_size(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	return mib(name, v, &((struct options *)base)->chunk_size, err,
+	    errlen);
+}
+
+/* Beside common_options. */
+static const struct cli_opt tablesnap_rows[] = {
+	CLI_STR('k', NULL, struct options, c.aws_key),
+	CLI_STR('s', NULL, struct options, c.aws_secret),
+	CLI_STR('p', NULL, struct options, c.prefix),
+	CLI_SET('r', "recursive", struct options, recursive, 1),
+	CLI_SET('a', "auto-add", struct options, auto_add, 1),
+	CLI_SET('B', "backup", struct options, backup, 1),
+	CLI_SET('R', "reduced-redundancy", struct options, reduced_redundancy,
+	    1),
+	CLI_SET(0, "without-index", struct options, without_index, 1),
+	CLI_SET(0, "with-sse", struct options, with_sse, 1),
+	CLI_NUM('t', "threads", struct options, threads, 1, 1024),
+	CLI_SET(0, "md5-on-start", struct options, md5_on_start, 1),
+	CLI_FN(0, "listen-events", listen_event),
+	CLI_SET(0, "delete-on-backup", struct options, delete_on_backup, 1),
+	CLI_LISTFN('e', "exclude", add_exclude),
+	CLI_LISTFN('i', "include", add_include),
+	CLI_FN(0, "max-upload-size", max_upload_size),
+	CLI_FN(0, "multipart-chunk-size", chunk_size),
+	CLI_SET(0, "once", struct options, once, 1),
+	CLI_NUM(0, "shutdown-timeout", struct options, shutdown_timeout, 0,
+	    86400),
+	CLI_STR(0, "stats-file", struct options, stats_file),
+	CLI_FN(0, "max-bandwidth", bandwidth),
+	CLI_NUM(0, "request-timeout", struct options, c.request_timeout, 1,
+	    3600),
+	CLI_END,
 };
-#define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
 const char options_usage[] =
     "usage: tablesnap [-h] [-k AWS_KEY] [-s AWS_SECRET] [--aws-token TOKEN]\n"
@@ -83,7 +461,6 @@ const char options_usage[] =
     "                 [--max-bandwidth RATE] [--request-timeout SECONDS]\n"
     "                 [--version]\n"
     "                 bucket paths [paths ...]\n";
-
 const char *const options_help[] = {
     "Watch directories and upload every finished file to S3, with a JSON\n"
     "listing of its directory.\n"
@@ -148,370 +525,82 @@ const char *const options_help[] = {
     NULL,
 };
 
-struct parser {
-	int argc, i;
-	char **argv;
-	struct options *o;
-	char *err;
-	size_t errlen;
-	int listen_given, exclude_given, include_given;
+static const struct cli_table tablesnap_tables[] = {
+	{ tablesnap_rows, 0 },
+	{ common_options, offsetof(struct options, c) },
+};
+
+const struct cli_program tablesnap_program = {
+	"tablesnap", options_usage, options_help, tablesnap_tables,
+	sizeof(tablesnap_tables) / sizeof(tablesnap_tables[0]), 0,
 };
 
 static int
-fail(struct parser *p, const char *fmt, ...)
+check_positionals(struct options *o, char *err, size_t errlen)
 {
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = str_vfmt(p->err, p->errlen, fmt, ap);
-	va_end(ap);
-	/* A truncated message still names the problem; nothing else to do. */
-	(void)n;
-	return OPTIONS_USAGE;
-}
-
-/* Appends s to a NULL-terminated array of n entries. */
-static int
-push(const char ***arr, size_t *n, const char *s)
-{
-	const char **grown;
-
-	grown = realloc(*arr, (*n + 2) * sizeof(**arr));
-	if (grown == NULL)
-		return OPTIONS_NOMEM;
-	grown[(*n)++] = s;
-	grown[*n] = NULL;
-	*arr = grown;
-	return OPTIONS_OK;
-}
-
-/* Strict decimal in [min, max]. */
-static int
-number(struct parser *p, const char *name, const char *s, long long min,
-    long long max, long long *out)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
-		return fail(p, "argument %s: invalid value '%s' (a whole number "
-		    "from %lld to %lld)", name, s, min, max);
-	*out = v;
-	return OPTIONS_OK;
-}
-
-static int
-listen_event(struct parser *p, const char *v)
-{
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} events[] = {
-		{ "IN_MOVED_TO", LISTEN_MOVED_TO },
-		{ "IN_CLOSE_WRITE", LISTEN_CLOSE_WRITE },
-		{ "IN_CREATE", LISTEN_CREATE },
-	};
-
-	/* The first --listen-events replaces the default set. */
-	if (!p->listen_given)
-		p->o->listen = 0;
-	p->listen_given = 1;
-	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		if (strcmp(v, events[i].name) == 0) {
-			p->o->listen |= events[i].bit;
-			return OPTIONS_OK;
-		}
-	}
-	return fail(p, "argument --listen-events: invalid choice '%s' "
-	    "(choose from IN_MOVED_TO, IN_CLOSE_WRITE, IN_CREATE)", v);
-}
-
-/* "50M", "1.5G", "800K", "100000": bytes per second, powers of 1024. */
-static int
-bandwidth(struct parser *p, const char *name, const char *v)
-{
-	char *end;
-	double rate;
-
-	errno = 0;
-	rate = strtod(v, &end);
-	if (end != v && *end != '\0' && end[1] == '\0') {
-		switch (*end) {
-		case 'k': case 'K': rate *= 1024; end++; break;
-		case 'm': case 'M': rate *= 1024 * 1024; end++; break;
-		case 'g': case 'G': rate *= 1024.0 * 1024 * 1024; end++; break;
-		default: break;
-		}
-	}
-	if (end == v || *end != '\0' || errno != 0 || !(rate >= 1024) ||
-	    rate > 1e12)
-		return fail(p, "argument %s: invalid rate '%s' (bytes per "
-		    "second, at least 1K; suffixes K, M, G)", name, v);
-	p->o->max_bandwidth = (long long)rate;
-	return OPTIONS_OK;
-}
-
-static int
-set_value(struct parser *p, const struct opt_def *d, const char *name,
-    const char *v)
-{
-	struct options *o = p->o;
-	long long n;
-	int r;
-
-	switch (d->id) {
-	case O_KEY: o->aws_key = v; break;
-	case O_SECRET: o->aws_secret = v; break;
-	case O_TOKEN: o->aws_token = v; break;
-	case O_REGION: o->aws_region = v; break;
-	case O_PREFIX: o->prefix = v; break;
-	case O_SEPARATOR: o->separator = v; break;
-	case O_NAME: o->name = v; break;
-	case O_ENDPOINT: o->endpoint = v; break;
-	case O_CA_FILE: o->ca_file = v; break;
-	case O_STATS: o->stats_file = v; break;
-	case O_BANDWIDTH: return bandwidth(p, name, v);
-	case O_SHUTDOWN:
-		if ((r = number(p, name, v, 0, 86400, &n)) != OPTIONS_OK)
-			return r;
-		o->shutdown_timeout = (int)n;
-		break;
-	case O_TIMEOUT:
-		if ((r = number(p, name, v, 1, 3600, &n)) != OPTIONS_OK)
-			return r;
-		o->request_timeout = (int)n;
-		break;
-	case O_LISTEN: return listen_event(p, v);
-	case O_EXCLUDE:
-		p->exclude_given = 1;
-		return push(&o->excludes, &o->nexcludes, v);
-	case O_INCLUDE:
-		p->include_given = 1;
-		return push(&o->includes, &o->nincludes, v);
-	case O_THREADS:
-		if ((r = number(p, name, v, 1, 1024, &n)) != OPTIONS_OK)
-			return r;
-		o->threads = (int)n;
-		break;
-	case O_RETRIES:
-		if ((r = number(p, name, v, 0, 100, &n)) != OPTIONS_OK)
-			return r;
-		o->retries = (int)n;
-		break;
-	case O_MAX_SIZE:
-		if ((r = number(p, name, v, 1, 5120, &n)) != OPTIONS_OK)
-			return r;
-		o->max_upload_size = n * MIB;
-		break;
-	case O_CHUNK:
-		if ((r = number(p, name, v, 1, 5120, &n)) != OPTIONS_OK)
-			return r;
-		o->chunk_size = n * MIB;
-		break;
-	default:
-		return fail(p, "internal error: option %s", name);
-	}
-	return OPTIONS_OK;
-}
-
-static int
-set_flag(struct parser *p, const struct opt_def *d)
-{
-	struct options *o = p->o;
-
-	switch (d->id) {
-	case O_RECURSIVE: o->recursive = 1; break;
-	case O_AUTO_ADD: o->auto_add = 1; break;
-	case O_BACKUP: o->backup = 1; break;
-	case O_RR: o->reduced_redundancy = 1; break;
-	case O_WITHOUT_INDEX: o->without_index = 1; break;
-	case O_WITH_SSE: o->with_sse = 1; break;
-	case O_MD5: o->md5_on_start = 1; break;
-	case O_DELETE: o->delete_on_backup = 1; break;
-	case O_PATH_STYLE: o->path_style = 1; break;
-	case O_VHOST: o->path_style = -1; break;
-	case O_ONCE: o->once = 1; break;
-	case O_HELP: return OPTIONS_HELP;
-	case O_VERSION: return OPTIONS_VERSION;
-	default: break;
-	}
-	return OPTIONS_OK;
-}
-
-/* An argument that argparse would take as an option, not a value. */
-static int
-looks_like_option(const char *s)
-{
-	return s[0] == '-' && s[1] != '\0';
-}
-
-/* Applies option d; attached is its "=value" or "-tVALUE" part, or NULL. */
-static int
-apply(struct parser *p, const struct opt_def *d, const char *name,
-    const char *attached)
-{
-	const char *v = attached;
-	int r;
-
-	if (d->kind == FLAG) {
-		if (attached != NULL)
-			return fail(p, "argument %s: ignored explicit argument "
-			    "'%s'", name, attached);
-		return set_flag(p, d);
-	}
-	if (v == NULL) {
-		if (p->i + 1 >= p->argc || looks_like_option(p->argv[p->i + 1]))
-			return fail(p, "argument %s: expected %s argument", name,
-			    d->kind == LIST ? "at least one" : "one");
-		v = p->argv[++p->i];
-	}
-	if ((r = set_value(p, d, name, v)) != OPTIONS_OK)
-		return r;
-	/* nargs='+': later non-option words belong to the list too, unless
-	 * the value was attached ("--exclude=x", "-ex"), as in argparse. */
-	while (d->kind == LIST && attached == NULL && p->i + 1 < p->argc &&
-	    !looks_like_option(p->argv[p->i + 1])) {
-		if ((r = set_value(p, d, name, p->argv[++p->i])) != OPTIONS_OK)
-			return r;
-	}
-	return OPTIONS_OK;
-}
-
-static int
-long_option(struct parser *p, const char *arg)
-{
-	const char *body = arg + 2, *eq = strchr(body, '=');
-	size_t len = eq ? (size_t)(eq - body) : strlen(body);
-	const struct opt_def *match = NULL;
-	char name[48];
-	int nmatch = 0;
-
-	for (size_t i = 0; i < NOPTS; i++) {
-		const char *ln = opt_defs[i].long_name;
-
-		if (strncmp(ln, body, len) != 0)
-			continue;
-		if (ln[len] == '\0') {		/* exact match wins */
-			match = &opt_defs[i];
-			nmatch = 1;
-			break;
-		}
-		match = &opt_defs[i];
-		nmatch++;
-	}
-	if (nmatch == 0)
-		return fail(p, "unrecognized argument: %.*s", (int)len + 2, arg);
-	if (nmatch > 1)
-		return fail(p, "ambiguous option: %.*s", (int)len + 2, arg);
-	/* Messages name the option in full and without its "=value". */
-	if (str_fmt(name, sizeof(name), "--%s", match->long_name) >=
-	    (int)sizeof(name))
-		return fail(p, "internal error: option %s", match->long_name);
-	return apply(p, match, name, eq ? eq + 1 : NULL);
-}
-
-static int
-short_options(struct parser *p, const char *arg)
-{
-	for (const char *c = arg + 1; *c != '\0'; c++) {
-		const struct opt_def *d = NULL;
-		char name[3] = { '-', *c, '\0' };
-		int r;
-
-		for (size_t i = 0; i < NOPTS; i++)
-			if (opt_defs[i].short_name == *c)
-				d = &opt_defs[i];
-		if (d == NULL)
-			return fail(p, "unrecognized argument: %s", arg);
-		if (d->kind != FLAG)	/* the rest of the word is the value */
-			return apply(p, d, name, c[1] ? c + 1 : NULL);
-		if ((r = apply(p, d, name, NULL)) != OPTIONS_OK)
-			return r;
-	}
-	return OPTIONS_OK;
-}
-
-static void
-set_defaults(struct options *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->prefix = "";
-	o->separator = ":";
-	o->threads = 4;
-	o->listen = LISTEN_MOVED_TO | LISTEN_CLOSE_WRITE;
-	o->max_upload_size = 5120 * MIB;
-	/* Parts stream from disk in constant memory: their size only sets
-	 * how much a failed part resends. 64 MiB keeps that small and still
-	 * covers 625 GiB in 10,000 parts (larger files get larger parts). */
-	o->chunk_size = 64 * MIB;
-	o->retries = 3;
-	o->shutdown_timeout = 10;
-	o->request_timeout = 30;
-}
-
-static int
-parse_all(struct parser *p)
-{
-	struct options *o = p->o;
-	int only_positionals = 0, r;
-
-	for (p->i = 1; p->i < p->argc; p->i++) {
-		const char *arg = p->argv[p->i];
-
-		if (!only_positionals && strcmp(arg, "--") == 0) {
-			only_positionals = 1;
-			continue;
-		}
-		if (!only_positionals && strncmp(arg, "--", 2) == 0)
-			r = long_option(p, arg);
-		else if (!only_positionals && looks_like_option(arg))
-			r = short_options(p, arg);
-		else if (o->bucket == NULL) {
-			o->bucket = arg;
-			r = OPTIONS_OK;
-		} else
-			r = push(&o->paths, &o->npaths, arg);
-		if (r != OPTIONS_OK)
-			return r;
-	}
-	if (p->exclude_given && p->include_given)
-		return fail(p, "argument -i/--include: not allowed with "
-		    "argument -e/--exclude");
+	if (o->nexcludes > 0 && o->nincludes > 0)
+		return cli_fail(err, errlen, "argument -i/--include: not "
+		    "allowed with argument -e/--exclude");
 	if (o->bucket == NULL || o->npaths == 0)
-		return fail(p, "the following arguments are required: %s",
-		    o->bucket == NULL ? "bucket, paths" : "paths");
+		return cli_fail(err, errlen, "the following arguments are "
+		    "required: %s", o->bucket == NULL ? "bucket, paths" :
+		    "paths");
 	if (o->bucket[0] == '\0')
-		return fail(p, "argument bucket: empty bucket name");
+		return cli_fail(err, errlen, "argument bucket: empty bucket "
+		    "name");
 	/* Every S3 bucket name, legacy ones included, is made of these; the
 	 * name goes into the request path and the Host header. */
 	if (strspn(o->bucket, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(o->bucket) ||
 	    strlen(o->bucket) > 255)
-		return fail(p, "argument bucket: invalid bucket name (letters, "
-		    "digits, '.', '-' and '_', at most 255)");
-	if (o->endpoint != NULL && strncmp(o->endpoint, "http://", 7) != 0 &&
-	    strncmp(o->endpoint, "https://", 8) != 0)
-		return fail(p, "argument --endpoint: '%s' is not an http:// or "
-		    "https:// URL", o->endpoint);
-	return OPTIONS_OK;
+		return cli_fail(err, errlen, "argument bucket: invalid bucket "
+		    "name (letters, digits, '.', '-' and '_', at most 255)");
+	/* "" would be the working directory: under a service started in /
+	 * with -r, the whole file system. */
+	for (size_t i = 0; i < o->npaths; i++)
+		if (o->paths[i][0] == '\0')
+			return cli_fail(err, errlen, "argument paths: empty "
+			    "path");
+	return CLI_OK;
 }
 
-enum options_result
+enum cli_result
 options_parse(int argc, char **argv, struct options *o, char *err,
     size_t errlen)
 {
-	struct parser p = { .argc = argc, .argv = argv, .o = o, .err = err,
-	    .errlen = errlen };
+	size_t npos = 0;
+	const char **pos;
 	int r;
 
-	set_defaults(o);
-	if (errlen > 0)
-		err[0] = '\0';
-	r = parse_all(&p);
-	return (enum options_result)r;
+	memset(o, 0, sizeof(*o));
+	common_defaults(&o->c);
+	o->threads = 4;
+	o->max_upload_size = 5120 * MIB;
+	/* Parts stream from disk in constant memory: their size only sets
+	 * how much a failed part resends. 64 MiB keeps that small and still
+	 * covers 625 GiB in 10,000 parts (larger files get larger parts). */
+	o->chunk_size = 64 * MIB;
+	o->shutdown_timeout = 10;
+	/* Every positional fits: argv has no more words than argc. */
+	if ((pos = calloc((size_t)(argc > 0 ? argc : 1) + 1, sizeof(*pos)))
+	    == NULL) {
+		if (errlen > 0)
+			err[0] = '\0';
+		return CLI_NOMEM;
+	}
+	r = cli_parse(&tablesnap_program, argc, argv, o, pos,
+	    (size_t)(argc > 0 ? argc : 0), &npos, err, errlen);
+	if (o->listen == 0)
+		o->listen = LISTEN_MOVED_TO | LISTEN_CLOSE_WRITE;
+	if (npos > 0) {
+		o->bucket = pos[0];
+		memmove(pos, pos + 1, npos * sizeof(*pos));	/* and NULL */
+		o->npaths = npos - 1;
+	}
+	o->paths = pos;
+	if (r == CLI_OK)
+		r = check_positionals(o, err, errlen);
+	return (enum cli_result)r;
 }
 
 void

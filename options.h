@@ -1,10 +1,115 @@
-/* options.h: tablesnap's command line, as the original's argparse took it.
- * Parsing is pure: it fills a struct and reports errors; main decides. */
+/* options.h: the command lines of the three programs, as the original's
+ * argparse took them: one engine read against tables of options (a
+ * program's own, and the common ones stated once). Parsing is pure: it
+ * fills structs and reports errors; main decides. */
 #ifndef TABLESNAP_OPTIONS_H
 #define TABLESNAP_OPTIONS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---- the engine ---- */
+
+enum cli_result {
+	CLI_OK,
+	CLI_HELP,		/* -h: print help, exit 0 */
+	CLI_VERSION,		/* --version */
+	CLI_USAGE,		/* bad command line: err says why, exit 2 */
+	CLI_NOMEM,
+};
+
+enum cli_kind {
+	CLI_FLAG,	/* no value: stores n in an int */
+	CLI_ANSWER,	/* no value: parsing ends with result n (-h) */
+	CLI_STRING,	/* one value: a const char * points to it */
+	CLI_INT,	/* one value: a whole number in [n, max] into an int */
+	CLI_CALL,	/* one value, handed to fn */
+	CLI_LIST,	/* one or more, greedy as argparse's nargs='+', to fn */
+};
+
+/* fn's base is the base of the option's table; returns a cli_result. */
+typedef int (*cli_fn)(void *base, const char *name, const char *value,
+    char *err, size_t errlen);
+
+struct cli_opt {
+	char short_name;	/* 0: long only */
+	const char *long_name;	/* NULL: short only */
+	enum cli_kind kind;
+	size_t off;		/* the field, from the table's base */
+	long long n, max;
+	cli_fn fn;
+};
+
+/* One row each: -x/--long-name and where the value goes in type. */
+#define CLI_SET(s, l, type, field, v) \
+	{ s, l, CLI_FLAG, offsetof(type, field), v, 0, NULL }
+#define CLI_STR(s, l, type, field) \
+	{ s, l, CLI_STRING, offsetof(type, field), 0, 0, NULL }
+#define CLI_NUM(s, l, type, field, lo, hi) \
+	{ s, l, CLI_INT, offsetof(type, field), lo, hi, NULL }
+#define CLI_FN(s, l, fn) { s, l, CLI_CALL, 0, 0, 0, fn }
+#define CLI_LISTFN(s, l, fn) { s, l, CLI_LIST, 0, 0, 0, fn }
+#define CLI_RET(s, l, r) { s, l, CLI_ANSWER, 0, r, 0, NULL }
+#define CLI_END { 0, NULL, CLI_FLAG, 0, 0, 0, NULL }	/* ends the rows */
+
+/* Rows, and where the struct their offsets are from lies in the
+ * program's options struct. */
+struct cli_table {
+	const struct cli_opt *opts;	/* up to CLI_END */
+	size_t base;
+};
+
+/* A program's command line: its name, texts, option tables, and how it
+ * reads "-1". */
+struct cli_program {
+	const char *name;
+	const char *usage;
+	const char *const *help;	/* pieces, then NULL */
+	const struct cli_table *tables;
+	size_t ntables;
+	int negative_numbers;	/* "-1", "-.5" are values, not options */
+};
+
+/* argparse's rules: unique prefixes of long options, --opt=value,
+ * -tVALUE, grouped flags, options between positionals, "--" ends the
+ * options. Reads argv against p's tables as if they were one table,
+ * storing into opts (p's options struct). Positionals go to pos (more
+ * than maxpos is a usage error). err is emptied first and holds one line
+ * on CLI_USAGE. */
+enum cli_result cli_parse(const struct cli_program *p, int argc,
+    char **argv, void *opts, const char **pos, size_t maxpos, size_t *npos,
+    char *err, size_t errlen);
+
+/* One line into err (truncated if need be); returns CLI_USAGE. */
+int cli_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- options all three programs take ---- */
+
+struct common_opts {
+	const char *aws_key, *aws_secret, *aws_token, *aws_region;
+	const char *name;		/* NULL: the host's FQDN */
+	const char *prefix;		/* "" */
+	const char *separator;		/* ":" */
+	const char *endpoint;		/* NULL: the environment, else AWS */
+	const char *ca_file;		/* NULL: the environment, else the
+					 * system bundle */
+	int path_style;			/* 1 forced, -1 virtual forced, 0 auto */
+	int retries;			/* extra attempts per request: 3 */
+	int request_timeout;		/* seconds: connect, each read and
+					 * write: 30 */
+	int as_of_given;		/* companions: --as-of */
+	long long as_of_ms;		/* ms since the epoch */
+};
+
+void common_defaults(struct common_opts *c);
+
+/* --aws-key ... --version: the rows every program has, with spellings
+ * the same in all three (-k, -s, -p/-P differ and are in each program's
+ * table). Their base is a struct common_opts. */
+extern const struct cli_opt common_options[];
+
+/* ---- tablesnap ---- */
 
 /* Events a user can listen for (--listen-events). */
 #define LISTEN_MOVED_TO		0x1
@@ -14,25 +119,17 @@
 #define MIB (1024LL * 1024)
 
 struct options {
-	const char *aws_key, *aws_secret, *aws_token, *aws_region;
+	struct common_opts c;
 	int recursive, auto_add, backup, reduced_redundancy;
-	const char *prefix;		/* "" when not given */
 	int without_index, with_sse;
-	const char *separator;		/* ":" */
 	int threads;			/* 4 */
-	const char *name;		/* NULL: the host's FQDN */
 	int md5_on_start;
 	unsigned listen;		/* LISTEN_* bits; default MOVED_TO|CLOSE_WRITE */
 	int delete_on_backup;
 	const char **excludes, **includes;	/* NULL-terminated, malloc'd */
 	size_t nexcludes, nincludes;
 	long long max_upload_size;	/* bytes; 5120 MiB */
-	long long chunk_size;		/* bytes; 256 MiB */
-	int retries;			/* extra attempts per request */
-	int request_timeout;		/* seconds: connect, each read and write */
-	const char *endpoint;		/* --endpoint URL, NULL: AWS */
-	const char *ca_file;		/* --ca-file PEM, NULL: system bundle */
-	int path_style;			/* 1 forced, -1 virtual forced, 0 auto */
+	long long chunk_size;		/* bytes; 64 MiB */
 	int once;			/* --once: upload what is there, exit */
 	int shutdown_timeout;		/* seconds for uploads in flight at exit */
 	const char *stats_file;		/* --stats-file: Prometheus text */
@@ -42,20 +139,14 @@ struct options {
 	size_t npaths;
 };
 
-enum options_result {
-	OPTIONS_OK,
-	OPTIONS_HELP,		/* -h: print help, exit 0 */
-	OPTIONS_VERSION,	/* --version */
-	OPTIONS_USAGE,		/* bad command line: err says why, exit 2 */
-	OPTIONS_NOMEM,
-};
-
 /* Parses argv (argv[0] is the program). Strings point into argv. On
- * OPTIONS_USAGE, err holds one line naming the problem. */
-enum options_result options_parse(int argc, char **argv, struct options *o,
+ * CLI_USAGE, err holds one line naming the problem. Free o with
+ * options_free whatever the result. */
+enum cli_result options_parse(int argc, char **argv, struct options *o,
     char *err, size_t errlen);
 void options_free(struct options *o);
 
+extern const struct cli_program tablesnap_program;
 /* The usage synopsis and the --help text. */
 extern const char options_usage[];
 extern const char *const options_help[];	/* pieces, then NULL */

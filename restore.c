@@ -21,30 +21,27 @@
 #include "log.h"
 #include "md5.h"
 #include "restore.h"
-#include "version.h"
+#include "setup.h"
 
 #define MAX_LISTING	(64 * 1024 * 1024)
 #define TRIES		3	/* downloads of one file before giving up */
 #define READ_BUF	(128 * 1024)
 
-enum {
-	R_PRESERVE = 1, R_OWNER, R_GROUP, R_THREADS, R_FILE, R_RECURSIVE,
-	R_COMMITLOGS, R_FORCE, R_SPECIAL,
-};
-
-/* Beside common_options (companion.h). */
-static const struct cli_opt restore_opts_table[] = {
-	{ 'k', NULL, COMMON_KEY, CLI_VALUE },		/* --aws-key */
-	{ 's', NULL, COMMON_SECRET, CLI_VALUE },	/* --aws-secret */
-	{ 'p', "preserve", R_PRESERVE, CLI_FLAG },
-	{ 'o', "owner", R_OWNER, CLI_VALUE },
-	{ 'g', "group", R_GROUP, CLI_VALUE },
-	{ 't', "threads", R_THREADS, CLI_VALUE },
-	{ 'f', "file", R_FILE, CLI_VALUE },
-	{ 'r', "recursive", R_RECURSIVE, CLI_FLAG },
-	{ 0, "commitlogs", R_COMMITLOGS, CLI_VALUE },
-	{ 0, "force", R_FORCE, CLI_FLAG },
-	{ 0, "preserve-special-bits", R_SPECIAL, CLI_FLAG },
+/* Beside companion_options and common_options. */
+static const struct cli_opt restore_rows[] = {
+	CLI_STR('k', NULL, struct restore_opts, c.aws_key),	/* --aws-key */
+	CLI_STR('s', NULL, struct restore_opts, c.aws_secret),
+	CLI_SET('p', "preserve", struct restore_opts, preserve, 1),
+	CLI_STR('o', "owner", struct restore_opts, owner),
+	CLI_STR('g', "group", struct restore_opts, group),
+	CLI_NUM('t', "threads", struct restore_opts, threads, 1, 256),
+	CLI_STR('f', "file", struct restore_opts, file),
+	CLI_SET('r', "recursive", struct restore_opts, recursive, 1),
+	CLI_STR(0, "commitlogs", struct restore_opts, commitlogs),
+	CLI_SET(0, "force", struct restore_opts, force, 1),
+	CLI_SET(0, "preserve-special-bits", struct restore_opts,
+	    preserve_special, 1),
+	CLI_END,
 };
 
 const char restore_usage[] =
@@ -113,46 +110,23 @@ const char *const restore_help[] = {
     NULL,
 };
 
+static const struct cli_table restore_tables[] = {
+	{ restore_rows, 0 },
+	{ companion_options, offsetof(struct restore_opts, c) },
+	{ common_options, offsetof(struct restore_opts, c) },
+};
+
+const struct cli_program restore_program = {
+	"tableslurp", restore_usage, restore_help, restore_tables,
+	sizeof(restore_tables) / sizeof(restore_tables[0]), 1,
+};
+
 /* ---- the command line ---- */
-
-static int
-restore_set(void *ctx, int id, const char *name, const char *v, char *err,
-    size_t errlen)
-{
-	struct restore_opts *o = ctx;
-	long long n;
-	int r;
-
-	switch (id) {
-	case R_PRESERVE: o->preserve = 1; break;
-	case R_OWNER: o->owner = v; break;
-	case R_GROUP: o->group = v; break;
-	case R_FILE: o->file = v; break;
-	case R_RECURSIVE: o->recursive = 1; break;
-	case R_COMMITLOGS: o->commitlogs = v; break;
-	case R_FORCE: o->force = 1; break;
-	case R_SPECIAL: o->preserve_special = 1; break;
-	case R_THREADS:
-		if ((r = cli_number(name, v, 1, 256, &n, err, errlen)) !=
-		    CLI_OK)
-			return r;
-		o->threads = (int)n;
-		break;
-	default:
-		return common_set(&o->c, id, name, v, err, errlen);
-	}
-	return CLI_OK;
-}
 
 enum cli_result
 restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
     size_t errlen)
 {
-	const struct cli_table tables[] = {
-		{ restore_opts_table, sizeof(restore_opts_table) /
-		    sizeof(restore_opts_table[0]) },
-		common_options,
-	};
 	const char *pos[3];
 	size_t npos;
 	enum cli_result r;
@@ -160,8 +134,8 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 	memset(o, 0, sizeof(*o));
 	common_defaults(&o->c);
 	o->threads = 4;
-	r = cli_parse(argc, argv, tables, sizeof(tables) / sizeof(tables[0]),
-	    restore_set, o, pos, 3, &npos, err, errlen);
+	r = cli_parse(&restore_program, argc, argv, o, pos, 3, &npos, err,
+	    errlen);
 	if (r != CLI_OK)
 		return r;
 	if (npos < 3) {
@@ -1290,21 +1264,6 @@ free_run(struct run *r)
 	free(r->target);
 }
 
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
-static int
-usage_error(const char *msg)
-{
-	log_print(STDERR_FILENO, "%stableslurp: error: %s\n", restore_usage, msg);
-	return 2;
-}
-
 /* -o and -g, resolved once. */
 static int
 resolve_owner(struct run *r)
@@ -1325,38 +1284,29 @@ resolve_owner(struct run *r)
 }
 
 int
-restore_main(int argc, char **argv, const struct companion_hooks *h)
+restore_main(int argc, char **argv)
 {
 	struct restore_opts o;
 	struct run r = { .o = &o, .tfd = -1 };
-	struct options so;
-	char err[512], *origin = NULL, *cl_dir = NULL;
+	struct s3_setup su = { 0 };
+	char err[SETUP_ERRLEN], *origin = NULL, *cl_dir = NULL;
 	int status = 1;
 
-	log_init("tableslurp", env("TABLESNAP_SYSLOG") != NULL,
-	    env("TDEBUG") != NULL);
-	switch (restore_parse(argc, argv, &o, err, sizeof(err))) {
-	case CLI_OK:
-		break;
-	case CLI_HELP:
-		log_print(STDOUT_FILENO, "%s\n", restore_usage);
-		log_print_all(STDOUT_FILENO, restore_help);
-		return 0;
-	case CLI_VERSION:
-		log_print(STDOUT_FILENO, "tableslurp %s\n", TABLESNAP_VERSION);
-		return 0;
-	case CLI_USAGE:
-		return usage_error(err);
-	}
+	log_init("tableslurp", setup_env("TABLESNAP_SYSLOG") != NULL,
+	    setup_env("TDEBUG") != NULL);
+	if ((status = setup_parsed(&restore_program, restore_parse(argc, argv,
+	    &o, err, sizeof(err)), err)) >= 0)
+		return status;
+	status = 1;
 	if ((origin = listing_abs_path(o.origin)) == NULL)
-		return usage_error("argument origin: an absolute path, as "
-		    "tablesnap saw it");
+		return setup_usage_error(&restore_program, "argument origin: "
+		    "an absolute path, as tablesnap saw it");
 	if (o.commitlogs != NULL && ((cl_dir = listing_abs_path(o.commitlogs))
 	    == NULL || cl_dir[0] == '\0')) {
 		free(origin);
 		free(cl_dir);
-		return usage_error("argument --commitlogs: an absolute path "
-		    "below /");
+		return setup_usage_error(&restore_program, "argument "
+		    "--commitlogs: an absolute path below /");
 	}
 	if ((r.target = strdup(o.target)) != NULL)
 		for (size_t n = strlen(r.target); n > 1 &&
@@ -1364,25 +1314,24 @@ restore_main(int argc, char **argv, const struct companion_hooks *h)
 			r.target[n - 1] = '\0';
 	r.umask = umask(022);
 	umask(r.umask);
-	r.name = o.c.name ? strdup(o.c.name) : h->fqdn();
+	r.name = o.c.name ? strdup(o.c.name) : setup_fqdn();
 	if (r.name == NULL || r.target == NULL)
 		log_critical("Cannot find the host name (give -n)");
 	else if (resolve_owner(&r) == 0) {
-		if (common_to_options(&o.c, o.bucket, &so) < 0) {
-			log_critical("Out of memory");
+		companion_signals();
+		if (setup_s3(&su, &o.c, o.bucket, err, sizeof(err)) < 0) {
+			log_critical("%s", err);
 			goto out;
 		}
-		companion_signals();
-		r.s3 = h->s3_open(&so);
+		r.s3 = su.s3;
 		if (plan(&r, origin, cl_dir) == 0) {
 			companion_parallel(r.njobs, o.threads, job_thread, &r);
 			finish_dirs(&r);
 			status = summary(&r);
 		}
-		options_free(&so);
 	}
 out:
-	s3_client_free(r.s3);
+	setup_free(&su);
 	free_run(&r);
 	free(origin);
 	free(cl_dir);

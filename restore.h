@@ -29,6 +29,8 @@ enum cli_result restore_parse(int argc, char **argv, struct restore_opts *o,
 
 extern const char restore_usage[];
 extern const char *const restore_help[];	/* pieces, then NULL */
+/* Its command line: tables, texts (for help checks and usage errors). */
+extern const struct cli_program restore_program;
 
 /* One table directory to restore, and the listing chosen for it. */
 struct restore_table {
@@ -80,6 +82,6 @@ void restore_stat_free(struct restore_stat *st);
  * missing from the bucket included), 2 for a bad command line). Every
  * path below target comes from openat(2) on target with O_NOFOLLOW: a
  * symbolic link planted in the target is never followed. */
-int restore_main(int argc, char **argv, const struct companion_hooks *h);
+int restore_main(int argc, char **argv);
 
 #endif

@@ -1,9 +1,9 @@
-/* tablesnap.c: options, start-up checks and the main loop: inotify events
- * and finished uploads arrive through one poll(); one thread is spawned per
+/* tablesnap.c: the daemon and the one main of the three programs: the
+ * watches, the start-up scan and the loop: inotify events, signals and
+ * finished uploads arrive through one poll(); one thread is spawned per
  * upload, at most -t at a time. Only this file exits. */
 #include <errno.h>
 #include <limits.h>
-#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,11 +18,8 @@
 #include <unistd.h>
 
 #include "chop.h"
-#include "companion.h"
-#include "creds.h"
 #include "filter.h"
 #include "fmt.h"
-#include "http.h"
 #include "keyset.h"
 #include "log.h"
 #include "notify.h"
@@ -30,13 +27,12 @@
 #include "queue.h"
 #include "restore.h"
 #include "s3ops.h"
+#include "setup.h"
 #include "stats.h"
 #include "upload.h"
 #include "version.h"
 #include "watch.h"
 
-#define EXIT_USAGE	2
-#define DEFAULT_CA	"/etc/ssl/certs/ca-certificates.crt"
 #define THREAD_STACK	(256 * 1024)
 #define RETRY_MIN_MS	5000
 #define RETRY_MAX_MS	300000
@@ -60,8 +56,8 @@ struct daemon {
 	struct queue *queue;
 	struct watcher *watcher;
 	struct filter *filter;
-	struct s3_client *s3;
-	struct cred_chain *creds;
+	struct s3_client *s3;		/* setup.s3 */
+	struct s3_setup setup;
 	struct upload_config ucfg;
 	int done_fd, signal_fd;
 	pthread_mutex_t done_lock;
@@ -101,14 +97,6 @@ die(const char *fmt, const char *arg)
 
 /* ---- configuration ---- */
 
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
 /* Python's os.path.abspath: absolute, without ".", ".." and "//". */
 static char *
 absolute_path(const char *p)
@@ -147,282 +135,11 @@ absolute_path(const char *p)
 	return out;
 }
 
-/* The host's fully qualified name, as Python's socket.getfqdn(). */
-static char *
-fqdn(void)
-{
-	char host[HOST_NAME_MAX + 1];
-	struct addrinfo hints = { .ai_flags = AI_CANONNAME }, *ai = NULL;
-	char *name;
-
-	if (gethostname(host, sizeof(host)) < 0)
-		return NULL;
-	host[sizeof(host) - 1] = '\0';
-	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai->ai_canonname &&
-	    strchr(ai->ai_canonname, '.') != NULL)
-		name = strdup(ai->ai_canonname);
-	else
-		name = strdup(host);
-	if (ai != NULL)
-		freeaddrinfo(ai);
-	return name;
-}
-
-struct endpoint {
-	int tls;
-	char *host, *port;
-	int custom;
-};
-
-/* Splits "https://host[:port][/]" ("[v6]" hosts too). */
-static int
-parse_endpoint(const char *url, struct endpoint *ep)
-{
-	const char *p, *end, *colon;
-
-	ep->tls = strncmp(url, "https://", 8) == 0;
-	if (!ep->tls && strncmp(url, "http://", 7) != 0)
-		return -1;
-	p = url + (ep->tls ? 8 : 7);
-	end = p + strcspn(p, "/?#");
-	if (*end != '\0' && strcmp(end, "/") != 0)
-		return -1;	/* a path would change every key */
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(end - p));
-
-		if (rb == NULL || (rb + 1 < end && rb[1] != ':'))
-			return -1;
-		ep->host = strndup(p + 1, (size_t)(rb - p - 1));
-		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-	} else {
-		colon = memchr(p, ':', (size_t)(end - p));
-		ep->host = strndup(p, (size_t)((colon ? colon : end) - p));
-	}
-	if (colon != NULL)
-		ep->port = strndup(colon + 1, (size_t)(end - colon - 1));
-	else
-		ep->port = strdup(ep->tls ? "443" : "80");
-	if (ep->host == NULL || ep->port == NULL || ep->host[0] == '\0' ||
-	    ep->port[0] == '\0' || strspn(ep->port, "0123456789") !=
-	    strlen(ep->port) || strlen(ep->port) > 5 || atoi(ep->port) < 1 ||
-	    atoi(ep->port) > 65535)
-		return -1;
-	/* The host goes into the Host header: no byte that could end it. */
-	if (strspn(ep->host, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:%") != strlen(ep->host))
-		return -1;
-	return 0;
-}
-
-/* For the command line: --endpoint errors are usage errors. */
-static int
-endpoint_ok(const char *url)
-{
-	struct endpoint ep = { 0 };
-	int ok = parse_endpoint(url, &ep) == 0;
-
-	free(ep.host);
-	free(ep.port);
-	return ok;
-}
-
-/* A name that can be a DNS label under virtual hosting (and in TLS). */
-static int
-virtual_host_ok(const char *bucket)
-{
-	for (const char *p = bucket; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-'))
-			return 0;
-	return 1;
-}
-
-static void
-setup_endpoint(struct daemon *d, struct s3_config *cfg, struct endpoint *ep)
-{
-	const char *url = d->opt.endpoint;
-	char aws[128];
-
-	if (url == NULL)
-		url = env("AWS_ENDPOINT_URL_S3");
-	if (url == NULL)
-		url = env("AWS_ENDPOINT_URL");
-	ep->custom = url != NULL;
-	if (url == NULL) {
-		if (strcmp(cfg->region, "us-east-1") == 0)
-			url = "https://s3.amazonaws.com";
-		else if (str_fmt(aws, sizeof(aws), "https://s3.%s.amazonaws.com",
-		    cfg->region) >= (int)sizeof(aws))
-			die("region name too long: %s", cfg->region);
-		else
-			url = aws;
-	}
-	if (parse_endpoint(url, ep) < 0)
-		die("invalid endpoint URL '%s' (want http[s]://host[:port])",
-		    url);
-	cfg->host = ep->host;
-	cfg->port = ep->port;
-	cfg->tls = ep->tls;
-	if (d->opt.path_style != 0)
-		cfg->path_style = d->opt.path_style > 0;
-	else
-		cfg->path_style = ep->custom || !virtual_host_ok(cfg->bucket);
-}
-
-static void
-setup_tls(struct daemon *d, struct tls_anchors *ta)
-{
-	const char *ca = d->opt.ca_file ? d->opt.ca_file : env("AWS_CA_BUNDLE");
-	char err[512];
-	size_t skipped = 0;
-	long n;
-
-	if (ca == NULL)
-		ca = DEFAULT_CA;
-	n = tls_anchors_load(ta, ca, &skipped, err, sizeof(err));
-	if (n < 0)
-		die("cannot load trust anchors: %s", err);
-	if (n == 0)
-		die("no usable CA certificate in %s: HTTPS cannot be verified",
-		    ca);
-	if (skipped > 0)
-		log_warning("%zu certificates of %s are of a kind BearSSL "
-		    "cannot use; skipped", skipped, ca);
-	log_debug("Loaded %ld trust anchors from %s", n, ca);
-}
-
-/* Overwrites an option's value in argv (options point into it), so that
- * /proc/<pid>/cmdline and ps no longer show it. */
-static void
-erase_arg(const char **value)
-{
-	if (*value != NULL)
-		memset((char *)*value, 'x', strlen(*value));
-	*value = NULL;
-}
-
-static void
-setup_credentials(struct daemon *d, const struct tls_anchors *anchors)
-{
-	struct cred_args args = { .access_key = d->opt.aws_key,
-	    .secret_key = d->opt.aws_secret, .token = d->opt.aws_token,
-	    .anchors = anchors };
-	char err[1024];
-
-	if ((d->creds = cred_chain_new(&args, err, sizeof(err))) == NULL)
-		die("%s", err);
-	if (d->opt.aws_key != NULL || d->opt.aws_secret != NULL ||
-	    d->opt.aws_token != NULL) {
-		log_warning("Keys given with -k/-s/--aws-token are visible to "
-		    "every local user until erased from the command line: use "
-		    "the environment, ~/.aws/credentials or an instance role");
-		erase_arg(&d->opt.aws_key);
-		erase_arg(&d->opt.aws_secret);
-		erase_arg(&d->opt.aws_token);
-	}
-	s3_client_set_cred_chain(d->s3, d->creds);
-	log_info("Credentials from %s", cred_chain_source(d->creds));
-}
-
-/* SIGHUP: the whole chain again (a rewritten credentials file, a new
- * role); the old keys stay when that fails. */
+/* SIGHUP. */
 static void
 reload_credentials(struct daemon *d)
 {
-	char err[1024];
-
-	if (cred_chain_reload(d->creds, err, sizeof(err)) < 0)
-		log_error("Credentials not reloaded, the old ones stay: %s",
-		    err);
-	else
-		log_info("Credentials reloaded from %s",
-		    cred_chain_source(d->creds));
-}
-
-/* --aws-region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region in
- * the shared files, us-east-1 (the original's default). */
-static const char *
-setup_region(struct daemon *d)
-{
-	static char *from_profile;
-	const char *r = d->opt.aws_region;
-	char err[1024];
-
-	if (r == NULL)
-		r = env("AWS_REGION");
-	if (r == NULL)
-		r = env("AWS_DEFAULT_REGION");
-	if (r == NULL) {
-		if (cred_profile_region(&from_profile, err, sizeof(err)) < 0)
-			die("%s", err);
-		r = from_profile;
-	}
-	if (r == NULL)
-		r = "us-east-1";
-	if (!cred_region_valid(r))
-		die("'%s' is not a region name", r);
-	return r;
-}
-
-/* A refusal of the keys names where they came from. */
-static void
-die_bucket_check(struct daemon *d, const char *err, const char *code)
-{
-	static const char *const key_codes[] = {
-		"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
-		"InvalidToken", "TokenRefreshRequired", "AccessDenied",
-		"InvalidClientTokenId",
-	};
-
-	for (size_t i = 0; i < sizeof(key_codes) / sizeof(key_codes[0]); i++)
-		if (strcmp(code, key_codes[i]) == 0) {
-			log_critical("%s (credentials from %s)", err,
-			    cred_chain_source(d->creds));
-			exit(1);
-		}
-	die("%s", err);
-}
-
-static void
-setup_s3(struct daemon *d)
-{
-	static struct tls_anchors anchors;	/* shared for the whole run */
-	static struct endpoint ep;
-	struct s3_config cfg = { .bucket = d->opt.bucket,
-	    .retries = d->opt.retries,
-	    .timeout_ms = d->opt.request_timeout * 1000 };
-	char err[S3_ERRLEN], code[64];
-
-	cfg.region = setup_region(d);
-	setup_endpoint(d, &cfg, &ep);
-	cfg.region_host = !ep.custom;
-	cfg.connect_host = env("TABLESNAP_CONNECT_HOST");	/* tests */
-	if (cfg.tls) {
-		setup_tls(d, &anchors);
-		cfg.anchors = &anchors;
-	}
-	/* Over plain HTTP nothing but the signature protects the body. */
-	d->ucfg.signed_payload = !cfg.tls;
-	if ((d->s3 = s3_client_new(&cfg)) == NULL ||
-	    s3_client_set_bandwidth(d->s3, d->opt.max_bandwidth) < 0)
-		die("%s", "out of memory");
-	setup_credentials(d, cfg.tls ? &anchors : NULL);
-	if (s3_check_bucket(d->s3, err, code, sizeof(code)) < 0)
-		die_bucket_check(d, err, code);
-	log_debug("Bucket %s is reachable at %s:%s", cfg.bucket, cfg.host,
-	    cfg.port);
-}
-
-/* tableslurp and tablechop: S3 set up exactly as the daemon does it
- * (exits 1 on a start-up failure, as the daemon does). */
-static struct s3_client *
-companion_s3(const struct options *opt)
-{
-	static struct daemon cd;
-
-	cd.opt = *opt;
-	setup_s3(&cd);
-	return cd.s3;
+	setup_reload_credentials(&d->setup);
 }
 
 static void
@@ -430,9 +147,9 @@ setup_upload_config(struct daemon *d, const char *name)
 {
 	struct upload_config *u = &d->ucfg;
 
-	u->prefix = d->opt.prefix;
+	u->prefix = d->opt.c.prefix;
 	u->name = name;
-	u->separator = d->opt.separator;
+	u->separator = d->opt.c.separator;
 	u->with_index = !d->opt.without_index;
 	u->with_sse = d->opt.with_sse;
 	u->reduced_redundancy = d->opt.reduced_redundancy;
@@ -440,7 +157,7 @@ setup_upload_config(struct daemon *d, const char *name)
 	u->delete_on_backup = d->opt.delete_on_backup;
 	u->max_upload_size = d->opt.max_upload_size;
 	u->chunk_size = d->opt.chunk_size;
-	u->part_retries = d->opt.retries;
+	u->part_retries = d->opt.c.retries;
 	u->filter = d->filter;
 }
 
@@ -833,13 +550,6 @@ run_loop(struct daemon *d)
 }
 
 static void
-usage_error(const char *msg)
-{
-	log_print(STDERR_FILENO, "%stablesnap: error: %s\n", options_usage, msg);
-	exit(EXIT_USAGE);
-}
-
-static void
 setup_watches(struct daemon *d)
 {
 	char err[PATH_MAX + 256];
@@ -869,56 +579,48 @@ setup_watches(struct daemon *d)
 int
 main(int argc, char **argv)
 {
-	static const struct companion_hooks hooks = { companion_s3, fqdn };
 	static struct daemon d;
 	const char *prog = argc > 0 && argv[0] != NULL ? argv[0] : "";
-	char err[512], *name;
+	char err[SETUP_ERRLEN], *name;
+	int r;
 
 	/* One binary, three programs: by name (the symlinks `make install`
 	 * makes) or by a first word. */
 	if (strrchr(prog, '/') != NULL)
 		prog = strrchr(prog, '/') + 1;
 	if (strcmp(prog, "tableslurp") == 0)
-		return restore_main(argc, argv, &hooks);
+		return restore_main(argc, argv);
 	if (strcmp(prog, "tablechop") == 0)
-		return chop_main(argc, argv, &hooks);
+		return chop_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "restore") == 0)
-		return restore_main(argc - 1, argv + 1, &hooks);
+		return restore_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "chop") == 0)
-		return chop_main(argc - 1, argv + 1, &hooks);
-	log_init("tablesnap", env("TABLESNAP_SYSLOG") != NULL,
-	    env("TDEBUG") != NULL);
-	switch (options_parse(argc, argv, &d.opt, err, sizeof(err))) {
-	case OPTIONS_OK:
-		break;
-	case OPTIONS_HELP:
-		log_print(STDOUT_FILENO, "%s\n", options_usage);
-		log_print_all(STDOUT_FILENO, options_help);
-		return 0;
-	case OPTIONS_VERSION:
-		log_print(STDOUT_FILENO, "tablesnap %s\n", TABLESNAP_VERSION);
-		return 0;
-	case OPTIONS_NOMEM:
-		usage_error("out of memory");
-		break;
-	case OPTIONS_USAGE:
-		usage_error(err);
-		break;
-	}
+		return chop_main(argc - 1, argv + 1);
+	log_init("tablesnap", setup_env("TABLESNAP_SYSLOG") != NULL,
+	    setup_env("TDEBUG") != NULL);
+	if ((r = setup_parsed(&tablesnap_program, options_parse(argc, argv,
+	    &d.opt, err, sizeof(err)), err)) >= 0)
+		return r;
 	d.filter = filter_new(d.opt.excludes, d.opt.nexcludes, d.opt.includes,
 	    d.opt.nincludes, err, sizeof(err));
 	if (d.filter == NULL)
-		usage_error(err);
-	if (d.opt.endpoint != NULL && !endpoint_ok(d.opt.endpoint))
-		usage_error("argument --endpoint: not a URL of the form "
-		    "http[s]://host[:port]");
+		return setup_usage_error(&tablesnap_program, err);
+	if (d.opt.c.endpoint != NULL && !setup_endpoint_ok(d.opt.c.endpoint))
+		return setup_usage_error(&tablesnap_program, "argument "
+		    "--endpoint: not a URL of the form http[s]://host[:port]");
 	log_info("Starting up");
 	if ((d.signal_fd = setup_signals()) < 0)
 		die("signalfd: %s", strerror(errno));
-	name = d.opt.name ? strdup(d.opt.name) : fqdn();
+	name = d.opt.c.name ? strdup(d.opt.c.name) : setup_fqdn();
 	if (name == NULL)
 		die("%s", "cannot find the host name (give -n)");
-	setup_s3(&d);
+	if (setup_s3(&d.setup, &d.opt.c, d.opt.bucket, err, sizeof(err)) < 0)
+		die("%s", err);
+	d.s3 = d.setup.s3;
+	if (s3_client_set_bandwidth(d.s3, d.opt.max_bandwidth) < 0)
+		die("%s", "out of memory");
+	/* Over plain HTTP nothing but the signature protects the body. */
+	d.ucfg.signed_payload = !d.setup.tls;
 	setup_upload_config(&d, name);
 	if ((d.queue = queue_new()) == NULL)
 		die("%s", "out of memory");

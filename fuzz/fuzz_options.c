@@ -46,7 +46,7 @@ in_list(const char *const *l, size_t n, char *const *argv, int argc)
 	return 1;
 }
 
-/* What main relies on after OPTIONS_OK. */
+/* What main relies on after CLI_OK. */
 static void
 check_ok(const struct options *o, char *const *argv, int argc)
 {
@@ -60,15 +60,18 @@ check_ok(const struct options *o, char *const *argv, int argc)
 		abort();
 	if (o->nexcludes > 0 && o->nincludes > 0)
 		abort();
-	if (o->threads < 1 || o->retries < 0 || o->shutdown_timeout < 0)
+	for (size_t i = 0; i < o->npaths; i++)
+		if (o->paths[i][0] == '\0')
+			abort();	/* "" would be the working directory */
+	if (o->threads < 1 || o->c.retries < 0 || o->shutdown_timeout < 0)
 		abort();
 	if (o->max_upload_size < MIB || o->chunk_size < MIB ||
 	    o->max_bandwidth < 0)
 		abort();
-	if (o->prefix == NULL || o->separator == NULL)
+	if (o->c.prefix == NULL || o->c.separator == NULL)
 		abort();
-	if (o->endpoint != NULL && strncmp(o->endpoint, "http://", 7) != 0 &&
-	    strncmp(o->endpoint, "https://", 8) != 0)
+	if (o->c.endpoint != NULL && strncmp(o->c.endpoint, "http://", 7) != 0 &&
+	    strncmp(o->c.endpoint, "https://", 8) != 0)
 		abort();
 }
 
@@ -79,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct options o;
 	size_t errlen, off;
 	int argc = 0;
-	enum options_result r;
+	enum cli_result r;
 
 	if (size < 1)
 		return 0;
@@ -100,16 +103,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memchr(err, '\0', errlen) == NULL)
 		abort();
 	switch (r) {
-	case OPTIONS_OK:
+	case CLI_OK:
 		check_ok(&o, argv, argc);
 		break;
-	case OPTIONS_USAGE:
+	case CLI_USAGE:
 		if (errlen > 1 && err[0] == '\0')
 			abort();	/* a usage error says what is wrong */
 		break;
-	case OPTIONS_HELP:
-	case OPTIONS_VERSION:
-	case OPTIONS_NOMEM:
+	case CLI_HELP:
+	case CLI_VERSION:
+	case CLI_NOMEM:
 		break;
 	default:
 		abort();

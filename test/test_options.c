@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../chop.h"
 #include "../options.h"
+#include "../restore.h"
 #include "unit.h"
 
-static enum options_result
+static enum cli_result
 parse(struct options *o, char *err, ...)
 {
 	char *argv[64];
@@ -30,13 +32,13 @@ defaults(void)
 	struct options o;
 	char err[256];
 
-	CHECK(parse(&o, err, "b", "/p", NULL) == OPTIONS_OK);
+	CHECK(parse(&o, err, "b", "/p", NULL) == CLI_OK);
 	CHECK_STR(o.bucket, "b");
 	CHECK(o.npaths == 1 && strcmp(o.paths[0], "/p") == 0);
 	CHECK(o.threads == 4);
-	CHECK(o.request_timeout == 30);
-	CHECK_STR(o.separator, ":");
-	CHECK_STR(o.prefix, "");
+	CHECK(o.c.request_timeout == 30);
+	CHECK_STR(o.c.separator, ":");
+	CHECK_STR(o.c.prefix, "");
 	CHECK(o.listen == (LISTEN_MOVED_TO | LISTEN_CLOSE_WRITE));
 	CHECK(o.max_upload_size == 5120 * MIB);
 	CHECK(o.chunk_size == 64 * MIB);
@@ -58,25 +60,25 @@ every_option(void)
 	    "IN_CREATE", "--delete-on-backup", "--max-upload-size", "100",
 	    "--multipart-chunk-size", "16", "--retries", "5", "--endpoint",
 	    "https://h:1", "--ca-file", "/ca", "--path-style",
-	    "--request-timeout", "7", "bkt", "/a", "/b", NULL) == OPTIONS_OK);
-	CHECK_STR(o.aws_key, "AK");
-	CHECK_STR(o.aws_secret, "SK");
-	CHECK_STR(o.aws_token, "TK");
-	CHECK_STR(o.aws_region, "eu-west-1");
+	    "--request-timeout", "7", "bkt", "/a", "/b", NULL) == CLI_OK);
+	CHECK_STR(o.c.aws_key, "AK");
+	CHECK_STR(o.c.aws_secret, "SK");
+	CHECK_STR(o.c.aws_token, "TK");
+	CHECK_STR(o.c.aws_region, "eu-west-1");
 	CHECK(o.recursive && o.auto_add && o.backup && o.reduced_redundancy);
-	CHECK_STR(o.prefix, "pre/");
+	CHECK_STR(o.c.prefix, "pre/");
 	CHECK(o.without_index && o.with_sse && o.md5_on_start);
 	CHECK(o.delete_on_backup);
-	CHECK_STR(o.separator, "#");
+	CHECK_STR(o.c.separator, "#");
 	CHECK(o.threads == 8);
-	CHECK_STR(o.name, "host");
+	CHECK_STR(o.c.name, "host");
 	CHECK(o.listen == LISTEN_CREATE);
 	CHECK(o.max_upload_size == 100 * MIB && o.chunk_size == 16 * MIB);
-	CHECK(o.retries == 5);
-	CHECK(o.request_timeout == 7);
-	CHECK_STR(o.endpoint, "https://h:1");
-	CHECK_STR(o.ca_file, "/ca");
-	CHECK(o.path_style == 1);
+	CHECK(o.c.retries == 5);
+	CHECK(o.c.request_timeout == 7);
+	CHECK_STR(o.c.endpoint, "https://h:1");
+	CHECK_STR(o.c.ca_file, "/ca");
+	CHECK(o.c.path_style == 1);
 	CHECK(o.npaths == 2 && strcmp(o.paths[1], "/b") == 0);
 	options_free(&o);
 }
@@ -89,21 +91,21 @@ argparse_forms(void)
 
 	/* Unique prefixes, =values, -tN, grouped flags, options last. */
 	CHECK(parse(&o, err, "b", "/p", "--thr=3", "-rBa", "--keyname", "|",
-	    "-t7", NULL) == OPTIONS_OK);
+	    "-t7", NULL) == CLI_OK);
 	CHECK(o.threads == 7 && o.recursive && o.backup && o.auto_add);
-	CHECK_STR(o.separator, "|");
+	CHECK_STR(o.c.separator, "|");
 	options_free(&o);
 	/* Ambiguous prefix: --with matches --with-sse and --without-index. */
-	CHECK(parse(&o, err, "--with", "b", "/p", NULL) == OPTIONS_USAGE);
+	CHECK(parse(&o, err, "--with", "b", "/p", NULL) == CLI_USAGE);
 	CHECK(strstr(err, "ambiguous") != NULL);
 	options_free(&o);
 	/* --listen-events accumulates after replacing the default. */
 	CHECK(parse(&o, err, "--listen-events", "IN_MOVED_TO",
-	    "--listen-events", "IN_CREATE", "b", "/p", NULL) == OPTIONS_OK);
+	    "--listen-events", "IN_CREATE", "b", "/p", NULL) == CLI_OK);
 	CHECK(o.listen == (LISTEN_MOVED_TO | LISTEN_CREATE));
 	options_free(&o);
 	/* "--" ends the options. */
-	CHECK(parse(&o, err, "--", "-weird-bucket", "/p", NULL) == OPTIONS_OK);
+	CHECK(parse(&o, err, "--", "-weird-bucket", "/p", NULL) == CLI_OK);
 	CHECK_STR(o.bucket, "-weird-bucket");
 	options_free(&o);
 }
@@ -116,24 +118,24 @@ greedy_lists(void)
 
 	/* After the positionals, -e takes every later word, as argparse. */
 	CHECK(parse(&o, err, "b", "/p", "-e", "snapshots", "backups", NULL) ==
-	    OPTIONS_OK);
+	    CLI_OK);
 	CHECK(o.nexcludes == 2 && strcmp(o.excludes[1], "backups") == 0);
 	CHECK(o.npaths == 1);
 	options_free(&o);
 	/* Repeated -e adds to the list (the original kept only the last). */
 	CHECK(parse(&o, err, "-e", "x", "-e", "y", "--", "b", "/p", NULL) ==
-	    OPTIONS_OK);
+	    CLI_OK);
 	CHECK(o.nexcludes == 2 && strcmp(o.excludes[0], "x") == 0);
 	options_free(&o);
 	/* An attached value takes exactly one word. */
 	CHECK(parse(&o, err, "--exclude=x", "-iy", "b", "/p", NULL) ==
-	    OPTIONS_USAGE);
+	    CLI_USAGE);
 	options_free(&o);
-	CHECK(parse(&o, err, "--exclude=x", "b", "/p", NULL) == OPTIONS_OK);
+	CHECK(parse(&o, err, "--exclude=x", "b", "/p", NULL) == CLI_OK);
 	CHECK(o.nexcludes == 1 && o.npaths == 1);
 	options_free(&o);
 	/* Greedy before the positionals swallows them: an error, as before. */
-	CHECK(parse(&o, err, "-e", "foo", "b", "/p", NULL) == OPTIONS_USAGE);
+	CHECK(parse(&o, err, "-e", "foo", "b", "/p", NULL) == CLI_USAGE);
 	CHECK(strstr(err, "required") != NULL);
 	options_free(&o);
 }
@@ -170,13 +172,24 @@ errors(void)
 		argv[argc] = NULL;
 		err[0] = '\0';
 		CHECK(options_parse(argc, argv, &o, err, sizeof(err)) ==
-		    OPTIONS_USAGE);
+		    CLI_USAGE);
 		CHECK(err[0] != '\0' && strchr(err, '\n') == NULL);
 		options_free(&o);
 	}
-	CHECK(parse(&o, err, "-h", NULL) == OPTIONS_HELP);
+	/* "" would be the working directory (with -r under a service in /,
+	 * the whole file system): a usage error, as an empty bucket is. */
+	CHECK(parse(&o, err, "-B", "b", "", NULL) == CLI_USAGE);
+	CHECK_STR(err, "argument paths: empty path");
 	options_free(&o);
-	CHECK(parse(&o, err, "--version", NULL) == OPTIONS_VERSION);
+	CHECK(parse(&o, err, "b", "/p", "", "/q", NULL) == CLI_USAGE);
+	CHECK_STR(err, "argument paths: empty path");
+	options_free(&o);
+	CHECK(parse(&o, err, "", "/p", NULL) == CLI_USAGE);
+	CHECK_STR(err, "argument bucket: empty bucket name");
+	options_free(&o);
+	CHECK(parse(&o, err, "-h", NULL) == CLI_HELP);
+	options_free(&o);
+	CHECK(parse(&o, err, "--version", NULL) == CLI_VERSION);
 	options_free(&o);
 	/* A tiny error buffer truncates, never overflows. */
 	{
@@ -184,10 +197,126 @@ errors(void)
 		char small[8];
 
 		CHECK(options_parse(2, argv, &o, small, sizeof(small)) ==
-		    OPTIONS_USAGE);
+		    CLI_USAGE);
 		CHECK(strlen(small) == 7);
 		options_free(&o);
 	}
+}
+
+/* The options all three programs take are one table: each program takes
+ * each of them, with the same defaults (tablesnap's, where a companion has
+ * no option for them); moved here from test_restore.c. */
+static void
+common_options_everywhere(void)
+{
+	struct options so;
+	struct restore_opts ro;
+	struct chop_opts co;
+	char err[256];
+	char *snap[] = { "tablesnap", "--endpoint", "https://localhost:7443",
+	    "--aws-region", "eu-west-1", "--retries", "7", "--path-style",
+	    "--", "-odd-bucket", "/d", NULL };
+	char *slurp[] = { "tableslurp", "--endpoint", "https://localhost:7443",
+	    "--aws-region", "eu-west-1", "--retries", "7", "--path-style",
+	    "--", "-odd-bucket", "/d", "t", NULL };
+	char *chop[] = { "tablechop", "--endpoint", "https://localhost:7443",
+	    "--aws-region", "eu-west-1", "--retries", "7", "--path-style",
+	    "--", "-odd-bucket", "/d", "1", NULL };
+	const struct common_opts *c[3] = { &so.c, &ro.c, &co.c };
+
+	CHECK(options_parse(11, snap, &so, err, sizeof(err)) == CLI_OK);
+	CHECK(restore_parse(12, slurp, &ro, err, sizeof(err)) == CLI_OK);
+	CHECK(chop_parse(12, chop, &co, err, sizeof(err)) == CLI_OK);
+	CHECK_STR(so.bucket, "-odd-bucket");
+	CHECK_STR(ro.bucket, "-odd-bucket");
+	CHECK_STR(co.bucket, "-odd-bucket");
+	for (int i = 0; i < 3; i++) {
+		CHECK_STR(c[i]->endpoint, "https://localhost:7443");
+		CHECK_STR(c[i]->aws_region, "eu-west-1");
+		CHECK(c[i]->retries == 7 && c[i]->path_style == 1);
+		/* tablesnap's defaults for what the companions do not set. */
+		CHECK(c[i]->request_timeout == 30);
+		CHECK_STR(c[i]->separator, ":");
+	}
+	options_free(&so);
+	/* Empty arguments are usage errors in every program (the origin
+	 * and path of the companions must be absolute: main refuses ""). */
+	{
+		char *r1[] = { "tableslurp", "", "/d", "t", NULL };
+		char *r2[] = { "tableslurp", "b", "/d", "", NULL };
+		char *c1[] = { "tablechop", "", "/d", "1", NULL };
+
+		CHECK(restore_parse(4, r1, &ro, err, sizeof(err)) ==
+		    CLI_USAGE);
+		CHECK_STR(err, "argument bucket: empty bucket name");
+		CHECK(restore_parse(4, r2, &ro, err, sizeof(err)) ==
+		    CLI_USAGE);
+		CHECK_STR(err, "argument target: empty path");
+		CHECK(chop_parse(4, c1, &co, err, sizeof(err)) == CLI_USAGE);
+		CHECK_STR(err, "argument bucket: empty bucket name");
+	}
+	/* The companions take "-1" for a value, as argparse; tablesnap did
+	 * not, and still does not. */
+	{
+		char *a[] = { "tablesnap", "-t", "-1", "b", "/p", NULL };
+
+		CHECK(options_parse(5, a, &so, err, sizeof(err)) ==
+		    CLI_USAGE);
+		CHECK(strstr(err, "expected one argument") != NULL);
+		options_free(&so);
+	}
+}
+
+/* Whether the help of p shows spelling s ("--threads", "-t") as a word:
+ * not followed by a letter, digit or '-' ("--aws-token" is not
+ * "--aws-t"). */
+static int
+help_shows(const struct cli_program *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (const char *const *h = p->help; *h != NULL; h++)
+		for (const char *at = *h; (at = strstr(at, s)) != NULL; at++) {
+			char next = at[n];
+
+			if (!(next == '-' || (next >= 'a' && next <= 'z') ||
+			    (next >= 'A' && next <= 'Z') ||
+			    (next >= '0' && next <= '9')))
+				return 1;
+		}
+	return 0;
+}
+
+/* Help texts stay in step with the tables: every spelling a program
+ * takes is in its --help (the man pages are checked against the help by
+ * the system test man_pages_document_every_option). */
+static void
+help_in_step(void)
+{
+	const struct cli_program *progs[] = { &tablesnap_program,
+	    &restore_program, &chop_program };
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		for (size_t t = 0; t < progs[i]->ntables; t++)
+			for (const struct cli_opt *o = progs[i]->tables[t].opts;
+			    o->short_name != 0 || o->long_name != NULL; o++) {
+				char s[64];
+
+				if (o->short_name != 0) {
+					s[0] = '-';
+					s[1] = o->short_name;
+					s[2] = '\0';
+					if (!help_shows(progs[i], s))
+						CHECK_STR(s, progs[i]->name);
+				}
+				if (o->long_name != NULL &&
+				    strlen(o->long_name) < sizeof(s) - 2) {
+					s[0] = s[1] = '-';
+					strcpy(s + 2, o->long_name);
+					if (!help_shows(progs[i], s))
+						CHECK_STR(s, progs[i]->name);
+				}
+			}
 }
 
 void
@@ -198,4 +327,6 @@ test_options(void)
 	argparse_forms();
 	greedy_lists();
 	errors();
+	common_options_everywhere();
+	help_in_step();
 }

@@ -16,7 +16,6 @@ static void	test_expected_md5(void);
 static void	test_commitlogs(void);
 static void	test_stat(void);
 static void	test_times(void);
-static void	test_options(void);
 static void	test_list_parse(void);
 
 static void
@@ -273,28 +272,6 @@ test_times(void)
 	CHECK_STR(buf, "1970-01-01T00:00:00.000Z");
 }
 
-/* The engine both tools share, through what tablesnap's options keep. */
-static void
-test_options(void)
-{
-	struct common_opts c;
-	struct options o;
-
-	common_defaults(&c);
-	c.endpoint = "https://localhost:7443";
-	c.aws_region = "eu-west-1";
-	c.retries = 7;
-	c.path_style = 1;
-	CHECK(common_to_options(&c, "-odd-bucket", &o) == 0);
-	CHECK_STR(o.bucket, "-odd-bucket");
-	CHECK_STR(o.endpoint, "https://localhost:7443");
-	CHECK_STR(o.aws_region, "eu-west-1");
-	CHECK(o.retries == 7 && o.path_style == 1);
-	/* tablesnap's defaults stay for what the companions do not set. */
-	CHECK(o.request_timeout > 0);
-	options_free(&o);
-}
-
 static void
 test_list_parse(void)
 {
@@ -375,6 +352,5 @@ test_restore(void)
 	test_commitlogs();
 	test_stat();
 	test_times();
-	test_options();
 	test_list_parse();
 }

@@ -1,0 +1,380 @@
+/* setup.c: the front door of the three programs: options and environment
+ * into a ready S3 client (endpoint, region, trust anchors, credentials,
+ * the bucket check), plus help, version and usage-error output. */
+#include <limits.h>
+#include <stdarg.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "creds.h"
+#include "fmt.h"
+#include "log.h"
+#include "s3ops.h"
+#include "setup.h"
+#include "version.h"
+
+#define DEFAULT_CA	"/etc/ssl/certs/ca-certificates.crt"
+
+/* One line into err, truncated if need be (it still names the problem);
+ * returns -1. */
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (errlen > 0 && str_vfmt(err, errlen, fmt, ap) < 0)
+		err[0] = '\0';
+	va_end(ap);
+	return -1;
+}
+
+/* ---- start-up chores ---- */
+
+const char *
+setup_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+int
+setup_usage_error(const struct cli_program *p, const char *msg)
+{
+	log_print(STDERR_FILENO, "%s%s: error: %s\n", p->usage, p->name, msg);
+	return 2;
+}
+
+int
+setup_parsed(const struct cli_program *p, enum cli_result r, const char *err)
+{
+	switch (r) {
+	case CLI_OK:
+		return -1;
+	case CLI_HELP:
+		log_print(STDOUT_FILENO, "%s\n", p->usage);
+		log_print_all(STDOUT_FILENO, p->help);
+		return 0;
+	case CLI_VERSION:
+		log_print(STDOUT_FILENO, "%s %s\n", p->name, TABLESNAP_VERSION);
+		return 0;
+	case CLI_NOMEM:
+		return setup_usage_error(p, "out of memory");
+	case CLI_USAGE:
+		break;
+	}
+	return setup_usage_error(p, err);
+}
+
+char *
+setup_fqdn(void)
+{
+	char host[HOST_NAME_MAX + 1];
+	struct addrinfo hints = { .ai_flags = AI_CANONNAME }, *ai = NULL;
+	char *name;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		return NULL;
+	host[sizeof(host) - 1] = '\0';
+	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai->ai_canonname &&
+	    strchr(ai->ai_canonname, '.') != NULL)
+		name = strdup(ai->ai_canonname);
+	else
+		name = strdup(host);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	return name;
+}
+
+/* ---- the endpoint ---- */
+
+struct endpoint {
+	int tls;
+	char *host, *port;
+	int custom;
+};
+
+static void
+endpoint_free(struct endpoint *ep)
+{
+	free(ep->host);
+	free(ep->port);
+	ep->host = ep->port = NULL;
+}
+
+/* Splits "https://host[:port][/]" ("[v6]" hosts too). */
+static int
+parse_endpoint(const char *url, struct endpoint *ep)
+{
+	const char *p, *end, *colon;
+
+	ep->tls = strncmp(url, "https://", 8) == 0;
+	if (!ep->tls && strncmp(url, "http://", 7) != 0)
+		return -1;
+	p = url + (ep->tls ? 8 : 7);
+	end = p + strcspn(p, "/?#");
+	if (*end != '\0' && strcmp(end, "/") != 0)
+		return -1;	/* a path would change every key */
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+
+		if (rb == NULL || (rb + 1 < end && rb[1] != ':'))
+			return -1;
+		ep->host = strndup(p + 1, (size_t)(rb - p - 1));
+		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+		ep->host = strndup(p, (size_t)((colon ? colon : end) - p));
+	}
+	if (colon != NULL)
+		ep->port = strndup(colon + 1, (size_t)(end - colon - 1));
+	else
+		ep->port = strdup(ep->tls ? "443" : "80");
+	if (ep->host == NULL || ep->port == NULL || ep->host[0] == '\0' ||
+	    ep->port[0] == '\0' || strspn(ep->port, "0123456789") !=
+	    strlen(ep->port) || strlen(ep->port) > 5 || atoi(ep->port) < 1 ||
+	    atoi(ep->port) > 65535)
+		return -1;
+	/* The host goes into the Host header: no byte that could end it. */
+	if (strspn(ep->host, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:%") != strlen(ep->host))
+		return -1;
+	return 0;
+}
+
+int
+setup_endpoint_ok(const char *url)
+{
+	struct endpoint ep = { 0 };
+	int ok = parse_endpoint(url, &ep) == 0;
+
+	endpoint_free(&ep);
+	return ok;
+}
+
+/* A name that can be a DNS label under virtual hosting (and in TLS). */
+static int
+virtual_host_ok(const char *bucket)
+{
+	for (const char *p = bucket; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* --endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS's for the region;
+ * fills cfg's host, port, tls and addressing (ep keeps the strings). */
+static int
+setup_endpoint(const struct common_opts *c, struct s3_config *cfg,
+    struct endpoint *ep, char *err, size_t errlen)
+{
+	const char *url = c->endpoint;
+	char aws[128];
+
+	if (url == NULL)
+		url = setup_env("AWS_ENDPOINT_URL_S3");
+	if (url == NULL)
+		url = setup_env("AWS_ENDPOINT_URL");
+	ep->custom = url != NULL;
+	if (url == NULL) {
+		if (strcmp(cfg->region, "us-east-1") == 0)
+			url = "https://s3.amazonaws.com";
+		else if (str_fmt(aws, sizeof(aws), "https://s3.%s.amazonaws.com",
+		    cfg->region) >= (int)sizeof(aws))
+			return fail(err, errlen, "region name too long: %s",
+			    cfg->region);
+		else
+			url = aws;
+	}
+	if (parse_endpoint(url, ep) < 0)
+		return fail(err, errlen, "invalid endpoint URL '%s' (want "
+		    "http[s]://host[:port])", url);
+	cfg->host = ep->host;
+	cfg->port = ep->port;
+	cfg->tls = ep->tls;
+	if (c->path_style != 0)
+		cfg->path_style = c->path_style > 0;
+	else
+		cfg->path_style = ep->custom || !virtual_host_ok(cfg->bucket);
+	return 0;
+}
+
+/* ---- trust, region, credentials ---- */
+
+static int
+setup_tls(const struct common_opts *c, struct tls_anchors *ta, char *err,
+    size_t errlen)
+{
+	const char *ca = c->ca_file ? c->ca_file : setup_env("AWS_CA_BUNDLE");
+	char why[512];
+	size_t skipped = 0;
+	long n;
+
+	if (ca == NULL)
+		ca = DEFAULT_CA;
+	n = tls_anchors_load(ta, ca, &skipped, why, sizeof(why));
+	if (n < 0)
+		return fail(err, errlen, "cannot load trust anchors: %s", why);
+	if (n == 0)
+		return fail(err, errlen, "no usable CA certificate in %s: "
+		    "HTTPS cannot be verified", ca);
+	if (skipped > 0)
+		log_warning("%zu certificates of %s are of a kind BearSSL "
+		    "cannot use; skipped", skipped, ca);
+	log_debug("Loaded %ld trust anchors from %s", n, ca);
+	return 0;
+}
+
+/* --aws-region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region in
+ * the shared files, us-east-1 (the original's default). *owned is the
+ * profile's, to free after use. */
+static const char *
+setup_region(const struct common_opts *c, char **owned, char *err,
+    size_t errlen)
+{
+	const char *r = c->aws_region;
+
+	*owned = NULL;
+	if (r == NULL)
+		r = setup_env("AWS_REGION");
+	if (r == NULL)
+		r = setup_env("AWS_DEFAULT_REGION");
+	if (r == NULL) {
+		if (cred_profile_region(owned, err, errlen) < 0)
+			return NULL;
+		r = *owned;
+	}
+	if (r == NULL)
+		r = "us-east-1";
+	if (!cred_region_valid(r)) {
+		fail(err, errlen, "'%s' is not a region name", r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Overwrites an option's value in argv (options point into it), so that
+ * /proc/<pid>/cmdline and ps no longer show it. */
+static void
+erase_arg(const char **value)
+{
+	if (*value != NULL)
+		memset((char *)*value, 'x', strlen(*value));
+	*value = NULL;
+}
+
+static int
+setup_credentials(struct s3_setup *s, struct common_opts *c, char *err,
+    size_t errlen)
+{
+	struct cred_args args = { .access_key = c->aws_key,
+	    .secret_key = c->aws_secret, .token = c->aws_token,
+	    .anchors = s->tls ? &s->anchors : NULL };
+
+	if ((s->creds = cred_chain_new(&args, err, errlen)) == NULL)
+		return -1;
+	if (c->aws_key != NULL || c->aws_secret != NULL ||
+	    c->aws_token != NULL) {
+		log_warning("Keys given with -k/-s/--aws-token are visible to "
+		    "every local user until erased from the command line: use "
+		    "the environment, ~/.aws/credentials or an instance role");
+		erase_arg(&c->aws_key);
+		erase_arg(&c->aws_secret);
+		erase_arg(&c->aws_token);
+	}
+	s3_client_set_cred_chain(s->s3, s->creds);
+	log_info("Credentials from %s", cred_chain_source(s->creds));
+	return 0;
+}
+
+void
+setup_reload_credentials(struct s3_setup *s)
+{
+	char err[1024];
+
+	if (cred_chain_reload(s->creds, err, sizeof(err)) < 0)
+		log_error("Credentials not reloaded, the old ones stay: %s",
+		    err);
+	else
+		log_info("Credentials reloaded from %s",
+		    cred_chain_source(s->creds));
+}
+
+/* A refusal of the keys names where they came from. */
+static void
+bucket_check_error(const struct s3_setup *s, const char *why,
+    const char *code, char *err, size_t errlen)
+{
+	static const char *const key_codes[] = {
+		"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
+		"InvalidToken", "TokenRefreshRequired", "AccessDenied",
+		"InvalidClientTokenId",
+	};
+
+	for (size_t i = 0; i < sizeof(key_codes) / sizeof(key_codes[0]); i++)
+		if (strcmp(code, key_codes[i]) == 0) {
+			fail(err, errlen, "%s (credentials from %s)", why,
+			    cred_chain_source(s->creds));
+			return;
+		}
+	fail(err, errlen, "%s", why);
+}
+
+/* ---- the client ---- */
+
+int
+setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
+    char *err, size_t errlen)
+{
+	struct endpoint ep = { 0 };
+	struct s3_config cfg = { .bucket = bucket, .retries = c->retries,
+	    .timeout_ms = c->request_timeout * 1000 };
+	char why[S3_ERRLEN], code[64], *region = NULL;
+	int r = -1;
+
+	memset(s, 0, sizeof(*s));
+	if ((cfg.region = setup_region(c, &region, err, errlen)) == NULL)
+		goto out;
+	if (setup_endpoint(c, &cfg, &ep, err, errlen) < 0)
+		goto out;
+	cfg.region_host = !ep.custom;
+	cfg.connect_host = setup_env("TABLESNAP_CONNECT_HOST");	/* tests */
+	s->tls = cfg.tls;
+	if (cfg.tls) {
+		if (setup_tls(c, &s->anchors, err, errlen) < 0)
+			goto out;
+		cfg.anchors = &s->anchors;
+	}
+	if ((s->s3 = s3_client_new(&cfg)) == NULL) {
+		fail(err, errlen, "out of memory");
+		goto out;
+	}
+	if (setup_credentials(s, c, err, errlen) < 0)
+		goto out;
+	if (s3_check_bucket(s->s3, why, code, sizeof(code)) < 0) {
+		bucket_check_error(s, why, code, err, errlen);
+		goto out;
+	}
+	log_debug("Bucket %s is reachable at %s:%s", cfg.bucket, cfg.host,
+	    cfg.port);
+	r = 0;
+out:
+	if (r < 0)
+		setup_free(s);
+	endpoint_free(&ep);
+	free(region);
+	return r;
+}
+
+void
+setup_free(struct s3_setup *s)
+{
+	s3_client_free(s->s3);
+	cred_chain_free(s->creds);
+	tls_anchors_free(&s->anchors);
+	memset(s, 0, sizeof(*s));
+}
