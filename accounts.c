@@ -1,127 +1,95 @@
-/* accounts.c: user and group lookups (see accounts.h). The _r functions
- * want a buffer for the entry's strings; it grows until the entry fits. */
-#include <errno.h>
+/* accounts.c: user and group lookups (see accounts.h). getpwnam and its
+ * kin return static storage: one lock around each lookup and its copy
+ * keeps the upload threads from reading each other's answers. */
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
 
-enum { BUF_START = 1024, BUF_MAX = 1 << 20 };
+enum field { NAME, HOME };
 
-/* One lookup: by name when name is not NULL, else by id. */
-static int
-find_user(const char *name, uid_t uid, struct passwd *pw, char **buf)
+static pthread_mutex_t lookup_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A user (group 0) or a group (1), by name when name is not NULL, else by
+ * id: a copy of its name or home directory, and its id in *id_out. NULL
+ * when there is none or no memory. */
+static char *
+lookup(int group, const char *name, unsigned long id, enum field want,
+    unsigned long *id_out)
 {
-	struct passwd *res = NULL;
-	int rc = ERANGE;
+	const char *v = NULL;
 
-	*buf = NULL;
-	for (size_t len = BUF_START; rc == ERANGE && len <= BUF_MAX;
-	    len *= 2) {
-		char *b = realloc(*buf, len);
+	pthread_mutex_lock(&lookup_lock);
+	if (group) {
+		struct group *gr = name ? getgrnam(name) : getgrgid((gid_t)id);
 
-		if (b == NULL)
-			break;
-		*buf = b;
-		rc = name != NULL ? getpwnam_r(name, pw, b, len, &res) :
-		    getpwuid_r(uid, pw, b, len, &res);
+		if (gr != NULL)
+			*id_out = gr->gr_gid, v = gr->gr_name;
+	} else {
+		struct passwd *pw = name ? getpwnam(name) :
+		    getpwuid((uid_t)id);
+
+		if (pw != NULL)
+			*id_out = pw->pw_uid, v = want == HOME ? pw->pw_dir :
+			    pw->pw_name;
 	}
-	if (rc != 0 || res == NULL) {
-		free(*buf);
-		*buf = NULL;
-		return -1;
-	}
-	return 0;
+	char *copy = v != NULL ? strdup(v) : NULL;
+	pthread_mutex_unlock(&lookup_lock);
+	return copy;
 }
 
+/* The id of the user (into *uid) or group (*gid) called name. */
 static int
-find_group(const char *name, gid_t gid, struct group *gr, char **buf)
+lookup_id(const char *name, uid_t *uid, gid_t *gid)
 {
-	struct group *res = NULL;
-	int rc = ERANGE;
+	unsigned long id;
+	char *v = lookup(uid == NULL, name, 0, NAME, &id);
 
-	*buf = NULL;
-	for (size_t len = BUF_START; rc == ERANGE && len <= BUF_MAX;
-	    len *= 2) {
-		char *b = realloc(*buf, len);
-
-		if (b == NULL)
-			break;
-		*buf = b;
-		rc = name != NULL ? getgrnam_r(name, gr, b, len, &res) :
-		    getgrgid_r(gid, gr, b, len, &res);
-	}
-	if (rc != 0 || res == NULL) {
-		free(*buf);
-		*buf = NULL;
+	if (v == NULL)
 		return -1;
-	}
+	free(v);
+	if (uid != NULL)
+		*uid = (uid_t)id;
+	else
+		*gid = (gid_t)id;
 	return 0;
 }
 
 int
 acct_user_id(const char *name, uid_t *uid)
 {
-	struct passwd pw;
-	char *buf;
-
-	if (find_user(name, 0, &pw, &buf) < 0)
-		return -1;
-	*uid = pw.pw_uid;
-	free(buf);
-	return 0;
+	return lookup_id(name, uid, NULL);
 }
 
 int
 acct_group_id(const char *name, gid_t *gid)
 {
-	struct group gr;
-	char *buf;
-
-	if (find_group(name, 0, &gr, &buf) < 0)
-		return -1;
-	*gid = gr.gr_gid;
-	free(buf);
-	return 0;
-}
-
-/* A copy of a user's field (the name, or the home directory). */
-static char *
-user_field(uid_t uid, int home)
-{
-	struct passwd pw;
-	char *buf, *v;
-
-	if (find_user(NULL, uid, &pw, &buf) < 0)
-		return NULL;
-	v = strdup(home ? pw.pw_dir : pw.pw_name);
-	free(buf);
-	return v;
+	return lookup_id(name, NULL, gid);
 }
 
 char *
 acct_user_name(uid_t uid)
 {
-	return user_field(uid, 0);
+	unsigned long id;
+
+	return lookup(0, NULL, uid, NAME, &id);
 }
 
 char *
 acct_user_home(uid_t uid)
 {
-	return user_field(uid, 1);
+	unsigned long id;
+
+	return lookup(0, NULL, uid, HOME, &id);
 }
 
 char *
 acct_group_name(gid_t gid)
 {
-	struct group gr;
-	char *buf, *v;
+	unsigned long id;
 
-	if (find_group(NULL, gid, &gr, &buf) < 0)
-		return NULL;
-	v = strdup(gr.gr_name);
-	free(buf);
-	return v;
+	return lookup(1, NULL, gid, NAME, &id);
 }
