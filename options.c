@@ -18,6 +18,7 @@ enum opt_id {
 	O_NAME, O_MD5, O_LISTEN, O_DELETE, O_EXCLUDE, O_INCLUDE, O_MAX_SIZE,
 	O_CHUNK, O_RETRIES, O_ENDPOINT, O_CA_FILE, O_PATH_STYLE, O_VHOST,
 	O_ONCE, O_SHUTDOWN, O_STATS, O_BANDWIDTH, O_TIMEOUT, O_HELP, O_VERSION,
+	O_EXIT_LOST,
 };
 
 enum opt_kind {
@@ -65,6 +66,7 @@ static const struct opt_def opt_defs[] = {
 	{ 0, "stats-file", O_STATS, VALUE },
 	{ 0, "max-bandwidth", O_BANDWIDTH, VALUE },
 	{ 0, "request-timeout", O_TIMEOUT, VALUE },
+	{ 0, "exit-on-lost-root", O_EXIT_LOST, FLAG },
 	{ 'h', "help", O_HELP, FLAG },
 	{ 0, "version", O_VERSION, FLAG },
 };
@@ -82,7 +84,7 @@ const char options_usage[] =
     "                 [--path-style | --virtual-host] [--once]\n"
     "                 [--shutdown-timeout SECONDS] [--stats-file PATH]\n"
     "                 [--max-bandwidth RATE] [--request-timeout SECONDS]\n"
-    "                 [--version]\n"
+    "                 [--exit-on-lost-root] [--version]\n"
     "                 bucket paths [paths ...]\n";
 
 const char *const options_help[] = {
@@ -144,7 +146,10 @@ const char *const options_help[] = {
     "                        K, M, G: powers of 1024)\n"
     "  --request-timeout SECONDS\n"
     "                        give up on a connect, or on a read or write of\n"
-    "                        an S3 request, after this long (default: 30)\n",
+    "                        an S3 request, after this long (default: 30)\n"
+    "  --exit-on-lost-root   exit 1 when a watched directory is deleted,\n"
+    "                        moved away, unmounted or replaced (default:\n"
+    "                        log it and watch it again when it is back)\n",
     HELP_VERSION,
     NULL,
 };
@@ -335,6 +340,7 @@ set_flag(struct parser *p, const struct opt_def *d)
 	case O_PATH_STYLE: o->path_style = 1; break;
 	case O_VHOST: o->path_style = -1; break;
 	case O_ONCE: o->once = 1; break;
+	case O_EXIT_LOST: o->exit_on_lost_root = 1; break;
 	case O_HELP: return OPTIONS_HELP;
 	case O_VERSION: return OPTIONS_VERSION;
 	default: break;
