@@ -29,13 +29,6 @@ struct root {
 	char *why;		/* while lost: why, in a few words */
 };
 
-/* A subdirectory a root had at start (-a without -r). */
-struct old_dir {
-	char *path;
-	dev_t dev;
-	ino_t ino;
-};
-
 struct watcher {
 	int fd;
 	unsigned listen;
@@ -51,8 +44,8 @@ struct watcher {
 	size_t nroots;
 	size_t nlost;		/* roots lost now */
 	unsigned long reported;	/* files reported (for the log lines) */
-	struct old_dir *old;	/* -a without -r: the roots' subdirectories
-				 * at start, left unwatched on purpose */
+	char **old;		/* -a without -r: the roots' subdirectories at
+				 * start, left unwatched on purpose */
 	size_t nold;
 };
 
@@ -107,7 +100,7 @@ watcher_free(struct watcher *w)
 		free(w->roots[i].why);
 	}
 	for (size_t i = 0; i < w->nold; i++)
-		free(w->old[i].path);
+		free(w->old[i]);
 	free(w->dirs);
 	free(w->roots);
 	free(w->old);
@@ -327,10 +320,8 @@ add_tree(struct watcher *w, const char *dir, int recurse, enum scan scan,
 }
 
 /* With -a but not -r, the subdirectories a root has at start stay
- * unwatched: noted, so that an overflow rescan (or the rescan of a root
- * watched again) does not take them for directories made while events
- * were lost. By path and inode: a directory made again under the same
- * name is a new one. */
+ * unwatched: noted, so that an overflow rescan does not take them for
+ * directories made while events were lost. */
 static int
 note_old_subdirs(struct watcher *w, const char *root)
 {
@@ -341,15 +332,13 @@ note_old_subdirs(struct watcher *w, const char *root)
 	if (d == NULL)
 		return 0;	/* gone since it was watched: nothing to note */
 	while (rc == 0 && (de = readdir(d)) != NULL) {
-		struct old_dir *grown;
-		struct stat st;
-		char *path;
+		char *path, **grown;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if ((path = join(root, de->d_name)) == NULL)
 			rc = -1;
-		else if (entry_type(path, de) != DT_DIR || lstat(path, &st) < 0)
+		else if (entry_type(path, de) != DT_DIR)
 			free(path);
 		else if ((grown = realloc(w->old, (w->nold + 1) *
 		    sizeof(*grown))) == NULL) {
@@ -357,10 +346,7 @@ note_old_subdirs(struct watcher *w, const char *root)
 			rc = -1;
 		} else {
 			w->old = grown;
-			w->old[w->nold].path = path;
-			w->old[w->nold].dev = st.st_dev;
-			w->old[w->nold].ino = st.st_ino;
-			w->nold++;
+			w->old[w->nold++] = path;
 		}
 	}
 	closedir(d);
@@ -471,12 +457,31 @@ watcher_scan_roots(struct watcher *w)
 	}
 }
 
+/* The subdirectories below dir noted at start: not there any more, and
+ * what comes at their paths is new. */
+static void
+forget_old(struct watcher *w, const char *dir)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < w->nold; i++) {
+		if (is_under(w->old[i], dir))
+			free(w->old[i]);
+		else
+			w->old[kept++] = w->old[i];
+	}
+	w->nold = kept;
+}
+
 /* Root r's path no longer leads to the directory watched: its watches
- * go (their paths are not true any more) and the user hears of it once. */
+ * go (their paths are not true any more) and the user hears of it once.
+ * What is at its path later is a new directory: with -a, all its
+ * subdirectories are watched. */
 static void
 root_lost(struct watcher *w, struct root *r, const char *why)
 {
 	drop_tree(w, r->path);
+	forget_old(w, r->path);
 	r->wd = -1;
 	r->lost = 1;
 	free(r->why);
@@ -584,14 +589,12 @@ new_directory(struct watcher *w, const char *path)
 static void
 rescan_subdir(struct watcher *w, const char *path)
 {
-	struct stat st;
 	int wd;
 
-	if (!w->auto_add || lstat(path, &st) < 0)
+	if (!w->auto_add)
 		return;
 	for (size_t i = 0; i < w->nold; i++)
-		if (strcmp(w->old[i].path, path) == 0 &&
-		    w->old[i].dev == st.st_dev && w->old[i].ino == st.st_ino)
+		if (strcmp(w->old[i], path) == 0)
 			return;		/* there at start: not ours */
 	wd = inotify_add_watch(w->fd, path, w->mask);
 	/* A watched one gets its own wd back, and is scanned on its own. */

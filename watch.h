@@ -39,8 +39,9 @@ void watcher_scan_roots(struct watcher *w);
 /* For a watching watcher, to be called every few seconds: a root whose
  * path no longer leads to the directory watched (gone, or mounted over,
  * which gives no event) is lost; a lost root whose path is a directory
- * again is watched again, with -r and -a as at start, and its files are
- * reported with again set (uploaded when S3 lacks them), with one line. */
+ * again is watched again as a new directory (its whole tree with -r or
+ * -a) and its files are reported with again set (uploaded when S3 lacks
+ * them), with one line. */
 void watcher_check_roots(struct watcher *w);
 
 /* The number of roots lost now, and the i-th of them (i below that

@@ -9,7 +9,8 @@ import signal
 import subprocess
 import time
 
-from systest import WAIT, Failure, check, move_in, test, write
+from systest import (WAIT, Failure, check, check_no_sanitizer_report,
+                     move_in, test, write)
 
 # The lost root's ERROR line comes again at this interval (ms) in these
 # tests, instead of once a minute.
@@ -199,6 +200,24 @@ def roots_moved_away_and_full_directory_moved_in(ctx):
 
 
 @test
+def roots_made_again_with_auto_add_watches_its_new_subdirectories(ctx):
+    # -a without -r: the subdirectories there at start stay unwatched, but
+    # one made again under the same name after the root came back is new.
+    os.makedirs(os.path.join(ctx.dir, "ks"))
+    ctx.start("-a")
+    shutil.rmtree(ctx.dir)
+    lost_line(ctx, ctx.dir, "deleted")
+    os.makedirs(os.path.join(ctx.dir, "ks"))
+    made = os.path.join(ctx.dir, "ks", "made-Index.db")
+    write(made, b"made")
+    ctx.assert_stored(made)
+    ctx.wait_log("Watching %s again" % ctx.dir)
+    later = move_in(ctx, "ks/later-Index.db", b"later")
+    ctx.assert_stored(later)
+    check_alive(ctx)
+
+
+@test
 def roots_exit_on_lost_root(ctx):
     ctx.start("--exit-on-lost-root")
     first = move_in(ctx, "first-Index.db", b"first")
@@ -211,6 +230,7 @@ def roots_exit_on_lost_root(ctx):
                       "with --exit-on-lost-root; log:\n%s" % ctx.logtext())
     ctx.log.close()
     ctx.proc = None
+    check_no_sanitizer_report(ctx.logtext(), ctx.logpath)
     check(rc == 1, "exit status %r, not 1" % rc)
     lines = log_lines(ctx, ctx.dir)
     named = [line for line in lines if "--exit-on-lost-root" in line]
