@@ -495,6 +495,7 @@ static const char *
 root_changed(struct watcher *w, const struct root *r)
 {
 	struct stat st;
+	int wd;
 
 	if (stat(r->path, &st) < 0)
 		return errno == ENOENT ? "gone" : strerror(errno);
@@ -502,7 +503,15 @@ root_changed(struct watcher *w, const struct root *r)
 		return "replaced";
 	if (r->wd < 0 || (size_t)r->wd >= w->ndirs || w->dirs[r->wd] == NULL)
 		return "no longer watched";
-	return NULL;
+	/* A directory deleted and made again can get the same inode number
+	 * (ext4): the watch descriptor tells. Asking for the same mask again
+	 * changes nothing on the watch there is. */
+	wd = inotify_add_watch(w->fd, r->path, w->mask);
+	if (wd == r->wd)
+		return NULL;
+	if (wd >= 0 && ((size_t)wd >= w->ndirs || w->dirs[wd] == NULL))
+		(void)inotify_rm_watch(w->fd, wd);	/* made just now */
+	return wd < 0 && errno == ENOENT ? "gone" : "replaced";
 }
 
 /* A lost root whose path is a directory again: watched and rescanned. */
