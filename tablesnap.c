@@ -917,10 +917,8 @@ usage_error(const char *msg)
 static void
 setup_watches(struct daemon *d)
 {
-	char err[PATH_MAX + 256];
-
 	const char *every = getenv("TABLESNAP_LOST_LOG_MS");	/* tests */
-	char *end;
+	char err[PATH_MAX + 256], *end;
 
 	d->watcher = watcher_new(d->opt.listen, d->opt.recursive,
 	    d->opt.auto_add, found, root_lost, d);

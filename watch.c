@@ -194,7 +194,7 @@ forget(struct watcher *w, int wd)
 static int
 watch_one(struct watcher *w, const char *dir, char *err, size_t errlen)
 {
-	int wd = inotify_add_watch(w->fd, dir, w->mask);
+	int wd = inotify_add_watch(w->fd, dir, w->mask), saved = errno;
 
 	if (wd < 0) {
 		if (errno == ENOSPC)
@@ -207,6 +207,7 @@ watch_one(struct watcher *w, const char *dir, char *err, size_t errlen)
 		else
 			set_err(err, errlen, "cannot watch %s: %s", dir,
 			    strerror(errno));
+		errno = saved;		/* ENOENT: gone since */
 		return -1;
 	}
 	if (remember(w, wd, dir) < 0) {
@@ -355,7 +356,7 @@ note_old_subdirs(struct watcher *w, const char *root)
 
 /* Watches root r (its tree with -r) and, with scan, reports its files
  * as found again: with -r the whole tree, else its own files and, with
- * -a, its subdirectories that were not there at start. Records which
+ * -a, the trees of its subdirectories not noted at start. Records which
  * directory is watched. -1 with err set (errno ENOENT when the path
  * leads nowhere). */
 static int
