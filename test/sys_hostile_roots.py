@@ -160,6 +160,36 @@ def roots_tmpfs_mounted_over_and_unmounted(ctx):
 
 
 @test
+def roots_filesystem_unmounted_and_mounted_again(ctx):
+    # The root is a mount point: its file system goes and comes back.
+    mount_tmpfs(ctx.dir)
+    mounted = True
+    try:
+        ctx.start("-r")
+        first = os.path.join(ctx.dir, "first-Index.db")
+        write(first, b"first mount")
+        ctx.assert_stored(first)
+        umount(ctx.dir)
+        mounted = False
+        lost_line(ctx, ctx.dir, "unmounted")
+        # The mount point itself is what is there now: watched.
+        ctx.wait_log("Watching %s again (it was unmounted)" % ctx.dir)
+        mount_tmpfs(ctx.dir)
+        mounted = True
+        second = os.path.join(ctx.dir, "second-Index.db")
+        write(second, b"second mount")
+        ctx.assert_stored(second)
+        ctx.wait_log("Watching %s again (it was replaced)" % ctx.dir)
+        third = os.path.join(ctx.dir, "third-Index.db")
+        write(third, b"second mount, later")
+        ctx.assert_stored(third)
+        check_alive(ctx)
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", ctx.dir])
+
+
+@test
 def roots_moved_away_and_full_directory_moved_in(ctx):
     os.makedirs(os.path.join(ctx.dir, "sub"))
     ctx.start("-r", "-a")
