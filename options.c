@@ -444,6 +444,7 @@ static const struct cli_opt tablesnap_rows[] = {
 	CLI_FN(0, "max-bandwidth", bandwidth),
 	CLI_NUM(0, "request-timeout", struct options, c.request_timeout, 1,
 	    3600),
+	CLI_SET(0, "exit-on-lost-root", struct options, exit_on_lost_root, 1),
 	CLI_END,
 };
 
@@ -459,7 +460,7 @@ const char options_usage[] =
     "                 [--path-style | --virtual-host] [--once]\n"
     "                 [--shutdown-timeout SECONDS] [--stats-file PATH]\n"
     "                 [--max-bandwidth RATE] [--request-timeout SECONDS]\n"
-    "                 [--version]\n"
+    "                 [--exit-on-lost-root] [--version]\n"
     "                 bucket paths [paths ...]\n";
 const char *const options_help[] = {
     "Watch directories and upload every finished file to S3, with a JSON\n"
@@ -520,7 +521,10 @@ const char *const options_help[] = {
     "                        K, M, G: powers of 1024)\n"
     "  --request-timeout SECONDS\n"
     "                        give up on a connect, or on a read or write of\n"
-    "                        an S3 request, after this long (default: 30)\n",
+    "                        an S3 request, after this long (default: 30)\n"
+    "  --exit-on-lost-root   exit 1 when a watched directory is deleted,\n"
+    "                        moved away, unmounted or replaced (default:\n"
+    "                        log it and watch it again when it is back)\n",
     HELP_VERSION,
     NULL,
 };

@@ -134,6 +134,7 @@ struct options {
 	int shutdown_timeout;		/* seconds for uploads in flight at exit */
 	const char *stats_file;		/* --stats-file: Prometheus text */
 	long long max_bandwidth;	/* bytes/s for all uploads, 0: none */
+	int exit_on_lost_root;		/* exit 1 when a watched root is lost */
 	const char *bucket;
 	const char **paths;		/* NULL-terminated, malloc'd */
 	size_t npaths;

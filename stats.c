@@ -53,12 +53,16 @@ stats_format(const struct stats *s)
 	    "# HELP tablesnap_last_success_timestamp_seconds Time of the last "
 	    "successful upload.\n"
 	    "# TYPE tablesnap_last_success_timestamp_seconds gauge\n"
-	    "tablesnap_last_success_timestamp_seconds %s%lld.%03lld\n",
+	    "tablesnap_last_success_timestamp_seconds %s%lld.%03lld\n"
+	    "# HELP tablesnap_roots_lost Watched directories given on the "
+	    "command line that are gone now.\n"
+	    "# TYPE tablesnap_roots_lost gauge\n"
+	    "tablesnap_roots_lost %llu\n",
 	    s->files_uploaded, s->bytes_uploaded, s->files_skipped,
 	    s->failures, s->requests, s->retries, s->queue_length,
 	    s->in_flight, signbit(s->oldest_queued_age) ? "-" : "", age / 1000,
 	    age % 1000, signbit(s->last_success) ? "-" : "", last / 1000,
-	    last % 1000);
+	    last % 1000, s->roots_lost);
 	return n < 0 ? NULL : out;
 }
 

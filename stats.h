@@ -11,6 +11,7 @@ struct stats {
 	unsigned long long queue_length, in_flight;
 	double oldest_queued_age;	/* seconds, 0 when the queue is empty */
 	double last_success;		/* Unix time, 0 when none yet */
+	unsigned long long roots_lost;	/* watched roots gone now */
 };
 
 /* The text of the file, malloc'd (NULL when out of memory). Pure. */

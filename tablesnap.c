@@ -38,6 +38,8 @@
 #define RETRY_MAX_MS	300000
 #define STATS_EVERY_MS	5000
 #define SCAN_PROGRESS_MS 10000
+#define ROOT_CHECK_MS	2000	/* is each root still the one watched? */
+#define LOST_LOG_MS	60000	/* a lost root's ERROR line again */
 
 /* An upload thread's assignment and result. */
 struct worker {
@@ -76,7 +78,11 @@ struct daemon {
 		int64_t last_ms;
 	} scan;
 	unsigned long given_up;		/* --once: files that failed */
+	int64_t next_root_check_ms;	/* watcher_check_roots */
+	int64_t next_lost_log_ms;	/* the lost roots' lines again */
+	int64_t lost_log_ms;		/* their interval */
 	int stopping;
+	int exit_status;		/* of the daemon once stopped */
 };
 
 static int64_t
@@ -411,12 +417,21 @@ write_stats(struct daemon *d)
 	st.in_flight = queue_in_flight(d->queue);
 	st.oldest_queued_age = oldest < 0 ? 0 : (double)(now - oldest) / 1000;
 	st.last_success = (double)d->last_success;
+	st.roots_lost = watcher_lost_count(d->watcher);
 	if (stats_write(d->opt.stats_file, &st) < 0)
 		log_warning("Cannot write the stats file %s: %s",
 		    d->opt.stats_file, strerror(errno));
 }
 
-/* The poll timeout: the next retry or stats write, -1 for none. */
+/* Roots are checked while watching: not with --once, not once stopping. */
+static int
+checking_roots(const struct daemon *d)
+{
+	return !d->opt.once && !d->stopping;
+}
+
+/* The poll timeout: the next retry, stats write or root check, -1 for
+ * none. */
 static int
 loop_timeout(struct daemon *d, int64_t deadline)
 {
@@ -426,18 +441,76 @@ loop_timeout(struct daemon *d, int64_t deadline)
 	if (d->opt.stats_file != NULL &&
 	    (wait < 0 || d->next_stats_ms - now < wait))
 		wait = d->next_stats_ms - now;
-	if (wait < 0 && (d->stopping || d->opt.stats_file != NULL))
+	if (checking_roots(d) && (wait < 0 || d->next_root_check_ms - now < wait))
+		wait = d->next_root_check_ms - now;
+	if (wait < 0 && (d->stopping || d->opt.stats_file != NULL ||
+	    checking_roots(d)))
 		wait = 0;
 	return wait < 0 ? -1 : wait > INT_MAX ? INT_MAX : (int)wait;
+}
+
+/* The watcher lost a root (deleted, moved away, unmounted, mounted
+ * over): one ERROR line now, again every LOST_LOG_MS while it is lost;
+ * with --exit-on-lost-root, one line and a stop with exit status 1, so
+ * that a supervisor starts tablesnap again. */
+static void
+root_lost(void *ctx, const char *root, const char *why)
+{
+	struct daemon *d = ctx;
+
+	if (d->stopping)
+		return;
+	if (d->opt.exit_on_lost_root) {
+		log_critical("Stopped watching %s (%s): the watched root is "
+		    "lost; exiting (--exit-on-lost-root)", root, why);
+		d->stopping = 1;
+		d->exit_status = 1;
+		if (notify_stopping() < 0)
+			log_warning("NOTIFY_SOCKET: %s", strerror(errno));
+		return;
+	}
+	log_error("Stopped watching %s (%s): the watched root is lost; nothing "
+	    "under it is backed up until it is back", root, why);
+	if (watcher_lost_count(d->watcher) == 1)
+		d->next_lost_log_ms = now_ms() + d->lost_log_ms;
+}
+
+/* Every ROOT_CHECK_MS: lost roots watched again when they are back,
+ * roots mounted over (no event says so) found, and the ERROR lines of
+ * those still lost repeated at their interval. */
+static void
+check_roots(struct daemon *d)
+{
+	int64_t now = now_ms();
+	size_t n;
+
+	d->next_root_check_ms = now + ROOT_CHECK_MS;
+	watcher_check_roots(d->watcher);
+	if (d->stopping || (n = watcher_lost_count(d->watcher)) == 0 ||
+	    now < d->next_lost_log_ms)
+		return;
+	d->next_lost_log_ms = now + d->lost_log_ms;
+	for (size_t i = 0; i < n; i++) {
+		const char *why, *root = watcher_lost_root(d->watcher, i, &why);
+
+		log_error("The watched root %s is still lost (%s): nothing under "
+		    "it is backed up until it is back", root, why);
+	}
 }
 
 static void
 log_status(struct daemon *d)
 {
+	size_t lost = watcher_lost_count(d->watcher);
+	const char *why, *first = watcher_lost_root(d->watcher, 0, &why);
+
 	log_info("Status: %zu queued, %zu in flight, %lu uploaded, %lu "
-	    "skipped, %lu failed attempts, %zu directories watched",
-	    queue_ready_count(d->queue), queue_in_flight(d->queue),
-	    d->uploaded, d->skipped, d->failed, watcher_count(d->watcher));
+	    "skipped, %lu failed attempts, %zu directories watched, %zu of %zu "
+	    "roots lost%s%s%s", queue_ready_count(d->queue),
+	    queue_in_flight(d->queue), d->uploaded, d->skipped, d->failed,
+	    watcher_count(d->watcher), lost, d->nroots,
+	    first != NULL ? " (" : "", first != NULL ? first : "",
+	    first == NULL ? "" : lost > 1 ? ", ...)" : ")");
 }
 
 /* Returns 1 when the loop should end now. */
@@ -503,6 +576,8 @@ run_loop(struct daemon *d)
 		};
 		int timeout;
 
+		if (checking_roots(d) && now_ms() >= d->next_root_check_ms)
+			check_roots(d);
 		if (d->opt.stats_file != NULL && now_ms() >= d->next_stats_ms)
 			write_stats(d);
 		dispatch(d);
@@ -546,16 +621,17 @@ run_loop(struct daemon *d)
 		    queue_in_flight(d->queue) > 0 ? 1 : 0;
 	}
 	log_info("Exiting");
-	return 0;
+	return d->exit_status;
 }
 
 static void
 setup_watches(struct daemon *d)
 {
-	char err[PATH_MAX + 256];
+	const char *every = getenv("TABLESNAP_LOST_LOG_MS");	/* tests */
+	char err[PATH_MAX + 256], *end;
 
 	d->watcher = watcher_new(d->opt.listen, d->opt.recursive,
-	    d->opt.auto_add, found, d);
+	    d->opt.auto_add, found, root_lost, d);
 	if (d->watcher == NULL)
 		die("cannot start inotify: %s", strerror(errno));
 	d->roots = calloc(d->opt.npaths, sizeof(*d->roots));
@@ -574,6 +650,14 @@ setup_watches(struct daemon *d)
 			exit(1);
 		}
 	}
+	d->lost_log_ms = LOST_LOG_MS;
+	if (every != NULL) {
+		long ms = strtol(every, &end, 10);
+
+		if (*every != '\0' && *end == '\0' && ms > 0 && ms <= LOST_LOG_MS)
+			d->lost_log_ms = ms;
+	}
+	d->next_root_check_ms = now_ms() + ROOT_CHECK_MS;
 }
 
 int

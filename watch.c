@@ -18,29 +18,47 @@
 #include "options.h"
 #include "watch.h"
 
+/* A directory given on the command line. */
+struct root {
+	char *path;
+	int watch;		/* watched (not --once) */
+	int wd;			/* its watch descriptor, -1 when lost */
+	dev_t dev;		/* the directory watched */
+	ino_t ino;
+	int lost;		/* its path leads to no directory watched */
+	char *why;		/* while lost: why, in a few words */
+};
+
 struct watcher {
 	int fd;
 	unsigned listen;
 	uint32_t mask;
 	int recursive, auto_add;
 	watch_found_fn found;
+	watch_lost_fn lost;
 	void *ctx;
 	char **dirs;		/* indexed by watch descriptor */
 	size_t ndirs;		/* size of dirs */
 	size_t count;		/* directories watched */
-	char **roots;
+	struct root *roots;
 	size_t nroots;
+	size_t nlost;		/* roots lost now */
+	unsigned long reported;	/* files reported (for the log lines) */
 	char **old;		/* -a without -r: the roots' subdirectories at
 				 * start, left unwatched on purpose */
 	size_t nold;
 };
 
+/* What a walk reports: nothing, files as new, or files found again. */
+enum scan { SCAN_NONE, SCAN_NEW, SCAN_AGAIN };
+
 static int add_tree(struct watcher *w, const char *dir, int recurse,
-    int scan, char *err, size_t errlen);
+    enum scan scan, char *err, size_t errlen);
+static void rescan_dir(struct watcher *w, const char *dir);
 
 struct watcher *
 watcher_new(unsigned listen, int recursive, int auto_add, watch_found_fn found,
-    void *ctx)
+    watch_lost_fn lost, void *ctx)
 {
 	struct watcher *w = calloc(1, sizeof(*w));
 
@@ -55,6 +73,7 @@ watcher_new(unsigned listen, int recursive, int auto_add, watch_found_fn found,
 	w->recursive = recursive;
 	w->auto_add = auto_add;
 	w->found = found;
+	w->lost = lost;
 	w->ctx = ctx;
 	if (listen & LISTEN_MOVED_TO)
 		w->mask |= IN_MOVED_TO;
@@ -76,8 +95,10 @@ watcher_free(struct watcher *w)
 		return;
 	for (size_t i = 0; i < w->ndirs; i++)
 		free(w->dirs[i]);
-	for (size_t i = 0; i < w->nroots; i++)
-		free(w->roots[i]);
+	for (size_t i = 0; i < w->nroots; i++) {
+		free(w->roots[i].path);
+		free(w->roots[i].why);
+	}
 	for (size_t i = 0; i < w->nold; i++)
 		free(w->old[i]);
 	free(w->dirs);
@@ -169,10 +190,11 @@ forget(struct watcher *w, int wd)
 	}
 }
 
+/* Returns the watch descriptor, or -1 with err set. */
 static int
 watch_one(struct watcher *w, const char *dir, char *err, size_t errlen)
 {
-	int wd = inotify_add_watch(w->fd, dir, w->mask);
+	int wd = inotify_add_watch(w->fd, dir, w->mask), saved = errno;
 
 	if (wd < 0) {
 		if (errno == ENOSPC)
@@ -185,13 +207,40 @@ watch_one(struct watcher *w, const char *dir, char *err, size_t errlen)
 		else
 			set_err(err, errlen, "cannot watch %s: %s", dir,
 			    strerror(errno));
+		errno = saved;		/* ENOENT: gone since */
 		return -1;
 	}
 	if (remember(w, wd, dir) < 0) {
 		set_err(err, errlen, "cannot watch %s: out of memory", dir);
 		return -1;
 	}
-	return 0;
+	return wd;
+}
+
+/* Is path dir or below it? */
+static int
+is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strncmp(path, dir, n) != 0)
+		return 0;
+	return path[n] == '\0' || path[n] == '/' || (n > 0 && dir[n - 1] == '/');
+}
+
+/* Stops watching dir and every directory below it: their paths are no
+ * longer true (moved away, mounted over), and events from there would be
+ * uploaded under wrong names. */
+static void
+drop_tree(struct watcher *w, const char *dir)
+{
+	for (size_t i = 0; i < w->ndirs; i++) {
+		if (w->dirs[i] == NULL || !is_under(w->dirs[i], dir))
+			continue;
+		/* Fails for a watch the kernel removed already: nothing to do. */
+		(void)inotify_rm_watch(w->fd, (int)i);
+		forget(w, (int)i);
+	}
 }
 
 /* Is this directory entry a directory / a regular file? lstat when the
@@ -212,12 +261,19 @@ entry_type(const char *path, const struct dirent *de)
 	return DT_UNKNOWN;
 }
 
+static void
+report(struct watcher *w, const char *path, int again)
+{
+	w->reported++;
+	w->found(w->ctx, path, again);
+}
+
 /* Walks dir: reports regular files when scan, descends when recurse,
  * watching each directory first when watch (so that nothing written after
  * the scan passed by is missed). */
 static int
-walk(struct watcher *w, const char *dir, int recurse, int scan, int watch,
-    char *err, size_t errlen)
+walk(struct watcher *w, const char *dir, int recurse, enum scan scan,
+    int watch, char *err, size_t errlen)
 {
 	DIR *d;
 	struct dirent *de;
@@ -225,7 +281,7 @@ walk(struct watcher *w, const char *dir, int recurse, int scan, int watch,
 
 	if (watch && watch_one(w, dir, err, errlen) < 0)
 		return -1;
-	if (!scan && !recurse)
+	if (scan == SCAN_NONE && !recurse)
 		return 0;
 	d = opendir(dir);
 	if (d == NULL) {
@@ -247,8 +303,8 @@ walk(struct watcher *w, const char *dir, int recurse, int scan, int watch,
 			break;
 		}
 		type = entry_type(path, de);
-		if (type == DT_REG && scan)
-			w->found(w->ctx, path, 0);
+		if (type == DT_REG && scan != SCAN_NONE)
+			report(w, path, scan == SCAN_AGAIN);
 		else if (type == DT_DIR && recurse)
 			rc = walk(w, path, recurse, scan, watch, err, errlen);
 		free(path);
@@ -258,8 +314,8 @@ walk(struct watcher *w, const char *dir, int recurse, int scan, int watch,
 }
 
 static int
-add_tree(struct watcher *w, const char *dir, int recurse, int scan, char *err,
-    size_t errlen)
+add_tree(struct watcher *w, const char *dir, int recurse, enum scan scan,
+    char *err, size_t errlen)
 {
 	return walk(w, dir, recurse, scan, 1, err, errlen);
 }
@@ -298,40 +354,95 @@ note_old_subdirs(struct watcher *w, const char *root)
 	return rc;
 }
 
+/* Watches root r (its tree with -r) and, with scan, reports its files
+ * as found again: with -r the whole tree, else its own files and, with
+ * -a, the trees of its subdirectories not noted at start. Records which
+ * directory is watched. -1 with err set (errno ENOENT when the path
+ * leads nowhere). */
+static int
+watch_root(struct watcher *w, struct root *r, enum scan scan, char *err,
+    size_t errlen)
+{
+	struct stat before, after;
+	int wd, rc = 0, saved;
+
+	if (stat(r->path, &before) < 0) {
+		saved = errno;
+		set_err(err, errlen, "cannot watch %s: %s", r->path,
+		    strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (!S_ISDIR(before.st_mode)) {
+		set_err(err, errlen, "cannot watch %s: not a directory", r->path);
+		errno = ENOTDIR;
+		return -1;
+	}
+	if ((wd = watch_one(w, r->path, err, errlen)) < 0)
+		return -1;
+	if (w->recursive)
+		rc = walk(w, r->path, 1, scan, 1, err, errlen);
+	else if (scan != SCAN_NONE)
+		rescan_dir(w, r->path);
+	/* The directory stat saw must be the one watched. */
+	if (rc == 0 && (stat(r->path, &after) < 0 ||
+	    after.st_dev != before.st_dev || after.st_ino != before.st_ino)) {
+		set_err(err, errlen, "cannot watch %s: replaced while being "
+		    "watched", r->path);
+		rc = -1;
+	}
+	if (rc < 0) {
+		drop_tree(w, r->path);
+		errno = EAGAIN;
+		return -1;
+	}
+	r->wd = wd;
+	r->dev = before.st_dev;
+	r->ino = before.st_ino;
+	return 0;
+}
+
 int
 watcher_add_root(struct watcher *w, const char *dir, int watch, char *err,
     size_t errlen)
 {
-	char **grown, *copy;
+	struct root *grown, *r;
 	struct stat st;
 
-	if (watch && add_tree(w, dir, w->recursive, 0, err, errlen) < 0)
-		return -1;
-	if (watch && w->auto_add && !w->recursive &&
-	    note_old_subdirs(w, dir) < 0) {
-		set_err(err, errlen, "cannot watch %s: out of memory", dir);
-		return -1;
-	}
-	if (!watch && stat(dir, &st) < 0) {
-		set_err(err, errlen, "cannot use %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (!watch && !S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "cannot use %s: not a directory", dir);
-		return -1;
-	}
 	grown = realloc(w->roots, (w->nroots + 1) * sizeof(*grown));
-	copy = strdup(dir);
-	if (grown == NULL || copy == NULL) {
-		free(copy);
-		if (grown != NULL)
-			w->roots = grown;
+	if (grown == NULL) {
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	w->roots = grown;
-	w->roots[w->nroots++] = copy;
+	r = &w->roots[w->nroots];
+	memset(r, 0, sizeof(*r));
+	r->wd = -1;
+	r->watch = watch;
+	if ((r->path = strdup(dir)) == NULL) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	if (watch && watch_root(w, r, SCAN_NONE, err, errlen) < 0)
+		goto fail;
+	if (watch && w->auto_add && !w->recursive &&
+	    note_old_subdirs(w, dir) < 0) {
+		set_err(err, errlen, "cannot watch %s: out of memory", dir);
+		goto fail;
+	}
+	if (!watch && stat(dir, &st) < 0) {
+		set_err(err, errlen, "cannot use %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if (!watch && !S_ISDIR(st.st_mode)) {
+		set_err(err, errlen, "cannot use %s: not a directory", dir);
+		goto fail;
+	}
+	w->nroots++;
 	return 0;
+fail:
+	free(r->path);
+	return -1;
 }
 
 void
@@ -340,11 +451,131 @@ watcher_scan_roots(struct watcher *w)
 	char err[512];
 
 	for (size_t i = 0; i < w->nroots; i++) {
-		log_info("Backing up %s", w->roots[i]);
-		if (walk(w, w->roots[i], w->recursive, 1, 0, err,
+		log_info("Backing up %s", w->roots[i].path);
+		if (walk(w, w->roots[i].path, w->recursive, SCAN_NEW, 0, err,
 		    sizeof(err)) < 0)
 			log_warning("%s", err);
 	}
+}
+
+/* The subdirectories below dir noted at start: not there any more, and
+ * what comes at their paths is new. */
+static void
+forget_old(struct watcher *w, const char *dir)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < w->nold; i++) {
+		if (is_under(w->old[i], dir))
+			free(w->old[i]);
+		else
+			w->old[kept++] = w->old[i];
+	}
+	w->nold = kept;
+}
+
+/* Root r's path no longer leads to the directory watched: its watches
+ * go (their paths are not true any more) and the user hears of it once.
+ * What is at its path later is a new directory: with -a, all its
+ * subdirectories are watched. */
+static void
+root_lost(struct watcher *w, struct root *r, const char *why)
+{
+	drop_tree(w, r->path);
+	forget_old(w, r->path);
+	r->wd = -1;
+	r->lost = 1;
+	free(r->why);
+	r->why = strdup(why);	/* NULL when out of memory: "lost" */
+	w->nlost++;
+	w->lost(w->ctx, r->path, r->why != NULL ? r->why : "lost");
+}
+
+/* Is root r's path still the directory watched? NULL, or why not. */
+static const char *
+root_changed(struct watcher *w, const struct root *r)
+{
+	struct stat st;
+	int wd;
+
+	if (stat(r->path, &st) < 0)
+		return errno == ENOENT ? "gone" : strerror(errno);
+	if (st.st_dev != r->dev || st.st_ino != r->ino)
+		return "replaced";
+	if (r->wd < 0 || (size_t)r->wd >= w->ndirs || w->dirs[r->wd] == NULL)
+		return "no longer watched";
+	/* A directory deleted and made again can get the same inode number
+	 * (ext4): the watch descriptor tells. Asking for the same mask again
+	 * changes nothing on the watch there is. */
+	wd = inotify_add_watch(w->fd, r->path, w->mask);
+	if (wd == r->wd)
+		return NULL;
+	if (wd >= 0 && ((size_t)wd >= w->ndirs || w->dirs[wd] == NULL))
+		(void)inotify_rm_watch(w->fd, wd);	/* made just now */
+	return wd < 0 && errno == ENOENT ? "gone" : "replaced";
+}
+
+/* A lost root whose path is a directory again: watched and rescanned. */
+static void
+root_again(struct watcher *w, struct root *r)
+{
+	char err[PATH_MAX + 256];
+	char *why;
+
+	w->reported = 0;
+	if (watch_root(w, r, SCAN_AGAIN, err, sizeof(err)) < 0) {
+		if (errno == ENOENT)
+			return;		/* not back yet */
+		/* There but not watchable: the error says why, from now on. */
+		if ((why = strdup(err)) != NULL) {
+			free(r->why);
+			r->why = why;
+		}
+		return;
+	}
+	log_warning("Watching %s again (it was %s): %lu files found, uploading "
+	    "those S3 lacks", r->path, r->why != NULL ? r->why : "lost",
+	    w->reported);
+	r->lost = 0;
+	free(r->why);
+	r->why = NULL;
+	w->nlost--;
+}
+
+void
+watcher_check_roots(struct watcher *w)
+{
+	for (size_t i = 0; i < w->nroots; i++) {
+		struct root *r = &w->roots[i];
+		const char *why;
+
+		if (!r->watch)
+			continue;
+		/* A root found lost is tried again at the next check. */
+		if (r->lost)
+			root_again(w, r);
+		else if ((why = root_changed(w, r)) != NULL)
+			root_lost(w, r, why);
+	}
+}
+
+size_t
+watcher_lost_count(const struct watcher *w)
+{
+	return w->nlost;
+}
+
+const char *
+watcher_lost_root(const struct watcher *w, size_t i, const char **why)
+{
+	for (size_t j = 0; j < w->nroots; j++) {
+		if (!w->roots[j].lost || i-- > 0)
+			continue;
+		*why = w->roots[j].why != NULL ? w->roots[j].why : "lost";
+		return w->roots[j].path;
+	}
+	*why = NULL;
+	return NULL;
 }
 
 /* A directory appeared (created or moved in): with -a, watch it and what
@@ -358,7 +589,7 @@ new_directory(struct watcher *w, const char *path)
 	if (!w->auto_add)
 		return;
 	log_debug("Watching new directory %s", path);
-	if (add_tree(w, path, 1, 1, err, sizeof(err)) < 0)
+	if (add_tree(w, path, 1, SCAN_NEW, err, sizeof(err)) < 0)
 		log_warning("%s", err);
 }
 
@@ -404,7 +635,7 @@ rescan_dir(struct watcher *w, const char *dir)
 		}
 		type = entry_type(path, de);
 		if (type == DT_REG)
-			w->found(w->ctx, path, 1);
+			report(w, path, 1);
 		else if (type == DT_DIR)
 			rescan_subdir(w, path);
 		free(path);
@@ -464,6 +695,17 @@ handle_event(struct watcher *w, const struct inotify_event *ev)
 	if (ev->wd < 0 || (size_t)ev->wd >= w->ndirs ||
 	    (dir = w->dirs[ev->wd]) == NULL)
 		return;
+	for (size_t i = 0; i < w->nroots; i++) {
+		struct root *r = &w->roots[i];
+
+		if (r->lost || r->wd != ev->wd || !(ev->mask & (IN_DELETE_SELF |
+		    IN_MOVE_SELF | IN_UNMOUNT | IN_IGNORED)))
+			continue;
+		root_lost(w, r, ev->mask & IN_DELETE_SELF ? "deleted" :
+		    ev->mask & IN_MOVE_SELF ? "moved away" :
+		    ev->mask & IN_UNMOUNT ? "unmounted" : "no longer watched");
+		return;
+	}
 	if (ev->mask & IN_IGNORED) {
 		forget(w, ev->wd);
 		return;

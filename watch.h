@@ -7,15 +7,21 @@
 #include <stddef.h>
 
 /* Called with the absolute path of each finished regular file; again: found
- * by the rescan after lost events (an inotify queue overflow), which
- * reports files that were there before as well as new ones. */
+ * by a rescan (after an inotify queue overflow, or of a root watched
+ * again), which reports files that were there before as well as new ones. */
 typedef void (*watch_found_fn)(void *ctx, const char *path, int again);
+
+/* Called once each time a watched root is lost: deleted, moved away,
+ * unmounted, or replaced by another directory (a file system mounted over
+ * it); why says which in a few words. The watcher watches it again when
+ * watcher_check_roots finds a directory at its path. */
+typedef void (*watch_lost_fn)(void *ctx, const char *root, const char *why);
 
 struct watcher;
 
 /* listen: LISTEN_* bits of options.h. */
 struct watcher *watcher_new(unsigned listen, int recursive, int auto_add,
-    watch_found_fn found, void *ctx);
+    watch_found_fn found, watch_lost_fn lost, void *ctx);
 void watcher_free(struct watcher *w);
 
 /* Watches an absolute directory (and with recursive, every directory
@@ -29,6 +35,20 @@ int watcher_add_root(struct watcher *w, const char *dir, int watch, char *err,
 /* Reports every regular file in the roots (the whole trees with
  * recursive), as -B does at start. */
 void watcher_scan_roots(struct watcher *w);
+
+/* For a watching watcher, to be called every few seconds: a root whose
+ * path no longer leads to the directory watched (gone, or mounted over,
+ * which gives no event) is lost; a lost root whose path is a directory
+ * again is watched again as a new directory (its whole tree with -r or
+ * -a) and its files are reported with again set (uploaded when S3 lacks
+ * them), with one line. */
+void watcher_check_roots(struct watcher *w);
+
+/* The number of roots lost now, and the i-th of them (i below that
+ * number) with why it was lost. */
+size_t watcher_lost_count(const struct watcher *w);
+const char *watcher_lost_root(const struct watcher *w, size_t i,
+    const char **why);
 
 /* The inotify descriptor to poll for reading. */
 int watcher_fd(const struct watcher *w);
