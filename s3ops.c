@@ -337,8 +337,8 @@ next_page(const struct s3_response *resp, const char *tag1, char **v1,
 }
 
 static int
-add_upload(struct s3_upload **out, size_t *n, const struct xml_span *up,
-    const char *key)
+add_upload(struct s3_upload **out, size_t *n, size_t *cap,
+    const struct xml_span *up, const char *key)
 {
 	char *k = span_text(up, "Key"), *id = span_text(up, "UploadId");
 	char *when = span_text(up, "Initiated");
@@ -346,7 +346,7 @@ add_upload(struct s3_upload **out, size_t *n, const struct xml_span *up,
 	int r = 0;
 
 	if (k != NULL && id != NULL && strcmp(k, key) == 0) {
-		grown = realloc(*out, (*n + 1) * sizeof(**out));
+		grown = array_grow(*out, cap, *n + 1, sizeof(**out));
 		if (grown == NULL)
 			r = -1;
 		else {
@@ -370,6 +370,7 @@ s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
     size_t *n, char *err)
 {
 	char *ekey = uri_encode(key, strlen(key), 0), *km = NULL, *im = NULL;
+	size_t cap = 0;
 	int r = 0;
 
 	*out = NULL;
@@ -404,7 +405,7 @@ s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
 		free(q);
 		while (r == 0 && xml_next(resp.body, resp.body_len, &pos,
 		    "Upload", &up) == 1)
-			if (add_upload(out, n, &up, key) < 0) {
+			if (add_upload(out, n, &cap, &up, key) < 0) {
 				set_msg(err, "out of memory");
 				r = -1;
 			}
@@ -435,7 +436,8 @@ s3_uploads_free(struct s3_upload *u, size_t n)
 }
 
 static int
-add_part(struct s3_part **out, size_t *n, const struct xml_span *sp)
+add_part(struct s3_part **out, size_t *n, size_t *cap,
+    const struct xml_span *sp)
 {
 	char *num = span_text(sp, "PartNumber"), *size = span_text(sp, "Size");
 	char *etag = span_text(sp, "ETag");
@@ -443,7 +445,7 @@ add_part(struct s3_part **out, size_t *n, const struct xml_span *sp)
 	int r = 0;
 
 	if (num != NULL && size != NULL && etag != NULL) {
-		grown = realloc(*out, (*n + 1) * sizeof(**out));
+		grown = array_grow(*out, cap, *n + 1, sizeof(**out));
 		if (grown == NULL)
 			r = -1;
 		else {
@@ -465,6 +467,7 @@ s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
     struct s3_part **out, size_t *n, char *err)
 {
 	char *base = upload_query(upload_id, 0), *marker = NULL;
+	size_t cap = 0;
 	int r = 0;
 
 	*out = NULL;
@@ -489,7 +492,7 @@ s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
 		free(q);
 		while (r == 0 && xml_next(resp.body, resp.body_len, &pos,
 		    "Part", &sp) == 1)
-			if (add_part(out, n, &sp) < 0) {
+			if (add_part(out, n, &cap, &sp) < 0) {
 				set_msg(err, "out of memory");
 				r = -1;
 			}
