@@ -21,9 +21,12 @@ append_u(struct buf *b, unsigned int u)
 void
 json_string(struct buf *b, const char *s, size_t len)
 {
+	/* The bytes with a short escape, and the letter after the '\\'. */
+	static const char plain[] = "\"\\\b\f\n\r\t", escaped[] = "\"\\bfnrt";
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run, n, k;
 	unsigned long cp;
+	const char *p;
 
 	buf_add(b, "\"", 1);
 	while (i < len && !b->failed) {
@@ -36,44 +39,21 @@ json_string(struct buf *b, const char *s, size_t len)
 			i = run;
 			continue;
 		}
-		switch (u[i]) {
-		case '"':
-			buf_add(b, "\\\"", 2);
-			break;
-		case '\\':
-			buf_add(b, "\\\\", 2);
-			break;
-		case '\b':
-			buf_add(b, "\\b", 2);
-			break;
-		case '\f':
-			buf_add(b, "\\f", 2);
-			break;
-		case '\n':
-			buf_add(b, "\\n", 2);
-			break;
-		case '\r':
-			buf_add(b, "\\r", 2);
-			break;
-		case '\t':
-			buf_add(b, "\\t", 2);
-			break;
-		default:
-			if (u[i] < 0x80) {
-				/* Other controls and DEL. */
-				append_u(b, u[i]);
-				break;
-			}
-			if ((n = utf8_seq(s + i, len - i)) == 0) {
-				/*
-				 * Not UTF-8: Python 3's surrogateescape
-				 * (U+DC00 + byte). Only this byte is taken;
-				 * the next one is looked at afresh, which is
-				 * what Python's decoder does too.
-				 */
-				append_u(b, 0xdc00 | u[i]);
-				break;
-			}
+		if (u[i] != '\0' && (p = strchr(plain, u[i])) != NULL) {
+			char e[2] = { '\\', escaped[p - plain] };
+
+			buf_add(b, e, 2);
+		} else if (u[i] < 0x80)
+			append_u(b, u[i]);	/* other controls, DEL */
+		else if ((n = utf8_seq(s + i, len - i)) == 0)
+			/*
+			 * Not UTF-8: Python 3's surrogateescape (U+DC00 +
+			 * byte). Only this byte is taken; the next one is
+			 * looked at afresh, which is what Python's decoder
+			 * does too.
+			 */
+			append_u(b, 0xdc00 | u[i]);
+		else {
 			cp = u[i] & (0x7f >> n);
 			for (k = 1; k < n; k++)
 				cp = cp << 6 | (u[i + k] & 0x3f);
