@@ -30,7 +30,7 @@ SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c ratelimit.c \
        stats.c keyset.c md5.c creds.c missing/ere.c \
        notify.c restore.c chop.c companion.c jsonread.c isotime.c \
-       fmt.c accounts.c listing.c setup.c
+       fmt.c accounts.c listing.c setup.c buf.c htab.c
 HDRS = $(wildcard *.h missing/*.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 
@@ -157,14 +157,14 @@ FUZZ_CFLAGS = $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=all -I. -I$(SYS_BEARSSL_INC)
 # What each target links besides its own file.
 FUZZ_SRCS_http    = http.c fmt.c
-FUZZ_SRCS_xml     = xml.c
-FUZZ_SRCS_json    = json.c
+FUZZ_SRCS_xml     = xml.c buf.c encode.c fmt.c
+FUZZ_SRCS_json    = json.c buf.c encode.c fmt.c
 FUZZ_SRCS_options = options.c fmt.c
 FUZZ_SRCS_ere     = missing/ere.c
 FUZZ_SRCS_creds   = creds.c jsonread.c log.c http.c isotime.c fmt.c \
-                    accounts.c
+                    accounts.c buf.c encode.c
 FUZZ_SRCS_isotime = isotime.c
-FUZZ_SRCS_jsonread = jsonread.c json.c fmt.c
+FUZZ_SRCS_jsonread = jsonread.c json.c fmt.c buf.c encode.c
 SAN_SRCS  = $(SRCS) test/san_options.c
 SYS_TESTS ?=
 SAN_SKIP   = -make_install -lsb_init -shellcheck -man_pages -systemd_unit \

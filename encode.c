@@ -1,4 +1,4 @@
-/* encode.c: hex, base64 and RFC 3986 percent-encoding for S3 requests.
+/* encode.c: hex, base64, RFC 3986 percent-encoding and UTF-8.
  * Pure byte transforms; only uri_encode allocates, and it sizes first. */
 #include <limits.h>
 #include <stdint.h>
@@ -24,6 +24,33 @@ hex_encode(const void *in, size_t len, char *out)
 		*out++ = hexdigits[p[i] & 0x0f];
 	}
 	*out = '\0';
+}
+
+int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+hex_decode(const char *in, size_t len, void *out)
+{
+	unsigned char *o = out;
+	int hi, lo;
+
+	for (size_t i = 0; i < len; i++) {
+		if ((hi = hex_value((unsigned char)in[2 * i])) < 0 ||
+		    (lo = hex_value((unsigned char)in[2 * i + 1])) < 0)
+			return -1;
+		o[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
 }
 
 void
@@ -141,6 +168,84 @@ uri_encode(const char *in, size_t len, int keep_slash)
 	}
 	*o = '\0';
 	return out;
+}
+
+/*
+ * The ranges of the second byte are what rule out overlongs (E0, F0),
+ * UTF-16 surrogates (ED) and code points above U+10FFFF (F4).
+ */
+size_t
+utf8_seq(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (len == 0)
+		return 0;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+		n = 3;
+		if (u[0] == 0xe0)
+			lo = 0xa0;
+		else if (u[0] == 0xed)
+			hi = 0x9f;
+	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+		n = 4;
+		if (u[0] == 0xf0)
+			lo = 0x90;
+		else if (u[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (len < n || u[1] < lo || u[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (u[i] < 0x80 || u[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+int
+is_utf8(const char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		if ((unsigned char)s[i] < 0x80)
+			i++;
+		else if ((n = utf8_seq(s + i, len - i)) > 0)
+			i += n;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+size_t
+utf8_put(char *out, unsigned long cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
 }
 
 /* The sextet a base64 character stands for, or -1 (also for '='). */

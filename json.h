@@ -6,17 +6,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* A growable output buffer. On allocation failure `failed` is set and
- * later appends do nothing. */
-struct jbuf {
-	char *data;	/* NUL-terminated while not failed */
-	size_t len, cap;
-	int failed;
-};
+#include "buf.h"
 
-void jbuf_init(struct jbuf *b);
-void jbuf_free(struct jbuf *b);
-void jbuf_append(struct jbuf *b, const char *s, size_t len);
+/* Names of struct buf from before buf.h, for callers not switched yet. */
+#define jbuf		buf
+#define jbuf_init	buf_init
+#define jbuf_free	buf_free
+#define jbuf_append	buf_add
 
 /* Appends s (len bytes, any values) as a quoted JSON string, escaped as
  * Python 2's json.dumps(ensure_ascii=True) does: \" \\ \b \f \n \r \t,
@@ -25,17 +21,17 @@ void jbuf_append(struct jbuf *b, const char *s, size_t len);
  * (the original crashed on them): each such byte B is written as \uDCXX
  * (XX = B), Python 3's "surrogateescape", so that
  * os.fsencode(json.loads(s)) gives back the original bytes. */
-void json_string(struct jbuf *b, const char *s, size_t len);
+void json_string(struct buf *b, const char *s, size_t len);
 
 /* The -listdir.json body: {"<dir>": ["<name>", ...]} with ", " and ": "
  * separators, no final newline, names in the order given. */
-void json_listing(struct jbuf *b, const char *dir, const char *const *names,
+void json_listing(struct buf *b, const char *dir, const char *const *names,
     size_t n);
 
 /* The x-amz-meta-stat value in the original's key order; user or group is
  * NULL when the id does not resolve to a name:
  * {"user": "u", "gid": 1, "group": "g", "uid": 2, "mode": 33188} */
-void json_stat(struct jbuf *b, uid_t uid, gid_t gid, mode_t mode,
+void json_stat(struct buf *b, uid_t uid, gid_t gid, mode_t mode,
     const char *user, const char *group);
 
 #endif

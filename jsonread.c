@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "encode.h"
 #include "fmt.h"
 #include "jsonread.h"
 
@@ -60,51 +62,16 @@ peek(struct reader *r)
 	return r->pos < r->len ? (unsigned char)r->s[r->pos] : -1;
 }
 
+/* Four hex digits at p as a UTF-16 code unit. */
 static int
 hex4(const char *p, unsigned *out)
 {
-	unsigned v = 0;
+	unsigned char be[2];
 
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*out = v;
+	if (hex_decode(p, sizeof(be), be) < 0)
+		return -1;
+	*out = (unsigned)be[0] << 8 | be[1];
 	return 0;
-}
-
-static size_t
-put_utf8(char *o, unsigned long cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18);
-	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* A \u escape at r->pos (after the backslash and 'u'), with a following
@@ -124,7 +91,7 @@ unicode_escape(struct reader *r, char **o)
 		    lo < 0xdc00 || lo > 0xdfff)
 			return fail(r, "lone high surrogate");
 		r->pos += 6;
-		*o += put_utf8(*o, 0x10000 + ((unsigned long)(cp - 0xd800) <<
+		*o += utf8_put(*o, 0x10000 + ((unsigned long)(cp - 0xd800) <<
 		    10) + (lo - 0xdc00));
 		return 0;
 	}
@@ -135,7 +102,7 @@ unicode_escape(struct reader *r, char **o)
 	}
 	if (cp >= 0xdc00 && cp <= 0xdfff)
 		return fail(r, "lone low surrogate \\u%04x", cp);
-	*o += put_utf8(*o, cp);
+	*o += utf8_put(*o, cp);
 	return 0;
 }
 
@@ -269,18 +236,14 @@ literal(struct reader *r, const char *word, enum jr_type type,
 static struct jr_value *
 add_item(struct reader *r, struct jr_value *v, size_t *cap)
 {
-	if (v->len == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct jr_value *grown;
+	struct jr_value *grown;
 
-		grown = reallocarray(v->items, ncap, sizeof(*grown));
-		if (grown == NULL) {
-			fail(r, "out of memory");
-			return NULL;
-		}
-		v->items = grown;
-		*cap = ncap;
+	grown = array_grow(v->items, cap, v->len + 1, sizeof(*grown));
+	if (grown == NULL) {
+		fail(r, "out of memory");
+		return NULL;
 	}
+	v->items = grown;
 	memset(&v->items[v->len], 0, sizeof(v->items[0]));
 	return &v->items[v->len++];
 }

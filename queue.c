@@ -1,6 +1,6 @@
 /* queue.c: a FIFO of ready paths, a list of paths waiting to be retried,
- * and a hash set over both and the ones in flight, so that a path is never
- * queued twice or uploaded by two threads at once. */
+ * and a hash table (htab.c) over both and the ones in flight, so that a
+ * path is never queued twice or uploaded by two threads at once. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,22 +9,11 @@
 enum { ST_READY, ST_WAITING, ST_FLIGHT };
 
 struct queue {
-	struct queue_item **buckets;
-	size_t nbuckets, count;		/* count: every item in the set */
+	struct htab set;		/* every item: ready, waiting, flying */
 	struct queue_item *head, *tail;	/* ready, FIFO */
 	struct queue_item *waiting;	/* failed, unordered */
 	size_t nready, nwaiting, nflight;
 };
-
-static uint64_t
-hash_path(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
 
 struct queue *
 queue_new(void)
@@ -33,9 +22,7 @@ queue_new(void)
 
 	if (q == NULL)
 		return NULL;
-	q->nbuckets = 1024;
-	q->buckets = calloc(q->nbuckets, sizeof(*q->buckets));
-	if (q->buckets == NULL) {
+	if (htab_init(&q->set, 1024) == -1) {
 		free(q);
 		return NULL;
 	}
@@ -47,55 +34,17 @@ queue_free(struct queue *q)
 {
 	if (q == NULL)
 		return;
-	for (size_t i = 0; i < q->nbuckets; i++) {
-		struct queue_item *it = q->buckets[i], *next;
+	for (struct htab_node *n = htab_drain(&q->set), *next; n != NULL;
+	    n = next) {
+		struct queue_item *it = HTAB_ENTRY(n, struct queue_item,
+		    hnode);
 
-		for (; it != NULL; it = next) {
-			next = it->hnext;
-			free(it->path);
-			free(it);
-		}
+		next = n->next;
+		free(it->path);
+		free(it);
 	}
-	free(q->buckets);
+	htab_free(&q->set);
 	free(q);
-}
-
-static struct queue_item *
-find(const struct queue *q, const char *path)
-{
-	struct queue_item *it = q->buckets[hash_path(path) % q->nbuckets];
-
-	while (it != NULL && strcmp(it->path, path) != 0)
-		it = it->hnext;
-	return it;
-}
-
-/* Doubles the table when it gets crowded; failure just leaves it slower. */
-static void
-grow(struct queue *q)
-{
-	size_t n = q->nbuckets * 2;
-	struct queue_item **b;
-
-	if (q->count < q->nbuckets || n < q->nbuckets)
-		return;
-	b = calloc(n, sizeof(*b));
-	if (b == NULL)
-		return;
-	for (size_t i = 0; i < q->nbuckets; i++) {
-		struct queue_item *it = q->buckets[i], *next;
-
-		for (; it != NULL; it = next) {
-			size_t h = hash_path(it->path) % n;
-
-			next = it->hnext;
-			it->hnext = b[h];
-			b[h] = it;
-		}
-	}
-	free(q->buckets);
-	q->buckets = b;
-	q->nbuckets = n;
 }
 
 static void
@@ -114,12 +63,7 @@ append_ready(struct queue *q, struct queue_item *it)
 static void
 forget(struct queue *q, struct queue_item *it)
 {
-	struct queue_item **pp = &q->buckets[hash_path(it->path) % q->nbuckets];
-
-	while (*pp != it)
-		pp = &(*pp)->hnext;
-	*pp = it->hnext;
-	q->count--;
+	htab_remove(&q->set, &it->hnode);
 	free(it->path);
 	free(it);
 }
@@ -128,10 +72,11 @@ int
 queue_push(struct queue *q, const char *path, enum object_hint hint,
     int64_t now_ms)
 {
-	struct queue_item *it = find(q, path);
-	size_t h;
+	struct htab_node *n = htab_find(&q->set, path);
+	struct queue_item *it;
 
-	if (it != NULL) {
+	if (n != NULL) {
+		it = HTAB_ENTRY(n, struct queue_item, hnode);
 		/* In flight, the upload holds its own copy of the hint:
 		 * the first repeat starts the next run's. */
 		if (it->state == ST_FLIGHT && !it->again) {
@@ -146,13 +91,10 @@ queue_push(struct queue *q, const char *path, enum object_hint hint,
 		free(it);
 		return -1;
 	}
-	grow(q);
 	it->queued_ms = now_ms;
 	it->hint = hint;
-	h = hash_path(path) % q->nbuckets;
-	it->hnext = q->buckets[h];
-	q->buckets[h] = it;
-	q->count++;
+	it->hnode.key = it->path;
+	htab_add(&q->set, &it->hnode);
 	append_ready(q, it);
 	return 1;
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "htab.h"
+
 struct queue;
 
 /* What the finder knew of a file's object in S3, from the least cautious
@@ -27,7 +29,8 @@ struct queue_item {
 	unsigned failures;	/* consecutive failed attempts */
 	int64_t not_before_ms;	/* retry time, monotonic */
 	int64_t queued_ms;	/* when it was first queued */
-	struct queue_item *next, *hnext;
+	struct queue_item *next;
+	struct htab_node hnode;	/* private: keyed by path */
 };
 
 struct queue *queue_new(void);

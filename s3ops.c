@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "encode.h"
 #include "fmt.h"
 #include "isotime.h"
@@ -336,8 +337,8 @@ next_page(const struct s3_response *resp, const char *tag1, char **v1,
 }
 
 static int
-add_upload(struct s3_upload **out, size_t *n, const struct xml_span *up,
-    const char *key)
+add_upload(struct s3_upload **out, size_t *n, size_t *cap,
+    const struct xml_span *up, const char *key)
 {
 	char *k = span_text(up, "Key"), *id = span_text(up, "UploadId");
 	char *when = span_text(up, "Initiated");
@@ -345,7 +346,7 @@ add_upload(struct s3_upload **out, size_t *n, const struct xml_span *up,
 	int r = 0;
 
 	if (k != NULL && id != NULL && strcmp(k, key) == 0) {
-		grown = realloc(*out, (*n + 1) * sizeof(**out));
+		grown = array_grow(*out, cap, *n + 1, sizeof(**out));
 		if (grown == NULL)
 			r = -1;
 		else {
@@ -369,6 +370,7 @@ s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
     size_t *n, char *err)
 {
 	char *ekey = uri_encode(key, strlen(key), 0), *km = NULL, *im = NULL;
+	size_t cap = 0;
 	int r = 0;
 
 	*out = NULL;
@@ -403,7 +405,7 @@ s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
 		free(q);
 		while (r == 0 && xml_next(resp.body, resp.body_len, &pos,
 		    "Upload", &up) == 1)
-			if (add_upload(out, n, &up, key) < 0) {
+			if (add_upload(out, n, &cap, &up, key) < 0) {
 				set_msg(err, "out of memory");
 				r = -1;
 			}
@@ -434,7 +436,8 @@ s3_uploads_free(struct s3_upload *u, size_t n)
 }
 
 static int
-add_part(struct s3_part **out, size_t *n, const struct xml_span *sp)
+add_part(struct s3_part **out, size_t *n, size_t *cap,
+    const struct xml_span *sp)
 {
 	char *num = span_text(sp, "PartNumber"), *size = span_text(sp, "Size");
 	char *etag = span_text(sp, "ETag");
@@ -442,7 +445,7 @@ add_part(struct s3_part **out, size_t *n, const struct xml_span *sp)
 	int r = 0;
 
 	if (num != NULL && size != NULL && etag != NULL) {
-		grown = realloc(*out, (*n + 1) * sizeof(**out));
+		grown = array_grow(*out, cap, *n + 1, sizeof(**out));
 		if (grown == NULL)
 			r = -1;
 		else {
@@ -464,6 +467,7 @@ s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
     struct s3_part **out, size_t *n, char *err)
 {
 	char *base = upload_query(upload_id, 0), *marker = NULL;
+	size_t cap = 0;
 	int r = 0;
 
 	*out = NULL;
@@ -488,7 +492,7 @@ s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
 		free(q);
 		while (r == 0 && xml_next(resp.body, resp.body_len, &pos,
 		    "Part", &sp) == 1)
-			if (add_part(out, n, &sp) < 0) {
+			if (add_part(out, n, &cap, &sp) < 0) {
 				set_msg(err, "out of memory");
 				r = -1;
 			}
@@ -582,7 +586,7 @@ url_decode(char *s)
 	char *o = s;
 
 	for (char *p = s; *p != '\0'; p++) {
-		unsigned v = 0;
+		unsigned char v;
 
 		if (*p == '+') {
 			*o++ = ' ';
@@ -592,19 +596,8 @@ url_decode(char *s)
 			*o++ = *p;
 			continue;
 		}
-		for (int i = 1; i <= 2; i++) {
-			char c = p[i];
-
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= (unsigned)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				v |= (unsigned)(c - 'a' + 10);
-			else if (c >= 'A' && c <= 'F')
-				v |= (unsigned)(c - 'A' + 10);
-			else
-				return -1;
-		}
+		if (hex_decode(p + 1, 1, &v) < 0)
+			return -1;
 		if (v == 0)
 			return -1;	/* no key holds a NUL byte */
 		*o++ = (char)v;
@@ -636,15 +629,12 @@ elem_text(const struct xml_span *in, const char *tag, int *bad)
 static int
 push_entry(struct s3_list *l, struct s3_entry *e)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct s3_entry *g = reallocarray(l->entries, cap, sizeof(*g));
+	struct s3_entry *g;
 
-		if (g == NULL)
-			return -1;
-		l->entries = g;
-		l->cap = cap;
-	}
+	if ((g = array_grow(l->entries, &l->cap, l->n + 1, sizeof(*g))) ==
+	    NULL)
+		return -1;
+	l->entries = g;
 	l->entries[l->n++] = *e;
 	return 0;
 }
@@ -652,15 +642,12 @@ push_entry(struct s3_list *l, struct s3_entry *e)
 static int
 push_prefix(struct s3_list *l, char *p)
 {
-	if (l->nprefixes == l->pcap) {
-		size_t cap = l->pcap ? l->pcap * 2 : 64;
-		char **g = reallocarray(l->prefixes, cap, sizeof(*g));
+	char **g;
 
-		if (g == NULL)
-			return -1;
-		l->prefixes = g;
-		l->pcap = cap;
-	}
+	if ((g = array_grow(l->prefixes, &l->pcap, l->nprefixes + 1,
+	    sizeof(*g))) == NULL)
+		return -1;
+	l->prefixes = g;
 	l->prefixes[l->nprefixes++] = p;
 	return 0;
 }
@@ -927,82 +914,19 @@ s3_get_small(struct s3_client *c, const char *key, size_t max, char **body,
 	return r;
 }
 
-/* A growable string for a request body. */
-struct xbuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-static void
-xb_addn(struct xbuf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->cap - b->len <= n) {
-		size_t cap = (b->cap + n) * 2 + 64;
-		char *g = realloc(b->p, cap);
-
-		if (g == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = g;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-xb_add(struct xbuf *b, const char *s)
-{
-	xb_addn(b, s, strlen(s));
-}
-
-/* XML text: the five entities, and other control bytes as references. */
-static void
-xml_escape(struct xbuf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-		char ref[8];
-
-		switch (ch) {
-		case '&': xb_add(b, "&amp;"); break;
-		case '<': xb_add(b, "&lt;"); break;
-		case '>': xb_add(b, "&gt;"); break;
-		case '"': xb_add(b, "&quot;"); break;
-		case '\'': xb_add(b, "&apos;"); break;
-		default:
-			if (ch < 0x20 || ch == 0x7f) {
-				/* Cannot be truncated: at most 7 bytes. */
-				str_fmt(ref, sizeof(ref), "&#x%X;", ch);
-				xb_add(b, ref);
-			} else
-				xb_addn(b, s, 1);
-		}
-	}
-}
-
 char *
 s3_delete_body(const char *const *keys, size_t n)
 {
-	struct xbuf b = { 0 };
+	struct buf b = { 0 };
 
-	xb_add(&b, "<Delete><Quiet>true</Quiet>");
+	buf_adds(&b, "<Delete><Quiet>true</Quiet>");
 	for (size_t i = 0; i < n; i++) {
-		xb_add(&b, "<Object><Key>");
+		buf_adds(&b, "<Object><Key>");
 		xml_escape(&b, keys[i]);
-		xb_add(&b, "</Key></Object>");
+		buf_adds(&b, "</Key></Object>");
 	}
-	xb_add(&b, "</Delete>");
-	if (b.failed) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	buf_adds(&b, "</Delete>");
+	return buf_take(&b);
 }
 
 void
@@ -1036,18 +960,14 @@ s3_delete_parse(const char *xml, size_t len, struct s3_delete_error **errs,
 		return -1;
 	pos = 0;
 	while ((r = xml_next(result.p, result.len, &pos, "Error", &sp)) > 0) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct s3_delete_error *g = reallocarray(v, ncap,
-			    sizeof(*g));
+		struct s3_delete_error *g = array_grow(v, &cap, n + 1,
+		    sizeof(*g));
 
-			if (g == NULL) {
-				bad = 1;
-				break;
-			}
-			v = g;
-			cap = ncap;
+		if (g == NULL) {
+			bad = 1;
+			break;
 		}
+		v = g;
 		memset(&v[n], 0, sizeof(v[n]));
 		v[n].key = elem_text(&sp, "Key", &bad);
 		copy_text(&sp, "Code", v[n].code, sizeof(v[n].code));

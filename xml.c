@@ -1,10 +1,12 @@
-/* xml.c: a scanner for the small XML answers of S3: finds elements by name
- * and decodes their text; every read is bounded by the given length. */
+/* xml.c: a scanner for the small XML answers of S3 (finds elements by name
+ * and decodes their text; every read is bounded by the given length), and
+ * the escaping of the text tablesnap sends. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode.h"
 #include "xml.h"
 
 /* What next_tok found. */
@@ -294,8 +296,9 @@ entity(const char *p, size_t len, size_t *i, char *out, size_t *o)
 		{ "&quot;", '"' }, { "&apos;", '\'' },
 	};
 	unsigned long v = 0;
-	size_t j, k, ndig = 0;
+	size_t j, k, n, ndig = 0;
 	int hex = 0, d;
+	char u[4];
 
 	for (k = 0; k < sizeof(named) / sizeof(named[0]); k++)
 		if (starts(p, len, *i, named[k].ref)) {
@@ -311,13 +314,11 @@ entity(const char *p, size_t len, size_t *i, char *out, size_t *o)
 		j++;
 	}
 	for (; j < len; j++, ndig++) {
-		if (p[j] >= '0' && p[j] <= '9')
-			d = p[j] - '0';
-		else if (hex && p[j] >= 'a' && p[j] <= 'f')
-			d = p[j] - 'a' + 10;
-		else if (hex && p[j] >= 'A' && p[j] <= 'F')
-			d = p[j] - 'A' + 10;
+		if (hex)
+			d = hex_value((unsigned char)p[j]);
 		else
+			d = p[j] >= '0' && p[j] <= '9' ? p[j] - '0' : -1;
+		if (d < 0)
 			break;
 		/* Stop growing once out of range: no overflow however long
 		 * the run of digits. */
@@ -329,21 +330,9 @@ entity(const char *p, size_t len, size_t *i, char *out, size_t *o)
 	if (v == 0 || (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
 		return -1;
 	*i = j + 1;
-	if (v < 0x80)
-		put(out, o, (char)v);
-	else if (v < 0x800) {
-		put(out, o, (char)(0xc0 | v >> 6));
-		put(out, o, (char)(0x80 | (v & 0x3f)));
-	} else if (v < 0x10000) {
-		put(out, o, (char)(0xe0 | v >> 12));
-		put(out, o, (char)(0x80 | (v >> 6 & 0x3f)));
-		put(out, o, (char)(0x80 | (v & 0x3f)));
-	} else {
-		put(out, o, (char)(0xf0 | v >> 18));
-		put(out, o, (char)(0x80 | (v >> 12 & 0x3f)));
-		put(out, o, (char)(0x80 | (v >> 6 & 0x3f)));
-		put(out, o, (char)(0x80 | (v & 0x3f)));
-	}
+	n = utf8_put(u, v);
+	for (k = 0; k < n; k++)
+		put(out, o, u[k]);
 	return 0;
 }
 
@@ -425,4 +414,25 @@ xml_decode(const struct xml_span *s)
 	}
 	r[n] = '\0';
 	return r;
+}
+
+void
+xml_escape(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		switch (ch) {
+		case '&': buf_adds(b, "&amp;"); break;
+		case '<': buf_adds(b, "&lt;"); break;
+		case '>': buf_adds(b, "&gt;"); break;
+		case '"': buf_adds(b, "&quot;"); break;
+		case '\'': buf_adds(b, "&apos;"); break;
+		default:
+			if (ch < 0x20 || ch == 0x7f)
+				buf_printf(b, "&#x%X;", ch);
+			else
+				buf_add(b, s, 1);
+		}
+	}
 }

@@ -1,9 +1,12 @@
-/* xml.h: scanning the small XML documents S3 answers with. Not a general XML
- * parser: enough to find elements by name and decode their text. */
+/* xml.h: scanning the small XML documents S3 answers with (not a general XML
+ * parser: enough to find elements by name and decode their text), and
+ * escaping the text of the ones tablesnap sends. */
 #ifndef TABLESNAP_XML_H
 #define TABLESNAP_XML_H
 
 #include <stddef.h>
+
+#include "buf.h"
 
 /* A slice of the document. */
 struct xml_span {
@@ -30,5 +33,9 @@ long xml_text(const char *doc, size_t len, const char *tag, char *out,
 /* Entity-decodes a span into a malloc'd NUL-terminated string (NULL when out
  * of memory or malformed). */
 char *xml_decode(const struct xml_span *s);
+
+/* Appends s as XML character data: & < > " ' as entities, the other bytes
+ * below 0x20 and 0x7f as character references (&#xN;), all else as is. */
+void xml_escape(struct buf *b, const char *s);
 
 #endif

@@ -196,10 +196,10 @@ expect_string(struct rd *r, const uint8_t *want, size_t n)
 static void
 fuzz_string(const uint8_t *s, size_t n)
 {
-	struct jbuf j;
+	struct buf j;
 	struct rd r;
 
-	jbuf_init(&j);
+	buf_init(&j);
 	json_string(&j, (const char *)s, n);
 	if (j.failed || strlen(j.data) != j.len)
 		abort();
@@ -208,7 +208,7 @@ fuzz_string(const uint8_t *s, size_t n)
 	expect_string(&r, s, n);
 	if (r.p != r.end)
 		abort();
-	jbuf_free(&j);
+	buf_free(&j);
 }
 
 static void
@@ -217,7 +217,7 @@ fuzz_listing(const uint8_t *s, size_t n)
 	const char *names[MAX_NAMES];
 	char *copy;
 	size_t k = 0, i, off;
-	struct jbuf j;
+	struct buf j;
 	struct rd r;
 
 	/* NUL-separated pieces, each NUL-terminated in the copy. */
@@ -227,7 +227,7 @@ fuzz_listing(const uint8_t *s, size_t n)
 	copy[n] = '\0';
 	for (off = 0; off <= n && k < MAX_NAMES; off += strlen(copy + off) + 1)
 		names[k++] = copy + off;
-	jbuf_init(&j);
+	buf_init(&j);
 	json_listing(&j, names[0], names + 1, k - 1);
 	if (j.failed || strlen(j.data) != j.len)
 		abort();
@@ -245,7 +245,7 @@ fuzz_listing(const uint8_t *s, size_t n)
 	}
 	if (lit(&r, "]}") == -1 || r.p != r.end)
 		abort();
-	jbuf_free(&j);
+	buf_free(&j);
 	free(copy);
 }
 
@@ -256,7 +256,7 @@ fuzz_stat(const uint8_t *s, size_t n)
 	unsigned long long got;
 	const char *user, *group;
 	char *copy;
-	struct jbuf j;
+	struct buf j;
 	struct rd r;
 
 	if (n < sizeof v)
@@ -272,7 +272,7 @@ fuzz_stat(const uint8_t *s, size_t n)
 	group = copy + strlen(copy) + 1;
 	user = user[0] == 'N' ? NULL : user;
 	group = group[0] == 'N' ? NULL : group;
-	jbuf_init(&j);
+	buf_init(&j);
 	json_stat(&j, (uid_t)v[0], (gid_t)v[1], (mode_t)v[2], user, group);
 	if (j.failed || strlen(j.data) != j.len)
 		abort();
@@ -303,7 +303,7 @@ fuzz_stat(const uint8_t *s, size_t n)
 		abort();
 	if (lit(&r, "}") == -1 || r.p != r.end)
 		abort();
-	jbuf_free(&j);
+	buf_free(&j);
 	free(copy);
 }
 

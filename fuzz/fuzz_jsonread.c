@@ -76,7 +76,7 @@ round_trip(const char *s, size_t n)
 	const char *names[MAX_NAMES];
 	const struct jr_value *list;
 	struct jr_value *v;
-	struct jbuf j;
+	struct buf j;
 	char *copy, err[96];
 	size_t k = 0, i, off;
 
@@ -86,7 +86,7 @@ round_trip(const char *s, size_t n)
 	copy[n] = '\0';
 	for (off = 0; off <= n && k < MAX_NAMES; off += strlen(copy + off) + 1)
 		names[k++] = copy + off;
-	jbuf_init(&j);
+	buf_init(&j);
 	json_listing(&j, names[0], names + 1, k - 1);
 	if (j.failed)
 		abort();
@@ -107,7 +107,7 @@ round_trip(const char *s, size_t n)
 		    strlen(names[i])) != 0)
 			abort();
 	jr_free(v);
-	jbuf_free(&j);
+	buf_free(&j);
 	free(copy);
 }
 

@@ -7,6 +7,7 @@ import time
 
 from systest import (BIN, NAME, ROOT, check, md5_file, move_in,
                      rgw_object_requests, tablesnap_requests, test, write)
+from wireproxy import WireProxy
 
 
 @test
@@ -175,9 +176,41 @@ def invalid_utf8_name_is_refused_clearly(ctx):
 
 @test
 def plain_http_with_signed_payload(ctx):
-    ctx.start(http=True)
-    path = move_in(ctx, "h-Data.db", os.urandom(70000))
-    ctx.assert_stored(path)
+    # Through a recording proxy: radosgw takes UNSIGNED-PAYLOAD over plain
+    # HTTP as well, so only the wire shows that each payload was signed,
+    # the single PUT's and each multipart part's.
+    proxy = WireProxy("localhost", int(ctx.env["RGW_HTTP_PORT"]))
+    port = proxy.start()
+    try:
+        ctx.start("--max-upload-size", "1", "--multipart-chunk-size", "5",
+                  base=[BIN, "--endpoint", "http://localhost:%d" % port,
+                        "-n", NAME])
+        path = move_in(ctx, "h-Data.db", os.urandom(70000))
+        ctx.assert_stored(path)
+        big = move_in(ctx, "hbig-Index.db", os.urandom(6 * 1024 * 1024 + 1))
+        h = ctx.assert_stored(big)
+        check(h["ETag"].strip('"').endswith("-2"), "ETag %s not of 2 parts"
+              % h["ETag"])
+        check(ctx.stop() == 0, "exit status after SIGTERM is not 0")
+    finally:
+        proxy.close()
+    reqs = proxy.requests()
+    for r in reqs:
+        check(r["sha256_header"] == r["body_sha256"],
+              "%s %s sent x-amz-content-sha256 %r for a body of %d bytes "
+              "with SHA-256 %s" % (r["method"], r["target"],
+                                   r["sha256_header"], r["body_len"],
+                                   r["body_sha256"]))
+    # (A retry on a loaded machine may repeat a PUT: sets, not lists.)
+    puts = [r for r in reqs if r["method"] == "PUT"]
+    single = [r for r in puts if r["path"].endswith("/h-Data.db")]
+    check({r["body_len"] for r in single} == {70000},
+          "PUTs of h-Data.db: %r" % single)
+    parts = [r for r in puts if r["path"].endswith("/hbig-Index.db")]
+    check({r["body_len"] for r in parts} == {5 * 1024 * 1024,
+                                             1 + 1024 * 1024} and
+          all("partNumber=" in r["target"] for r in parts),
+          "PUTs of hbig-Index.db: %r" % parts)
 
 
 @test
@@ -201,9 +234,39 @@ def multipart_upload(ctx):
 
 @test
 def virtual_hosted_addressing(ctx):
-    ctx.start("--virtual-host", env={"TABLESNAP_CONNECT_HOST": "127.0.0.1"})
-    path = move_in(ctx, "v.db", b"v" * 10)
-    ctx.assert_stored(path)
+    # Through a recording HTTPS proxy with radosgw's certificate: radosgw
+    # answers path-style requests as well, so only the wire shows that the
+    # bucket went into the Host header (and the server name) instead of the
+    # path.
+    tls = os.path.join(ctx.env["RGW_DIR"], "tls")
+    proxy = WireProxy("localhost", int(ctx.env["RGW_HTTP_PORT"]),
+                      tls=(os.path.join(tls, "server.pem"),
+                           os.path.join(tls, "server.key")))
+    port = proxy.start()
+    try:
+        ctx.start("--virtual-host",
+                  env={"TABLESNAP_CONNECT_HOST": "127.0.0.1"},
+                  base=[BIN, "--endpoint", "https://localhost:%d" % port,
+                        "--ca-file", ctx.env["RGW_CA"], "-n", NAME])
+        path = move_in(ctx, "v.db", b"v" * 10)
+        ctx.assert_stored(path)
+        check(ctx.stop() == 0, "exit status after SIGTERM is not 0")
+    finally:
+        proxy.close()
+    reqs = proxy.requests()
+    vhost = "%s.localhost:%d" % (ctx.bucket, port)
+    for r in reqs:
+        check(r["host"] == vhost, "%s %s sent Host %r, want %r" % (
+            r["method"], r["target"], r["host"], vhost))
+        check(r["path"] != "/" + ctx.bucket and
+              not r["path"].startswith("/%s/" % ctx.bucket),
+              "%s %s names the bucket in the path" % (r["method"],
+                                                       r["target"]))
+    check("PUT" in [r["method"] for r in reqs if r["path"].endswith("/v.db")],
+          "no PUT of v.db without the bucket in the path: %r" % reqs)
+    names = proxy.names()
+    check(names and set(names) == {"%s.localhost" % ctx.bucket},
+          "TLS server names %r" % names)
 
 
 @test

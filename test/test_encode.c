@@ -1,5 +1,6 @@
-/* test_encode.c: unit tests for encode.c (hex, base64, percent-encoding)
- * against RFC 4648 vectors, all 256 byte values and round trips. */
+/* test_encode.c: unit tests for encode.c (hex, base64, percent-encoding,
+ * UTF-8) against RFC 4648 vectors, all 256 byte values, round trips and an
+ * independent UTF-8 validator over every short string. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,11 @@ static void	test_base64_roundtrip(void);
 static void	test_base64_md5(void);
 static void	test_uri_bytes(void);
 static void	test_uri_examples(void);
+static void	test_hex_decode(void);
+static void	test_utf8_short(void);
+static void	test_utf8_long(void);
+static void	test_utf8_put(void);
+static int	ref_utf8_valid(const unsigned char *, size_t);
 
 /* RFC 4648 section 10. */
 static const struct {
@@ -42,6 +48,10 @@ test_encode(void)
 	test_base64_md5();
 	test_uri_bytes();
 	test_uri_examples();
+	test_hex_decode();
+	test_utf8_short();
+	test_utf8_long();
+	test_utf8_put();
 }
 
 static void
@@ -336,4 +346,187 @@ test_uri_examples(void)
 	got = uri_encode("abc", 2, 0);
 	CHECK_STR(got, "ab");
 	free(got);
+}
+
+static void
+test_hex_decode(void)
+{
+	static const char digits[] = "0123456789abcdefABCDEF";
+	unsigned char out[4], all[256];
+	char text[2 * 256 + 1];
+	int ok = 1;
+
+	for (int c = -1; c < 256; c++) {
+		const char *at = c > 0 ? strchr(digits, c) : NULL;
+		int want = at == NULL ? -1 : (int)(at - digits) < 16 ?
+		    (int)(at - digits) : (int)(at - digits) - 6;
+
+		if (hex_value(c) != want) {
+			ok = 0;
+			fprintf(stderr, "    hex_value(%d) = %d\n", c,
+			    hex_value(c));
+		}
+	}
+	CHECK(ok);
+
+	CHECK(hex_decode("00ff7Fa0", 4, out) == 0);
+	CHECK(out[0] == 0x00 && out[1] == 0xff && out[2] == 0x7f &&
+	    out[3] == 0xa0);
+	CHECK(hex_decode("", 0, out) == 0);
+	CHECK(hex_decode("0g", 1, out) == -1);
+	CHECK(hex_decode("g0", 1, out) == -1);
+	CHECK(hex_decode(" 1", 1, out) == -1);
+	CHECK(hex_decode("+1", 1, out) == -1);
+	/* Stops at a NUL: never reads past the end of a C string. */
+	CHECK(hex_decode("1", 1, out) == -1);
+	CHECK(hex_decode("", 1, out) == -1);
+
+	/* Every byte value round-trips through hex_encode. */
+	for (int i = 0; i < 256; i++)
+		all[i] = (unsigned char)(255 - i);
+	hex_encode(all, sizeof(all), text);
+	{
+		unsigned char back[256];
+
+		CHECK(hex_decode(text, sizeof(back), back) == 0);
+		CHECK(memcmp(back, all, sizeof(all)) == 0);
+	}
+}
+
+/*
+ * An independent validator, in the manner of upload.c's: decode, then refuse
+ * overlongs, surrogates and values above U+10FFFF.
+ */
+static int
+ref_utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i], n, min, cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc0 && c <= 0xdf)
+			n = 1, min = 0x80, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, min = 0x800, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf7)
+			n = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return 0;
+		if (len - i <= n)
+			return 0;
+		for (unsigned k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/* Every string of one and two bytes, and every three-byte string that
+ * starts with a three-byte lead (E0..EF). */
+static void
+test_utf8_short(void)
+{
+	unsigned char s[3];
+	size_t bad = 0, valid = 0;
+
+	for (unsigned a = 0; a < 256; a++) {
+		s[0] = (unsigned char)a;
+		bad += is_utf8((char *)s, 1) != ref_utf8_valid(s, 1);
+		for (unsigned b = 0; b < 256; b++) {
+			s[1] = (unsigned char)b;
+			bad += is_utf8((char *)s, 2) != ref_utf8_valid(s, 2);
+			valid += (size_t)ref_utf8_valid(s, 2);
+			if (a < 0xe0 || a > 0xef)
+				continue;
+			for (unsigned c = 0; c < 256; c++) {
+				s[2] = (unsigned char)c;
+				bad += is_utf8((char *)s, 3) !=
+				    ref_utf8_valid(s, 3);
+				if (utf8_seq((char *)s, 3) !=
+				    (ref_utf8_valid(s, 3) ? 3u : 0u))
+					bad++;
+			}
+		}
+	}
+	CHECK(bad == 0);
+	/* 128 * 128 ASCII pairs and 1920 two-byte characters. */
+	CHECK(valid == 128 * 128 + 1920);
+	CHECK(is_utf8("", 0));
+	CHECK(utf8_seq("", 0) == 0);
+	CHECK(utf8_seq("a", 1) == 0);
+}
+
+/* Four-byte leads with every second byte and the edges of the others;
+ * then the boundary code points, and a sequence cut short by len. */
+static void
+test_utf8_long(void)
+{
+	static const unsigned char edge[] = { 0x00, 0x7f, 0x80, 0xbf, 0xc0,
+	    0xff };
+	unsigned char s[4];
+	size_t bad = 0;
+
+	for (unsigned a = 0xf0; a <= 0xf8; a++)
+		for (unsigned b = 0; b < 256; b++)
+			for (size_t c = 0; c < sizeof(edge); c++)
+				for (size_t d = 0; d < sizeof(edge); d++) {
+					s[0] = (unsigned char)a;
+					s[1] = (unsigned char)b;
+					s[2] = edge[c];
+					s[3] = edge[d];
+					bad += is_utf8((char *)s, 4) !=
+					    ref_utf8_valid(s, 4);
+				}
+	CHECK(bad == 0);
+	CHECK(is_utf8("\xf0\x90\x80\x80", 4));		/* U+10000 */
+	CHECK(is_utf8("\xf4\x8f\xbf\xbf", 4));		/* U+10FFFF */
+	CHECK(!is_utf8("\xf4\x90\x80\x80", 4));	/* U+110000 */
+	CHECK(!is_utf8("\xf0\x8f\xbf\xbf", 4));	/* overlong */
+	CHECK(!is_utf8("\xed\xa0\x80", 3));		/* U+D800 */
+	CHECK(is_utf8("\xed\x9f\xbf", 3));		/* U+D7FF */
+	CHECK(!is_utf8("\xc0\x80", 2));			/* overlong NUL */
+	CHECK(is_utf8("a\0b", 3));			/* U+0000 is UTF-8 */
+	CHECK(!is_utf8("\xe2\x82\xac", 2));		/* cut by len */
+	CHECK(utf8_seq("\xe2\x82\xac", 3) == 3);
+	CHECK(utf8_seq("\xe2\x82\xac", 2) == 0);
+	CHECK(utf8_seq("\xf0\x9f\x98\x80", 4) == 4);
+}
+
+/* Every code point but the surrogates: the bytes utf8_put writes are
+ * the one valid sequence for it, of the shortest length. */
+static void
+test_utf8_put(void)
+{
+	char out[4];
+	size_t bad = 0, n;
+
+	for (unsigned long cp = 0; cp <= 0x10ffff; cp++) {
+		unsigned long back;
+
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		n = utf8_put(out, cp);
+		if (n != (cp < 0x80 ? 1u : cp < 0x800 ? 2u :
+		    cp < 0x10000 ? 3u : 4u) || !is_utf8(out, n) ||
+		    (n > 1 && utf8_seq(out, n) != n)) {
+			bad++;
+			continue;
+		}
+		back = n == 1 ? (unsigned char)out[0] :
+		    (unsigned char)out[0] & (0x7f >> n);
+		for (size_t k = 1; k < n; k++)
+			back = back << 6 | ((unsigned char)out[k] & 0x3f);
+		bad += back != cp;
+	}
+	CHECK(bad == 0);
 }

@@ -70,22 +70,22 @@ string_is(const char *text, const char *want, size_t wantlen)
 static int
 roundtrip(const unsigned char *s, size_t len)
 {
-	struct jbuf b;
+	struct buf b;
 	struct jr_value *v;
 	char err[128];
 	int ok;
 
-	jbuf_init(&b);
+	buf_init(&b);
 	json_string(&b, (const char *)s, len);
 	if (b.failed) {
-		jbuf_free(&b);
+		buf_free(&b);
 		return 0;
 	}
 	v = jr_parse(b.data, b.len, err, sizeof(err));
 	ok = v != NULL && v->type == JR_STRING && v->len == len &&
 	    memcmp(v->str, s, len) == 0;
 	jr_free(v);
-	jbuf_free(&b);
+	buf_free(&b);
 	return ok;
 }
 
@@ -115,9 +115,9 @@ test_listing(void)
 	{
 		const char *names[] = { "a-Data.db", "b\xff\n-Index.db",
 		    "\xe2\x82\xac" };
-		struct jbuf b;
+		struct buf b;
 
-		jbuf_init(&b);
+		buf_init(&b);
 		json_listing(&b, "/d/\xc3\xa9", names, 3);
 		v = jr_parse(b.data, b.len, NULL, 0);
 		set = jr_member(v, "/d/\xc3\xa9", 5);
@@ -127,7 +127,7 @@ test_listing(void)
 			CHECK_STR(set->items[2].str, "\xe2\x82\xac");
 		}
 		jr_free(v);
-		jbuf_free(&b);
+		buf_free(&b);
 	}
 }
 

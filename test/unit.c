@@ -23,6 +23,8 @@ SUITE(test_encode);
 SUITE(test_md5);
 SUITE(test_s3sign);
 SUITE(test_json);
+SUITE(test_buf);
+SUITE(test_htab);
 SUITE(test_xml);
 SUITE(test_http);
 SUITE(test_options);
@@ -47,6 +49,8 @@ static const struct {
 	{ "md5", test_md5 },
 	{ "s3sign", test_s3sign },
 	{ "json", test_json },
+	{ "buf", test_buf },
+	{ "htab", test_htab },
 	{ "xml", test_xml },
 	{ "http", test_http },
 	{ "options", test_options },
