@@ -753,7 +753,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	struct s3_get_info info;
 	char *tmp, err[S3_ERRLEN];
 	enum outcome res = FAILED;
-	int g;
+	int g, slot;
 
 	*again = 0;
 	if (str_afmt(&tmp, "%s/.tableslurp-XXXXXX", j->dir->local) < 0)
@@ -764,6 +764,8 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		free(tmp);
 		return FAILED;
 	}
+	/* A second signal removes it; the first ends the GET below. */
+	slot = companion_temp_add(tmp);
 	md5_init(&s.md5);
 	g = s3_get_object(r->s3, j->key, &sink, &info, err);
 	if (g == 1 && verify(j, &s, &info, attempt) == 0) {
@@ -784,6 +786,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		close(s.fd);
 		unlink(tmp);
 	}
+	companion_temp_remove(slot);
 	s3_get_info_free(&info);
 	free(tmp);
 	return res;
