@@ -728,6 +728,7 @@ tcp_connect(struct http_conn *c, const char *host, const char *port,
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
 		fd = connect_one(c, ai, timeout_ms);
 		if (fd == -1 && errno == ECANCELED) {
+			c->cancelled = 1;
 			seterr(c, "cancelled");
 			break;
 		}

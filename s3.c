@@ -573,7 +573,7 @@ enum attempt_result {
 static long long
 floor_ms(long long size)
 {
-	return size > 0 ? size / (S3_FLOOR_RATE / 1000) : 0;
+	return size > 0 ? size * 1000 / S3_FLOOR_RATE : 0;
 }
 
 /* After a failed attempt: when the cancel fd says stop, the error says so
