@@ -133,9 +133,10 @@ def backup_big(ctx, name, size):
     check(rc == 0, "tablesnap --once exited %d:\n%s" % (rc, err))
 
 
-def stalled_restore(ctx, sigs):
+def stalled_restore(ctx, sigs, gap=0.0):
     """tableslurp through a proxy that stalls the file's GET after 1 MiB:
-    sigs must end it promptly, with no temporary file left in the target."""
+    sigs (gap seconds apart) must end it promptly, with no temporary file
+    left in the target."""
     backup_big(ctx, "big-Data.db", 4 << 20)
     out = os.path.join(ctx.tmp, "restored")
     os.makedirs(out)
@@ -151,8 +152,11 @@ def stalled_restore(ctx, sigs):
         temps = [n for n in os.listdir(out) if n.startswith(".tableslurp")]
         check(temps, "no temporary file while downloading: %r" %
               os.listdir(out))
-        for s in sigs:
-            p.send_signal(s)
+        for i, s in enumerate(sigs):
+            if i and p.poll() is None:
+                time.sleep(gap)
+            if p.poll() is None:
+                p.send_signal(s)
         rc, took, text = finish(p, path)
     check(rc is not None and took < STOP_WITHIN,
           "tableslurp still running %.1f s after %r (exit %r):\n%s" %
@@ -170,7 +174,8 @@ def hostile_wait_sigterm_in_stalled_restore(ctx):
 
 @test
 def hostile_wait_two_sigterms_in_stalled_restore(ctx):
-    stalled_restore(ctx, [signal.SIGTERM, signal.SIGTERM])
+    """An impatient operator: a second SIGTERM 0.2 s after the first."""
+    stalled_restore(ctx, [signal.SIGTERM, signal.SIGTERM], gap=0.2)
 
 
 @test
