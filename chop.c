@@ -679,7 +679,8 @@ chop_main(int argc, char **argv)
 		log_critical("Cannot find the host name (give -n)");
 	else {
 		companion_signals();
-		if (setup_s3(&su, &o.c, o.bucket, err, sizeof(err)) < 0)
+		if (setup_s3(&su, &o.c, o.bucket, companion_cancel_fd(), err,
+		    sizeof(err)) < 0)
 			log_critical("%s", err);
 		else {
 			r.s3 = su.s3;

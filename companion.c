@@ -1,12 +1,20 @@
 /* companion.c: the parts tableslurp and tablechop share: the options only
- * they take, key names, UTC times, a worker pool, and the stop flag set by
- * SIGINT/SIGTERM. */
+ * they take, UTC times, a worker pool, and what SIGINT/SIGTERM do (a stop
+ * flag, a cancel fd that ends every S3 wait, temporary files removed). */
+#include <sys/eventfd.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "companion.h"
 #include "fmt.h"
@@ -14,7 +22,18 @@
 
 #define THREAD_STACK	(256 * 1024)
 
+#define MAX_TEMPS	64	/* temporary files known to the handler */
+
 static volatile sig_atomic_t stop_flag;
+static int cancel_fd = -1;	/* written by the first SIGINT/SIGTERM */
+
+/* The temporary files a second signal removes: a slot is written while
+ * its state is TEMP_BUSY, and read by the handler only when TEMP_SET. */
+enum { TEMP_FREE, TEMP_BUSY, TEMP_SET };
+static struct {
+	atomic_int state;
+	char path[PATH_MAX];
+} temps[MAX_TEMPS];
 
 /* ---- the options both tools take ---- */
 
@@ -115,27 +134,86 @@ companion_parallel(size_t n, int nthreads, void (*fn)(void *ctx, size_t i),
 	pthread_mutex_destroy(&p.lock);
 }
 
+/* The first signal sets the flag and makes the cancel fd readable: every
+ * network wait and backoff ends, the downloads remove their temporary
+ * files. The second removes what is still there and exits at once. Only
+ * async-signal-safe calls. */
 static void
 on_stop(int sig)
 {
+	static const char msg[] = "Second signal: exiting now\n";
+	uint64_t one = 1;
+	int e = errno;
+
 	(void)sig;
+	if (stop_flag) {
+		for (size_t i = 0; i < MAX_TEMPS; i++)
+			if (atomic_load(&temps[i].state) == TEMP_SET)
+				(void)unlink(temps[i].path);
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		_exit(1);
+	}
 	stop_flag = 1;
+	if (cancel_fd > 0)
+		(void)!write(cancel_fd, &one, sizeof(one));
+	errno = e;
 }
 
 void
 companion_signals(void)
 {
 	struct sigaction sa;
+	int fd;
 
+	/* Above 2: fd 0 means no cancel fd to the transport. */
+	if ((fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) >= 0 && fd < 3) {
+		cancel_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		(void)close(fd);
+	} else
+		cancel_fd = fd;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
-	/* The second signal has its default effect. */
-	sa.sa_flags = SA_RESETHAND;
+	sa.sa_flags = SA_RESTART;
 	/* These cannot fail for valid signal numbers and handlers. */
 	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaddset(&sa.sa_mask, SIGINT);
+	(void)sigaddset(&sa.sa_mask, SIGTERM);
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
+}
+
+int
+companion_cancel_fd(void)
+{
+	return cancel_fd > 0 ? cancel_fd : 0;
+}
+
+int
+companion_temp_add(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n >= PATH_MAX)
+		return -1;
+	for (int i = 0; i < MAX_TEMPS; i++) {
+		int want = TEMP_FREE;
+
+		if (atomic_compare_exchange_strong(&temps[i].state, &want,
+		    TEMP_BUSY)) {
+			memcpy(temps[i].path, path, n + 1);
+			atomic_store(&temps[i].state, TEMP_SET);
+			return i;
+		}
+	}
+	return -1;
+}
+
+void
+companion_temp_remove(int slot)
+{
+	if (slot >= 0 && slot < MAX_TEMPS)
+		atomic_store(&temps[slot].state, TEMP_FREE);
 }
 
 int

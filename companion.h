@@ -27,10 +27,19 @@ void companion_format_time(long long ms, char out[32]);
 void companion_parallel(size_t n, int nthreads,
     void (*fn)(void *ctx, size_t i), void *ctx);
 
-/* SIGINT and SIGTERM set a flag that the work loops look at (a second
- * one has its default effect); SIGPIPE is ignored. */
+/* SIGINT and SIGTERM set a flag that the work loops look at and make
+ * the cancel fd readable, which ends every wait of the S3 client (give it
+ * in s3_config.cancel_fd); a second one removes the registered temporary
+ * files and exits 1 at once. SIGPIPE is ignored. */
 void companion_signals(void);
 int companion_stopped(void);
+int companion_cancel_fd(void);		/* 0 before companion_signals */
+
+/* A temporary file the second signal removes (at most 64 at a time; the
+ * others are removed by their owner only). Returns a slot for
+ * companion_temp_remove, or -1. */
+int companion_temp_add(const char *path);
+void companion_temp_remove(int slot);
 
 /* Milliseconds since the epoch, now. */
 long long companion_now_ms(void);

@@ -59,6 +59,7 @@ struct source {
 	char *imds_token;
 	time_t imds_token_until;
 	int imds_v1;			/* the token PUT was refused: IMDSv1 */
+	int cancel_fd;			/* the chain's: stops fetches */
 };
 
 struct cred_chain {
@@ -66,6 +67,7 @@ struct cred_chain {
 	pthread_mutex_t fetch;		/* one fetch at a time */
 	char *arg_ak, *arg_sk, *arg_tk;
 	const struct tls_anchors *anchors;
+	int cancel_fd;			/* see cred_args */
 	struct source *src;
 	struct cred_keys keys;
 	time_t refresh_at;		/* 0: never */
@@ -652,7 +654,10 @@ read_file(const char *path, const char *var, char **text, size_t *len,
 	memset(stamp, 0, sizeof(*stamp));
 	if (path == NULL)
 		return 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO planted there must not hold the open (nor the
+	 * read); fstat then refuses what is not a regular file. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOCTTY)) < 0) {
 		if (errno == ENOENT && env(var) == NULL)
 			return 0;
 		errf(err, errlen, "%s%s%s: %s", env(var) ? var : "",
@@ -665,7 +670,8 @@ read_file(const char *path, const char *var, char **text, size_t *len,
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
-		errf(err, errlen, "%s: %s", path, S_ISREG(st.st_mode) ?
+		errf(err, errlen, "%s%s%s: %s", env(var) ? var : "",
+		    env(var) ? "=" : "", path, S_ISREG(st.st_mode) ?
 		    "larger than 1 MiB" : "not a regular file");
 		close(fd);
 		return -1;
@@ -875,7 +881,7 @@ struct answer {
 static int
 http_once(const struct cred_url *u, const char *method, const char *path,
     const char *headers, const struct tls_anchors *ta, int timeout_ms,
-    struct answer *a, char *err, size_t errlen)
+    int cancel_fd, struct answer *a, char *err, size_t errlen)
 {
 	struct http_conn *conn;
 	struct http_response resp;
@@ -905,6 +911,10 @@ http_once(const struct cred_url *u, const char *method, const char *path,
 		http_conn_free(conn);
 		return -1;
 	}
+	http_conn_set_cancel(conn, cancel_fd);
+	/* A service that drips its answer gets no more than twice the
+	 * timeout for the whole request. */
+	http_conn_set_deadline(conn, http_now_ms() + 2LL * timeout_ms);
 	if (http_conn_open(conn, u->host, u->port, NULL, timeout_ms) == 0) {
 		http_conn_set_timeout(conn, timeout_ms);
 		if (http_write(conn, req, (size_t)n) == 0 &&
@@ -927,13 +937,17 @@ http_once(const struct cred_url *u, const char *method, const char *path,
 static int
 http_tries(const struct cred_url *u, const char *method, const char *path,
     const char *headers, const struct tls_anchors *ta, int timeout_ms,
-    int tries, struct answer *a, char *err, size_t errlen)
+    int cancel_fd, int tries, struct answer *a, char *err, size_t errlen)
 {
 	int r = -1;
 
 	for (int i = 0; i < tries && r < 0; i++) {
-		r = http_once(u, method, path, headers, ta, timeout_ms, a, err,
-		    errlen);
+		if (http_fd_cancelled(cancel_fd)) {
+			errf(err, errlen, "cancelled: the program is stopping");
+			break;
+		}
+		r = http_once(u, method, path, headers, ta, timeout_ms,
+		    cancel_fd, a, err, errlen);
 		/* A 5xx is worth another try too. */
 		if (r == 0 && a->status >= 500 && i + 1 < tries) {
 			errf(err, errlen, "HTTP %d", a->status);
@@ -941,8 +955,11 @@ http_tries(const struct cred_url *u, const char *method, const char *path,
 			a->body = NULL;
 			r = -1;
 		}
-		if (r < 0 && i + 1 < tries)
-			usleep(100000u << i);
+		if (r < 0 && i + 1 < tries &&
+		    http_sleep(cancel_fd, 100 << i) < 0) {
+			errf(err, errlen, "cancelled: the program is stopping");
+			break;
+		}
 	}
 	return r;
 }
@@ -1006,7 +1023,8 @@ container_fetch(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 	if ((auth = container_auth(why, sizeof(why))) == NULL)
 		goto fail;
 	if (http_tries(&s->url, "GET", s->url.path, auth, ch->anchors,
-	    CONTAINER_TIMEOUT_MS, tries, &a, why, sizeof(why)) < 0)
+	    CONTAINER_TIMEOUT_MS, s->cancel_fd, tries, &a, why,
+	    sizeof(why)) < 0)
 		goto fail;
 	if (a.status != 200)
 		errf(why, sizeof(why), "HTTP %d", a.status);
@@ -1037,8 +1055,8 @@ imds_token(struct source *s, int tries, char *err, size_t errlen)
 	errf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token-ttl-seconds: %d\r\n",
 	    IMDS_TOKEN_TTL);
 	errf(path, sizeof(path), "%s/latest/api/token", s->url.path);
-	if (http_tries(&s->url, "PUT", path, hdr, NULL, IMDS_TIMEOUT_MS, tries,
-	    &a, err, errlen) < 0)
+	if (http_tries(&s->url, "PUT", path, hdr, NULL, IMDS_TIMEOUT_MS,
+	    s->cancel_fd, tries, &a, err, errlen) < 0)
 		return -1;
 	if (a.status == 200 && a.len > 0 && a.len < 4096 &&
 	    strlen(a.body) == a.len && header_safe(a.body)) {
@@ -1071,7 +1089,7 @@ imds_get(struct source *s, const char *path, int tries, struct answer *a,
 		return -1;
 	}
 	r = http_tries(&s->url, "GET", path, hdr ? hdr : "", NULL,
-	    IMDS_TIMEOUT_MS, tries, a, err, errlen);
+	    IMDS_TIMEOUT_MS, s->cancel_fd, tries, a, err, errlen);
 	free_secret(hdr);
 	if (r == 0 && a->status == 401 && s->imds_token != NULL) {
 		answer_free(a);
@@ -1350,6 +1368,8 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 	if ((r = walk_files(src, k, err, errlen)) != 0)
 		goto done;
 	if ((r = container_source(src, err, errlen)) != 0) {
+		if (r == 1)
+			(*src)->cancel_fd = ch->cancel_fd;
 		if (r == 1 && container_fetch(ch, *src, k, FETCH_TRIES, err,
 		    errlen) < 0)
 			r = -1;
@@ -1365,8 +1385,9 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 		    "a container, and AWS_EC2_METADATA_DISABLED is true");
 		return -1;
 	}
-	if ((r = imds_source(src, err, errlen)) == 1 &&
-	    imds_fetch(*src, k, 1, why, sizeof(why)) < 0) {
+	if ((r = imds_source(src, err, errlen)) == 1)
+		(*src)->cancel_fd = ch->cancel_fd;
+	if (r == 1 && imds_fetch(*src, k, 1, why, sizeof(why)) < 0) {
 		errf(err, errlen, "no credentials: none on the command line "
 		    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the "
 		    "shared files (~/.aws/credentials, ~/.aws/config) or from "
@@ -1599,6 +1620,7 @@ chain_init(struct cred_chain *ch, const struct cred_args *args)
 	ch->arg_sk = xstrdup(args->secret_key);
 	ch->arg_tk = xstrdup(args->token);
 	ch->anchors = args->anchors;
+	ch->cancel_fd = args->cancel_fd;
 	if ((args->access_key && !ch->arg_ak) ||
 	    (args->secret_key && !ch->arg_sk) || (args->token && !ch->arg_tk))
 		return -1;

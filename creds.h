@@ -38,11 +38,16 @@ struct cred_args {
 	const char *access_key, *secret_key, *token;
 	/* For an https container-credentials URL; NULL: refused. */
 	const struct tls_anchors *anchors;
+	/* > 0: while readable, fetches from the container service or
+	 * IMDS, and the sleeps between their tries, stop and fail
+	 * (http_conn_set_cancel); 0: none. */
+	int cancel_fd;
 };
 
 struct cred_chain;
 
-/* Walks the chain and fetches the first keys. NULL when no source yields
+/* Walks the chain and fetches the first keys. The shared files must be
+ * regular files (a FIFO or a device is refused, never waited on). NULL when no source yields
  * keys or a source is broken (a profile that does not exist, a file that
  * does not parse, a metadata service that fails, expired keys): err then
  * holds one line naming the source and the problem. */

@@ -47,6 +47,11 @@ enum body_state {
 struct http_conn {
 	int fd;			/* -1 when closed */
 	int timeout_ms;		/* read/write timeout, 0 for none */
+	int wait_ms;		/* the timeout of the wait under way: the
+				 * connect timeout in the handshake */
+	int cancel_fd;		/* readable: every wait ends; <= 0: none */
+	int cancelled;		/* a wait ended because of it */
+	long long deadline;	/* now_ms() when every wait ends; 0: none */
 	int failed;		/* closed by an error: err stays until open */
 	int werr;		/* a write failed: no more writes, only reads */
 	int ioerr;		/* the transport stored its error in err */
@@ -112,8 +117,11 @@ static int	 tcp_connect(struct http_conn *, const char *, const char *,
 static int	 connect_one(struct http_conn *, const struct addrinfo *,
 		    int);
 static long long now_ms(void);
-static int	 wait_connect(int, int);
-static int	 set_timeouts(int, int);
+static long long wait_end(const struct http_conn *, int, int *);
+static int	 wait_fd(const struct http_conn *, int, short, long long);
+static int	 wait_connect(struct http_conn *, int, int);
+static int	 wait_io(struct http_conn *, short, const char *);
+static int	 fd_readable(int, int);
 static void	 conn_fail(struct http_conn *);
 static int	 can_read(struct http_conn *);
 static int	 can_write(struct http_conn *);
@@ -207,7 +215,7 @@ seterr_io(struct http_conn *c, int e, const char *dir)
 {
 	c->ioerr = 1;
 	if (e == EAGAIN || e == EWOULDBLOCK)
-		seterr(c, "%s timeout", dir);	/* SO_RCVTIMEO/SO_SNDTIMEO */
+		seterr(c, "%s timeout", dir);
 	else if (e == ECONNRESET)
 		seterr(c, "connection reset");
 	else if (e == EPIPE)
@@ -517,7 +525,7 @@ http_conn_new(const struct tls_anchors *ta)
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return NULL;
 	c->fd = -1;
-	c->timeout_ms = HTTP_TIMEOUT;
+	c->timeout_ms = c->wait_ms = HTTP_TIMEOUT;
 	c->ta = ta;
 	if (ta != NULL)
 		tls_init(c);
@@ -528,11 +536,13 @@ struct http_conn *
 http_conn_from_fd(int fd)
 {
 	struct http_conn *c;
+	int fl;
 
 	if ((c = http_conn_new(NULL)) == NULL)
 		return NULL;
-	/* Tests must not hang forever on a server that says too little. */
-	if (set_timeouts(fd, c->timeout_ms) == -1) {
+	/* Non-blocking, as every connection: the waits are poll()s. */
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
 		free(c);
 		return NULL;
 	}
@@ -605,6 +615,7 @@ http_conn_open(struct http_conn *c, const char *host, const char *port,
 {
 	http_conn_close(c);
 	c->failed = c->werr = c->ioerr = c->eof = c->tls_unclean = 0;
+	c->cancelled = 0;
 	c->rpos = c->rlen = c->wlen = c->gather_len = 0;
 	c->gathering = 0;
 	c->err[0] = '\0';
@@ -677,19 +688,14 @@ tls_start(struct http_conn *c, const char *name, int timeout_ms)
 		return -1;
 	}
 	br_sslio_init(&c->ioc, eng, tls_low_read, c, tls_low_write, c);
-	if (set_timeouts(c->fd, timeout_ms) == -1) {
-		seterr(c, "setsockopt: %s", strerror(errno));
-		return -1;
-	}
+	c->wait_ms = timeout_ms;
 	if (br_sslio_flush(&c->ioc) == -1) {
+		c->wait_ms = c->timeout_ms;
 		e = br_ssl_engine_last_error(eng);
 		return tls_fail(c, c->ioerr || e == BR_ERR_OK ||
 		    e == BR_ERR_IO ? "TLS handshake" : NULL);
 	}
-	if (set_timeouts(c->fd, c->timeout_ms) == -1) {
-		seterr(c, "setsockopt: %s", strerror(errno));
-		return -1;
-	}
+	c->wait_ms = c->timeout_ms;
 	br_ssl_engine_get_session_parameters(eng, &c->sess);
 	memcpy(c->sess_name, name, strlen(name) + 1);
 	c->have_sess = 1;
@@ -721,9 +727,15 @@ tcp_connect(struct http_conn *c, const char *host, const char *port,
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
 		fd = connect_one(c, ai, timeout_ms);
+		if (fd == -1 && errno == ECANCELED) {
+			c->cancelled = 1;
+			seterr(c, "cancelled");
+			break;
+		}
 		if (fd == -1)
 			seterr(c, "connect to %s port %s: %s", host, port,
 			    errno == ETIMEDOUT ? "connect timeout" :
+			    errno == ETIME ? "request deadline passed" :
 			    strerror(errno));
 	}
 	freeaddrinfo(res);
@@ -733,12 +745,12 @@ tcp_connect(struct http_conn *c, const char *host, const char *port,
 	return 0;
 }
 
-/* Returns a connected blocking socket with the conn's timeouts, or -1 with
- * errno set (ETIMEDOUT when timeout_ms passed). */
+/* Returns a connected non-blocking socket, or -1 with errno set
+ * (ETIMEDOUT when timeout_ms passed, ETIME at the deadline, ECANCELED). */
 static int
 connect_one(struct http_conn *c, const struct addrinfo *ai, int timeout_ms)
 {
-	int fd, fl, one = 1, e;
+	int fd, one = 1, e;
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, ai->ai_protocol);
@@ -747,12 +759,9 @@ connect_one(struct http_conn *c, const struct addrinfo *ai, int timeout_ms)
 	/* EINTR on a non-blocking connect: it goes on in the background. */
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
 	    ((errno != EINPROGRESS && errno != EINTR) ||
-	    wait_connect(fd, timeout_ms) == -1))
+	    wait_connect(c, fd, timeout_ms) == -1))
 		goto fail;
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1 ||
-	    set_timeouts(fd, c->timeout_ms) == -1)
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1)
 		goto fail;
 	return fd;
 fail:
@@ -772,27 +781,68 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int
-wait_connect(int fd, int timeout_ms)
+/* The earlier of now + ms (ms <= 0: none) and the deadline; -1: none.
+ * *dead tells which. */
+static long long
+wait_end(const struct http_conn *c, int ms, int *dead)
 {
-	struct pollfd pfd;
-	long long end = now_ms() + timeout_ms, left = timeout_ms;
-	socklen_t sl;
-	int n, soerr;
+	long long end = ms > 0 ? now_ms() + ms : -1;
 
-	pfd.fd = fd;
-	pfd.events = POLLOUT;
+	*dead = 0;
+	if (c->deadline > 0 && (end < 0 || c->deadline < end)) {
+		end = c->deadline;
+		*dead = 1;
+	}
+	return end;
+}
+
+/* Polls fd for events and the cancel fd until end (-1: no end). 1: fd is
+ * ready; 0: end came (errno ETIMEDOUT); -1: cancelled (errno ECANCELED),
+ * or poll failed. */
+static int
+wait_fd(const struct http_conn *c, int fd, short events, long long end)
+{
+	struct pollfd p[2];
+	long long left;
+	int n;
+
+	p[0].fd = fd;
+	p[0].events = events;
+	p[1].fd = c->cancel_fd > 0 ? c->cancel_fd : -1;
+	p[1].events = POLLIN;
 	for (;;) {
-		n = poll(&pfd, 1, timeout_ms > 0 ? (int)left : -1);
-		if (n > 0)
-			break;
+		p[0].revents = p[1].revents = 0;
+		left = end < 0 ? -1 : end - now_ms();
+		if (end >= 0 && left < 0)
+			left = 0;
+		n = poll(p, 2, left > INT_MAX ? INT_MAX : (int)left);
 		if (n == -1 && errno != EINTR)
 			return -1;
-		left = end - now_ms();
-		if (n == 0 || (timeout_ms > 0 && left <= 0)) {
-			errno = ETIMEDOUT;
+		if (n > 0 && p[1].revents != 0) {
+			errno = ECANCELED;
 			return -1;
 		}
+		if (n > 0)
+			return 1;
+		if (end >= 0 && now_ms() >= end) {
+			errno = ETIMEDOUT;
+			return 0;
+		}
+	}
+}
+
+static int
+wait_connect(struct http_conn *c, int fd, int timeout_ms)
+{
+	socklen_t sl;
+	long long end;
+	int dead, n, soerr;
+
+	end = wait_end(c, timeout_ms, &dead);
+	if ((n = wait_fd(c, fd, POLLOUT, end)) <= 0) {
+		if (n == 0 && dead)
+			errno = ETIME;
+		return -1;
 	}
 	sl = sizeof soerr;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
@@ -804,30 +854,97 @@ wait_connect(int fd, int timeout_ms)
 	return 0;
 }
 
-/* ms <= 0: no timeout. */
+/* A socket call would block: waits for events within the timeout, the
+ * deadline and until the cancel fd is readable. 0, or -1 with the
+ * message set; dir is "read" or "write". */
 static int
-set_timeouts(int fd, int ms)
+wait_io(struct http_conn *c, short events, const char *dir)
 {
-	struct timeval tv;
+	long long end;
+	int dead, n;
 
-	if (ms < 0)
-		ms = 0;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1)
-		return -1;
-	return 0;
+	end = wait_end(c, c->wait_ms, &dead);
+	if ((n = wait_fd(c, c->fd, events, end)) > 0)
+		return 0;
+	c->ioerr = 1;
+	if (n == 0 && dead)
+		seterr(c, "request deadline passed");
+	else if (n == 0)
+		seterr(c, "%s timeout", dir);
+	else if (errno == ECANCELED) {
+		c->cancelled = 1;
+		seterr(c, "cancelled");
+	} else
+		seterr(c, "poll: %s", strerror(errno));
+	return -1;
+}
+
+/* 1 when fd (> 0) is readable within ms (0: now), else 0. */
+static int
+fd_readable(int fd, int ms)
+{
+	struct pollfd p;
+	long long end = now_ms() + ms, left = ms;
+	int n;
+
+	if (fd <= 0) {
+		p.fd = -1;
+		p.events = 0;
+	} else {
+		p.fd = fd;
+		p.events = POLLIN;
+	}
+	for (;;) {
+		p.revents = 0;
+		n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 1;
+		left = end - now_ms();
+		if (n == 0 || left <= 0 || (n == -1 && errno != EINTR))
+			return 0;
+	}
+}
+
+int
+http_sleep(int cancel_fd, int ms)
+{
+	return fd_readable(cancel_fd, ms < 0 ? 0 : ms) ? -1 : 0;
+}
+
+int
+http_fd_cancelled(int cancel_fd)
+{
+	return cancel_fd > 0 && fd_readable(cancel_fd, 0);
+}
+
+long long
+http_now_ms(void)
+{
+	return now_ms();
+}
+
+void
+http_conn_set_cancel(struct http_conn *c, int cancel_fd)
+{
+	c->cancel_fd = cancel_fd;
+}
+
+void
+http_conn_set_deadline(struct http_conn *c, long long at_ms)
+{
+	c->deadline = at_ms > 0 ? at_ms : 0;
+}
+
+int
+http_cancelled(const struct http_conn *c)
+{
+	return c->cancelled;
 }
 
 void
 http_conn_set_timeout(struct http_conn *c, int timeout_ms)
 {
-	c->timeout_ms = timeout_ms;
-	if (c->fd != -1 && set_timeouts(c->fd, timeout_ms) == -1) {
-		seterr(c, "setsockopt: %s", strerror(errno));
-		conn_fail(c);
-	}
+	c->timeout_ms = c->wait_ms = timeout_ms;
 }
 
 int
@@ -904,9 +1021,14 @@ sock_recv(struct http_conn *c, void *buf, size_t len)
 
 	if (len > HTTP_MAXIO)
 		len = HTTP_MAXIO;
-	do
+	for (;;) {
 		n = recv(c->fd, buf, len, 0);
-	while (n == -1 && errno == EINTR);
+		if (n >= 0 || (errno != EINTR && errno != EAGAIN &&
+		    errno != EWOULDBLOCK))
+			break;
+		if (errno != EINTR && wait_io(c, POLLIN, "read") == -1)
+			return -1;
+	}
 	if (n == 0)
 		c->eof = 1;
 	else if (n == -1)
@@ -926,6 +1048,11 @@ sock_send(struct http_conn *c, const void *buf, size_t len)
 		    MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (wait_io(c, POLLOUT, "write") == -1)
+				return -1;
+			continue;
+		}
 		if (n == -1) {
 			seterr_io(c, errno, "write");
 			return -1;
@@ -974,14 +1101,19 @@ tls_low_write(void *ctx, const unsigned char *buf, size_t len)
 		c->gather_len += len;
 		return (int)len;
 	}
-	do
+	for (;;) {
 		n = send(c->fd, buf, len, MSG_NOSIGNAL);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		seterr_io(c, errno, "write");
-		return -1;
+		if (n >= 0)
+			return (int)n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			break;
+		if (wait_io(c, POLLOUT, "write") == -1)
+			return -1;
 	}
-	return (int)n;
+	seterr_io(c, errno, "write");
+	return -1;
 }
 
 /* >0 bytes, 0 at the end of the stream, -1 on error. For TLS the end is a
@@ -1198,9 +1330,14 @@ tcp_sendfile(struct http_conn *c, int fd, off_t off, off_t len)
 		}
 		if (e == EINTR)
 			continue;
+		if (e == EAGAIN || e == EWOULDBLOCK) {
+			if (wait_io(c, POLLOUT, "write") == -1)
+				return write_fail(c);
+			continue;
+		}
 		if (e == EINVAL || e == ENOSYS)	/* fd cannot be mmap'd */
 			return tcp_copyfile(c, fd, off, len);
-		if (e == EAGAIN || e == ECONNRESET || e == EPIPE) {
+		if (e == ECONNRESET || e == EPIPE) {
 			seterr_io(c, e, "write");
 			return write_fail(c);
 		}

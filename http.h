@@ -40,8 +40,29 @@ int http_conn_open(struct http_conn *c, const char *host, const char *port,
 int http_conn_is_open(const struct http_conn *c);
 void http_conn_close(struct http_conn *c);
 
-/* Read and write timeout for every later socket operation. */
+/* Read and write timeout for every later socket operation: a wait for
+ * the socket longer than that fails ("read timeout", "write timeout"). */
 void http_conn_set_timeout(struct http_conn *c, int timeout_ms);
+
+/* Cancellation: while cancel_fd (> 0; <= 0: none) is readable, every wait
+ * of this connection (connect, TLS handshake, reads, writes) ends at once
+ * and the call fails with "cancelled"; http_cancelled then says 1 until
+ * the next open. The connection never reads cancel_fd: its owner makes it
+ * readable (an eventfd written by a signal handler) and leaves it so. */
+void http_conn_set_cancel(struct http_conn *c, int cancel_fd);
+int http_cancelled(const struct http_conn *c);
+
+/* A deadline for a whole request: every wait ends at at_ms (http_now_ms's
+ * clock; 0: none) and the call fails with "request deadline passed",
+ * however often the server sends a byte. Stays until changed. */
+void http_conn_set_deadline(struct http_conn *c, long long at_ms);
+long long http_now_ms(void);		/* CLOCK_MONOTONIC, ms */
+
+/* Sleeps ms unless cancel_fd (> 0) is or becomes readable: 0 after the
+ * whole sleep, -1 when cancelled. */
+int http_sleep(int cancel_fd, int ms);
+/* 1 when cancel_fd (> 0) is readable now. */
+int http_fd_cancelled(int cancel_fd);
 
 /* A TLS session shared by the connections to one server: a new connection
  * resumes what another one negotiated (an abbreviated handshake). The

@@ -521,7 +521,9 @@ const char *const options_help[] = {
     "                        K, M, G: powers of 1024)\n"
     "  --request-timeout SECONDS\n"
     "                        give up on a connect, or on a read or write of\n"
-    "                        an S3 request, after this long (default: 30)\n"
+    "                        an S3 request, after this long (default: 30);\n"
+    "                        on a whole request, after this plus its body\n"
+    "                        at 64 KiB/s\n"
     "  --exit-on-lost-root   exit 1 when a watched directory is deleted,\n"
     "                        moved away, unmounted or replaced (default:\n"
     "                        log it and watch it again when it is back)\n",

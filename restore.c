@@ -883,7 +883,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	struct s3_get_info info;
 	char tmp[32], err[S3_ERRLEN];
 	enum outcome res = FAILED;
-	int g;
+	int g, slot;
 
 	*again = 0;
 	if ((s.fd = create_temporary(j->dir->fd, tmp)) < 0) {
@@ -891,6 +891,8 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		    strerror(errno));
 		return FAILED;
 	}
+	/* A second signal removes it; the first ends the GET below. */
+	slot = companion_temp_add(tmp);
 	md5_init(&s.md5);
 	g = s3_get_object(r->s3, j->key, &sink, &info, err);
 	if (g == 1 && verify(j, &s, &info, attempt) == 0) {
@@ -912,6 +914,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		close(s.fd);
 		unlinkat(j->dir->fd, tmp, 0);
 	}
+	companion_temp_remove(slot);
 	s3_get_info_free(&info);
 	return res;
 }
@@ -1319,7 +1322,8 @@ restore_main(int argc, char **argv)
 		log_critical("Cannot find the host name (give -n)");
 	else if (resolve_owner(&r) == 0) {
 		companion_signals();
-		if (setup_s3(&su, &o.c, o.bucket, err, sizeof(err)) < 0) {
+		if (setup_s3(&su, &o.c, o.bucket, companion_cancel_fd(), err,
+		    sizeof(err)) < 0) {
 			log_critical("%s", err);
 			goto out;
 		}

@@ -480,7 +480,7 @@ set_error(struct s3_response *resp, const char *fmt, ...)
  * report needs them (one sendfile or pread loop otherwise). */
 static int
 send_file_body(struct s3_client *c, struct http_conn *conn,
-    const struct s3_request *req)
+    const struct s3_request *req, long long *deadline)
 {
 	off_t off = req->body_off, end = req->body_off + req->body_fd_len;
 
@@ -489,8 +489,17 @@ send_file_body(struct s3_client *c, struct http_conn *conn,
 	while (off < end) {
 		off_t n = end - off < S3_SEND_PIECE ? end - off : S3_SEND_PIECE;
 
-		if (c->limit != NULL)
+		if (c->limit != NULL) {
+			/* Time the limit holds the body back is not the
+			 * server's: the deadline moves by as much. */
+			long long t0 = http_now_ms();
+
 			ratelimit_take(c->limit, (size_t)n);
+			if (*deadline > 0) {
+				*deadline += http_now_ms() - t0;
+				http_conn_set_deadline(conn, *deadline);
+			}
+		}
 		if (http_write_fd(conn, req->body_fd, off, n) < 0)
 			return -1;
 		off += n;
@@ -502,12 +511,13 @@ send_file_body(struct s3_client *c, struct http_conn *conn,
 
 static int
 send_request(struct s3_client *c, struct http_conn *conn, const char *head,
-    const struct s3_request *req)
+    const struct s3_request *req, long long *deadline)
 {
 	if (http_write(conn, head, strlen(head)) < 0)
 		return -1;
 	if (req->body_fd >= 0) {
-		if (req->body_fd_len > 0 && send_file_body(c, conn, req) < 0)
+		if (req->body_fd_len > 0 &&
+		    send_file_body(c, conn, req, deadline) < 0)
 			return -1;
 	} else if (req->body_len > 0 &&
 	    http_write(conn, req->body, req->body_len) < 0)
@@ -555,8 +565,36 @@ enum attempt_result {
 	ATTEMPT_ANSWER,		/* S3 answered */
 	ATTEMPT_NET,		/* no answer: network, TLS, timeout */
 	ATTEMPT_STALE,		/* a kept-alive connection had been closed */
-	ATTEMPT_FATAL,		/* out of memory, sink failure, bad request */
+	ATTEMPT_FATAL,		/* out of memory, sink failure, bad request,
+				 * cancelled */
 };
+
+/* ms for size bytes at the floor rate. */
+static long long
+floor_ms(long long size)
+{
+	return size > 0 ? size * 1000 / S3_FLOOR_RATE : 0;
+}
+
+/* After a failed attempt: when the cancel fd says stop, the error says so
+ * and nothing is retried. */
+static enum attempt_result
+net_or_cancelled(struct s3_client *c, struct s3_response *resp,
+    enum attempt_result ar)
+{
+	if (!s3_cancelled(c))
+		return ar;
+	set_error(resp, "cancelled: the program is stopping");
+	return ATTEMPT_FATAL;
+}
+
+/* The connection goes back to the pool without this request's limits. */
+static void
+conn_done(struct s3_client *c, struct http_conn *conn)
+{
+	http_conn_set_deadline(conn, 0);
+	conn_put(c, conn);
+}
 
 static enum attempt_result
 attempt(struct s3_client *c, const struct s3_request *req, const char *path,
@@ -566,6 +604,7 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 	struct http_conn *conn;
 	char *head = NULL;
 	int reused = 0, sent, r;
+	long long deadline = 0, cl;
 
 	head = request_head(req, path, payload_hash, cr, w,
 	    time(NULL) + w->clock_offset);
@@ -578,15 +617,22 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 		set_error(resp, "out of memory");
 		return ATTEMPT_FATAL;
 	}
+	http_conn_set_cancel(conn, c->cfg.cancel_fd);
+	if (c->cfg.timeout_ms > 0) {
+		deadline = http_now_ms() + c->cfg.timeout_ms +
+		    floor_ms(req->body_fd >= 0 ? (long long)req->body_fd_len :
+		    (long long)req->body_len);
+		http_conn_set_deadline(conn, deadline);
+	}
 	if (conn_ready(c, conn, w, &reused) < 0) {
 		set_error(resp, "%s:%s: %s", c->connect_host ? c->connect_host :
 		    w->host, c->port, http_error(conn));
 		free(head);
 		http_conn_close(conn);
-		conn_put(c, conn);
-		return ATTEMPT_NET;
+		conn_done(c, conn);
+		return net_or_cancelled(c, resp, ATTEMPT_NET);
 	}
-	sent = send_request(c, conn, head, req);
+	sent = send_request(c, conn, head, req, &deadline);
 	free(head);
 	/* Keep why the send failed: that, not the read after it, is news. */
 	if (sent < 0)
@@ -598,26 +644,35 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 		if (sent == 0)
 			set_error(resp, "%s", http_error(conn));
 		http_conn_close(conn);
-		conn_put(c, conn);
+		conn_done(c, conn);
 		/* A kept-alive connection the server had closed fails at once
 		 * ("connection closed by server", "connection reset"); one that
 		 * timed out was open and slow: that is a real attempt. */
-		return reused && strstr(resp->error, "timeout") == NULL ?
-		    ATTEMPT_STALE : ATTEMPT_NET;
+		return net_or_cancelled(c, resp, reused &&
+		    strstr(resp->error, "timeout") == NULL &&
+		    strstr(resp->error, "deadline") == NULL ?
+		    ATTEMPT_STALE : ATTEMPT_NET);
 	}
 	resp->status = resp->http.status;
+	/* The answer's body has its own time at the floor rate; one of
+	 * unknown length, S3_SLOW_ANSWER_MS. */
+	cl = resp->http.content_length;
+	if (deadline > 0 && !req->head)
+		http_conn_set_deadline(conn, deadline + (cl >= 0 ?
+		    floor_ms(cl) : S3_SLOW_ANSWER_MS));
 	r = read_body(conn, req, resp);
 	if (r < 0) {
 		set_error(resp, r == -2 ? "cannot store the body" : "%s",
 		    http_error(conn));
 		http_conn_close(conn);
-		conn_put(c, conn);
+		conn_done(c, conn);
 		resp->status = 0;
-		return r == -2 ? ATTEMPT_FATAL : ATTEMPT_NET;
+		return net_or_cancelled(c, resp, r == -2 ? ATTEMPT_FATAL :
+		    ATTEMPT_NET);
 	}
 	if (sent < 0 || !resp->http.keep_alive || where_stale(c, w))
 		http_conn_close(conn);
-	conn_put(c, conn);
+	conn_done(c, conn);
 	parse_error_code(resp);
 	return ATTEMPT_ANSWER;
 }
@@ -905,22 +960,34 @@ random64(void)
 	return state * 2685821657736338717ULL;
 }
 
-void
-s3_backoff(int attempt, int throttled)
+/* Full jitter: uniform in [0, min(base * 2^(attempt-1), 20 s)]. */
+static int
+backoff_ms(int attempt, int throttled)
 {
-	/* Full jitter: uniform in [0, min(base * 2^(attempt-1), 20 s)]. */
 	long long base_ms = throttled ? 1000 : 200, cap_ms = 20000;
 	long long limit = base_ms << (attempt > 10 ? 10 : attempt - 1);
-	long long ms;
-	struct timespec ts;
 
 	if (limit > cap_ms)
 		limit = cap_ms;
-	ms = (long long)(random64() % (uint64_t)(limit + 1));
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	return (int)(random64() % (uint64_t)(limit + 1));
+}
+
+void
+s3_backoff(int attempt, int throttled)
+{
+	(void)http_sleep(-1, backoff_ms(attempt, throttled));
+}
+
+int
+s3_backoff_wait(struct s3_client *c, int attempt, int throttled)
+{
+	return http_sleep(c->cfg.cancel_fd, backoff_ms(attempt, throttled));
+}
+
+int
+s3_cancelled(struct s3_client *c)
+{
+	return http_fd_cancelled(c->cfg.cancel_fd);
 }
 
 static void
@@ -973,6 +1040,10 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 		int fixed;
 
 		reset_response(resp);
+		if (s3_cancelled(c)) {
+			set_error(resp, "cancelled: the program is stopping");
+			break;
+		}
 		if (req->sink != NULL && req->sink->reset != NULL && i > 1 &&
 		    req->sink->reset(req->sink->arg) < 0) {
 			set_error(resp, "cannot restart the download");
@@ -1018,8 +1089,13 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 			log_info("Retrying %s %s (attempt %d of %d): %s",
 			    req->method, req->key ? req->key : c->bucket, i + 1,
 			    attempts, resp->error);
-			s3_backoff(i, ar == ATTEMPT_ANSWER &&
-			    (resp->status == 503 || is_throttle(resp->code)));
+			if (s3_backoff_wait(c, i, ar == ATTEMPT_ANSWER &&
+			    (resp->status == 503 ||
+			    is_throttle(resp->code))) < 0) {
+				set_error(resp, "cancelled: the program is "
+				    "stopping");
+				break;
+			}
 		}
 	}
 	free(path);

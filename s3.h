@@ -21,8 +21,24 @@ struct s3_config {
 	const char *bucket;
 	const struct tls_anchors *anchors;	/* shared, read-only */
 	int retries;		/* extra attempts per request */
-	int timeout_ms;		/* connect and per-read/write timeout */
+	int timeout_ms;		/* connect and per-read/write timeout; with
+				 * the body's size, the whole request's
+				 * deadline (S3_FLOOR_RATE) */
+	int cancel_fd;		/* > 0: while readable, every request and
+				 * backoff stops at once and fails with
+				 * "cancelled" (http_conn_set_cancel);
+				 * 0: none */
 };
+
+/* A request may take timeout_ms plus its body (sent, or received with a
+ * sink) at this many bytes per second, plus any time the bandwidth limit
+ * made it wait; then it fails ("request deadline passed") and is retried
+ * as a network error. */
+#define S3_FLOOR_RATE	(64 * 1024)
+/* An answer body of unknown length (chunked) gets this long beyond the
+ * deadline: S3 may take minutes to complete a multipart upload, sending
+ * white space meanwhile. */
+#define S3_SLOW_ANSWER_MS	(15 * 60 * 1000)
 
 struct s3_client;
 
@@ -98,6 +114,12 @@ void s3_describe(struct s3_response *resp);
 
 /* Sleeps a full-jitter backoff for the attempt-th retry (1-based). */
 void s3_backoff(int attempt, int throttled);
+/* The same, ended early by the client's cancel fd: 0, or -1 when
+ * cancelled. */
+int s3_backoff_wait(struct s3_client *c, int attempt, int throttled);
+
+/* 1 when the client's cancel fd is readable: its requests fail. */
+int s3_cancelled(struct s3_client *c);
 
 /* Seconds the server clock is ahead of ours (learned from skew errors). */
 long s3_clock_offset(struct s3_client *c);

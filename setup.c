@@ -273,7 +273,8 @@ setup_credentials(struct s3_setup *s, struct common_opts *c, char *err,
 {
 	struct cred_args args = { .access_key = c->aws_key,
 	    .secret_key = c->aws_secret, .token = c->aws_token,
-	    .anchors = s->tls ? &s->anchors : NULL };
+	    .anchors = s->tls ? &s->anchors : NULL,
+	    .cancel_fd = s->cancel_fd };
 
 	if ((s->creds = cred_chain_new(&args, err, errlen)) == NULL)
 		return -1;
@@ -328,15 +329,16 @@ bucket_check_error(const struct s3_setup *s, const char *why,
 
 int
 setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
-    char *err, size_t errlen)
+    int cancel_fd, char *err, size_t errlen)
 {
 	struct endpoint ep = { 0 };
 	struct s3_config cfg = { .bucket = bucket, .retries = c->retries,
-	    .timeout_ms = c->request_timeout * 1000 };
+	    .timeout_ms = c->request_timeout * 1000, .cancel_fd = cancel_fd };
 	char why[S3_ERRLEN], code[64], *region = NULL;
 	int r = -1;
 
 	memset(s, 0, sizeof(*s));
+	s->cancel_fd = cancel_fd;
 	if ((cfg.region = setup_region(c, &region, err, errlen)) == NULL)
 		goto out;
 	if (setup_endpoint(c, &cfg, &ep, err, errlen) < 0)

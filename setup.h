@@ -21,18 +21,20 @@ struct s3_setup {
 	struct cred_chain *creds;	/* setup_reload_credentials (SIGHUP) */
 	struct tls_anchors anchors;	/* https only */
 	int tls;			/* plain HTTP: sign the bodies */
+	int cancel_fd;			/* readable: every S3 wait ends */
 };
 
 /*
  * Sets S3 up for bucket as c says, the environment next (AWS_ENDPOINT_URL,
  * AWS_CA_BUNDLE, AWS_REGION, the credential chain of creds.h), and checks
  * that the bucket answers. Keys given on the command line are erased from
- * argv (c's strings) and c's pointers to them set to NULL. Logs what it
- * found. Returns 0, or -1 with one line in err: the caller logs it and
- * exits 1.
+ * argv (c's strings) and c's pointers to them set to NULL. When cancel_fd
+ * (0: none) becomes readable, every wait of the client and of the
+ * credential chain ends (the program is stopping). Logs what it found.
+ * Returns 0, or -1 with one line in err: the caller logs it and exits 1.
  */
 int setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
-    char *err, size_t errlen);
+    int cancel_fd, char *err, size_t errlen);
 void setup_free(struct s3_setup *s);
 
 /* SIGHUP: the whole credential chain again (a rewritten file, a new role);

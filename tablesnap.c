@@ -3,6 +3,7 @@
  * finished uploads arrive through one poll(); one thread is spawned per
  * upload, at most -t at a time. Only this file exits. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -62,6 +63,8 @@ struct daemon {
 	struct s3_setup setup;
 	struct upload_config ucfg;
 	int done_fd, signal_fd;
+	int cancel_fd;			/* start-up: a signal makes it readable,
+					 * which ends every S3 wait */
 	pthread_mutex_t done_lock;
 	struct worker *done;		/* finished, not yet collected */
 	pthread_attr_t attr;
@@ -273,9 +276,10 @@ list_known(struct daemon *d)
 		else
 			prefix = NULL;
 		if (r < 0) {
-			log_warning("Cannot list %s in S3 (%s): checking each "
-			    "file with HEAD instead", prefix ? prefix : "keys",
-			    err);
+			if (!s3_cancelled(d->s3))	/* stopping: main says */
+				log_warning("Cannot list %s in S3 (%s): "
+				    "checking each file with HEAD instead",
+				    prefix ? prefix : "keys", err);
 			keyset_free(ks);
 			ks = NULL;
 		}
@@ -529,37 +533,124 @@ handle_signal(struct daemon *d)
 		log_info("SIGHUP received: reading the credentials again");
 		reload_credentials(d);
 		return 0;
+	case SIGINT:
+	case SIGTERM:
+		break;
 	default:
-		if (d->stopping) {
-			log_warning("Second signal: exiting now");
-			return 1;
-		}
-		log_info("Signal %u received: finishing the uploads in flight, "
-		    "taking no new files", si.ssi_signo);
-		d->stopping = 1;
-		if (notify_stopping() < 0)
-			log_warning("NOTIFY_SOCKET: %s", strerror(errno));
+		log_warning("Signal %u (%s) received: ignored", si.ssi_signo,
+		    strsignal((int)si.ssi_signo));
 		return 0;
 	}
+	if (d->stopping) {
+		log_warning("Second signal: exiting now");
+		return 1;
+	}
+	log_info("Signal %u received: finishing the uploads in flight, "
+	    "taking no new files", si.ssi_signo);
+	d->stopping = 1;
+	if (notify_stopping() < 0)
+		log_warning("NOTIFY_SOCKET: %s", strerror(errno));
+	return 0;
 }
 
+/* Signals that would end the daemon without a word, or that it acts on
+ * (SIGHUP, SIGUSR1): blocked from the start, read from the signalfd by
+ * the loop; the others are logged and ignored there. SIGINT and SIGTERM
+ * join them when the start-up is over. */
+static const int loop_signals[] = {
+	SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXFSZ,
+	SIGIO, SIGPWR,
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+};
+
+/* Start-up: the first SIGINT or SIGTERM makes the cancel fd readable, so
+ * that every S3 and credentials wait ends at once; main then exits 1.
+ * The second exits now. Only async-signal-safe calls. */
+static volatile sig_atomic_t startup_signal;
+static int startup_cancel_fd = -1;
+
+static void
+on_startup_signal(int sig)
+{
+	static const char msg[] = "tablesnap: second signal during "
+	    "start-up: exiting now\n";
+	uint64_t one = 1;
+	int e = errno;
+
+	if (startup_signal != 0) {
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		_exit(1);
+	}
+	startup_signal = sig;
+	(void)!write(startup_cancel_fd, &one, sizeof(one));
+	errno = e;
+}
+
+/* Returns the cancel fd (above 2: 0 is "none" to the transport), or -1. */
 static int
 setup_signals(void)
 {
+	struct sigaction sa;
 	sigset_t set;
 	int fd;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
+	for (size_t i = 0; i < sizeof(loop_signals) / sizeof(loop_signals[0]);
+	    i++)
+		sigaddset(&set, loop_signals[i]);
 	/* Before any thread exists, so that every thread inherits it. */
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return fd;
+	if ((fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) >= 0 && fd < 3) {
+		startup_cancel_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		close(fd);
+	} else
+		startup_cancel_fd = fd;
+	if (startup_cancel_fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_startup_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	if (sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGTERM, &sa, NULL) < 0)
+		return -1;
+	return startup_cancel_fd;
+}
+
+/* A signal during the start-up ends it: one line, exit 1. */
+static void
+startup_check(void)
+{
+	if (startup_signal != 0) {
+		log_critical("Signal %d received during start-up: exiting",
+		    (int)startup_signal);
+		exit(1);
+	}
+}
+
+/* The loop takes SIGINT and SIGTERM from the signalfd from now on; one
+ * that came before is the start-up's. Returns the signalfd, or -1. */
+static int
+loop_signal_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(loop_signals) / sizeof(loop_signals[0]);
+	    i++)
+		sigaddset(&set, loop_signals[i]);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	startup_check();
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 static int
@@ -693,13 +784,17 @@ main(int argc, char **argv)
 		return setup_usage_error(&tablesnap_program, "argument "
 		    "--endpoint: not a URL of the form http[s]://host[:port]");
 	log_info("Starting up");
-	if ((d.signal_fd = setup_signals()) < 0)
-		die("signalfd: %s", strerror(errno));
+	if ((d.cancel_fd = setup_signals()) < 0)
+		die("cannot set up the signals: %s", strerror(errno));
 	name = d.opt.c.name ? strdup(d.opt.c.name) : setup_fqdn();
 	if (name == NULL)
 		die("%s", "cannot find the host name (give -n)");
-	if (setup_s3(&d.setup, &d.opt.c, d.opt.bucket, err, sizeof(err)) < 0)
+	if (setup_s3(&d.setup, &d.opt.c, d.opt.bucket, d.cancel_fd, err,
+	    sizeof(err)) < 0) {
+		startup_check();
 		die("%s", err);
+	}
+	startup_check();
 	d.s3 = d.setup.s3;
 	if (s3_client_set_bandwidth(d.s3, d.opt.max_bandwidth) < 0)
 		die("%s", "out of memory");
@@ -715,6 +810,7 @@ main(int argc, char **argv)
 	    pthread_attr_setdetachstate(&d.attr, PTHREAD_CREATE_JOINABLE) != 0)
 		die("cannot set up threads: %s", strerror(errno));
 	setup_watches(&d);
+	startup_check();
 	if (!d.opt.once)
 		log_info("Watching %zu directories", watcher_count(d.watcher));
 	/* Ready once every watch exists: no file finished from now on is
@@ -723,5 +819,7 @@ main(int argc, char **argv)
 		log_warning("NOTIFY_SOCKET: %s", strerror(errno));
 	if (d.opt.backup || d.opt.once)
 		startup_scan(&d);
+	if ((d.signal_fd = loop_signal_fd()) < 0)
+		die("signalfd: %s", strerror(errno));
 	return run_loop(&d);
 }

@@ -2,8 +2,14 @@
  * INI dialect and profiles, the metadata JSON (its Expiration read by
  * isotime.c, tested in test_isotime.c), the refresh rule, URLs and region
  * names. */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../creds.h"
 #include "unit.h"
@@ -316,6 +322,52 @@ regions(void)
 	CHECK(!cred_region_valid("eu-west-1/x"));
 }
 
+/* A FIFO planted at the credentials file, no writer: refused at once,
+ * naming it. Run in a child: the mistake being guarded against is a
+ * wait that never ends, which must fail the test, not hang it. */
+static void
+fifo_refused(void)
+{
+	char dir[] = "/tmp/test_creds.XXXXXX", path[64], err[256] = "";
+	struct timespec ts = { 0, 10 * 1000000L };
+	int st = -1, pfd[2];
+	char *region = NULL;
+	pid_t pid;
+	ssize_t n;
+
+	if (mkdtemp(dir) == NULL || snprintf(path, sizeof(path), "%s/fifo",
+	    dir) >= (int)sizeof(path) || mkfifo(path, 0600) < 0 ||
+	    pipe(pfd) < 0)
+		abort();
+	if ((pid = fork()) < 0)
+		abort();
+	if (pid == 0) {
+		int r;
+
+		setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+		r = cred_profile_region(&region, err, sizeof(err));
+		if (r == -1 && write(pfd[1], err, strlen(err)) < 0)
+			_exit(2);
+		_exit(r == -1 ? 0 : 1);
+	}
+	close(pfd[1]);
+	for (int i = 0; i < 500 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		nanosleep(&ts, NULL);
+	if (waitpid(pid, &st, WNOHANG) == 0) {	/* still waiting: fail */
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		st = -1;
+	}
+	CHECK(st == 0);
+	n = read(pfd[0], err, sizeof(err) - 1);
+	err[n > 0 ? n : 0] = '\0';
+	CHECK(strstr(err, path) != NULL);
+	CHECK(strstr(err, "not a regular file") != NULL);
+	close(pfd[0]);
+	unlink(path);
+	rmdir(dir);
+}
+
 void
 test_creds(void)
 {
@@ -327,4 +379,5 @@ test_creds(void)
 	urls();
 	keys();
 	regions();
+	fifo_refused();
 }

@@ -68,6 +68,10 @@ static void		 t_head_limit(void);
 static void		 t_body_limit(void);
 static void		 t_headers(void);
 static void		 t_timeouts(void);
+static void		*drip_run(void *);
+static void		*poke_run(void *);
+static void		 t_cancel(void);
+static void		 t_deadline(void);
 static void		 t_write(void);
 static void		 t_write_fd(void);
 static void		 t_tcp_open(void);
@@ -819,6 +823,127 @@ t_timeouts(void)
 	free(big);
 }
 
+/* A peer that sends a long head one byte every 20 ms, until the client
+ * closes its end. */
+static void *
+drip_run(void *arg)
+{
+	int fd = *(int *)arg;
+	struct timespec ts = { 0, 20 * 1000000L };
+	const char *head = "HTTP/1.1 200 OK\r\n";
+
+	for (size_t i = 0;; i++) {
+		char ch = i < strlen(head) ? head[i] : 'X';
+
+		if (send(fd, &ch, 1, MSG_NOSIGNAL) != 1)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* Makes the pipe's read end readable after 100 ms, as a signal handler
+ * would. */
+static void *
+poke_run(void *arg)
+{
+	int fd = *(int *)arg;
+	struct timespec ts = { 0, 100 * 1000000L };
+
+	nanosleep(&ts, NULL);
+	if (write(fd, "x", 1) != 1)
+		abort();
+	return NULL;
+}
+
+static long long
+elapsed_ms(long long t0)
+{
+	return http_now_ms() - t0;
+}
+
+/* A readable cancel fd ends every wait at once: a read of a server that
+ * says nothing more, a write nobody reads, a sleep; a later poke ends a
+ * wait already under way, long before the 5 s timeout. */
+static void
+t_cancel(void)
+{
+	struct http_response r;
+	struct http_conn *c;
+	struct feed f;
+	pthread_t t;
+	long long t0;
+	char *big;
+	size_t len = 8 << 20;
+	int p[2];
+
+	if (pipe(p) == -1)
+		abort();
+	c = serve(&f, SOCK_STREAM, LIT("HTTP/1.1 200 OK\r\n"), 0, 0);
+	http_conn_set_cancel(c, p[0]);
+	CHECK(!http_cancelled(c));
+	CHECK(!http_fd_cancelled(p[0]));
+	if (pthread_create(&t, NULL, poke_run, &p[1]) != 0)
+		abort();
+	t0 = http_now_ms();
+	CHECK(http_read_head(c, &r, 0) == -1);
+	CHECK(elapsed_ms(t0) < 3000);
+	CHECK_STR(http_error(c), "cancelled");
+	CHECK(http_cancelled(c));
+	CHECK(http_fd_cancelled(p[0]));
+	pthread_join(t, NULL);
+	serve_end(&f);
+
+	/* already readable: a write nobody reads stops at once */
+	if ((big = calloc(1, len)) == NULL)
+		abort();
+	c = serve(&f, SOCK_STREAM, LIT(""), 0, 0);
+	http_conn_set_cancel(c, p[0]);
+	t0 = http_now_ms();
+	CHECK(http_write(c, big, len) == -1);
+	CHECK(elapsed_ms(t0) < 3000);
+	CHECK_STR(http_error(c), "cancelled");
+	serve_end(&f);
+	free(big);
+
+	t0 = http_now_ms();
+	CHECK(http_sleep(p[0], 5000) == -1);
+	CHECK(elapsed_ms(t0) < 3000);
+	CHECK(http_sleep(-1, 50) == 0);
+	CHECK(elapsed_ms(t0) >= 50);
+	CHECK(!http_fd_cancelled(0) && !http_fd_cancelled(-1));
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A server sending a byte every 20 ms never trips the 1 s read timeout;
+ * the deadline ends the request anyway. */
+static void
+t_deadline(void)
+{
+	struct http_response r;
+	struct http_conn *c;
+	pthread_t t;
+	long long t0;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		abort();
+	if ((c = http_conn_from_fd(sv[0])) == NULL ||
+	    pthread_create(&t, NULL, drip_run, &sv[1]) != 0)
+		abort();
+	http_conn_set_timeout(c, 1000);
+	t0 = http_now_ms();
+	http_conn_set_deadline(c, t0 + 300);
+	CHECK(http_read_head(c, &r, 0) == -1);
+	CHECK(elapsed_ms(t0) >= 300 && elapsed_ms(t0) < 3000);
+	CHECK_STR(http_error(c), "request deadline passed");
+	CHECK(!http_cancelled(c));
+	http_conn_free(c);	/* the dripper gets EPIPE */
+	pthread_join(t, NULL);
+	close(sv[1]);
+}
+
 /* Buffered writes arrive whole and in order; a write to a closed peer
  * fails (no SIGPIPE) and the error sticks. */
 static void
@@ -1502,6 +1627,8 @@ test_http(void)
 	t_body_limit();
 	t_headers();
 	t_timeouts();
+	t_cancel();
+	t_deadline();
 	t_write();
 	t_write_fd();
 	t_tcp_open();
