@@ -30,6 +30,11 @@ stats_format(const struct stats *s)
 	    "# HELP tablesnap_files_skipped_total Files found already in S3.\n"
 	    "# TYPE tablesnap_files_skipped_total counter\n"
 	    "tablesnap_files_skipped_total %llu\n"
+	    "# HELP tablesnap_files_refused_total Files that can never be "
+	    "uploaded, skipped with a line each (not a regular file, a name "
+	    "S3 cannot take, too large).\n"
+	    "# TYPE tablesnap_files_refused_total counter\n"
+	    "tablesnap_files_refused_total %llu\n"
 	    "# HELP tablesnap_upload_failures_total Failed upload attempts "
 	    "(the file stays queued).\n"
 	    "# TYPE tablesnap_upload_failures_total counter\n"
@@ -55,6 +60,7 @@ stats_format(const struct stats *s)
 	    "# TYPE tablesnap_last_success_timestamp_seconds gauge\n"
 	    "tablesnap_last_success_timestamp_seconds %s%lld.%03lld\n",
 	    s->files_uploaded, s->bytes_uploaded, s->files_skipped,
+	    s->files_refused,
 	    s->failures, s->requests, s->retries, s->queue_length,
 	    s->in_flight, signbit(s->oldest_queued_age) ? "-" : "", age / 1000,
 	    age % 1000, signbit(s->last_success) ? "-" : "", last / 1000,

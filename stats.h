@@ -7,6 +7,7 @@
 
 struct stats {
 	unsigned long long files_uploaded, bytes_uploaded, files_skipped;
+	unsigned long long files_refused;	/* never uploadable */
 	unsigned long long failures, retries, requests;
 	unsigned long long queue_length, in_flight;
 	double oldest_queued_age;	/* seconds, 0 when the queue is empty */

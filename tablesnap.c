@@ -68,6 +68,7 @@ struct daemon {
 	struct worker *done;		/* finished, not yet collected */
 	pthread_attr_t attr;
 	unsigned long uploaded, skipped, failed;
+	unsigned long refused;		/* never uploadable, skipped */
 	unsigned long long bytes_uploaded;
 	time_t last_success;
 	int64_t next_stats_ms;		/* --stats-file: next write */
@@ -626,6 +627,8 @@ collect(struct daemon *d)
 			d->last_success = time(NULL);
 		} else if (w->status == UPLOAD_SKIPPED)
 			d->skipped++;
+		else if (w->status == UPLOAD_REFUSED)
+			d->refused++;
 		else if (!ok && d->opt.once) {
 			/* One pass only: the requests were retried already. */
 			d->failed++;
@@ -687,6 +690,7 @@ write_stats(struct daemon *d)
 	st.files_uploaded = d->uploaded;
 	st.bytes_uploaded = d->bytes_uploaded;
 	st.files_skipped = d->skipped;
+	st.files_refused = d->refused;
 	st.failures = d->failed;
 	st.requests = ss.requests;
 	st.retries = ss.retries;
@@ -718,9 +722,10 @@ static void
 log_status(struct daemon *d)
 {
 	log_info("Status: %zu queued, %zu in flight, %lu uploaded, %lu "
-	    "skipped, %lu failed attempts, %zu directories watched",
-	    queue_ready_count(d->queue), queue_in_flight(d->queue),
-	    d->uploaded, d->skipped, d->failed, watcher_count(d->watcher));
+	    "skipped, %lu refused, %lu failed attempts, %zu directories "
+	    "watched", queue_ready_count(d->queue), queue_in_flight(d->queue),
+	    d->uploaded, d->skipped, d->refused, d->failed,
+	    watcher_count(d->watcher));
 }
 
 /* Returns 1 when the loop should end now. */

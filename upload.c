@@ -776,10 +776,80 @@ check_existing(struct job *j, int *upload)
 	return UPLOAD_DONE;
 }
 
+const char *
+upload_file_kind(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return NULL;
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISDIR(mode))
+		return "a directory";
+	return "of an unknown type";
+}
+
+int
+upload_open(const char *path, struct stat *st, const char **kind)
+{
+	int fd, flags, saved;
+
+	*kind = NULL;
+	/* A look first, so that a device or a FIFO is not even opened (a
+	 * device's open can act; a FIFO's would wake its writer). It only
+	 * ever refuses: what counts is the descriptor, checked below. */
+	if (lstat(path, st) < 0)
+		return -1;
+	if ((*kind = upload_file_kind(st->st_mode)) != NULL)
+		return -2;
+	/* Swapped since the look: O_NOFOLLOW fails on a symbolic link,
+	 * O_NONBLOCK keeps a FIFO from blocking the thread. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+	    O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
+		*kind = "a symbolic link";
+	else if (fd < 0 && errno == ENXIO)
+		*kind = "a socket or a device without a driver";
+	if (fd < 0)
+		return *kind != NULL ? -2 : -1;
+	if (fstat(fd, st) < 0)
+		goto fail;
+	if ((*kind = upload_file_kind(st->st_mode)) != NULL) {
+		close(fd);
+		return -2;
+	}
+	/* A regular file: reads never block, but the flag goes anyway. */
+	if ((flags = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* The file as opened is what goes out: its size, mode, owner and bytes
+ * all come from this descriptor, never from the path again. */
 static enum upload_status
 open_file(struct job *j)
 {
-	j->fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	const char *kind;
+
+	j->fd = upload_open(j->path, &j->st, &kind);
+	if (j->fd == -2) {
+		log_warning("Skipping %s: %s, not a regular file", j->path,
+		    kind);
+		return UPLOAD_REFUSED;
+	}
 	if (j->fd < 0 && errno == ENOENT) {
 		log_info("File %s vanished before its upload, skipping",
 		    j->path);
@@ -789,14 +859,6 @@ open_file(struct job *j)
 		log_error("Failed to open file: %s (%s)", j->path,
 		    strerror(errno));
 		return UPLOAD_RETRY;
-	}
-	if (fstat(j->fd, &j->st) < 0) {
-		log_error("Failed to stat %s: %s", j->path, strerror(errno));
-		return UPLOAD_RETRY;
-	}
-	if (!S_ISREG(j->st.st_mode)) {
-		log_info("Skipping %s: not a regular file", j->path);
-		return UPLOAD_REFUSED;
 	}
 	return UPLOAD_DONE;
 }

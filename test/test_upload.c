@@ -1,8 +1,18 @@
 /* test_upload.c: the rules of upload.c that need no server: the part size
- * at S3's limits, key naming, and the path filter. */
+ * at S3's limits, key naming, the path filter, which files may be opened
+ * for upload (also while names are swapped under it). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../filter.h"
 #include "../keyset.h"
@@ -97,12 +107,202 @@ filters(void)
 	}
 }
 
+static void
+put_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	if (fd >= 0)
+		close(fd);
+}
+
+static char *
+in_dir(const char *dir, const char *name)
+{
+	static char buf[8][256];
+	static int next;
+	char *p = buf[next++ % 8];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
+	return p;
+}
+
+/* Each kind of file as the watcher may report it: only a regular file is
+ * opened, and it comes back blocking. */
+static void
+open_kinds(void)
+{
+	char dir[] = "/tmp/tablesnap-unit-XXXXXX";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *kind;
+	struct stat st;
+	int fd, sock;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	put_file(in_dir(dir, "secret"), "SECRET");
+	put_file(in_dir(dir, "f-Data.db"), "plain data");
+	fd = upload_open(in_dir(dir, "f-Data.db"), &st, &kind);
+	CHECK(fd >= 0 && kind == NULL && S_ISREG(st.st_mode) &&
+	    st.st_size == 10);
+	CHECK(fd >= 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK) == 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(symlink(in_dir(dir, "secret"), in_dir(dir, "l-Data.db")) == 0);
+	CHECK(upload_open(in_dir(dir, "l-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a symbolic link");
+	CHECK(mkfifo(in_dir(dir, "p-Data.db"), 0600) == 0);
+	CHECK(upload_open(in_dir(dir, "p-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a FIFO");
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", in_dir(dir,
+	    "s-Data.db"));
+	sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(sock >= 0 && bind(sock, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK(upload_open(in_dir(dir, "s-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a socket");
+	CHECK(mkdir(in_dir(dir, "d-Data.db"), 0700) == 0);
+	CHECK(upload_open(in_dir(dir, "d-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a directory");
+	errno = 0;
+	CHECK(upload_open(in_dir(dir, "gone-Data.db"), &st, &kind) == -1 &&
+	    errno == ENOENT);
+	CHECK(upload_file_kind(S_IFCHR | 0600) != NULL);
+	CHECK(upload_file_kind(S_IFBLK | 0600) != NULL);
+	CHECK(upload_file_kind(S_IFREG | 0600) == NULL);
+	if (sock >= 0)
+		close(sock);
+	rmdir(in_dir(dir, "d-Data.db"));
+	unlink(in_dir(dir, "s-Data.db"));
+	unlink(in_dir(dir, "p-Data.db"));
+	unlink(in_dir(dir, "l-Data.db"));
+	unlink(in_dir(dir, "f-Data.db"));
+	unlink(in_dir(dir, "secret"));
+	rmdir(dir);
+}
+
+/* The swap race: a name flips between a regular file, a symbolic link to
+ * a secret and a FIFO while it is opened. No open may read the secret or
+ * block; a stuck open is freed by opening the FIFO for writing. */
+struct swapper {
+	const char *x, *y, *z;
+	atomic_int stop, progress, stuck, swaps;
+};
+
+static double
+now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *
+swap_run(void *arg)
+{
+	struct swapper *sw = arg;
+	int last = -1;
+	double since = now_sec();
+
+	/* x, y, z: the file, the link, the FIFO. Two swaps with y, then two
+	 * with z: x is the file between any two other kinds. */
+	for (unsigned i = 0; !atomic_load(&sw->stop); i++) {
+		renameat2(AT_FDCWD, sw->x, AT_FDCWD, i & 2 ? sw->z : sw->y,
+		    RENAME_EXCHANGE);
+		atomic_fetch_add(&sw->swaps, 1);
+		if (i % 256 != 0)
+			continue;
+		if (atomic_load(&sw->progress) != last) {
+			last = atomic_load(&sw->progress);
+			since = now_sec();
+		} else if (now_sec() - since > 3) {
+			/* No open returned for 3 s: stuck on the FIFO. */
+			const char *names[] = { sw->x, sw->y, sw->z };
+
+			atomic_store(&sw->stuck, 1);
+			for (int k = 0; k < 3; k++) {
+				int fd = open(names[k], O_WRONLY | O_NONBLOCK);
+
+				if (fd >= 0)
+					close(fd);
+			}
+			since = now_sec();
+		}
+	}
+	return NULL;
+}
+
+static void
+open_swapped(void)
+{
+	char dir[] = "/tmp/tablesnap-unit-XXXXXX";
+	struct swapper sw = { 0 };
+	pthread_t t;
+	int leaked = 0, opened = 0, refused = 0;
+	double end;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	sw.x = strdup(in_dir(dir, "x-Data.db"));
+	sw.y = strdup(in_dir(dir, "y"));
+	sw.z = strdup(in_dir(dir, "z"));
+	put_file(in_dir(dir, "secret"), "SECRET");
+	put_file(sw.x, "plain");
+	CHECK(symlink(in_dir(dir, "secret"), sw.y) == 0);
+	CHECK(mkfifo(sw.z, 0600) == 0);
+	if (pthread_create(&t, NULL, swap_run, &sw) != 0) {
+		CHECK(0);
+		return;
+	}
+	end = now_sec() + 20;	/* a bound for a loaded machine */
+	while (atomic_load(&sw.swaps) == 0 && now_sec() < end)
+		usleep(1000);
+	for (int i = 0; i < 50000 && now_sec() < end; i++) {
+		const char *kind;
+		struct stat st;
+		char buf[16];
+		ssize_t n;
+		int fd = upload_open(sw.x, &st, &kind);
+
+		atomic_fetch_add(&sw.progress, 1);
+		if (fd < 0) {
+			refused += fd == -2;
+			continue;
+		}
+		opened++;
+		n = pread(fd, buf, sizeof(buf), 0);
+		leaked += !S_ISREG(st.st_mode) || n != 5 ||
+		    memcmp(buf, "plain", 5) != 0;
+		close(fd);
+	}
+	atomic_store(&sw.stop, 1);
+	pthread_join(t, NULL);
+	CHECK(leaked == 0);
+	CHECK(!atomic_load(&sw.stuck));
+	CHECK(opened > 0 && refused > 0);	/* the swaps did happen */
+	unlink(sw.x);
+	unlink(sw.y);
+	unlink(sw.z);
+	unlink(in_dir(dir, "secret"));
+	rmdir(dir);
+	free((char *)sw.x);
+	free((char *)sw.y);
+	free((char *)sw.z);
+}
+
 void
 test_upload(void)
 {
 	part_sizes();
 	keys();
 	filters();
+	open_kinds();
+	open_swapped();
 }
 
 /* The set -B uses to skip files a listing showed in S3. */
