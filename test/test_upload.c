@@ -1,6 +1,8 @@
 /* test_upload.c: the rules of upload.c that need no server: the part size
  * at S3's limits, key naming, the path filter, which files may be opened
- * for upload (also while names are swapped under it). */
+ * for upload (also while names are swapped under it), and the stats file's
+ * temporary never written through a planted link. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,6 +18,7 @@
 
 #include "../filter.h"
 #include "../keyset.h"
+#include "../stats.h"
 #include "../upload.h"
 #include "unit.h"
 
@@ -295,6 +298,56 @@ open_swapped(void)
 	free((char *)sw.z);
 }
 
+/* A link planted at the stats file's temporary name, the old fixed one
+ * included: the file it names keeps its bytes, the stats file is written
+ * as a file of its own and no temporary is left. */
+static void
+stats_planted_link(void)
+{
+	char dir[] = "/tmp/tablesnap-unit-XXXXXX", buf[64];
+	struct stats s = { .files_uploaded = 7, .files_refused = 3 };
+	struct stat st;
+	char *text;
+	int fd, n = 0;
+	DIR *d;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	put_file(in_dir(dir, "victim"), "precious");
+	CHECK(symlink(in_dir(dir, "victim"), in_dir(dir, "t.prom.tmp")) == 0);
+	CHECK(stats_write(in_dir(dir, "t.prom"), &s) == 0);
+	CHECK(stats_write(in_dir(dir, "t.prom"), &s) == 0);
+	fd = open(in_dir(dir, "victim"), O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == 8 &&
+	    memcmp(buf, "precious", 8) == 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(lstat(in_dir(dir, "t.prom"), &st) == 0 && S_ISREG(st.st_mode));
+	text = stats_format(&s);
+	CHECK(text != NULL && strstr(text,
+	    "\ntablesnap_files_refused_total 3\n") != NULL);
+	CHECK(text != NULL && st.st_size == (off_t)strlen(text));
+	free(text);
+	/* victim, t.prom, the planted link: nothing else. */
+	if ((d = opendir(dir)) != NULL) {
+		struct dirent *de;
+
+		while ((de = readdir(d)) != NULL)
+			n += de->d_name[0] != '.';
+		closedir(d);
+	}
+	CHECK(n == 3);
+	/* A directory it cannot write to: fails, leaves nothing. */
+	CHECK(stats_write(in_dir(dir, "none/t.prom"), &s) == -1 &&
+	    errno == ENOENT);
+	unlink(in_dir(dir, "t.prom"));
+	unlink(in_dir(dir, "t.prom.tmp"));
+	unlink(in_dir(dir, "victim"));
+	rmdir(dir);
+}
+
 void
 test_upload(void)
 {
@@ -303,6 +356,7 @@ test_upload(void)
 	filters();
 	open_kinds();
 	open_swapped();
+	stats_planted_link();
 }
 
 /* The set -B uses to skip files a listing showed in S3. */
