@@ -934,6 +934,9 @@ main(int argc, char **argv)
 	    pthread_attr_setdetachstate(&d.attr, PTHREAD_CREATE_JOINABLE) != 0)
 		die("cannot set up threads: %s", strerror(errno));
 	setup_watches(&d);
+	/* No symbolic link below a root is followed to a file to upload. */
+	d.ucfg.roots = (const char *const *)d.roots;
+	d.ucfg.nroots = d.nroots;
 	if (!d.opt.once)
 		log_info("Watching %zu directories", watcher_count(d.watcher));
 	/* Ready once every watch exists: no file finished from now on is

@@ -18,6 +18,8 @@ struct upload_config {
 	int signed_payload;		/* plain HTTP: SHA-256 of every body */
 	int part_retries;		/* extra tries of one part */
 	const struct filter *filter;	/* for the listing's entries */
+	const char *const *roots;	/* the watched paths, absolute: no */
+	size_t nroots;			/* link below one is followed */
 };
 
 enum upload_status {
@@ -38,15 +40,17 @@ enum upload_status upload_file(struct s3_client *c,
     const struct upload_config *cfg, const char *path, enum object_hint hint,
     long long *bytes);
 
-/* Opens path to upload it, only if it is a regular file: never through a
- * symbolic link in its last component, never blocking (a FIFO), a device
- * or a FIFO not even opened. *st comes from the opened descriptor, which
- * is returned (blocking, close-on-exec). -1 with errno (ENOENT: gone);
- * -2 when path is no regular file, *kind then saying what it is
- * ("a symbolic link", "a FIFO", ...). */
-int upload_open(const char *path, struct stat *st, const char **kind);
+/* Opens path to upload it, only if it is a regular file: no symbolic link
+ * followed below root (the root itself is taken as named; NULL: only the
+ * last component is not followed), never blocking (a FIFO), a device or a
+ * FIFO not even opened. *st comes from the opened descriptor, which is
+ * returned (blocking, close-on-exec). -1 with errno (ENOENT: gone); -2
+ * when path is no regular file, *why then saying what it is ("a FIFO,
+ * not a regular file"). */
+int upload_open(const char *root, const char *path, struct stat *st,
+    const char **why);
 
-/* What a file of this mode is, for the line that skips it ("a FIFO");
+/* Why a file of this mode is not uploaded ("a FIFO, not a regular file");
  * NULL for a regular file. */
 const char *upload_file_kind(mode_t mode);
 

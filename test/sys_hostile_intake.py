@@ -165,3 +165,44 @@ def stats_file_temporary_symlink_not_followed(ctx):
     left = sorted(os.listdir(textfile))
     check(left == ["tablesnap.prom", "tablesnap.prom.tmp"],
           "files left in the textfile directory: %r" % left)
+
+
+@test
+def directory_swapped_for_symlink_before_upload(ctx):
+    """A file is queued under data/ks; before its upload, ks is renamed
+    away and replaced by a link to a root-only tree holding a file of the
+    same name: that file must not be uploaded in its place."""
+    MiB = 1024 * 1024
+    secret_dir = os.path.join(ctx.tmp, "root-only")
+    os.makedirs(secret_dir, mode=0o700)
+    write(os.path.join(secret_dir, "f-Data.db"), b"secret-hash\n")
+    ks = os.path.join(ctx.dir, "ks")
+    os.makedirs(ks)
+    # One thread, held by a large upload at 4 MiB/s: the file waits.
+    ctx.start("-r", "-t", "1", "--max-bandwidth", "4M", "--without-index")
+    big = move_in(ctx, "big-Data.db", os.urandom(12 * MiB))
+    ctx.wait_log("Uploading %s" % big)
+    src = os.path.join(ctx.outside, "f-Data.db")
+    write(src, b"plain\n")
+    queued = os.path.join(ks, "f-Data.db")
+    os.rename(src, queued)
+    time.sleep(0.5)     # the event is read and the path queued
+    check("Finished uploading %s" % big not in ctx.logtext(),
+          "the large upload ended too soon to hold the thread")
+    os.rename(ks, os.path.join(ctx.dir, "ks-away"))
+    os.symlink(secret_dir, ks)
+    ctx.assert_stored(big)
+    end = time.time() + WAIT    # its turn comes: uploaded or skipped
+    while time.time() < end and not any(
+            w in ctx.logtext() for w in ("Finished uploading %s" % queued,
+                                         "Skipping %s" % queued)):
+        time.sleep(0.1)
+    time.sleep(1)
+    obj = ctx.head(ctx.key(queued))
+    check(obj is None or ctx.get(ctx.key(queued)) != b"secret-hash\n",
+          "the file behind the link was uploaded")
+    check(obj is None, "an object for the swapped path")
+    ctx.wait_log("Skipping %s: a directory on its path is a symbolic link"
+                 % queued)
+    later = move_in(ctx, "later-Data.db", b"later")
+    ctx.assert_stored(later)

@@ -148,29 +148,29 @@ open_kinds(void)
 	}
 	put_file(in_dir(dir, "secret"), "SECRET");
 	put_file(in_dir(dir, "f-Data.db"), "plain data");
-	fd = upload_open(in_dir(dir, "f-Data.db"), &st, &kind);
+	fd = upload_open(dir, in_dir(dir, "f-Data.db"), &st, &kind);
 	CHECK(fd >= 0 && kind == NULL && S_ISREG(st.st_mode) &&
 	    st.st_size == 10);
 	CHECK(fd >= 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK) == 0);
 	if (fd >= 0)
 		close(fd);
 	CHECK(symlink(in_dir(dir, "secret"), in_dir(dir, "l-Data.db")) == 0);
-	CHECK(upload_open(in_dir(dir, "l-Data.db"), &st, &kind) == -2);
-	CHECK_STR(kind, "a symbolic link");
+	CHECK(upload_open(dir, in_dir(dir, "l-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a symbolic link, not a regular file");
 	CHECK(mkfifo(in_dir(dir, "p-Data.db"), 0600) == 0);
-	CHECK(upload_open(in_dir(dir, "p-Data.db"), &st, &kind) == -2);
-	CHECK_STR(kind, "a FIFO");
+	CHECK(upload_open(dir, in_dir(dir, "p-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a FIFO, not a regular file");
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", in_dir(dir,
 	    "s-Data.db"));
 	sock = socket(AF_UNIX, SOCK_STREAM, 0);
 	CHECK(sock >= 0 && bind(sock, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	CHECK(upload_open(in_dir(dir, "s-Data.db"), &st, &kind) == -2);
-	CHECK_STR(kind, "a socket");
+	CHECK(upload_open(dir, in_dir(dir, "s-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a socket, not a regular file");
 	CHECK(mkdir(in_dir(dir, "d-Data.db"), 0700) == 0);
-	CHECK(upload_open(in_dir(dir, "d-Data.db"), &st, &kind) == -2);
-	CHECK_STR(kind, "a directory");
+	CHECK(upload_open(dir, in_dir(dir, "d-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a directory, not a regular file");
 	errno = 0;
-	CHECK(upload_open(in_dir(dir, "gone-Data.db"), &st, &kind) == -1 &&
+	CHECK(upload_open(dir, in_dir(dir, "gone-Data.db"), &st, &kind) == -1 &&
 	    errno == ENOENT);
 	CHECK(upload_file_kind(S_IFCHR | 0600) != NULL);
 	CHECK(upload_file_kind(S_IFBLK | 0600) != NULL);
@@ -183,6 +183,52 @@ open_kinds(void)
 	unlink(in_dir(dir, "l-Data.db"));
 	unlink(in_dir(dir, "f-Data.db"));
 	unlink(in_dir(dir, "secret"));
+	rmdir(dir);
+}
+
+/* Below a root, no symbolic link is followed: a directory replaced by a
+ * link to another tree is refused. The root itself may be a link. */
+static void
+open_paths(void)
+{
+	char dir[] = "/tmp/tablesnap-unit-XXXXXX";
+	const char *kind, *root;
+	struct stat st;
+	int fd;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	CHECK(mkdir(in_dir(dir, "real"), 0700) == 0);
+	CHECK(mkdir(in_dir(dir, "real/ks"), 0700) == 0);
+	CHECK(mkdir(in_dir(dir, "real/ks/cf"), 0700) == 0);
+	CHECK(mkdir(in_dir(dir, "other"), 0700) == 0);
+	put_file(in_dir(dir, "real/ks/cf/f-Data.db"), "plain");
+	put_file(in_dir(dir, "other/f-Data.db"), "SECRET");
+	CHECK(symlink(in_dir(dir, "real"), in_dir(dir, "root")) == 0);
+	CHECK(symlink(in_dir(dir, "other"), in_dir(dir, "real/ks/evil")) == 0);
+	root = in_dir(dir, "root");
+	fd = upload_open(root, in_dir(dir, "root/ks/cf/f-Data.db"), &st, &kind);
+	CHECK(fd >= 0 && st.st_size == 5);
+	if (fd >= 0)
+		close(fd);
+	CHECK(upload_open(root, in_dir(dir, "root/ks/evil/f-Data.db"), &st,
+	    &kind) == -2);
+	CHECK_STR(kind, "a directory on its path is a symbolic link or a file");
+	CHECK(upload_open(root, in_dir(dir, "root/ks/cf/f-Data.db/x"), &st,
+	    &kind) == -2);
+	errno = 0;
+	CHECK(upload_open(root, in_dir(dir, "root/ks/gone/f-Data.db"), &st,
+	    &kind) == -1 && errno == ENOENT);
+	unlink(in_dir(dir, "real/ks/evil"));
+	unlink(in_dir(dir, "root"));
+	unlink(in_dir(dir, "other/f-Data.db"));
+	unlink(in_dir(dir, "real/ks/cf/f-Data.db"));
+	rmdir(in_dir(dir, "other"));
+	rmdir(in_dir(dir, "real/ks/cf"));
+	rmdir(in_dir(dir, "real/ks"));
+	rmdir(in_dir(dir, "real"));
 	rmdir(dir);
 }
 
@@ -210,11 +256,11 @@ swap_run(void *arg)
 	int last = -1;
 	double since = now_sec();
 
-	/* x, y, z: the file, the link, the FIFO. Two swaps with y, then two
-	 * with z: x is the file between any two other kinds. */
+	/* x, y, z: the file, the link, the FIFO (or none). Two swaps with
+	 * y, then two with z: x is the file between any two other kinds. */
 	for (unsigned i = 0; !atomic_load(&sw->stop); i++) {
-		renameat2(AT_FDCWD, sw->x, AT_FDCWD, i & 2 ? sw->z : sw->y,
-		    RENAME_EXCHANGE);
+		renameat2(AT_FDCWD, sw->x, AT_FDCWD, i & 2 && sw->z != NULL ?
+		    sw->z : sw->y, RENAME_EXCHANGE);
 		atomic_fetch_add(&sw->swaps, 1);
 		if (i % 256 != 0)
 			continue;
@@ -238,14 +284,52 @@ swap_run(void *arg)
 	return NULL;
 }
 
+/* Opens root/name 50,000 times (or for 20 s) while sw swaps names:
+ * the opens that succeed must all read "plain". */
+static void
+open_while_swapping(struct swapper *sw, const char *root, const char *path)
+{
+	pthread_t t;
+	int leaked = 0, opened = 0, refused = 0;
+	double end;
+
+	if (pthread_create(&t, NULL, swap_run, sw) != 0) {
+		CHECK(0);
+		return;
+	}
+	end = now_sec() + 20;	/* a bound for a loaded machine */
+	while (atomic_load(&sw->swaps) == 0 && now_sec() < end)
+		usleep(1000);
+	for (int i = 0; i < 50000 && now_sec() < end; i++) {
+		const char *kind;
+		struct stat st;
+		char buf[16];
+		ssize_t n;
+		int fd = upload_open(root, path, &st, &kind);
+
+		atomic_fetch_add(&sw->progress, 1);
+		if (fd < 0) {
+			refused += fd == -2;
+			continue;
+		}
+		opened++;
+		n = pread(fd, buf, sizeof(buf), 0);
+		leaked += !S_ISREG(st.st_mode) || n != 5 ||
+		    memcmp(buf, "plain", 5) != 0;
+		close(fd);
+	}
+	atomic_store(&sw->stop, 1);
+	pthread_join(t, NULL);
+	CHECK(leaked == 0);
+	CHECK(!atomic_load(&sw->stuck));
+	CHECK(opened > 0 && refused > 0);	/* the swaps did happen */
+}
+
 static void
 open_swapped(void)
 {
 	char dir[] = "/tmp/tablesnap-unit-XXXXXX";
 	struct swapper sw = { 0 };
-	pthread_t t;
-	int leaked = 0, opened = 0, refused = 0;
-	double end;
 
 	if (mkdtemp(dir) == NULL) {
 		CHECK(0);
@@ -258,36 +342,7 @@ open_swapped(void)
 	put_file(sw.x, "plain");
 	CHECK(symlink(in_dir(dir, "secret"), sw.y) == 0);
 	CHECK(mkfifo(sw.z, 0600) == 0);
-	if (pthread_create(&t, NULL, swap_run, &sw) != 0) {
-		CHECK(0);
-		return;
-	}
-	end = now_sec() + 20;	/* a bound for a loaded machine */
-	while (atomic_load(&sw.swaps) == 0 && now_sec() < end)
-		usleep(1000);
-	for (int i = 0; i < 50000 && now_sec() < end; i++) {
-		const char *kind;
-		struct stat st;
-		char buf[16];
-		ssize_t n;
-		int fd = upload_open(sw.x, &st, &kind);
-
-		atomic_fetch_add(&sw.progress, 1);
-		if (fd < 0) {
-			refused += fd == -2;
-			continue;
-		}
-		opened++;
-		n = pread(fd, buf, sizeof(buf), 0);
-		leaked += !S_ISREG(st.st_mode) || n != 5 ||
-		    memcmp(buf, "plain", 5) != 0;
-		close(fd);
-	}
-	atomic_store(&sw.stop, 1);
-	pthread_join(t, NULL);
-	CHECK(leaked == 0);
-	CHECK(!atomic_load(&sw.stuck));
-	CHECK(opened > 0 && refused > 0);	/* the swaps did happen */
+	open_while_swapping(&sw, dir, sw.x);
 	unlink(sw.x);
 	unlink(sw.y);
 	unlink(sw.z);
@@ -296,6 +351,40 @@ open_swapped(void)
 	free((char *)sw.x);
 	free((char *)sw.y);
 	free((char *)sw.z);
+}
+
+/* The same with a directory on the path: root/ks flips between the real
+ * directory and a link to another tree holding a file of the same name. */
+static void
+open_dir_swapped(void)
+{
+	char dir[] = "/tmp/tablesnap-unit-XXXXXX", path[300];
+	struct swapper sw = { 0 };
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	sw.x = strdup(in_dir(dir, "ks"));
+	sw.y = strdup(in_dir(dir, "y"));
+	CHECK(mkdir(sw.x, 0700) == 0 && mkdir(in_dir(dir, "other"), 0700) == 0);
+	put_file(in_dir(dir, "ks/f-Data.db"), "plain");
+	put_file(in_dir(dir, "other/f-Data.db"), "SECRET");
+	CHECK(symlink(in_dir(dir, "other"), sw.y) == 0);
+	snprintf(path, sizeof(path), "%s", in_dir(dir, "ks/f-Data.db"));
+	open_while_swapping(&sw, dir, path);
+	/* ks and y may have ended either way round. */
+	unlink(in_dir(dir, "ks/f-Data.db"));
+	unlink(in_dir(dir, "y/f-Data.db"));
+	unlink(sw.x);
+	unlink(sw.y);
+	rmdir(sw.x);
+	rmdir(sw.y);
+	unlink(in_dir(dir, "other/f-Data.db"));
+	rmdir(in_dir(dir, "other"));
+	rmdir(dir);
+	free((char *)sw.x);
+	free((char *)sw.y);
 }
 
 /* A link planted at the stats file's temporary name, the old fixed one
@@ -355,7 +444,9 @@ test_upload(void)
 	keys();
 	filters();
 	open_kinds();
+	open_paths();
 	open_swapped();
+	open_dir_swapped();
 	stats_planted_link();
 }
 
