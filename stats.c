@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -30,6 +32,11 @@ stats_format(const struct stats *s)
 	    "# HELP tablesnap_files_skipped_total Files found already in S3.\n"
 	    "# TYPE tablesnap_files_skipped_total counter\n"
 	    "tablesnap_files_skipped_total %llu\n"
+	    "# HELP tablesnap_files_refused_total Files that can never be "
+	    "uploaded, skipped with a line each (not a regular file, a name "
+	    "S3 cannot take, too large).\n"
+	    "# TYPE tablesnap_files_refused_total counter\n"
+	    "tablesnap_files_refused_total %llu\n"
 	    "# HELP tablesnap_upload_failures_total Failed upload attempts "
 	    "(the file stays queued).\n"
 	    "# TYPE tablesnap_upload_failures_total counter\n"
@@ -59,6 +66,7 @@ stats_format(const struct stats *s)
 	    "# TYPE tablesnap_roots_lost gauge\n"
 	    "tablesnap_roots_lost %llu\n",
 	    s->files_uploaded, s->bytes_uploaded, s->files_skipped,
+	    s->files_refused,
 	    s->failures, s->requests, s->retries, s->queue_length,
 	    s->in_flight, signbit(s->oldest_queued_age) ? "-" : "", age / 1000,
 	    age % 1000, signbit(s->last_success) ? "-" : "", last / 1000,
@@ -82,19 +90,68 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* Creates a new file next to path, "path.tmp.XXXXXXXXXXXX" (random hex,
+ * not *.prom, which the textfile collector would read), never following or
+ * reusing what is there. Returns the descriptor and *tmp, or -1. */
+static int
+create_temporary(const char *path, char **tmp)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[6];
+	char suffix[2 * sizeof(rnd) + 1];
+	int fd = -1;
+
+	for (int tries = 0; fd < 0 && tries < 32; tries++) {
+		/* Without random bytes (a pool not yet ready) the clock will
+		 * do: O_EXCL keeps any name from being used twice. */
+		if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(rnd)) {
+			struct timespec ts;
+			unsigned long long v;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			v = (unsigned long long)ts.tv_nsec ^
+			    (unsigned long long)getpid() << 30 ^
+			    (unsigned long long)tries << 42;
+			for (size_t i = 0; i < sizeof(rnd); i++)
+				rnd[i] = (unsigned char)(v >> (8 * i));
+		}
+		for (size_t i = 0; i < sizeof(rnd); i++) {
+			suffix[2 * i] = hex[rnd[i] >> 4];
+			suffix[2 * i + 1] = hex[rnd[i] & 15];
+		}
+		suffix[2 * sizeof(rnd)] = '\0';
+		if (str_afmt(tmp, "%s.tmp.%s", path, suffix) < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+		if (fd < 0) {
+			int saved = errno;
+
+			free(*tmp);
+			*tmp = NULL;
+			errno = saved;
+			if (saved != EEXIST)
+				return -1;
+		}
+	}
+	return fd;
+}
+
 int
 stats_write(const char *path, const struct stats *s)
 {
 	char *text = stats_format(s), *tmp = NULL;
 	int fd = -1, r = -1, saved;
 
-	if (text == NULL || str_afmt(&tmp, "%s.tmp", path) < 0) {
-		tmp = NULL;
+	if (text == NULL) {
 		errno = ENOMEM;
 		goto out;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, text, strlen(text)) < 0)
+	if ((fd = create_temporary(path, &tmp)) < 0 ||
+	    write_all(fd, text, strlen(text)) < 0)
 		goto out;
 	r = close(fd);
 	fd = -1;
@@ -104,6 +161,7 @@ out:
 	saved = errno;
 	if (fd >= 0)
 		close(fd);
+	/* Only a file this call created is removed. */
 	if (r < 0 && tmp != NULL)
 		unlink(tmp);
 	free(tmp);

@@ -69,6 +69,7 @@ struct daemon {
 	struct worker *done;		/* finished, not yet collected */
 	pthread_attr_t attr;
 	unsigned long uploaded, skipped, failed;
+	unsigned long refused;		/* never uploadable, skipped */
 	unsigned long long bytes_uploaded;
 	time_t last_success;
 	int64_t next_stats_ms;		/* --stats-file: next write */
@@ -353,6 +354,8 @@ collect(struct daemon *d)
 			d->last_success = time(NULL);
 		} else if (w->status == UPLOAD_SKIPPED)
 			d->skipped++;
+		else if (w->status == UPLOAD_REFUSED)
+			d->refused++;
 		else if (!ok && d->opt.once) {
 			/* One pass only: the requests were retried already. */
 			d->failed++;
@@ -414,6 +417,7 @@ write_stats(struct daemon *d)
 	st.files_uploaded = d->uploaded;
 	st.bytes_uploaded = d->bytes_uploaded;
 	st.files_skipped = d->skipped;
+	st.files_refused = d->refused;
 	st.failures = d->failed;
 	st.requests = ss.requests;
 	st.retries = ss.retries;
@@ -509,10 +513,10 @@ log_status(struct daemon *d)
 	const char *why, *first = watcher_lost_root(d->watcher, 0, &why);
 
 	log_info("Status: %zu queued, %zu in flight, %lu uploaded, %lu "
-	    "skipped, %lu failed attempts, %zu directories watched, %zu of %zu "
-	    "roots lost%s%s%s", queue_ready_count(d->queue),
-	    queue_in_flight(d->queue), d->uploaded, d->skipped, d->failed,
-	    watcher_count(d->watcher), lost, d->nroots,
+	    "skipped, %lu refused, %lu failed attempts, %zu directories "
+	    "watched, %zu of %zu roots lost%s%s%s", queue_ready_count(d->queue),
+	    queue_in_flight(d->queue), d->uploaded, d->skipped, d->refused,
+	    d->failed, watcher_count(d->watcher), lost, d->nroots,
 	    first != NULL ? " (" : "", first != NULL ? first : "",
 	    first == NULL ? "" : lost > 1 ? ", ...)" : ")");
 }
@@ -811,6 +815,9 @@ main(int argc, char **argv)
 		die("cannot set up threads: %s", strerror(errno));
 	setup_watches(&d);
 	startup_check();
+	/* No symbolic link below a root is followed to a file to upload. */
+	d.ucfg.roots = (const char *const *)d.roots;
+	d.ucfg.nroots = d.nroots;
 	if (!d.opt.once)
 		log_info("Watching %zu directories", watcher_count(d.watcher));
 	/* Ready once every watch exists: no file finished from now on is

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -772,10 +773,184 @@ check_existing(struct job *j, int *upload)
 	return UPLOAD_DONE;
 }
 
+const char *
+upload_file_kind(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return NULL;
+	if (S_ISLNK(mode))
+		return "a symbolic link, not a regular file";
+	if (S_ISFIFO(mode))
+		return "a FIFO, not a regular file";
+	if (S_ISSOCK(mode))
+		return "a socket, not a regular file";
+	if (S_ISCHR(mode))
+		return "a character device, not a regular file";
+	if (S_ISBLK(mode))
+		return "a block device, not a regular file";
+	if (S_ISDIR(mode))
+		return "a directory, not a regular file";
+	return "not a regular file";
+}
+
+/* Opens the directory holding path's last component: root as the user
+ * named it (links and all), then each directory below it without
+ * following a link. *last: the last component. A descriptor, -1 (errno),
+ * or -2 (*kind) when a directory on the way is a link or no directory. */
+static int
+open_parent(const char *root, const char *path, const char **last,
+    const char **kind)
+{
+	size_t rl = root != NULL ? strlen(root) : 0;
+	const char *p;
+	char name[NAME_MAX + 1];
+	int dfd, saved;
+
+	if (rl == 0) {
+		/* No root known: the directory as named, the last
+		 * component alone is not followed. */
+		const char *slash = strrchr(path, '/');
+		char *dir = slash == NULL ? strdup(".") : slash == path ?
+		    strdup("/") : strndup(path, (size_t)(slash - path));
+
+		if (dir == NULL)
+			return -1;
+		dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		free(dir);
+		if (dfd < 0)
+			return -1;
+		*last = slash == NULL ? path : slash + 1;
+		return dfd;
+	}
+	if ((dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	p = path + rl;
+	for (;;) {
+		const char *slash;
+		size_t n;
+		int next;
+
+		while (*p == '/')
+			p++;
+		if ((slash = strchr(p, '/')) == NULL)
+			break;
+		if ((n = (size_t)(slash - p)) > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		next = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (next < 0 && (errno == ENOTDIR || errno == ELOOP)) {
+			*kind = "a directory on its path is a symbolic "
+			    "link or a file";
+			close(dfd);
+			return -2;
+		}
+		if (next < 0)
+			goto fail;
+		close(dfd);
+		dfd = next;
+		p = slash + 1;
+	}
+	*last = p;
+	return dfd;
+fail:
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return -1;
+}
+
+int
+upload_open(const char *root, const char *path, struct stat *st,
+    const char **kind)
+{
+	const char *last;
+	int dfd, fd, flags, saved;
+
+	*kind = NULL;
+	if ((dfd = open_parent(root, path, &last, kind)) < 0)
+		return dfd;
+	/* A look first, so that a device or a FIFO is not even opened (a
+	 * device's open can act; a FIFO's would wake its writer). It only
+	 * ever refuses: what counts is the descriptor, checked below. */
+	if (fstatat(dfd, last, st, AT_SYMLINK_NOFOLLOW) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	if ((*kind = upload_file_kind(st->st_mode)) != NULL) {
+		close(dfd);
+		return -2;
+	}
+	/* Swapped since the look: O_NOFOLLOW fails on a symbolic link,
+	 * O_NONBLOCK keeps a FIFO from blocking the thread. */
+	fd = openat(dfd, last, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+	    O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
+		*kind = "a symbolic link, not a regular file";
+	else if (fd < 0 && errno == ENXIO)
+		*kind = "a socket or a device, not a regular file";
+	if (fd < 0 && *kind != NULL) {
+		close(dfd);
+		return -2;
+	}
+	if (fd < 0 || fstat(fd, st) < 0)
+		goto fail;
+	close(dfd);
+	dfd = -1;
+	if ((*kind = upload_file_kind(st->st_mode)) != NULL) {
+		close(fd);
+		return -2;
+	}
+	/* A regular file: reads never block, but the flag goes anyway. */
+	if ((flags = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	errno = saved;
+	return -1;
+}
+
+/* The root of cfg that path lies under, the longest; NULL for none. */
+static const char *
+root_of(const struct upload_config *cfg, const char *path)
+{
+	const char *best = NULL;
+	size_t bl = 0;
+
+	for (size_t i = 0; i < cfg->nroots; i++) {
+		const char *r = cfg->roots[i];
+		size_t n = strlen(r);
+
+		if (n > bl && strncmp(path, r, n) == 0 &&
+		    (path[n] == '/' || r[n - 1] == '/')) {
+			best = r;
+			bl = n;
+		}
+	}
+	return best;
+}
+
+/* The file as opened is what goes out: its size, mode, owner and bytes
+ * all come from this descriptor, never from the path again. */
 static enum upload_status
 open_file(struct job *j)
 {
-	j->fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	const char *kind;
+
+	j->fd = upload_open(root_of(j->cfg, j->path), j->path, &j->st, &kind);
+	if (j->fd == -2) {
+		log_warning("Skipping %s: %s", j->path, kind);
+		return UPLOAD_REFUSED;
+	}
 	if (j->fd < 0 && errno == ENOENT) {
 		log_info("File %s vanished before its upload, skipping",
 		    j->path);
@@ -786,33 +961,33 @@ open_file(struct job *j)
 		    strerror(errno));
 		return UPLOAD_RETRY;
 	}
-	if (fstat(j->fd, &j->st) < 0) {
-		log_error("Failed to stat %s: %s", j->path, strerror(errno));
-		return UPLOAD_RETRY;
-	}
-	if (!S_ISREG(j->st.st_mode)) {
-		log_info("Skipping %s: not a regular file", j->path);
-		return UPLOAD_REFUSED;
-	}
 	return UPLOAD_DONE;
 }
 
 static void
 delete_after(struct job *j)
 {
+	const char *last, *why;
 	struct stat now;
+	int dfd;
 
-	/* Only the file that was uploaded, unchanged, is deleted. */
-	if (lstat(j->path, &now) < 0 || now.st_dev != j->st.st_dev ||
-	    now.st_ino != j->st.st_ino || !same_file(&now, &j->st)) {
+	/* Only the file that was uploaded, unchanged, is deleted, from the
+	 * directory reached as for its upload (no link followed). */
+	dfd = open_parent(root_of(j->cfg, j->path), j->path, &last, &why);
+	if (dfd < 0 || fstatat(dfd, last, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    now.st_dev != j->st.st_dev || now.st_ino != j->st.st_ino ||
+	    !same_file(&now, &j->st)) {
 		log_warning("Not deleting %s: it changed after its upload",
 		    j->path);
+		if (dfd >= 0)
+			close(dfd);
 		return;
 	}
-	if (unlink(j->path) < 0)
+	if (unlinkat(dfd, last, 0) < 0)
 		log_error("Failed to delete %s: %s", j->path, strerror(errno));
 	else
 		log_info("Deleted %s", j->path);
+	close(dfd);
 }
 
 /* A Data.db file with -i: its directory's listing goes out before it. */

@@ -3,6 +3,8 @@
 #ifndef TABLESNAP_UPLOAD_H
 #define TABLESNAP_UPLOAD_H
 
+#include <sys/stat.h>
+
 #include "filter.h"
 #include "queue.h"
 #include "s3.h"
@@ -16,13 +18,17 @@ struct upload_config {
 	int signed_payload;		/* plain HTTP: SHA-256 of every body */
 	int part_retries;		/* extra tries of one part */
 	const struct filter *filter;	/* for the listing's entries */
+	const char *const *roots;	/* the watched paths, absolute: no */
+	size_t nroots;			/* link below one is followed */
 };
 
 enum upload_status {
 	UPLOAD_DONE,		/* stored and verified */
 	UPLOAD_SKIPPED,		/* already in S3 */
 	UPLOAD_GONE,		/* the file vanished first */
-	UPLOAD_REFUSED,		/* can never be uploaded (logged why) */
+	UPLOAD_REFUSED,		/* can never be uploaded (logged why): not
+				 * a regular file, a name S3 cannot take,
+				 * too large */
 	UPLOAD_RETRY,		/* failed for now: try again later */
 };
 
@@ -33,6 +39,20 @@ enum upload_status {
 enum upload_status upload_file(struct s3_client *c,
     const struct upload_config *cfg, const char *path, enum object_hint hint,
     long long *bytes);
+
+/* Opens path to upload it, only if it is a regular file: no symbolic link
+ * followed below root (the root itself is taken as named; NULL: only the
+ * last component is not followed), never blocking (a FIFO), a device or a
+ * FIFO not even opened. *st comes from the opened descriptor, which is
+ * returned (blocking, close-on-exec). -1 with errno (ENOENT: gone); -2
+ * when path is no regular file, *why then saying what it is ("a FIFO,
+ * not a regular file"). */
+int upload_open(const char *root, const char *path, struct stat *st,
+    const char **why);
+
+/* Why a file of this mode is not uploaded ("a FIFO, not a regular file");
+ * NULL for a regular file. */
+const char *upload_file_kind(mode_t mode);
 
 /* Aborts the multipart uploads still in flight (at shutdown, when their
  * threads did not finish in time). Returns how many were aborted. */

@@ -1,11 +1,24 @@
 /* test_upload.c: the rules of upload.c that need no server: the part size
- * at S3's limits, key naming, and the path filter. */
+ * at S3's limits, key naming, the path filter, which files may be opened
+ * for upload (also while names are swapped under it), and the stats file's
+ * temporary never written through a planted link. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../filter.h"
 #include "../keyset.h"
+#include "../stats.h"
 #include "../upload.h"
 #include "unit.h"
 
@@ -97,12 +110,344 @@ filters(void)
 	}
 }
 
+static void
+put_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	if (fd >= 0)
+		close(fd);
+}
+
+static char *
+in_dir(const char *dir, const char *name)
+{
+	static char buf[8][256];
+	static int next;
+	char *p = buf[next++ % 8];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
+	return p;
+}
+
+/* Each kind of file as the watcher may report it: only a regular file is
+ * opened, and it comes back blocking. */
+static void
+open_kinds(void)
+{
+	char dir[] = "/tmp/tablesnap-unit-XXXXXX";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *kind;
+	struct stat st;
+	int fd, sock;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	put_file(in_dir(dir, "secret"), "SECRET");
+	put_file(in_dir(dir, "f-Data.db"), "plain data");
+	fd = upload_open(dir, in_dir(dir, "f-Data.db"), &st, &kind);
+	CHECK(fd >= 0 && kind == NULL && S_ISREG(st.st_mode) &&
+	    st.st_size == 10);
+	CHECK(fd >= 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK) == 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(symlink(in_dir(dir, "secret"), in_dir(dir, "l-Data.db")) == 0);
+	CHECK(upload_open(dir, in_dir(dir, "l-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a symbolic link, not a regular file");
+	CHECK(mkfifo(in_dir(dir, "p-Data.db"), 0600) == 0);
+	CHECK(upload_open(dir, in_dir(dir, "p-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a FIFO, not a regular file");
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", in_dir(dir,
+	    "s-Data.db"));
+	sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(sock >= 0 && bind(sock, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK(upload_open(dir, in_dir(dir, "s-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a socket, not a regular file");
+	CHECK(mkdir(in_dir(dir, "d-Data.db"), 0700) == 0);
+	CHECK(upload_open(dir, in_dir(dir, "d-Data.db"), &st, &kind) == -2);
+	CHECK_STR(kind, "a directory, not a regular file");
+	errno = 0;
+	CHECK(upload_open(dir, in_dir(dir, "gone-Data.db"), &st, &kind) == -1 &&
+	    errno == ENOENT);
+	CHECK(upload_file_kind(S_IFCHR | 0600) != NULL);
+	CHECK(upload_file_kind(S_IFBLK | 0600) != NULL);
+	CHECK(upload_file_kind(S_IFREG | 0600) == NULL);
+	if (sock >= 0)
+		close(sock);
+	rmdir(in_dir(dir, "d-Data.db"));
+	unlink(in_dir(dir, "s-Data.db"));
+	unlink(in_dir(dir, "p-Data.db"));
+	unlink(in_dir(dir, "l-Data.db"));
+	unlink(in_dir(dir, "f-Data.db"));
+	unlink(in_dir(dir, "secret"));
+	rmdir(dir);
+}
+
+/* Below a root, no symbolic link is followed: a directory replaced by a
+ * link to another tree is refused. The root itself may be a link. */
+static void
+open_paths(void)
+{
+	char dir[] = "/tmp/tablesnap-unit-XXXXXX";
+	const char *kind, *root;
+	struct stat st;
+	int fd;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	CHECK(mkdir(in_dir(dir, "real"), 0700) == 0);
+	CHECK(mkdir(in_dir(dir, "real/ks"), 0700) == 0);
+	CHECK(mkdir(in_dir(dir, "real/ks/cf"), 0700) == 0);
+	CHECK(mkdir(in_dir(dir, "other"), 0700) == 0);
+	put_file(in_dir(dir, "real/ks/cf/f-Data.db"), "plain");
+	put_file(in_dir(dir, "other/f-Data.db"), "SECRET");
+	CHECK(symlink(in_dir(dir, "real"), in_dir(dir, "root")) == 0);
+	CHECK(symlink(in_dir(dir, "other"), in_dir(dir, "real/ks/evil")) == 0);
+	root = in_dir(dir, "root");
+	fd = upload_open(root, in_dir(dir, "root/ks/cf/f-Data.db"), &st, &kind);
+	CHECK(fd >= 0 && st.st_size == 5);
+	if (fd >= 0)
+		close(fd);
+	CHECK(upload_open(root, in_dir(dir, "root/ks/evil/f-Data.db"), &st,
+	    &kind) == -2);
+	CHECK_STR(kind, "a directory on its path is a symbolic link or a file");
+	CHECK(upload_open(root, in_dir(dir, "root/ks/cf/f-Data.db/x"), &st,
+	    &kind) == -2);
+	errno = 0;
+	CHECK(upload_open(root, in_dir(dir, "root/ks/gone/f-Data.db"), &st,
+	    &kind) == -1 && errno == ENOENT);
+	unlink(in_dir(dir, "real/ks/evil"));
+	unlink(in_dir(dir, "root"));
+	unlink(in_dir(dir, "other/f-Data.db"));
+	unlink(in_dir(dir, "real/ks/cf/f-Data.db"));
+	rmdir(in_dir(dir, "other"));
+	rmdir(in_dir(dir, "real/ks/cf"));
+	rmdir(in_dir(dir, "real/ks"));
+	rmdir(in_dir(dir, "real"));
+	rmdir(dir);
+}
+
+/* The swap race: a name flips between a regular file, a symbolic link to
+ * a secret and a FIFO while it is opened. No open may read the secret or
+ * block; a stuck open is freed by opening the FIFO for writing. */
+struct swapper {
+	const char *x, *y, *z;
+	atomic_int stop, progress, stuck, swaps;
+};
+
+static double
+now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *
+swap_run(void *arg)
+{
+	struct swapper *sw = arg;
+	int last = -1;
+	double since = now_sec();
+
+	/* x, y, z: the file, the link, the FIFO (or none). Two swaps with
+	 * y, then two with z: x is the file between any two other kinds. */
+	for (unsigned i = 0; !atomic_load(&sw->stop); i++) {
+		renameat2(AT_FDCWD, sw->x, AT_FDCWD, i & 2 && sw->z != NULL ?
+		    sw->z : sw->y, RENAME_EXCHANGE);
+		atomic_fetch_add(&sw->swaps, 1);
+		if (i % 256 != 0)
+			continue;
+		if (atomic_load(&sw->progress) != last) {
+			last = atomic_load(&sw->progress);
+			since = now_sec();
+		} else if (now_sec() - since > 3) {
+			/* No open returned for 3 s: stuck on the FIFO. */
+			const char *names[] = { sw->x, sw->y, sw->z };
+
+			atomic_store(&sw->stuck, 1);
+			for (int k = 0; k < 3; k++) {
+				int fd = open(names[k], O_WRONLY | O_NONBLOCK);
+
+				if (fd >= 0)
+					close(fd);
+			}
+			since = now_sec();
+		}
+	}
+	return NULL;
+}
+
+/* Opens root/name 50,000 times (or for 20 s) while sw swaps names:
+ * the opens that succeed must all read "plain". */
+static void
+open_while_swapping(struct swapper *sw, const char *root, const char *path)
+{
+	pthread_t t;
+	int leaked = 0, opened = 0, refused = 0;
+	double end;
+
+	if (pthread_create(&t, NULL, swap_run, sw) != 0) {
+		CHECK(0);
+		return;
+	}
+	end = now_sec() + 20;	/* a bound for a loaded machine */
+	while (atomic_load(&sw->swaps) == 0 && now_sec() < end)
+		usleep(1000);
+	for (int i = 0; i < 50000 && now_sec() < end; i++) {
+		const char *kind;
+		struct stat st;
+		char buf[16];
+		ssize_t n;
+		int fd = upload_open(root, path, &st, &kind);
+
+		atomic_fetch_add(&sw->progress, 1);
+		if (fd < 0) {
+			refused += fd == -2;
+			continue;
+		}
+		opened++;
+		n = pread(fd, buf, sizeof(buf), 0);
+		leaked += !S_ISREG(st.st_mode) || n != 5 ||
+		    memcmp(buf, "plain", 5) != 0;
+		close(fd);
+	}
+	atomic_store(&sw->stop, 1);
+	pthread_join(t, NULL);
+	CHECK(leaked == 0);
+	CHECK(!atomic_load(&sw->stuck));
+	CHECK(opened > 0 && refused > 0);	/* the swaps did happen */
+}
+
+static void
+open_swapped(void)
+{
+	char dir[] = "/tmp/tablesnap-unit-XXXXXX";
+	struct swapper sw = { 0 };
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	sw.x = strdup(in_dir(dir, "x-Data.db"));
+	sw.y = strdup(in_dir(dir, "y"));
+	sw.z = strdup(in_dir(dir, "z"));
+	put_file(in_dir(dir, "secret"), "SECRET");
+	put_file(sw.x, "plain");
+	CHECK(symlink(in_dir(dir, "secret"), sw.y) == 0);
+	CHECK(mkfifo(sw.z, 0600) == 0);
+	open_while_swapping(&sw, dir, sw.x);
+	unlink(sw.x);
+	unlink(sw.y);
+	unlink(sw.z);
+	unlink(in_dir(dir, "secret"));
+	rmdir(dir);
+	free((char *)sw.x);
+	free((char *)sw.y);
+	free((char *)sw.z);
+}
+
+/* The same with a directory on the path: root/ks flips between the real
+ * directory and a link to another tree holding a file of the same name. */
+static void
+open_dir_swapped(void)
+{
+	char dir[] = "/tmp/tablesnap-unit-XXXXXX", path[300];
+	struct swapper sw = { 0 };
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	sw.x = strdup(in_dir(dir, "ks"));
+	sw.y = strdup(in_dir(dir, "y"));
+	CHECK(mkdir(sw.x, 0700) == 0 && mkdir(in_dir(dir, "other"), 0700) == 0);
+	put_file(in_dir(dir, "ks/f-Data.db"), "plain");
+	put_file(in_dir(dir, "other/f-Data.db"), "SECRET");
+	CHECK(symlink(in_dir(dir, "other"), sw.y) == 0);
+	snprintf(path, sizeof(path), "%s", in_dir(dir, "ks/f-Data.db"));
+	open_while_swapping(&sw, dir, path);
+	/* ks and y may have ended either way round. */
+	unlink(in_dir(dir, "ks/f-Data.db"));
+	unlink(in_dir(dir, "y/f-Data.db"));
+	unlink(sw.x);
+	unlink(sw.y);
+	rmdir(sw.x);
+	rmdir(sw.y);
+	unlink(in_dir(dir, "other/f-Data.db"));
+	rmdir(in_dir(dir, "other"));
+	rmdir(dir);
+	free((char *)sw.x);
+	free((char *)sw.y);
+}
+
+/* A link planted at the stats file's temporary name, the old fixed one
+ * included: the file it names keeps its bytes, the stats file is written
+ * as a file of its own and no temporary is left. */
+static void
+stats_planted_link(void)
+{
+	char dir[] = "/tmp/tablesnap-unit-XXXXXX", buf[64];
+	struct stats s = { .files_uploaded = 7, .files_refused = 3 };
+	struct stat st;
+	char *text;
+	int fd, n = 0;
+	DIR *d;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	put_file(in_dir(dir, "victim"), "precious");
+	CHECK(symlink(in_dir(dir, "victim"), in_dir(dir, "t.prom.tmp")) == 0);
+	CHECK(stats_write(in_dir(dir, "t.prom"), &s) == 0);
+	CHECK(stats_write(in_dir(dir, "t.prom"), &s) == 0);
+	fd = open(in_dir(dir, "victim"), O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == 8 &&
+	    memcmp(buf, "precious", 8) == 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(lstat(in_dir(dir, "t.prom"), &st) == 0 && S_ISREG(st.st_mode));
+	text = stats_format(&s);
+	CHECK(text != NULL && strstr(text,
+	    "\ntablesnap_files_refused_total 3\n") != NULL);
+	CHECK(text != NULL && st.st_size == (off_t)strlen(text));
+	free(text);
+	/* victim, t.prom, the planted link: nothing else. */
+	if ((d = opendir(dir)) != NULL) {
+		struct dirent *de;
+
+		while ((de = readdir(d)) != NULL)
+			n += de->d_name[0] != '.';
+		closedir(d);
+	}
+	CHECK(n == 3);
+	/* A directory it cannot write to: fails, leaves nothing. */
+	CHECK(stats_write(in_dir(dir, "none/t.prom"), &s) == -1 &&
+	    errno == ENOENT);
+	unlink(in_dir(dir, "t.prom"));
+	unlink(in_dir(dir, "t.prom.tmp"));
+	unlink(in_dir(dir, "victim"));
+	rmdir(dir);
+}
+
 void
 test_upload(void)
 {
 	part_sizes();
 	keys();
 	filters();
+	open_kinds();
+	open_paths();
+	open_swapped();
+	open_dir_swapped();
+	stats_planted_link();
 }
 
 /* The set -B uses to skip files a listing showed in S3. */
