@@ -8,12 +8,6 @@
 
 #include "buf.h"
 
-/* Names of struct buf from before buf.h, for callers not switched yet. */
-#define jbuf		buf
-#define jbuf_init	buf_init
-#define jbuf_free	buf_free
-#define jbuf_append	buf_add
-
 /* Appends s (len bytes, any values) as a quoted JSON string, escaped as
  * Python 2's json.dumps(ensure_ascii=True) does: \" \\ \b \f \n \r \t,
  * other bytes < 0x20 and 0x7f as \u00XX, valid UTF-8 sequences as \uXXXX

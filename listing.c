@@ -143,7 +143,7 @@ listing_show(const char *s, size_t len)
 /* ---- the body ---- */
 
 void
-listing_write(struct jbuf *b, const char *dir, const char *const *names,
+listing_write(struct buf *b, const char *dir, const char *const *names,
     size_t n)
 {
 	json_listing(b, dir, names, n);

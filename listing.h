@@ -60,7 +60,7 @@ char *listing_show(const char *s, size_t len);
 
 /* The body tablesnap writes for dir's files: {"<dir>": ["<name>", ...]}
  * in the original's bytes (json_listing, json.h). */
-void listing_write(struct jbuf *b, const char *dir, const char *const *names,
+void listing_write(struct buf *b, const char *dir, const char *const *names,
     size_t n);
 
 /* One directory member of a listing: its safe names, and a line for each

@@ -152,25 +152,6 @@ reload_credentials(struct daemon *d)
 	setup_reload_credentials(&d->setup);
 }
 
-static void
-setup_upload_config(struct daemon *d, const char *name)
-{
-	struct upload_config *u = &d->ucfg;
-
-	u->prefix = d->opt.c.prefix;
-	u->name = name;
-	u->separator = d->opt.c.separator;
-	u->with_index = !d->opt.without_index;
-	u->with_sse = d->opt.with_sse;
-	u->reduced_redundancy = d->opt.reduced_redundancy;
-	u->md5_on_start = d->opt.md5_on_start;
-	u->delete_on_backup = d->opt.delete_on_backup;
-	u->max_upload_size = d->opt.max_upload_size;
-	u->chunk_size = d->opt.chunk_size;
-	u->part_retries = d->opt.c.retries;
-	u->filter = d->filter;
-}
-
 /* ---- queueing and uploads ---- */
 
 /* During the start-up scan, what the listing says of path's object:
@@ -803,8 +784,8 @@ main(int argc, char **argv)
 	if (s3_client_set_bandwidth(d.s3, d.opt.max_bandwidth) < 0)
 		die("%s", "out of memory");
 	/* Over plain HTTP nothing but the signature protects the body. */
-	d.ucfg.signed_payload = !d.setup.tls;
-	setup_upload_config(&d, name);
+	d.ucfg = (struct upload_config){ .opt = &d.opt, .name = name,
+	    .filter = d.filter, .signed_payload = !d.setup.tls };
 	if ((d.queue = queue_new()) == NULL)
 		die("%s", "out of memory");
 	d.done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -104,38 +104,8 @@ upload_part_size(long long file_size, long long wanted)
 char *
 upload_key(const struct upload_config *cfg, const char *path)
 {
-	return listing_key(cfg->prefix, cfg->name, cfg->separator, path, "");
-}
-
-/* RFC 3629 UTF-8: S3 keys must be valid UTF-8. */
-static int
-utf8_valid(const unsigned char *s)
-{
-	while (*s) {
-		unsigned c = *s, n, min, cp;
-
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, min = 0x80, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, min = 0x800, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, min = 0x10000, cp = c & 0x07;
-		else
-			return 0;
-		for (unsigned i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		s += n + 1;
-	}
-	return 1;
+	return listing_key(cfg->opt->c.prefix, cfg->name, cfg->opt->c.separator,
+	    path, "");
 }
 
 /* ---- hashing ---- */
@@ -224,20 +194,40 @@ stat_json(const struct stat *st)
 {
 	char *user = acct_user_name(st->st_uid);
 	char *group = acct_group_name(st->st_gid);
-	struct jbuf b;
+	struct buf b;
 
-	jbuf_init(&b);
+	buf_init(&b);
 	json_stat(&b, st->st_uid, st->st_gid, st->st_mode, user, group);
 	free(user);
 	free(group);
 	if (b.failed) {
-		jbuf_free(&b);
+		buf_free(&b);
 		return NULL;
 	}
 	return b.data;
 }
 
-/* Headers every data object and initiate carries. Returns the count. */
+/* How every object is stored (data and listings alike): the storage
+ * class, server-side encryption. Returns the count, at most
+ * STORAGE_HEADERS. */
+#define STORAGE_HEADERS	2
+static size_t
+storage_headers(const struct options *o, struct sigv4_header *h)
+{
+	size_t n = 0;
+
+	if (o->reduced_redundancy)
+		h[n++] = (struct sigv4_header){ "x-amz-storage-class",
+		    "REDUCED_REDUNDANCY" };
+	if (o->with_sse)
+		h[n++] = (struct sigv4_header){ "x-amz-server-side-encryption",
+		    "AES256" };
+	return n;
+}
+
+/* Headers every data object and initiate carries. Returns the count, at
+ * most DATA_HEADERS. */
+#define DATA_HEADERS	(4 + STORAGE_HEADERS)
 static size_t
 data_headers(const struct job *j, struct sigv4_header *h, char *md5_b64,
     int with_md5)
@@ -250,13 +240,7 @@ data_headers(const struct job *j, struct sigv4_header *h, char *md5_b64,
 		h[n++] = (struct sigv4_header){ "content-md5", md5_b64 };
 	h[n++] = (struct sigv4_header){ "x-amz-meta-md5sum", j->h.md5_hex };
 	h[n++] = (struct sigv4_header){ "x-amz-meta-stat", j->stat_json };
-	if (j->cfg->reduced_redundancy)
-		h[n++] = (struct sigv4_header){ "x-amz-storage-class",
-		    "REDUCED_REDUNDANCY" };
-	if (j->cfg->with_sse)
-		h[n++] = (struct sigv4_header){ "x-amz-server-side-encryption",
-		    "AES256" };
-	return n;
+	return n + storage_headers(j->cfg->opt, h + n);
 }
 
 /* ---- the listing ---- */
@@ -323,13 +307,13 @@ put_listing(struct job *j)
 	char **names = NULL, *key = NULL, err[S3_ERRLEN];
 	char md5_b64[BASE64_LEN(16) + 1];
 	unsigned char md5[16];
-	struct sigv4_header h[4];
+	struct sigv4_header h[2 + STORAGE_HEADERS];
 	size_t n = 0, nh = 0;
-	struct jbuf b;
+	struct buf b;
 	struct md5_ctx mc;
 	int r = -1;
 
-	jbuf_init(&b);
+	buf_init(&b);
 	if (dir == NULL || (names = list_dir(j->cfg, dir, &n)) == NULL ||
 	    (key = listing_of(j->key)) == NULL) {
 		key = NULL;
@@ -346,12 +330,7 @@ put_listing(struct job *j)
 	base64_encode(md5, 16, md5_b64);
 	h[nh++] = (struct sigv4_header){ "content-type", "application/json" };
 	h[nh++] = (struct sigv4_header){ "content-md5", md5_b64 };
-	if (j->cfg->reduced_redundancy)
-		h[nh++] = (struct sigv4_header){ "x-amz-storage-class",
-		    "REDUCED_REDUNDANCY" };
-	if (j->cfg->with_sse)
-		h[nh++] = (struct sigv4_header){ "x-amz-server-side-encryption",
-		    "AES256" };
+	nh += storage_headers(j->cfg->opt, h + nh);
 	struct s3_put p = { .key = key, .headers = h, .nheaders = nh,
 	    .body = b.data, .body_len = b.len, .fd = -1 };
 	if (s3_put_object(j->c, &p, NULL, err) < 0)
@@ -365,7 +344,7 @@ out:
 	free(names);
 	free(key);
 	free(dir);
-	jbuf_free(&b);
+	buf_free(&b);
 	return r;
 }
 
@@ -470,10 +449,23 @@ upload_abort_in_flight(struct s3_client *c)
 
 /* ---- sending ---- */
 
-static int
+/* What one try at sending the file came to. */
+enum sent {
+	SENT,			/* stored, and S3 has the bytes we hashed */
+	SEND_FAILED,		/* logged: try again later */
+	SEND_CHANGED,		/* the bytes changed on the way (the file
+				 * meanwhile, or BadDigest): send again */
+	SEND_TOO_LARGE,		/* more than S3 can store */
+	SEND_STALE,		/* a resumed upload was another file's:
+				 * start over */
+	SEND_EXISTS,		/* a PUT if absent found the object: apply
+				 * the skip rule */
+};
+
+static enum sent
 put_single(struct job *j)
 {
-	struct sigv4_header h[7];
+	struct sigv4_header h[DATA_HEADERS + 1];	/* + if-none-match */
 	char md5_b64[BASE64_LEN(16) + 1], etag[80], err[S3_ERRLEN];
 	size_t nh;
 	int r;
@@ -489,23 +481,23 @@ put_single(struct job *j)
 	    .on_send = on_send, .on_send_arg = &j->progress };
 	if ((r = s3_put_object(j->c, &p, etag, err)) < 0) {
 		log_error("Error uploading %s: %s", j->key, err);
-		return strstr(err, "BadDigest") ? -2 : -1;
+		return strstr(err, "BadDigest") ? SEND_CHANGED : SEND_FAILED;
 	}
 	if (r == 1) {
 		log_debug("Key %s exists: the PUT's If-None-Match refused it",
 		    j->key);
-		return -5;
+		return SEND_EXISTS;
 	}
 	/* With SSE-S3 or none, the ETag is the MD5 of what was stored. */
 	if (strcmp(etag, j->h.md5_hex) != 0) {
 		log_error("Error uploading %s: S3 stored MD5 %s, expected %s",
 		    j->key, etag, j->h.md5_hex);
-		return -2;
+		return SEND_CHANGED;
 	}
-	return 0;
+	return SENT;
 }
 
-static int
+static enum sent
 put_part(struct job *j, const char *id, int i, char (*etags)[33])
 {
 	struct part_hash *ph = &j->h.parts[i];
@@ -523,7 +515,8 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 	    .fd = j->fd, .off = off, .len = len,
 	    .sha256_hex = j->cfg->signed_payload ? ph->sha256 : NULL,
 	    .on_send = on_send, .on_send_arg = &j->progress };
-	for (int attempt = 1; attempt <= j->cfg->part_retries + 1; attempt++) {
+	for (int attempt = 1; attempt <= j->cfg->opt->c.retries + 1;
+	    attempt++) {
 		int rc;
 
 		log_debug("Uploading part #%d (size: %lld)", i + 1, len);
@@ -531,7 +524,7 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 		rc = s3_mpu_part(j->c, id, i + 1, &p, etag, err);
 		if (rc == 0 && strcmp(etag, md5_hex) == 0) {
 			memcpy(etags[i], md5_hex, 33);
-			return 0;
+			return SENT;
 		}
 		/* Both hex strings are at most 79 bytes: this fits. */
 		if (rc == 0)
@@ -540,11 +533,11 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 		log_info("Error uploading part %d of %s: %s", i + 1, j->path,
 		    err);
 		if (strstr(err, "BadDigest"))
-			return -2;
-		if (attempt <= j->cfg->part_retries)
+			return SEND_CHANGED;
+		if (attempt <= j->cfg->opt->c.retries)
 			s3_backoff(attempt, 0);
 	}
-	return -1;
+	return SEND_FAILED;
 }
 
 /* Keeps the stored parts of an unfinished upload that match the local
@@ -630,8 +623,8 @@ find_resumable(struct job *j, char (*etags)[33])
 
 /* A resumed upload carries the metadata of its initiate: it must be this
  * file's (the initiate came after the file's last change, by the server's
- * clock; a clock that lies is caught here). -4: upload afresh. */
-static int
+ * clock; a clock that lies is caught here). */
+static enum sent
 check_resumed(struct job *j)
 {
 	struct s3_object_info info;
@@ -639,11 +632,11 @@ check_resumed(struct job *j)
 
 	if (s3_head_object(j->c, j->key, &info, err) == 1 &&
 	    strcmp(info.md5sum, j->h.md5_hex) == 0)
-		return 0;
+		return SENT;
 	log_warning("The resumed upload of %s carries another file's "
 	    "metadata; uploading it afresh", j->path);
 	j->no_resume = 1;
-	return -4;
+	return SEND_STALE;
 }
 
 /* CreateMultipartUpload is not idempotent: when S3 carried one out but its
@@ -673,43 +666,46 @@ abort_leftovers(struct job *j)
 	s3_uploads_free(ups, n);
 }
 
-static int
+static enum sent
 put_multipart(struct job *j)
 {
-	struct sigv4_header h[6];
+	struct sigv4_header h[DATA_HEADERS];
 	char err[S3_ERRLEN], (*etags)[33];
 	struct inflight reg;
+	enum sent r = SENT;
 	char *id;
 	size_t nh;
-	int r = 0, resumed;
+	int resumed;
 
 	log_info("Performing multipart upload for %s", j->path);
 	nh = data_headers(j, h, NULL, 0);
 	if ((etags = calloc((size_t)j->h.nparts, sizeof(*etags))) == NULL)
-		return -1;
+		return SEND_FAILED;
 	id = find_resumable(j, etags);
 	resumed = id != NULL;
 	if (id == NULL && (id = s3_mpu_create(j->c, j->key, h, nh, err)) ==
 	    NULL) {
 		log_error("Error uploading %s: %s", j->key, err);
 		free(etags);
-		return -1;
+		return SEND_FAILED;
 	}
 	inflight_add(&reg, j->key, id);
-	for (int i = 0; i < j->h.nparts && r == 0; i++)
+	for (int i = 0; i < j->h.nparts && r == SENT; i++)
 		if (etags[i][0] == '\0')
 			r = put_part(j, id, i, etags);
-	if (r == 0) {
+	if (r == SENT) {
 		log_debug("Uploaded %d parts, completing upload", j->h.nparts);
-		r = s3_mpu_complete(j->c, j->key, id, etags, j->h.nparts, err);
-		if (r < 0)
+		if (s3_mpu_complete(j->c, j->key, id, etags, j->h.nparts,
+		    err) < 0) {
 			log_error("Error uploading %s: %s", j->key, err);
+			r = SEND_FAILED;
+		}
 	}
 	inflight_remove(&reg);
-	if (r == 0 && resumed)
+	if (r == SENT && resumed)
 		r = check_resumed(j);
 	/* Never leave a half-made upload behind in the bucket. */
-	if (r < 0 && s3_mpu_abort(j->c, j->key, id, err) < 0)
+	if (r != SENT && s3_mpu_abort(j->c, j->key, id, err) < 0)
 		log_error("Could not abort the multipart upload of %s: %s "
 		    "(a bucket lifecycle rule can clean it up)", j->key, err);
 	else
@@ -730,47 +726,47 @@ same_file(const struct stat *a, const struct stat *b)
 }
 
 /* The skip rule: an object of the same size is taken as this file
- * (with --md5-on-start, only when the MD5 agrees too). */
-static enum upload_status
-check_existing(struct job *j, int *upload)
+ * (with --md5-on-start, only when the MD5 agrees too). 1: upload it; 0:
+ * do not, for the reason in *stop (skipped, or a retry later). */
+static int
+needs_upload(struct job *j, enum upload_status *stop)
 {
 	struct s3_object_info info;
 	char err[S3_ERRLEN];
 	int r;
 
-	*upload = 1;
 	r = s3_head_object(j->c, j->key, &info, err);
+	*stop = UPLOAD_RETRY;
 	if (r < 0) {
 		log_error("Failed to look up keyname %s: %s", j->key, err);
-		return UPLOAD_RETRY;
+		return 0;
 	}
 	if (r == 0) {
 		log_debug("Key %s does not exist", j->key);
-		return UPLOAD_DONE;
+		return 1;
 	}
 	if (info.size != (long long)j->st.st_size) {
 		log_warning("ATTENTION: your source (%s) and target (%s) sizes "
 		    "differ; uploading the local file again", j->path, j->key);
-		return UPLOAD_DONE;
+		return 1;
 	}
-	if (!j->cfg->md5_on_start) {
-		log_info("Keyname %s already exists, skipping upload", j->key);
-		*upload = 0;
-		return UPLOAD_SKIPPED;
+	if (j->cfg->opt->md5_on_start) {
+		if (hash_file(j, 0) < 0) {
+			log_error("Failed to read %s: %s", j->path,
+			    strerror(errno));
+			return 0;
+		}
+		if (strcmp(info.md5sum[0] ? info.md5sum : info.etag,
+		    j->h.md5_hex) != 0) {
+			log_warning("ATTENTION: your source (%s) and target "
+			    "(%s) MD5 hashes differ; uploading the local file "
+			    "again", j->path, j->key);
+			return 1;
+		}
 	}
-	if (hash_file(j, 0) < 0) {
-		log_error("Failed to read %s: %s", j->path, strerror(errno));
-		return UPLOAD_RETRY;
-	}
-	if (strcmp(info.md5sum[0] ? info.md5sum : info.etag,
-	    j->h.md5_hex) == 0) {
-		log_info("Keyname %s already exists, skipping upload", j->key);
-		*upload = 0;
-		return UPLOAD_SKIPPED;
-	}
-	log_warning("ATTENTION: your source (%s) and target (%s) MD5 hashes "
-	    "differ; uploading the local file again", j->path, j->key);
-	return UPLOAD_DONE;
+	log_info("Keyname %s already exists, skipping upload", j->key);
+	*stop = UPLOAD_SKIPPED;
+	return 0;
 }
 
 const char *
@@ -940,28 +936,29 @@ root_of(const struct upload_config *cfg, const char *path)
 }
 
 /* The file as opened is what goes out: its size, mode, owner and bytes
- * all come from this descriptor, never from the path again. */
-static enum upload_status
-open_file(struct job *j)
+ * all come from this descriptor, never from the path again. 1: open; 0:
+ * not, for the reason in *stop. */
+static int
+open_file(struct job *j, enum upload_status *stop)
 {
 	const char *kind;
 
 	j->fd = upload_open(root_of(j->cfg, j->path), j->path, &j->st, &kind);
+	if (j->fd >= 0)
+		return 1;
 	if (j->fd == -2) {
 		log_warning("Skipping %s: %s", j->path, kind);
-		return UPLOAD_REFUSED;
-	}
-	if (j->fd < 0 && errno == ENOENT) {
+		*stop = UPLOAD_REFUSED;
+	} else if (errno == ENOENT) {
 		log_info("File %s vanished before its upload, skipping",
 		    j->path);
-		return UPLOAD_GONE;
-	}
-	if (j->fd < 0) {
+		*stop = UPLOAD_GONE;
+	} else {
 		log_error("Failed to open file: %s (%s)", j->path,
 		    strerror(errno));
-		return UPLOAD_RETRY;
+		*stop = UPLOAD_RETRY;
 	}
-	return UPLOAD_DONE;
+	return 0;
 }
 
 static void
@@ -994,53 +991,58 @@ delete_after(struct job *j)
 static int
 sends_listing(const struct job *j)
 {
-	return j->cfg->with_index && strstr(j->path, "Data.db") != NULL;
+	return !j->cfg->opt->without_index &&
+	    strstr(j->path, "Data.db") != NULL;
 }
 
-/* Hash, list, send, and check the file stayed the same meanwhile.
- * 0 done, -1 failed, -2 the file changed: do it again, -3 too large,
- * -4 a stale multipart upload: start over, -5 the object exists (a PUT
- * if absent): apply the skip rule. */
-static int
+/* Hash, list, send, and check the file stayed the same meanwhile. */
+static enum sent
 send_once(struct job *j)
 {
-	int multipart = j->st.st_size > j->cfg->max_upload_size;
+	int multipart = j->st.st_size > j->cfg->opt->max_upload_size;
 	struct stat after;
-	int r;
+	enum sent r;
 
 	free(j->h.parts);
 	memset(&j->h, 0, sizeof(j->h));
 	if (multipart &&
 	    (j->h.part_size = upload_part_size(j->st.st_size,
-	    j->cfg->chunk_size)) < 0)
-		return -3;
+	    j->cfg->opt->chunk_size)) < 0)
+		return SEND_TOO_LARGE;
 	if (hash_file(j, multipart) < 0) {
 		if (errno == ENODATA)
-			return -2;
+			return SEND_CHANGED;
 		log_error("Failed to read %s: %s", j->path, strerror(errno));
-		return -1;
+		return SEND_FAILED;
 	}
 	if (sends_listing(j) && put_listing(j) < 0)
-		return -1;
+		return SEND_FAILED;
 	log_info("Uploading %s", j->path);
 	progress_start(&j->progress, j->path, (long long)j->st.st_size);
 	r = multipart ? put_multipart(j) : put_single(j);
 	if (fstat(j->fd, &after) < 0)
-		return -1;
+		return SEND_FAILED;
 	if (!same_file(&after, &j->st)) {
 		j->st = after;
-		return -2;
+		return SEND_CHANGED;
 	}
 	return r;
+}
+
+/* Whether a try's outcome asks for another try now. */
+static int
+send_again(enum sent r)
+{
+	return r == SEND_CHANGED || r == SEND_STALE || r == SEND_EXISTS;
 }
 
 static enum upload_status
 run(struct job *j)
 {
-	enum upload_status s;
-	int upload, r = -2;
+	enum upload_status stop;
+	enum sent r = SEND_CHANGED;	/* nothing sent yet */
 
-	if (!utf8_valid((const unsigned char *)j->key)) {
+	if (!is_utf8(j->key, strlen(j->key))) {
 		log_warning("Skipping %s: the file name is not valid UTF-8, "
 		    "which an S3 key must be", j->path);
 		return UPLOAD_REFUSED;
@@ -1050,25 +1052,24 @@ run(struct job *j)
 		    "bytes", j->path, MAX_KEY);
 		return UPLOAD_REFUSED;
 	}
-	if ((s = open_file(j)) != UPLOAD_DONE)
-		return s;
+	if (!open_file(j, &stop))
+		return stop;
 	/* The listing of -i goes out before the file, so only a file
 	 * known to be new may be sent before the skip rule is applied. */
 	j->if_absent = j->hint == OBJECT_UNKNOWN &&
 	    j->st.st_size <= PUT_IF_ABSENT_MAX &&
 	    !sends_listing(j);
 	if (j->hint != OBJECT_ABSENT && !j->if_absent &&
-	    ((s = check_existing(j, &upload)) != UPLOAD_DONE || !upload))
-		return s;
+	    !needs_upload(j, &stop))
+		return stop;
 	if ((j->stat_json = stat_json(&j->st)) == NULL)
 		return UPLOAD_RETRY;
-	for (int i = 0; i < CHANGE_TRIES && r <= -2 && r != -3; i++) {
-		if (r == -5) {
+	for (int i = 0; i < CHANGE_TRIES && send_again(r); i++) {
+		if (r == SEND_EXISTS) {
 			j->if_absent = 0;
-			if ((s = check_existing(j, &upload)) != UPLOAD_DONE ||
-			    !upload)
-				return s;
-		} else if (i > 0 && r == -2) {
+			if (!needs_upload(j, &stop))
+				return stop;
+		} else if (i > 0 && r == SEND_CHANGED) {
 			/* The first try may have stored the object: this one
 			 * must replace it. */
 			j->if_absent = 0;
@@ -1079,15 +1080,15 @@ run(struct job *j)
 		}
 		r = send_once(j);
 	}
-	if (r == -3) {
+	if (r == SEND_TOO_LARGE) {
 		log_error("Skipping %s: %lld bytes is more than S3 can store",
 		    j->path, (long long)j->st.st_size);
 		return UPLOAD_REFUSED;
 	}
-	if (r < 0)
+	if (r != SENT)
 		return UPLOAD_RETRY;
 	log_info("Finished uploading %s", j->path);
-	if (j->cfg->delete_on_backup)
+	if (j->cfg->opt->delete_on_backup)
 		delete_after(j);
 	return UPLOAD_DONE;
 }

@@ -6,18 +6,17 @@
 #include <sys/stat.h>
 
 #include "filter.h"
+#include "options.h"
 #include "queue.h"
 #include "s3.h"
 
+/* What upload_file reads: the user's options as they are (a new option is
+ * read from there, with no copy to make), and what the daemon found. */
 struct upload_config {
-	const char *prefix, *name, *separator;
-	int with_index, with_sse, reduced_redundancy;
-	int md5_on_start, delete_on_backup;
-	long long max_upload_size;	/* larger files go multipart */
-	long long chunk_size;		/* wanted part size */
-	int signed_payload;		/* plain HTTP: SHA-256 of every body */
-	int part_retries;		/* extra tries of one part */
+	const struct options *opt;	/* prefix, separator, -R, -i, ... */
+	const char *name;		/* host name in the keys */
 	const struct filter *filter;	/* for the listing's entries */
+	int signed_payload;		/* plain HTTP: SHA-256 of every body */
 	const char *const *roots;	/* the watched paths, absolute: no */
 	size_t nroots;			/* link below one is followed */
 };

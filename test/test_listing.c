@@ -219,10 +219,10 @@ test_round_trip(void)
 	const char *names[] = { "a-Data.db", "\xff\x01odd", "\xc3\xa9" };
 	struct listing l;
 	const struct listing_set *s;
-	struct jbuf b;
+	struct buf b;
 	char err[256];
 
-	jbuf_init(&b);
+	buf_init(&b);
 	listing_write(&b, "/d/\xc3\xa9", names, 3);
 	CHECK(!b.failed);
 	CHECK(listing_read(b.data, b.len, &l, err, sizeof(err)) == 0);
@@ -231,7 +231,7 @@ test_round_trip(void)
 	for (size_t i = 0; s != NULL && i < s->n && i < 3; i++)
 		CHECK_STR(s->names[i], names[i]);
 	listing_free(&l);
-	jbuf_free(&b);
+	buf_free(&b);
 }
 
 void

@@ -62,14 +62,14 @@ part_sizes(void)
 static void
 keys(void)
 {
-	struct upload_config c = { .prefix = "backups/", .name = "cass1",
-	    .separator = ":" };
+	struct options o = { .c = { .prefix = "backups/", .separator = ":" } };
+	struct upload_config c = { .opt = &o, .name = "cass1" };
 	char *k = upload_key(&c, "/var/lib/cassandra/data/ks/cf/a-Data.db");
 
 	CHECK_STR(k, "backups/cass1:/var/lib/cassandra/data/ks/cf/a-Data.db");
 	free(k);
-	c.prefix = "";
-	c.separator = "";
+	o.c.prefix = "";
+	o.c.separator = "";
 	k = upload_key(&c, "/x");
 	CHECK_STR(k, "cass1/x");
 	free(k);
