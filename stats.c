@@ -2,7 +2,6 @@
  * one rename, as node_exporter's textfile collector asks. */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +15,6 @@
 char *
 stats_format(const struct stats *s)
 {
-	/* As "%.3f" printed them: the formatter has no floating point. */
-	long long age = str_scaled(s->oldest_queued_age, 1000);
-	long long last = str_scaled(s->last_success, 1000);
 	char *out;
 	int n;
 
@@ -56,11 +52,11 @@ stats_format(const struct stats *s)
 	    "# HELP tablesnap_oldest_queued_age_seconds Age of the oldest "
 	    "queued file.\n"
 	    "# TYPE tablesnap_oldest_queued_age_seconds gauge\n"
-	    "tablesnap_oldest_queued_age_seconds %s%lld.%03lld\n"
+	    "tablesnap_oldest_queued_age_seconds %.3f\n"
 	    "# HELP tablesnap_last_success_timestamp_seconds Time of the last "
 	    "successful upload.\n"
 	    "# TYPE tablesnap_last_success_timestamp_seconds gauge\n"
-	    "tablesnap_last_success_timestamp_seconds %s%lld.%03lld\n"
+	    "tablesnap_last_success_timestamp_seconds %.3f\n"
 	    "# HELP tablesnap_roots_lost Watched directories given on the "
 	    "command line that are gone now.\n"
 	    "# TYPE tablesnap_roots_lost gauge\n"
@@ -68,9 +64,8 @@ stats_format(const struct stats *s)
 	    s->files_uploaded, s->bytes_uploaded, s->files_skipped,
 	    s->files_refused,
 	    s->failures, s->requests, s->retries, s->queue_length,
-	    s->in_flight, signbit(s->oldest_queued_age) ? "-" : "", age / 1000,
-	    age % 1000, signbit(s->last_success) ? "-" : "", last / 1000,
-	    last % 1000, s->roots_lost);
+	    s->in_flight, s->oldest_queued_age, s->last_success,
+	    s->roots_lost);
 	return n < 0 ? NULL : out;
 }
 

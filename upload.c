@@ -373,7 +373,7 @@ on_send(void *arg, long long bytes)
 {
 	struct progress *pr = arg;
 	double now = mono_sec();
-	long long sent, tenths;
+	long long sent;
 
 	pr->sent += bytes;
 	if (pr->total < PROGRESS_MIN || now - pr->last < PROGRESS_EVERY)
@@ -381,10 +381,9 @@ on_send(void *arg, long long bytes)
 	pr->last = now;
 	/* A retried part is counted again: never claim more than all. */
 	sent = pr->sent < pr->total ? pr->sent : pr->total;
-	/* As "%.1f" printed it: the formatter has no floating point. */
-	tenths = str_scaled((double)pr->sent / MIB / (now - pr->start), 10);
-	log_info("Uploading %s: %d%% (%lld.%lld MiB/s)", pr->path,
-	    (int)(sent * 100 / pr->total), tenths / 10, tenths % 10);
+	log_info("Uploading %s: %d%% (%.1f MiB/s)", pr->path,
+	    (int)(sent * 100 / pr->total),
+	    (double)pr->sent / MIB / (now - pr->start));
 }
 
 static void
