@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "creds.h"
 #include "encode.h"
 #include "fmt.h"
@@ -42,47 +43,6 @@ struct s3_client {
 	struct http_session_cache tls_sessions;	/* resumed by new conns */
 };
 
-/* A growable string, enough for a request head. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-static void
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = str_vfmt(b->p ? b->p + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = 1;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap * 2 + (size_t)n + 64;
-		char *grown = realloc(b->p, cap);
-
-		if (grown == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = grown;
-		b->cap = cap;
-	}
-}
-
 static char *
 dup_or_null(const char *s)
 {
@@ -94,19 +54,15 @@ dup_or_null(const char *s)
 static char *
 host_header_for(const struct s3_config *cfg, const char *host)
 {
-	struct sbuf hh = { 0 };
+	struct buf hh = { 0 };
 
 	if (cfg->path_style)
-		sb_printf(&hh, "%s", host);
+		buf_printf(&hh, "%s", host);
 	else
-		sb_printf(&hh, "%s.%s", cfg->bucket, host);
+		buf_printf(&hh, "%s.%s", cfg->bucket, host);
 	if (strcmp(cfg->port, cfg->tls ? "443" : "80") != 0)
-		sb_printf(&hh, ":%s", cfg->port);
-	if (hh.failed) {
-		free(hh.p);
-		return NULL;
-	}
-	return hh.p;
+		buf_printf(&hh, ":%s", cfg->port);
+	return buf_take(&hh);
 }
 
 struct s3_client *
@@ -392,21 +348,17 @@ creds_free(struct creds *cr)
 static char *
 request_path(struct s3_client *c, const char *key)
 {
-	struct sbuf b = { 0 };
+	struct buf b = { 0 };
 	char *ek = NULL;
 
 	if (key != NULL && (ek = uri_encode(key, strlen(key), 1)) == NULL)
 		return NULL;
 	if (c->cfg.path_style)
-		sb_printf(&b, "/%s%s%s", c->bucket, ek ? "/" : "", ek ? ek : "");
+		buf_printf(&b, "/%s%s%s", c->bucket, ek ? "/" : "", ek ? ek : "");
 	else
-		sb_printf(&b, "/%s", ek ? ek : "");
+		buf_printf(&b, "/%s", ek ? ek : "");
 	free(ek);
-	if (b.failed) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return buf_take(&b);
 }
 
 /* Builds the whole request head, signed. */
@@ -419,7 +371,7 @@ request_head(const struct s3_request *req, const char *path,
 	struct sigv4_request sr;
 	char amz_date[17], *auth;
 	size_t n = 0;
-	struct sbuf b = { 0 };
+	struct buf b = { 0 };
 	long long body_len = req->body_fd >= 0 ? (long long)req->body_fd_len :
 	    (long long)req->body_len;
 
@@ -446,22 +398,18 @@ request_head(const struct s3_request *req, const char *path,
 		free(h);
 		return NULL;
 	}
-	sb_printf(&b, "%s %s%s%s HTTP/1.1\r\n", req->method, path,
+	buf_printf(&b, "%s %s%s%s HTTP/1.1\r\n", req->method, path,
 	    req->query ? "?" : "", req->query ? req->query : "");
 	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "%s: %s\r\n", h[i].name, h[i].value);
-	sb_printf(&b, "Authorization: %s\r\n", auth);
+		buf_printf(&b, "%s: %s\r\n", h[i].name, h[i].value);
+	buf_printf(&b, "Authorization: %s\r\n", auth);
 	if (body_len > 0 || strcmp(req->method, "PUT") == 0 ||
 	    strcmp(req->method, "POST") == 0)
-		sb_printf(&b, "Content-Length: %lld\r\n", body_len);
-	sb_printf(&b, "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n\r\n");
+		buf_printf(&b, "Content-Length: %lld\r\n", body_len);
+	buf_printf(&b, "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n\r\n");
 	free(auth);
 	free(h);
-	if (b.failed) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return buf_take(&b);
 }
 
 static void
