@@ -60,6 +60,7 @@ struct http_conn {
 	int eof;		/* the peer closed its side */
 	int tls_unclean;	/* TLS ended by TCP close, not close_notify */
 	char err[HTTP_ERRLEN];
+	enum http_fail fail;	/* the kind of err */
 	size_t rpos, rlen;	/* unread bytes are rbuf[rpos..rlen) */
 	size_t wlen;		/* bytes waiting in wbuf (plain TCP only) */
 	const struct tls_anchors *ta;	/* NULL: plain TCP */
@@ -91,6 +92,7 @@ struct loader {
 /* forwards */
 static void	 seterr(struct http_conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static void	 seterr_kind(struct http_conn *, enum http_fail, const char *);
 static void	 seterr_io(struct http_conn *, int, const char *);
 static void	 seterr_tls(struct http_conn *, int);
 static int	 tls_fail(struct http_conn *, const char *);
@@ -171,6 +173,15 @@ seterr(struct http_conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	err_vset(c->err, sizeof c->err, fmt, ap);
 	va_end(ap);
+	c->fail = HTTP_FAIL_OTHER;
+}
+
+/* A message that stands for a kind of failure callers decide on. */
+static void
+seterr_kind(struct http_conn *c, enum http_fail kind, const char *msg)
+{
+	seterr(c, "%s", msg);
+	c->fail = kind;
 }
 
 /* A failed socket call; dir is "read" or "write". */
@@ -178,12 +189,13 @@ static void
 seterr_io(struct http_conn *c, int e, const char *dir)
 {
 	c->ioerr = 1;
-	if (e == EAGAIN || e == EWOULDBLOCK)
+	if (e == EAGAIN || e == EWOULDBLOCK) {
 		seterr(c, "%s timeout", dir);
-	else if (e == ECONNRESET)
-		seterr(c, "connection reset");
+		c->fail = HTTP_FAIL_TIMEOUT;
+	} else if (e == ECONNRESET)
+		seterr_kind(c, HTTP_FAIL_RESET, "connection reset");
 	else if (e == EPIPE)
-		seterr(c, "connection closed by server");
+		seterr_kind(c, HTTP_FAIL_CLOSED, "connection closed by server");
 	else
 		seterr(c, "%s: %s", dir, strerror(e));
 }
@@ -228,18 +240,22 @@ static int
 tls_fail(struct http_conn *c, const char *what)
 {
 	char msg[HTTP_ERRLEN];
+	enum http_fail kind;
 	int e;
 
 	e = br_ssl_engine_last_error(&c->sc.eng);
 	if (!c->ioerr) {
 		if (e == BR_ERR_OK || (e == BR_ERR_IO && c->eof))
-			seterr(c, "connection closed by server");
+			seterr_kind(c, HTTP_FAIL_CLOSED,
+			    "connection closed by server");
 		else
 			seterr_tls(c, e);
 	}
 	if (what != NULL) {
 		memcpy(msg, c->err, sizeof msg);
+		kind = c->fail;
 		seterr(c, "%s: %s", what, msg);
+		c->fail = kind;
 	}
 	return -1;
 }
@@ -262,6 +278,14 @@ http_error(const struct http_conn *c)
 	if (c == NULL)
 		return "out of memory";
 	return c->err[0] != '\0' ? c->err : "no error";
+}
+
+enum http_fail
+http_fail_kind(const struct http_conn *c)
+{
+	if (c == NULL)
+		return HTTP_FAIL_OTHER;	/* out of memory */
+	return c->err[0] != '\0' ? c->fail : HTTP_FAIL_NONE;
 }
 
 /*
@@ -563,6 +587,7 @@ http_conn_open(struct http_conn *c, const char *host, const char *port,
 	c->rpos = c->rlen = c->wlen = c->gather_len = 0;
 	c->gathering = 0;
 	c->err[0] = '\0';
+	c->fail = HTTP_FAIL_NONE;
 	if (server_name == NULL)
 		server_name = host;
 	if (c->ta != NULL && strlen(server_name) >= sizeof c->sess_name) {
@@ -658,7 +683,7 @@ tcp_connect(struct http_conn *c, const char *host, const char *port,
     int timeout_ms)
 {
 	struct addrinfo hints, *res, *ai;
-	int rc, fd = -1;
+	int rc, e, fd = -1;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -673,14 +698,18 @@ tcp_connect(struct http_conn *c, const char *host, const char *port,
 		fd = connect_one(c, ai, timeout_ms);
 		if (fd == -1 && errno == ECANCELED) {
 			c->cancelled = 1;
-			seterr(c, "cancelled");
+			seterr_kind(c, HTTP_FAIL_CANCELLED, "cancelled");
 			break;
 		}
-		if (fd == -1)
+		if (fd == -1) {
+			e = errno;
 			seterr(c, "connect to %s port %s: %s", host, port,
-			    errno == ETIMEDOUT ? "connect timeout" :
-			    errno == ETIME ? "request deadline passed" :
-			    strerror(errno));
+			    e == ETIMEDOUT ? "connect timeout" :
+			    e == ETIME ? "request deadline passed" :
+			    strerror(e));
+			c->fail = e == ETIMEDOUT ? HTTP_FAIL_TIMEOUT :
+			    e == ETIME ? HTTP_FAIL_DEADLINE : HTTP_FAIL_OTHER;
+		}
 	}
 	freeaddrinfo(res);
 	if (fd == -1)
@@ -812,12 +841,13 @@ wait_io(struct http_conn *c, short events, const char *dir)
 		return 0;
 	c->ioerr = 1;
 	if (n == 0 && dead)
-		seterr(c, "request deadline passed");
-	else if (n == 0)
+		seterr_kind(c, HTTP_FAIL_DEADLINE, "request deadline passed");
+	else if (n == 0) {
 		seterr(c, "%s timeout", dir);
-	else if (errno == ECANCELED) {
+		c->fail = HTTP_FAIL_TIMEOUT;
+	} else if (errno == ECANCELED) {
 		c->cancelled = 1;
-		seterr(c, "cancelled");
+		seterr_kind(c, HTTP_FAIL_CANCELLED, "cancelled");
 	} else
 		seterr(c, "poll: %s", strerror(errno));
 	return -1;
@@ -1130,6 +1160,7 @@ getbyte(struct http_conn *c, const char *where)
 			return -1;
 		if (n == 0) {
 			seterr(c, "connection closed in %s", where);
+			c->fail = HTTP_FAIL_CLOSED;
 			return -1;
 		}
 	}
@@ -1452,7 +1483,7 @@ read_head(struct http_conn *c, struct http_response *r, size_t *total,
 			if ((n = fill(c)) == -1)
 				return -1;
 			if (n == 0) {
-				seterr(c, len == 0 ?
+				seterr_kind(c, HTTP_FAIL_CLOSED, len == 0 ?
 				    "connection closed by server" :
 				    "connection closed in response head");
 				return -1;
@@ -1803,12 +1834,13 @@ body_data(struct http_conn *c, struct http_response *r, void *buf,
 	if (n == -1)
 		return body_fail(c, r);
 	if (r->body_state != BODY_CLOSE) {
-		seterr(c, "connection closed in response body");
+		seterr_kind(c, HTTP_FAIL_CLOSED,
+		    "connection closed in response body");
 		return body_fail(c, r);
 	}
 	if (c->tls_unclean) {
-		seterr(c, "TLS: connection closed without close_notify "
-		    "(response truncated?)");
+		seterr_kind(c, HTTP_FAIL_CLOSED, "TLS: connection closed "
+		    "without close_notify (response truncated?)");
 		return body_fail(c, r);
 	}
 	return body_end(c, r);

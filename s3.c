@@ -553,6 +553,7 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 	char *head = NULL;
 	int reused = 0, sent, r;
 	long long deadline = 0, cl;
+	enum http_fail why = HTTP_FAIL_NONE;
 
 	head = request_head(req, path, payload_hash, cr, w,
 	    time(NULL) + w->clock_offset);
@@ -583,22 +584,25 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 	sent = send_request(c, conn, head, req, &deadline);
 	free(head);
 	/* Keep why the send failed: that, not the read after it, is news. */
-	if (sent < 0)
+	if (sent < 0) {
 		set_error(resp, "%s", http_error(conn));
+		why = http_fail_kind(conn);
+	}
 	/* Even when sending failed, the server may have answered first
 	 * (an early 403 or 400): read what it said. */
 	r = http_read_head(conn, &resp->http, req->head);
 	if (r < 0) {
-		if (sent == 0)
+		if (sent == 0) {
 			set_error(resp, "%s", http_error(conn));
+			why = http_fail_kind(conn);
+		}
 		http_conn_close(conn);
 		conn_done(c, conn);
 		/* A kept-alive connection the server had closed fails at once
-		 * ("connection closed by server", "connection reset"); one that
-		 * timed out was open and slow: that is a real attempt. */
+		 * (closed, reset); one that timed out was open and slow: that
+		 * is a real attempt. */
 		return net_or_cancelled(c, resp, reused &&
-		    strstr(resp->error, "timeout") == NULL &&
-		    strstr(resp->error, "deadline") == NULL ?
+		    why != HTTP_FAIL_TIMEOUT && why != HTTP_FAIL_DEADLINE ?
 		    ATTEMPT_STALE : ATTEMPT_NET);
 	}
 	resp->status = resp->http.status;
