@@ -799,23 +799,57 @@ set_region(struct s3_client *c, const struct where *w, const char *region)
 	return 0;
 }
 
+/* The one list of the codes S3 (and STS, whose spellings S3-compatible
+ * servers borrow) gives when it refuses the keys. */
+static const struct key_code {
+	const char *code;
+	unsigned char cure;	/* new keys may cure it */
+	unsigned char blame;	/* the keys' fault: name their source */
+} key_codes[] = {
+	{ "ExpiredToken", 1, 1 },
+	{ "ExpiredTokenException", 1, 1 },
+	{ "InvalidToken", 1, 1 },
+	{ "TokenRefreshRequired", 1, 1 },
+	{ "InvalidAccessKeyId", 1, 1 },
+	{ "InvalidClientTokenId", 1, 1 },
+	{ "SignatureDoesNotMatch", 1, 1 },
+	/* A policy's answer: the same identity gets it again. */
+	{ "AccessDenied", 0, 1 },
+};
+
+static const struct key_code *
+key_code(const char *code)
+{
+	for (size_t i = 0; i < sizeof(key_codes) / sizeof(key_codes[0]); i++)
+		if (strcmp(code, key_codes[i].code) == 0)
+			return &key_codes[i];
+	return NULL;
+}
+
+int
+s3_code_keys_may_cure(const char *code)
+{
+	const struct key_code *k = key_code(code);
+
+	return k != NULL && k->cure;
+}
+
+int
+s3_code_blames_keys(const char *code)
+{
+	const struct key_code *k = key_code(code);
+
+	return k != NULL && k->blame;
+}
+
 /* S3 refused the keys in a way new keys may cure. A HEAD answer has no
  * body, so no code: a bare 400 or 403 may be an expired token too. */
 static int
 keys_refused(const struct s3_request *req, const struct s3_response *resp)
 {
-	static const char *const codes[] = {
-		"ExpiredToken", "ExpiredTokenException", "InvalidToken",
-		"TokenRefreshRequired", "InvalidAccessKeyId",
-		"InvalidClientTokenId", "SignatureDoesNotMatch",
-	};
-
 	if (req->head && resp->code[0] == '\0')
 		return resp->status == 400 || resp->status == 403;
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (strcmp(resp->code, codes[i]) == 0)
-			return 1;
-	return 0;
+	return s3_code_keys_may_cure(resp->code);
 }
 
 /* 1 when the answer was cured: sign and send again. */

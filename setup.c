@@ -296,19 +296,11 @@ static void
 bucket_check_error(const struct s3_setup *s, const char *why,
     const char *code, char *err, size_t errlen)
 {
-	static const char *const key_codes[] = {
-		"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
-		"InvalidToken", "TokenRefreshRequired", "AccessDenied",
-		"InvalidClientTokenId",
-	};
-
-	for (size_t i = 0; i < sizeof(key_codes) / sizeof(key_codes[0]); i++)
-		if (strcmp(code, key_codes[i]) == 0) {
-			err_set(err, errlen, "%s (credentials from %s)", why,
-			    cred_chain_source(s->creds));
-			return;
-		}
-	err_set(err, errlen, "%s", why);
+	if (s3_code_blames_keys(code))
+		err_set(err, errlen, "%s (credentials from %s)", why,
+		    cred_chain_source(s->creds));
+	else
+		err_set(err, errlen, "%s", why);
 }
 
 /* ---- the client ---- */
