@@ -132,6 +132,7 @@ static int	 getbyte(struct http_conn *, const char *);
 static int	 write_fail(struct http_conn *);
 static int	 tcp_flush(struct http_conn *);
 static int	 tcp_sendfile(struct http_conn *, int, off_t, off_t);
+static ssize_t	 read_file(struct http_conn *, int, void *, size_t, off_t);
 static int	 tcp_copyfile(struct http_conn *, int, off_t, off_t);
 static int	 tls_sendfile(struct http_conn *, int, off_t, off_t);
 static int	 tls_sendfile_records(struct http_conn *, int, off_t, off_t);
@@ -1324,6 +1325,26 @@ tcp_sendfile(struct http_conn *c, int fd, off_t off, off_t len)
 	return 0;
 }
 
+/* Bytes of the body file at off: n > 0, or -1 with the connection failed
+ * ("file shrank" when the file ends before off + want). */
+static ssize_t
+read_file(struct http_conn *c, int fd, void *buf, size_t want, off_t off)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, want, off);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		return n;
+	if (n == 0)
+		seterr(c, "file shrank");
+	else
+		seterr(c, "read file: %s", strerror(errno));
+	conn_fail(c);
+	return -1;
+}
+
 /* sendfile's fallback for files it cannot read: pread through wbuf. */
 static int
 tcp_copyfile(struct http_conn *c, int fd, off_t off, off_t len)
@@ -1334,17 +1355,8 @@ tcp_copyfile(struct http_conn *c, int fd, off_t off, off_t len)
 	while (len > 0) {
 		want = len > (off_t)sizeof c->wbuf ? sizeof c->wbuf :
 		    (size_t)len;
-		n = pread(fd, c->wbuf, want, off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				seterr(c, "file shrank");
-			else
-				seterr(c, "read file: %s", strerror(errno));
-			conn_fail(c);
+		if ((n = read_file(c, fd, c->wbuf, want, off)) == -1)
 			return -1;
-		}
 		if (sock_send(c, c->wbuf, (size_t)n) == -1)
 			return write_fail(c);
 		off += n;
@@ -1406,17 +1418,8 @@ tls_sendfile_records(struct http_conn *c, int fd, off_t off, off_t len)
 		}
 		if ((off_t)avail > len)
 			avail = (size_t)len;
-		n = pread(fd, buf, avail, off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				seterr(c, "file shrank");
-			else
-				seterr(c, "read file: %s", strerror(errno));
-			conn_fail(c);
+		if ((n = read_file(c, fd, buf, avail, off)) == -1)
 			return -1;
-		}
 		br_ssl_engine_sendapp_ack(eng, (size_t)n);
 		off += n;
 		len -= n;
