@@ -156,7 +156,7 @@ SYS_BEARSSL_INC = /usr/include/bearssl
 FUZZ_CFLAGS = $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=all -I. -I$(SYS_BEARSSL_INC)
 # What each target links besides its own file.
-FUZZ_SRCS_http    = http.c fmt.c
+FUZZ_SRCS_http    = http.c fmt.c buf.c encode.c
 FUZZ_SRCS_xml     = xml.c buf.c encode.c fmt.c
 FUZZ_SRCS_json    = json.c buf.c encode.c fmt.c
 FUZZ_SRCS_options = options.c fmt.c

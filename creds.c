@@ -79,8 +79,6 @@ struct cred_chain {
 };
 
 /* forwards */
-static void	 errf(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static char	*xstrdup(const char *);
 static void	 free_secret(char *);
 static const char *env(const char *);
@@ -92,18 +90,6 @@ static int	 fetch_source(struct cred_chain *, struct source *,
 static void	 source_free(struct source *);
 
 /* ---- small helpers ---- */
-
-static void
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	/* Truncation only shortens a log line. */
-	if (str_vfmt(err, errlen, fmt, ap) < 0 && errlen > 0)
-		err[0] = '\0';
-	va_end(ap);
-}
 
 static char *
 xstrdup(const char *s)
@@ -194,7 +180,7 @@ time_text(time_t t, char *out, size_t cap)
 	    str_fmt(out, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec) >= (int)cap)
-		errf(out, cap, "%lld", (long long)t);
+		(void)str_fmt(out, cap, "%lld", (long long)t);	/* fits */
 }
 
 /* ---- pure: the INI dialect of the shared files ---- */
@@ -447,7 +433,7 @@ cred_parse_json(const char *body, size_t len, struct cred_keys *out,
 
 	memset(out, 0, sizeof(*out));
 	if ((doc = jr_parse(body, len, why, sizeof(why))) == NULL) {
-		errf(err, errlen, "the answer is not JSON (%s)", why);
+		err_set(err, errlen, "the answer is not JSON (%s)", why);
 		return -1;
 	}
 	ak = jr_member_str(doc, "AccessKeyId");
@@ -456,22 +442,22 @@ cred_parse_json(const char *body, size_t len, struct cred_keys *out,
 	exp = jr_member_str(doc, "Expiration");
 	code = jr_member_str(doc, "Code");
 	if (doc->type != JR_OBJECT)
-		errf(err, errlen, "the answer is not a JSON object");
+		err_set(err, errlen, "the answer is not a JSON object");
 	else if (code != NULL && strcmp(code, "Success") != 0)
-		errf(err, errlen, "the answer says Code \"%.64s\"", code);
+		err_set(err, errlen, "the answer says Code \"%.64s\"", code);
 	else if (ak == NULL || sk == NULL || ak[0] == '\0' || sk[0] == '\0')
-		errf(err, errlen, "no AccessKeyId and SecretAccessKey in the "
+		err_set(err, errlen, "no AccessKeyId and SecretAccessKey in the "
 		    "answer");
 	else if ((bad = bad_key(ak, sk, tk != NULL && tk[0] != '\0' ? tk :
 	    NULL, &names)) != NULL)
-		errf(err, errlen, "%s in the answer holds a space or a control "
+		err_set(err, errlen, "%s in the answer holds a space or a control "
 		    "character", bad);
 	else if (exp != NULL && isotime_parse(exp, &out->expiration) < 0)
-		errf(err, errlen, "Expiration \"%.64s\" is not an ISO 8601 "
+		err_set(err, errlen, "Expiration \"%.64s\" is not an ISO 8601 "
 		    "time", exp);
 	else if (keys_set(out, ak, sk, tk != NULL && tk[0] != '\0' ? tk :
 	    NULL) < 0)
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 	else
 		r = 0;
 	if (r < 0)
@@ -660,17 +646,17 @@ read_file(const char *path, const char *var, char **text, size_t *len,
 	    O_NOCTTY)) < 0) {
 		if (errno == ENOENT && env(var) == NULL)
 			return 0;
-		errf(err, errlen, "%s%s%s: %s", env(var) ? var : "",
+		err_set(err, errlen, "%s%s%s: %s", env(var) ? var : "",
 		    env(var) ? "=" : "", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
-		errf(err, errlen, "%s%s%s: %s", env(var) ? var : "",
+		err_set(err, errlen, "%s%s%s: %s", env(var) ? var : "",
 		    env(var) ? "=" : "", path, S_ISREG(st.st_mode) ?
 		    "larger than 1 MiB" : "not a regular file");
 		close(fd);
@@ -678,7 +664,7 @@ read_file(const char *path, const char *var, char **text, size_t *len,
 	}
 	if ((*text = malloc((size_t)st.st_size + 1)) == NULL) {
 		close(fd);
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	while (got < (size_t)st.st_size &&
@@ -686,7 +672,7 @@ read_file(const char *path, const char *var, char **text, size_t *len,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			errf(err, errlen, "%s: %s", path, strerror(errno));
+			err_set(err, errlen, "%s: %s", path, strerror(errno));
 			close(fd);
 			free_secret(*text);
 			*text = NULL;
@@ -745,10 +731,10 @@ shared_one(const char *path, const char *var, int config, struct shared *s,
 	r = cred_profile_parse(text, len, s->profile, config, p, &line);
 	free_secret(text);
 	if (r == -1)
-		errf(err, errlen, "%s line %zu: not a [section], a key = value "
+		err_set(err, errlen, "%s line %zu: not a [section], a key = value "
 		    "or a comment", path, line);
 	else if (r != 0)
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 	return r == 0 ? 0 : -1;
 }
 
@@ -770,7 +756,7 @@ shared_load(struct shared *s, char *err, size_t errlen)
 		return -1;
 	}
 	if (s->explicit && !s->cred.found && !s->config.found) {
-		errf(err, errlen, "profile '%s' (AWS_PROFILE) not found in %s "
+		err_set(err, errlen, "profile '%s' (AWS_PROFILE) not found in %s "
 		    "or %s", s->profile, s->cred_path ? s->cred_path :
 		    "~/.aws/credentials", s->config_path ? s->config_path :
 		    "~/.aws/config");
@@ -792,14 +778,14 @@ profile_keys(const struct cred_profile *p, const char *profile,
 	if (!p->found)
 		return 0;
 	if ((p->access_key == NULL) != (p->secret_key == NULL)) {
-		errf(err, errlen, "profile '%s' of %s has %s but no %s",
+		err_set(err, errlen, "profile '%s' of %s has %s but no %s",
 		    profile, path, p->access_key ? "aws_access_key_id" :
 		    "aws_secret_access_key", p->access_key ?
 		    "aws_secret_access_key" : "aws_access_key_id");
 		return -1;
 	}
 	if (p->access_key == NULL && p->unsupported != NULL) {
-		errf(err, errlen, "profile '%s' of %s uses %s, which tablesnap "
+		err_set(err, errlen, "profile '%s' of %s uses %s, which tablesnap "
 		    "does not support: give it aws_access_key_id and "
 		    "aws_secret_access_key", profile, path, p->unsupported);
 		return -1;
@@ -808,12 +794,12 @@ profile_keys(const struct cred_profile *p, const char *profile,
 		return 0;
 	if ((bad = bad_key(p->access_key, p->secret_key, p->token,
 	    &names)) != NULL) {
-		errf(err, errlen, "profile '%s' of %s: %s is empty or holds a "
+		err_set(err, errlen, "profile '%s' of %s: %s is empty or holds a "
 		    "space or a control character", profile, path, bad);
 		return -1;
 	}
 	if (keys_set(k, p->access_key, p->secret_key, p->token) < 0) {
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	return 1;
@@ -860,7 +846,7 @@ cred_profile_region(char **region, char *err, size_t errlen)
 		return -1;
 	r = s.cred.region != NULL ? s.cred.region : s.config.region;
 	if (r != NULL && (*region = strdup(r)) == NULL) {
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		shared_free(&s);
 		return -1;
 	}
@@ -892,12 +878,12 @@ http_once(const struct cred_url *u, const char *method, const char *path,
 	memset(a, 0, sizeof(*a));
 	memset(&resp, 0, sizeof(resp));
 	if (u->tls && ta == NULL) {
-		errf(err, errlen, "https needs a CA bundle (an https "
+		err_set(err, errlen, "https needs a CA bundle (an https "
 		    "--endpoint)");
 		return -1;
 	}
 	if ((conn = http_conn_new(u->tls ? ta : NULL)) == NULL) {
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	n = str_afmt(&req, "%s %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n%s"
@@ -907,7 +893,7 @@ http_once(const struct cred_url *u, const char *method, const char *path,
 	    headers, strcmp(method, "PUT") == 0 ? "Content-Length: 0\r\n" :
 	    "");
 	if (n < 0) {
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		http_conn_free(conn);
 		return -1;
 	}
@@ -927,7 +913,7 @@ http_once(const struct cred_url *u, const char *method, const char *path,
 		}
 	}
 	if (r < 0)
-		errf(err, errlen, "%s", http_error(conn));
+		err_set(err, errlen, "%s", http_error(conn));
 	free_secret(req);	/* it may hold a token */
 	http_response_free(&resp);
 	http_conn_free(conn);
@@ -943,21 +929,21 @@ http_tries(const struct cred_url *u, const char *method, const char *path,
 
 	for (int i = 0; i < tries && r < 0; i++) {
 		if (http_fd_cancelled(cancel_fd)) {
-			errf(err, errlen, "cancelled: the program is stopping");
+			err_set(err, errlen, "cancelled: the program is stopping");
 			break;
 		}
 		r = http_once(u, method, path, headers, ta, timeout_ms,
 		    cancel_fd, a, err, errlen);
 		/* A 5xx is worth another try too. */
 		if (r == 0 && a->status >= 500 && i + 1 < tries) {
-			errf(err, errlen, "HTTP %d", a->status);
+			err_set(err, errlen, "HTTP %d", a->status);
 			free_secret(a->body);
 			a->body = NULL;
 			r = -1;
 		}
 		if (r < 0 && i + 1 < tries &&
 		    http_sleep(cancel_fd, 100 << i) < 0) {
-			errf(err, errlen, "cancelled: the program is stopping");
+			err_set(err, errlen, "cancelled: the program is stopping");
 			break;
 		}
 	}
@@ -1001,12 +987,12 @@ container_auth(char *err, size_t errlen)
 		tok = text;
 	}
 	if (tok != NULL && !header_safe(tok))
-		errf(err, errlen, "the container authorization token has a "
+		err_set(err, errlen, "the container authorization token has a "
 		    "line break");
 	else if (str_afmt(&h, "%s%s%s", tok ? "Authorization: " : "",
 	    tok ? tok : "", tok ? "\r\n" : "") < 0) {
 		h = NULL;
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 	}
 	free_secret(text);
 	return h;
@@ -1027,14 +1013,14 @@ container_fetch(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 	    sizeof(why)) < 0)
 		goto fail;
 	if (a.status != 200)
-		errf(why, sizeof(why), "HTTP %d", a.status);
+		err_set(why, sizeof(why), "HTTP %d", a.status);
 	else
 		r = cred_parse_json(a.body, a.len, k, why, sizeof(why));
 	answer_free(&a);
 fail:
 	free_secret(auth);
 	if (r < 0)
-		errf(err, errlen, "%s: %s", s->desc, why);
+		err_set(err, errlen, "%s: %s", s->desc, why);
 	return r;
 }
 
@@ -1052,9 +1038,12 @@ imds_token(struct source *s, int tries, char *err, size_t errlen)
 		return 0;
 	free_secret(s->imds_token);
 	s->imds_token = NULL;
-	errf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token-ttl-seconds: %d\r\n",
-	    IMDS_TOKEN_TTL);
-	errf(path, sizeof(path), "%s/latest/api/token", s->url.path);
+	/* url.path is shorter than 1024: neither can be cut short. */
+	if (str_fmt(hdr, sizeof(hdr), "X-aws-ec2-metadata-token-ttl-seconds: "
+	    "%d\r\n", IMDS_TOKEN_TTL) >= (int)sizeof(hdr) ||
+	    str_fmt(path, sizeof(path), "%s/latest/api/token", s->url.path) >=
+	    (int)sizeof(path))
+		return err_set(err, errlen, "metadata service path too long");
 	if (http_tries(&s->url, "PUT", path, hdr, NULL, IMDS_TIMEOUT_MS,
 	    s->cancel_fd, tries, &a, err, errlen) < 0)
 		return -1;
@@ -1071,7 +1060,7 @@ imds_token(struct source *s, int tries, char *err, size_t errlen)
 		s->imds_v1 = 1;	/* IMDSv1, as the SDKs fall back */
 		return 0;
 	}
-	errf(err, errlen, "token request answered HTTP %d", a.status);
+	err_set(err, errlen, "token request answered HTTP %d", a.status);
 	return -1;
 }
 
@@ -1085,7 +1074,7 @@ imds_get(struct source *s, const char *path, int tries, struct answer *a,
 
 	if (s->imds_token != NULL && str_afmt(&hdr,
 	    "X-aws-ec2-metadata-token: %s\r\n", s->imds_token) < 0) {
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	r = http_tries(&s->url, "GET", path, hdr ? hdr : "", NULL,
@@ -1111,18 +1100,19 @@ imds_fetch_once(struct source *s, struct cred_keys *k, int tries, char *err,
 
 	if (imds_token(s, tries, err, errlen) < 0)
 		return -1;
-	errf(path, sizeof(path), "%s/latest/meta-data/iam/security-"
-	    "credentials/", s->url.path);
+	if (str_fmt(path, sizeof(path), "%s/latest/meta-data/iam/security-"
+	    "credentials/", s->url.path) >= (int)sizeof(path))
+		return err_set(err, errlen, "metadata service path too long");
 	if ((r = imds_get(s, path, tries, &a, err, errlen)) != 0)
 		return r;
 	if (a.status == 404) {
 		answer_free(&a);
-		errf(err, errlen, "no IAM role is attached to this instance");
+		err_set(err, errlen, "no IAM role is attached to this instance");
 		return -1;
 	}
 	if (a.status != 200) {
 		answer_free(&a);
-		errf(err, errlen, "role name request answered HTTP %d",
+		err_set(err, errlen, "role name request answered HTTP %d",
 		    a.status);
 		return -1;
 	}
@@ -1131,18 +1121,19 @@ imds_fetch_once(struct source *s, struct cred_keys *k, int tries, char *err,
 	if (n == 0 || n >= sizeof(role) || strspn(a.body, "abcdefghijklmnop"
 	    "qrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-") < n) {
 		answer_free(&a);
-		errf(err, errlen, "the role name answer is not a role name");
+		err_set(err, errlen, "the role name answer is not a role name");
 		return -1;
 	}
 	memcpy(role, a.body, n);
 	role[n] = '\0';
 	answer_free(&a);
-	errf(path, sizeof(path), "%s/latest/meta-data/iam/security-"
-	    "credentials/%s", s->url.path, role);
+	if (str_fmt(path, sizeof(path), "%s/latest/meta-data/iam/security-"
+	    "credentials/%s", s->url.path, role) >= (int)sizeof(path))
+		return err_set(err, errlen, "metadata service path too long");
 	if ((r = imds_get(s, path, tries, &a, err, errlen)) != 0)
 		return r;
 	if (a.status != 200) {
-		errf(err, errlen, "credentials of role %s: HTTP %d", role,
+		err_set(err, errlen, "credentials of role %s: HTTP %d", role,
 		    a.status);
 		r = -1;
 	} else if (cred_parse_json(a.body, a.len, k, err, errlen) < 0)
@@ -1162,9 +1153,9 @@ imds_fetch(struct source *s, struct cred_keys *k, int tries, char *err,
 	if ((r = imds_fetch_once(s, k, tries, why, sizeof(why))) == 1)
 		r = imds_fetch_once(s, k, tries, why, sizeof(why));
 	if (r == 1)
-		errf(why, sizeof(why), "the session token was refused");
+		err_set(why, sizeof(why), "the session token was refused");
 	if (r != 0)
-		errf(err, errlen, "%s: %s", s->desc, why);
+		err_set(err, errlen, "%s: %s", s->desc, why);
 	return r == 0 ? 0 : -1;
 }
 
@@ -1225,18 +1216,18 @@ walk_static(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 			return 0;
 	}
 	if (ak == NULL || sk == NULL) {
-		errf(err, errlen, "incomplete credentials %s: %s without %s",
+		err_set(err, errlen, "incomplete credentials %s: %s without %s",
 		    where, ak ? n.ak : n.sk, ak ? n.sk : n.ak);
 		return -1;
 	}
 	if ((bad = bad_key(ak, sk, tk, &n)) != NULL) {
-		errf(err, errlen, "credentials %s: %s holds a space or a "
+		err_set(err, errlen, "credentials %s: %s holds a space or a "
 		    "control character (a line break copied with it?)", where,
 		    bad);
 		return -1;
 	}
 	if (exp != NULL && isotime_parse(exp, &k->expiration) < 0) {
-		errf(err, errlen, "AWS_CREDENTIAL_EXPIRATION '%.64s' is not an "
+		err_set(err, errlen, "AWS_CREDENTIAL_EXPIRATION '%.64s' is not an "
 		    "ISO 8601 time", exp);
 		return -1;
 	}
@@ -1244,7 +1235,7 @@ walk_static(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 	    "the command line (-k/-s)" : "the environment (AWS_ACCESS_KEY_ID)",
 	    "");
 	if (*src == NULL || keys_set(k, ak, sk, tk) < 0) {
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	return 1;
@@ -1265,7 +1256,7 @@ walk_files(struct source **src, struct cred_keys *k, char *err,
 		    from);
 		if (*src == NULL || ((*src)->profile = strdup(s.profile)) ==
 		    NULL) {
-			errf(err, errlen, "out of memory");
+			err_set(err, errlen, "out of memory");
 			shared_free(&s);
 			return -1;
 		}
@@ -1292,18 +1283,18 @@ container_source(struct source **src, char *err, size_t errlen)
 		return 0;
 	if (rel != NULL && str_afmt(&url, "%s%s%s", ECS_AGENT,
 	    rel[0] == '/' ? "" : "/", rel) < 0) {
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	if (cred_parse_url(url ? url : full, &u) < 0) {
-		errf(err, errlen, "%s: '%s' is not an http(s) URL", rel ?
+		err_set(err, errlen, "%s: '%s' is not an http(s) URL", rel ?
 		    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" :
 		    "AWS_CONTAINER_CREDENTIALS_FULL_URI", url ? url : full);
 		free(url);
 		return -1;
 	}
 	if (rel == NULL && !cred_full_uri_allowed(&u)) {
-		errf(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_URI: http is "
+		err_set(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_URI: http is "
 		    "only allowed to loopback, 169.254.170.2 or 169.254.170.23 "
 		    "(%s)", u.host);
 		return -1;
@@ -1312,7 +1303,7 @@ container_source(struct source **src, char *err, size_t errlen)
 	    url ? url : full, "");
 	free(url);
 	if (*src == NULL) {
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	(*src)->url = u;
@@ -1331,7 +1322,7 @@ imds_source(struct source **src, char *err, size_t errlen)
 		base = mode != NULL && strcasecmp(mode, "IPv6") == 0 ?
 		    IMDS_V6 : IMDS_V4;
 	if (cred_parse_url(base, &u) < 0 || u.tls) {
-		errf(err, errlen, "AWS_EC2_METADATA_SERVICE_ENDPOINT: '%s' is "
+		err_set(err, errlen, "AWS_EC2_METADATA_SERVICE_ENDPOINT: '%s' is "
 		    "not an http URL", base);
 		return -1;
 	}
@@ -1341,7 +1332,7 @@ imds_source(struct source **src, char *err, size_t errlen)
 		u.path[--n] = '\0';
 	if ((*src = source_new(SRC_IMDS, "EC2 instance metadata at %s%s", base,
 	    "")) == NULL) {
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	(*src)->url = u;
@@ -1379,7 +1370,7 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 		log_warning("AWS_WEB_IDENTITY_TOKEN_FILE is set, but web "
 		    "identity credentials are not supported: ignored");
 	if (env_true("AWS_EC2_METADATA_DISABLED")) {
-		errf(err, errlen, "no credentials: none on the command line "
+		err_set(err, errlen, "no credentials: none on the command line "
 		    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the "
 		    "shared files (~/.aws/credentials, ~/.aws/config) or from "
 		    "a container, and AWS_EC2_METADATA_DISABLED is true");
@@ -1388,7 +1379,7 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 	if ((r = imds_source(src, err, errlen)) == 1)
 		(*src)->cancel_fd = ch->cancel_fd;
 	if (r == 1 && imds_fetch(*src, k, 1, why, sizeof(why)) < 0) {
-		errf(err, errlen, "no credentials: none on the command line "
+		err_set(err, errlen, "no credentials: none on the command line "
 		    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the "
 		    "shared files (~/.aws/credentials, ~/.aws/config) or from "
 		    "a container; %s", why);
@@ -1423,7 +1414,7 @@ fetch_source(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 			return -1;
 		r = shared_keys(&sh, k, &from, err, errlen);
 		if (r == 0)
-			errf(err, errlen, "profile '%s' has no keys any more",
+			err_set(err, errlen, "profile '%s' has no keys any more",
 			    s->profile);
 		else if (r == 1) {
 			s->cred_stamp = sh.cred_stamp;
@@ -1432,7 +1423,7 @@ fetch_source(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 		shared_free(&sh);
 		return r == 1 ? 0 : -1;
 	default:
-		errf(err, errlen, "%s cannot be fetched again", s->desc);
+		err_set(err, errlen, "%s cannot be fetched again", s->desc);
 		return -1;
 	}
 }
@@ -1579,7 +1570,7 @@ cred_get(struct cred_chain *ch, struct cred_keys *out, char *err,
 	pthread_mutex_unlock(&ch->lock);
 out:
 	if (r < 0)
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 	return r;
 }
 
@@ -1644,7 +1635,7 @@ check_fresh(const struct source *src, const struct cred_keys *k, time_t now,
 		return 0;
 	time_text(k->expiration, when, sizeof(when));
 	if (!refreshable(src)) {
-		errf(err, errlen, "the credentials from %s expired at %s "
+		err_set(err, errlen, "the credentials from %s expired at %s "
 		    "(AWS_CREDENTIAL_EXPIRATION)", src->desc, when);
 		return -1;
 	}
@@ -1668,7 +1659,7 @@ cred_chain_new(const struct cred_args *args, char *err, size_t errlen)
 			free_secret(ch->arg_tk);
 		}
 		free(ch);
-		errf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (walk(ch, &ch->src, &k, err, errlen) < 0 ||

@@ -28,6 +28,34 @@ str_vfmt(char *dst, size_t cap, const char *fmt, va_list ap)
 }
 
 int
+err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vset(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	static const char unprintable[] = "(unprintable error)";
+	int n;
+
+	if (errlen == 0)
+		return -1;
+	n = vsnprintf(err, errlen, fmt, ap);
+	if (n < 0) {
+		err[0] = '\0';
+		strncat(err, unprintable, errlen - 1);
+	} else if ((size_t)n >= errlen && errlen > 4)
+		memcpy(err + errlen - 4, "...", 4);
+	return -1;
+}
+
+int
 str_afmt(char **out, const char *fmt, ...)
 {
 	va_list ap;

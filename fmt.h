@@ -1,5 +1,6 @@
 /* fmt.h: string helpers: formatting into buffers (the C library's
- * snprintf and asprintf), exact copies of byte spans, fixed-point rounding. */
+ * snprintf and asprintf), error messages for the caller, exact copies of
+ * byte spans, fixed-point rounding. */
 #ifndef TABLESNAP_FMT_H
 #define TABLESNAP_FMT_H
 
@@ -11,6 +12,18 @@
 int str_fmt(char *dst, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int str_vfmt(char *dst, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/*
+ * The one way an error travels up the stack: a message formatted into
+ * the caller's err (errlen bytes), always NUL-terminated when errlen > 0.
+ * A message too long for err ends in "..." so that the cut shows; one
+ * that cannot be formatted reads "(unprintable error)". Returns -1, so
+ * that a function failing with -1 can `return err_set(...)`.
+ */
+int err_set(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
 /* asprintf semantics: *out is a new string the caller frees; returns its

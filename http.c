@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "encode.h"
 #include "fmt.h"
 #include "http.h"
 
@@ -58,6 +60,7 @@ struct http_conn {
 	int eof;		/* the peer closed its side */
 	int tls_unclean;	/* TLS ended by TCP close, not close_notify */
 	char err[HTTP_ERRLEN];
+	enum http_fail fail;	/* the kind of err */
 	size_t rpos, rlen;	/* unread bytes are rbuf[rpos..rlen) */
 	size_t wlen;		/* bytes waiting in wbuf (plain TCP only) */
 	const struct tls_anchors *ta;	/* NULL: plain TCP */
@@ -76,35 +79,26 @@ struct http_conn {
 	unsigned char gather[TLS_GATHER];
 };
 
-/* A growing buffer for the trust-anchor loader (startup only). */
-struct gbuf {
-	unsigned char *p;
-	size_t len, cap;
-	int oom;
-};
-
 struct loader {
 	br_pem_decoder_context pc;
 	struct tls_anchors *ta;
 	size_t cap;		/* allocated entries of ta->v */
-	struct gbuf der;	/* the certificate being decoded */
-	struct gbuf dn;		/* its subject DN */
+	struct buf der;	/* the certificate being decoded */
+	struct buf dn;		/* its subject DN */
 	int inobj, incert;
 	size_t ncert, skipped;
 };
 
 /* forwards */
-static void	 fmtv(char *, size_t, const char *, va_list);
-static void	 errf(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static void	 seterr(struct http_conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static void	 seterr_kind(struct http_conn *, enum http_fail, const char *);
 static void	 seterr_io(struct http_conn *, int, const char *);
 static void	 seterr_tls(struct http_conn *, int);
 static int	 tls_fail(struct http_conn *, const char *);
 static void	 excerpt(char *, size_t, const char *);
 
-static void	 gbuf_add(void *, const void *, size_t);
+static void	 add_bytes(void *, const void *, size_t);
 static int	 pem_push(struct loader *, const void *, size_t, char *,
 		    size_t, const char *);
 static int	 add_cert(struct loader *);
@@ -138,6 +132,7 @@ static int	 getbyte(struct http_conn *, const char *);
 static int	 write_fail(struct http_conn *);
 static int	 tcp_flush(struct http_conn *);
 static int	 tcp_sendfile(struct http_conn *, int, off_t, off_t);
+static ssize_t	 read_file(struct http_conn *, int, void *, size_t, off_t);
 static int	 tcp_copyfile(struct http_conn *, int, off_t, off_t);
 static int	 tls_sendfile(struct http_conn *, int, off_t, off_t);
 static int	 tls_sendfile_records(struct http_conn *, int, off_t, off_t);
@@ -145,7 +140,6 @@ static void	 cork(struct http_conn *, int);
 static void	 sigpipe_block(sigset_t *, int *);
 static void	 sigpipe_restore(const sigset_t *, int, int);
 
-static int	 grow(char **, size_t *, size_t);
 static int	 read_head(struct http_conn *, struct http_response *,
 		    size_t *, size_t *);
 static int	 parse_head(struct http_conn *, struct http_response *,
@@ -172,41 +166,23 @@ static int	 body_fail(struct http_conn *, struct http_response *);
  * Error messages.
  */
 
-/* str_vfmt into dst; a message cut short ends in "..." so that the
- * truncation shows. */
-static void
-fmtv(char *dst, size_t cap, const char *fmt, va_list ap)
-{
-	int n;
-
-	if (cap == 0)
-		return;
-	n = str_vfmt(dst, cap, fmt, ap);
-	if (n < 0) {
-		dst[0] = '\0';
-		strncat(dst, "(unprintable error)", cap - 1);
-	} else if ((size_t)n >= cap && cap > 4)
-		memcpy(dst + cap - 4, "...", 4);
-}
-
-static void
-errf(char *dst, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fmtv(dst, cap, fmt, ap);
-	va_end(ap);
-}
-
 static void
 seterr(struct http_conn *c, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fmtv(c->err, sizeof c->err, fmt, ap);
+	err_vset(c->err, sizeof c->err, fmt, ap);
 	va_end(ap);
+	c->fail = HTTP_FAIL_OTHER;
+}
+
+/* A message that stands for a kind of failure callers decide on. */
+static void
+seterr_kind(struct http_conn *c, enum http_fail kind, const char *msg)
+{
+	seterr(c, "%s", msg);
+	c->fail = kind;
 }
 
 /* A failed socket call; dir is "read" or "write". */
@@ -214,12 +190,13 @@ static void
 seterr_io(struct http_conn *c, int e, const char *dir)
 {
 	c->ioerr = 1;
-	if (e == EAGAIN || e == EWOULDBLOCK)
+	if (e == EAGAIN || e == EWOULDBLOCK) {
 		seterr(c, "%s timeout", dir);
-	else if (e == ECONNRESET)
-		seterr(c, "connection reset");
+		c->fail = HTTP_FAIL_TIMEOUT;
+	} else if (e == ECONNRESET)
+		seterr_kind(c, HTTP_FAIL_RESET, "connection reset");
 	else if (e == EPIPE)
-		seterr(c, "connection closed by server");
+		seterr_kind(c, HTTP_FAIL_CLOSED, "connection closed by server");
 	else
 		seterr(c, "%s: %s", dir, strerror(e));
 }
@@ -264,18 +241,22 @@ static int
 tls_fail(struct http_conn *c, const char *what)
 {
 	char msg[HTTP_ERRLEN];
+	enum http_fail kind;
 	int e;
 
 	e = br_ssl_engine_last_error(&c->sc.eng);
 	if (!c->ioerr) {
 		if (e == BR_ERR_OK || (e == BR_ERR_IO && c->eof))
-			seterr(c, "connection closed by server");
+			seterr_kind(c, HTTP_FAIL_CLOSED,
+			    "connection closed by server");
 		else
 			seterr_tls(c, e);
 	}
 	if (what != NULL) {
 		memcpy(msg, c->err, sizeof msg);
+		kind = c->fail;
 		seterr(c, "%s: %s", what, msg);
+		c->fail = kind;
 	}
 	return -1;
 }
@@ -300,32 +281,24 @@ http_error(const struct http_conn *c)
 	return c->err[0] != '\0' ? c->err : "no error";
 }
 
+enum http_fail
+http_fail_kind(const struct http_conn *c)
+{
+	if (c == NULL)
+		return HTTP_FAIL_OTHER;	/* out of memory */
+	return c->err[0] != '\0' ? c->fail : HTTP_FAIL_NONE;
+}
+
 /*
  * Trust anchors (loaded once at startup: malloc is fine here).
  */
 
+/* buf_add as a BearSSL output callback, which cannot fail: a failure
+ * sticks in the buffer's failed flag. */
 static void
-gbuf_add(void *ctx, const void *p, size_t n)
+add_bytes(void *ctx, const void *p, size_t n)
 {
-	struct gbuf *b = ctx;
-	unsigned char *np;
-	size_t ncap;
-
-	if (b->oom)
-		return;
-	if (n > b->cap - b->len) {
-		ncap = b->cap ? b->cap : 2048;
-		while (ncap - b->len < n && ncap <= SIZE_MAX / 2)
-			ncap *= 2;
-		if (ncap - b->len < n || (np = realloc(b->p, ncap)) == NULL) {
-			b->oom = 1;	/* BearSSL callbacks cannot fail */
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
+	buf_add(ctx, p, n);
 }
 
 long
@@ -344,7 +317,7 @@ tls_anchors_load(struct tls_anchors *ta, const char *path, size_t *skipped,
 	if (skipped != NULL)
 		*skipped = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	br_pem_decoder_init(&l.pc);
@@ -353,7 +326,7 @@ tls_anchors_load(struct tls_anchors *ta, const char *path, size_t *skipped,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			errf(err, errlen, "%s: %s", path, strerror(errno));
+			err_set(err, errlen, "%s: %s", path, strerror(errno));
 			goto done;
 		}
 		if (n == 0)
@@ -366,15 +339,15 @@ tls_anchors_load(struct tls_anchors *ta, const char *path, size_t *skipped,
 	if (pem_push(&l, "\n", 1, err, errlen, path) == -1)
 		goto done;
 	if (l.inobj)
-		errf(err, errlen, "%s: truncated PEM object", path);
+		err_set(err, errlen, "%s: truncated PEM object", path);
 	else if (l.ncert == 0)
-		errf(err, errlen, "%s: no certificate found", path);
+		err_set(err, errlen, "%s: no certificate found", path);
 	else
 		rc = 0;
 done:
 	(void)close(fd);	/* read-only: nothing was lost */
-	free(l.der.p);
-	free(l.dn.p);
+	buf_free(&l.der);
+	buf_free(&l.dn);
 	if (rc == -1) {
 		tls_anchors_free(ta);
 		return -1;
@@ -405,17 +378,17 @@ pem_push(struct loader *l, const void *data, size_t len, char *err,
 			l->der.len = 0;
 			/* Keys and other objects in the bundle are ignored. */
 			br_pem_decoder_setdest(&l->pc,
-			    l->incert ? gbuf_add : NULL, &l->der);
+			    l->incert ? add_bytes : NULL, &l->der);
 			break;
 		case BR_PEM_END_OBJ:
 			if (l->incert && add_cert(l) == -1) {
-				errf(err, errlen, "%s: out of memory", path);
+				err_set(err, errlen, "%s: out of memory", path);
 				return -1;
 			}
 			l->inobj = l->incert = 0;
 			break;
 		case BR_PEM_ERROR:
-			errf(err, errlen, "%s: PEM syntax error", path);
+			err_set(err, errlen, "%s: PEM syntax error", path);
 			return -1;
 		}
 	}
@@ -432,12 +405,12 @@ add_cert(struct loader *l)
 	const br_x509_pkey *pk;
 
 	l->ncert++;
-	if (l->der.oom)
+	if (l->der.failed)
 		return -1;
 	l->dn.len = 0;
-	br_x509_decoder_init(&dc, gbuf_add, &l->dn);
-	br_x509_decoder_push(&dc, l->der.p, l->der.len);
-	if (l->dn.oom)
+	br_x509_decoder_init(&dc, add_bytes, &l->dn);
+	br_x509_decoder_push(&dc, l->der.data, l->der.len);
+	if (l->dn.failed)
 		return -1;
 	pk = br_x509_decoder_get_pkey(&dc);
 	if (pk == NULL || (pk->key_type != BR_KEYTYPE_RSA &&
@@ -457,25 +430,21 @@ add_anchor(struct loader *l, const br_x509_pkey *pk)
 	struct tls_anchors *ta = l->ta;
 	br_x509_trust_anchor *a, *nv;
 	unsigned char *blk;
-	size_t klen, ncap;
+	size_t klen;
 
 	if (pk->key_type == BR_KEYTYPE_RSA)
 		klen = pk->key.rsa.nlen + pk->key.rsa.elen;
 	else
 		klen = pk->key.ec.qlen;
-	if (ta->n == l->cap) {
-		ncap = l->cap ? l->cap * 2 : 64;
-		if ((nv = realloc(ta->v, ncap * sizeof *nv)) == NULL)
-			return -1;
-		ta->v = nv;
-		l->cap = ncap;
-	}
+	if ((nv = array_grow(ta->v, &l->cap, ta->n + 1, sizeof *nv)) == NULL)
+		return -1;
+	ta->v = nv;
 	if ((blk = malloc(l->dn.len + klen + 1)) == NULL)
 		return -1;
 	a = &ta->v[ta->n];
 	memset(a, 0, sizeof *a);
 	if (l->dn.len > 0)
-		memcpy(blk, l->dn.p, l->dn.len);
+		memcpy(blk, l->dn.data, l->dn.len);
 	a->dn.data = blk;
 	a->dn.len = l->dn.len;
 	a->flags = BR_X509_TA_CA;
@@ -619,6 +588,7 @@ http_conn_open(struct http_conn *c, const char *host, const char *port,
 	c->rpos = c->rlen = c->wlen = c->gather_len = 0;
 	c->gathering = 0;
 	c->err[0] = '\0';
+	c->fail = HTTP_FAIL_NONE;
 	if (server_name == NULL)
 		server_name = host;
 	if (c->ta != NULL && strlen(server_name) >= sizeof c->sess_name) {
@@ -714,7 +684,7 @@ tcp_connect(struct http_conn *c, const char *host, const char *port,
     int timeout_ms)
 {
 	struct addrinfo hints, *res, *ai;
-	int rc, fd = -1;
+	int rc, e, fd = -1;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -729,14 +699,18 @@ tcp_connect(struct http_conn *c, const char *host, const char *port,
 		fd = connect_one(c, ai, timeout_ms);
 		if (fd == -1 && errno == ECANCELED) {
 			c->cancelled = 1;
-			seterr(c, "cancelled");
+			seterr_kind(c, HTTP_FAIL_CANCELLED, "cancelled");
 			break;
 		}
-		if (fd == -1)
+		if (fd == -1) {
+			e = errno;
 			seterr(c, "connect to %s port %s: %s", host, port,
-			    errno == ETIMEDOUT ? "connect timeout" :
-			    errno == ETIME ? "request deadline passed" :
-			    strerror(errno));
+			    e == ETIMEDOUT ? "connect timeout" :
+			    e == ETIME ? "request deadline passed" :
+			    strerror(e));
+			c->fail = e == ETIMEDOUT ? HTTP_FAIL_TIMEOUT :
+			    e == ETIME ? HTTP_FAIL_DEADLINE : HTTP_FAIL_OTHER;
+		}
 	}
 	freeaddrinfo(res);
 	if (fd == -1)
@@ -868,12 +842,13 @@ wait_io(struct http_conn *c, short events, const char *dir)
 		return 0;
 	c->ioerr = 1;
 	if (n == 0 && dead)
-		seterr(c, "request deadline passed");
-	else if (n == 0)
+		seterr_kind(c, HTTP_FAIL_DEADLINE, "request deadline passed");
+	else if (n == 0) {
 		seterr(c, "%s timeout", dir);
-	else if (errno == ECANCELED) {
+		c->fail = HTTP_FAIL_TIMEOUT;
+	} else if (errno == ECANCELED) {
 		c->cancelled = 1;
-		seterr(c, "cancelled");
+		seterr_kind(c, HTTP_FAIL_CANCELLED, "cancelled");
 	} else
 		seterr(c, "poll: %s", strerror(errno));
 	return -1;
@@ -1186,6 +1161,7 @@ getbyte(struct http_conn *c, const char *where)
 			return -1;
 		if (n == 0) {
 			seterr(c, "connection closed in %s", where);
+			c->fail = HTTP_FAIL_CLOSED;
 			return -1;
 		}
 	}
@@ -1349,6 +1325,26 @@ tcp_sendfile(struct http_conn *c, int fd, off_t off, off_t len)
 	return 0;
 }
 
+/* Bytes of the body file at off: n > 0, or -1 with the connection failed
+ * ("file shrank" when the file ends before off + want). */
+static ssize_t
+read_file(struct http_conn *c, int fd, void *buf, size_t want, off_t off)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, want, off);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		return n;
+	if (n == 0)
+		seterr(c, "file shrank");
+	else
+		seterr(c, "read file: %s", strerror(errno));
+	conn_fail(c);
+	return -1;
+}
+
 /* sendfile's fallback for files it cannot read: pread through wbuf. */
 static int
 tcp_copyfile(struct http_conn *c, int fd, off_t off, off_t len)
@@ -1359,17 +1355,8 @@ tcp_copyfile(struct http_conn *c, int fd, off_t off, off_t len)
 	while (len > 0) {
 		want = len > (off_t)sizeof c->wbuf ? sizeof c->wbuf :
 		    (size_t)len;
-		n = pread(fd, c->wbuf, want, off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				seterr(c, "file shrank");
-			else
-				seterr(c, "read file: %s", strerror(errno));
-			conn_fail(c);
+		if ((n = read_file(c, fd, c->wbuf, want, off)) == -1)
 			return -1;
-		}
 		if (sock_send(c, c->wbuf, (size_t)n) == -1)
 			return write_fail(c);
 		off += n;
@@ -1431,17 +1418,8 @@ tls_sendfile_records(struct http_conn *c, int fd, off_t off, off_t len)
 		}
 		if ((off_t)avail > len)
 			avail = (size_t)len;
-		n = pread(fd, buf, avail, off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				seterr(c, "file shrank");
-			else
-				seterr(c, "read file: %s", strerror(errno));
-			conn_fail(c);
+		if ((n = read_file(c, fd, buf, avail, off)) == -1)
 			return -1;
-		}
 		br_ssl_engine_sendapp_ack(eng, (size_t)n);
 		off += n;
 		len -= n;
@@ -1453,24 +1431,6 @@ tls_sendfile_records(struct http_conn *c, int fd, off_t off, off_t len)
  * Response head.
  */
 
-/* Doubles *cap until need fits. */
-static int
-grow(char **buf, size_t *cap, size_t need)
-{
-	size_t ncap;
-	char *nb;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 1024;
-	while (ncap < need)
-		ncap = ncap <= SIZE_MAX / 2 ? ncap * 2 : need;
-	if ((nb = realloc(*buf, ncap)) == NULL)
-		return -1;
-	*buf = nb;
-	*cap = ncap;
-	return 0;
-}
 
 int
 http_read_head(struct http_conn *c, struct http_response *r, int no_body)
@@ -1518,7 +1478,7 @@ read_head(struct http_conn *c, struct http_response *r, size_t *total,
 {
 	size_t len = 0, cap = 0, line = 0, take, ll;
 	unsigned char *p, *nl;
-	char ex[48];
+	char ex[48], *grown;
 	ssize_t n;
 
 	for (;;) {
@@ -1526,7 +1486,7 @@ read_head(struct http_conn *c, struct http_response *r, size_t *total,
 			if ((n = fill(c)) == -1)
 				return -1;
 			if (n == 0) {
-				seterr(c, len == 0 ?
+				seterr_kind(c, HTTP_FAIL_CLOSED, len == 0 ?
 				    "connection closed by server" :
 				    "connection closed in response head");
 				return -1;
@@ -1539,10 +1499,12 @@ read_head(struct http_conn *c, struct http_response *r, size_t *total,
 			seterr(c, "response head too large");
 			return -1;
 		}
-		if (grow(&r->store, &cap, len + take + 1) == -1) {
+		if ((grown = array_grow(r->store, &cap, len + take + 1, 1)) ==
+		    NULL) {
 			seterr(c, "out of memory");
 			return -1;
 		}
+		r->store = grown;
 		memcpy(r->store + len, p, take);
 		len += take;
 		c->rpos += take;
@@ -1875,12 +1837,13 @@ body_data(struct http_conn *c, struct http_response *r, void *buf,
 	if (n == -1)
 		return body_fail(c, r);
 	if (r->body_state != BODY_CLOSE) {
-		seterr(c, "connection closed in response body");
+		seterr_kind(c, HTTP_FAIL_CLOSED,
+		    "connection closed in response body");
 		return body_fail(c, r);
 	}
 	if (c->tls_unclean) {
-		seterr(c, "TLS: connection closed without close_notify "
-		    "(response truncated?)");
+		seterr_kind(c, HTTP_FAIL_CLOSED, "TLS: connection closed "
+		    "without close_notify (response truncated?)");
 		return body_fail(c, r);
 	}
 	return body_end(c, r);
@@ -1898,11 +1861,7 @@ chunk_size(struct http_conn *c, struct http_response *r)
 	for (;;) {
 		if ((ch = getbyte(c, "chunked body")) == -1)
 			return -1;
-		if (ch >= '0' && ch <= '9')
-			d = ch - '0';
-		else if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
-			d = (ch | 0x20) - 'a' + 10;
-		else
+		if ((d = hex_value(ch)) == -1)
 			break;
 		if (v > LLONG_MAX >> 4) {
 			seterr(c, "chunk size too large");
@@ -1994,7 +1953,7 @@ int
 http_read_body_all(struct http_conn *c, struct http_response *r, char **out,
     size_t *outlen, size_t max)
 {
-	char *buf = NULL;
+	char *buf = NULL, *grown;
 	size_t len = 0, cap = 0, room, limit;
 	long n;
 
@@ -2013,8 +1972,11 @@ http_read_body_all(struct http_conn *c, struct http_response *r, char **out,
 	if ((buf = malloc(cap)) == NULL)
 		goto oom;
 	for (;;) {
-		if (len + 1 == cap && grow(&buf, &cap, cap + 1) == -1)
-			goto oom;
+		if (len + 1 == cap) {
+			if ((grown = array_grow(buf, &cap, cap + 1, 1)) == NULL)
+				goto oom;
+			buf = grown;
+		}
 		room = cap - 1 - len;
 		if (room > limit - len)
 			room = limit - len;

@@ -85,6 +85,20 @@ struct http_conn *http_conn_from_fd(int fd);
  * "malformed status line", … Never NULL. */
 const char *http_error(const struct http_conn *c);
 
+/* What kind of failure the last error was, for callers that decide on it
+ * (a message is for people: never search it). */
+enum http_fail {
+	HTTP_FAIL_NONE,		/* no error since the last open */
+	HTTP_FAIL_TIMEOUT,	/* a connect, read or write wait timed out */
+	HTTP_FAIL_DEADLINE,	/* the request's deadline passed */
+	HTTP_FAIL_CANCELLED,	/* the cancel fd became readable */
+	HTTP_FAIL_CLOSED,	/* the server closed the connection */
+	HTTP_FAIL_RESET,	/* the connection was reset */
+	HTTP_FAIL_OTHER,	/* anything else: name lookup, TLS, a malformed
+				 * answer, a local file, memory */
+};
+enum http_fail http_fail_kind(const struct http_conn *c);
+
 /* Buffered request writing. Each returns 0, or -1 (see http_error). */
 int http_write(struct http_conn *c, const void *buf, size_t len);
 /* Sends len bytes of fd from offset off (pread). A file shorter than that

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "encode.h"
 #include "fmt.h"
 #include "log.h"
 
@@ -46,55 +47,25 @@ log_debug_enabled(void)
 	return log_debug_on;
 }
 
-/* The length of the valid UTF-8 sequence (RFC 3629) at s, or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t left)
-{
-	unsigned c = s[0], cp;
-	size_t n;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* Copies msg into out with control bytes and bytes that are not UTF-8 (a
  * file name from a listing) as \xNN; out holds 4*len+1. */
 static size_t
 escape_controls(const char *msg, size_t len, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t o = 0, u;
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)msg[i];
 
-		if (ch >= 0x80 && (u = utf8_len((const unsigned char *)msg +
-		    i, len - i)) > 0) {
+		if (ch >= 0x80 && (u = utf8_seq(msg + i, len - i)) > 0) {
 			memcpy(out + o, msg + i, u);
 			o += u;
 			i += u - 1;
 		} else if (ch < 0x20 || ch >= 0x7f) {
 			out[o++] = '\\';
 			out[o++] = 'x';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 15];
+			hex_encode(&ch, 1, out + o);
+			o += 2;
 		} else
 			out[o++] = (char)ch;
 	}

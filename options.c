@@ -14,19 +14,6 @@
 
 /* ---- the engine ---- */
 
-int
-cli_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	/* A truncated message still names the problem. */
-	if (errlen > 0 && str_vfmt(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-	return CLI_USAGE;
-}
-
 /* Strict decimal in [min, max] for option name, else CLI_USAGE. */
 static int
 cli_number(const char *name, const char *s, long long min, long long max,

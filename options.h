@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fmt.h"
+
 /* ---- the engine ---- */
 
 enum cli_result {
@@ -80,9 +82,9 @@ enum cli_result cli_parse(const struct cli_program *p, int argc,
     char **argv, void *opts, const char **pos, size_t maxpos, size_t *npos,
     char *err, size_t errlen);
 
-/* One line into err (truncated if need be); returns CLI_USAGE. */
-int cli_fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* One line into err (err_set, fmt.h); evaluates to CLI_USAGE. */
+#define cli_fail(err, errlen, ...) \
+	(err_set((err), (errlen), __VA_ARGS__), CLI_USAGE)
 
 /* ---- options all three programs take ---- */
 

@@ -825,7 +825,6 @@ verify(const struct job *j, const struct sink_state *s,
 static int
 create_temporary(int dirfd, char name[32])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[8];
 	struct timespec ts;
 
@@ -842,11 +841,7 @@ create_temporary(int dirfd, char name[32])
 				    (unsigned)getpid() >> i);
 		}
 		memcpy(name, ".tableslurp-", 12);
-		for (size_t i = 0; i < sizeof(rnd); i++) {
-			name[12 + 2 * i] = hex[rnd[i] >> 4];
-			name[13 + 2 * i] = hex[rnd[i] & 15];
-		}
-		name[28] = '\0';
+		hex_encode(rnd, sizeof(rnd), name + 12);	/* and the NUL */
 		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)

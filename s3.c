@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "creds.h"
 #include "encode.h"
 #include "fmt.h"
@@ -42,47 +43,6 @@ struct s3_client {
 	struct http_session_cache tls_sessions;	/* resumed by new conns */
 };
 
-/* A growable string, enough for a request head. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-static void
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = str_vfmt(b->p ? b->p + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = 1;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap * 2 + (size_t)n + 64;
-		char *grown = realloc(b->p, cap);
-
-		if (grown == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = grown;
-		b->cap = cap;
-	}
-}
-
 static char *
 dup_or_null(const char *s)
 {
@@ -94,19 +54,15 @@ dup_or_null(const char *s)
 static char *
 host_header_for(const struct s3_config *cfg, const char *host)
 {
-	struct sbuf hh = { 0 };
+	struct buf hh = { 0 };
 
 	if (cfg->path_style)
-		sb_printf(&hh, "%s", host);
+		buf_printf(&hh, "%s", host);
 	else
-		sb_printf(&hh, "%s.%s", cfg->bucket, host);
+		buf_printf(&hh, "%s.%s", cfg->bucket, host);
 	if (strcmp(cfg->port, cfg->tls ? "443" : "80") != 0)
-		sb_printf(&hh, ":%s", cfg->port);
-	if (hh.failed) {
-		free(hh.p);
-		return NULL;
-	}
-	return hh.p;
+		buf_printf(&hh, ":%s", cfg->port);
+	return buf_take(&hh);
 }
 
 struct s3_client *
@@ -392,21 +348,17 @@ creds_free(struct creds *cr)
 static char *
 request_path(struct s3_client *c, const char *key)
 {
-	struct sbuf b = { 0 };
+	struct buf b = { 0 };
 	char *ek = NULL;
 
 	if (key != NULL && (ek = uri_encode(key, strlen(key), 1)) == NULL)
 		return NULL;
 	if (c->cfg.path_style)
-		sb_printf(&b, "/%s%s%s", c->bucket, ek ? "/" : "", ek ? ek : "");
+		buf_printf(&b, "/%s%s%s", c->bucket, ek ? "/" : "", ek ? ek : "");
 	else
-		sb_printf(&b, "/%s", ek ? ek : "");
+		buf_printf(&b, "/%s", ek ? ek : "");
 	free(ek);
-	if (b.failed) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return buf_take(&b);
 }
 
 /* Builds the whole request head, signed. */
@@ -419,7 +371,7 @@ request_head(const struct s3_request *req, const char *path,
 	struct sigv4_request sr;
 	char amz_date[17], *auth;
 	size_t n = 0;
-	struct sbuf b = { 0 };
+	struct buf b = { 0 };
 	long long body_len = req->body_fd >= 0 ? (long long)req->body_fd_len :
 	    (long long)req->body_len;
 
@@ -446,22 +398,18 @@ request_head(const struct s3_request *req, const char *path,
 		free(h);
 		return NULL;
 	}
-	sb_printf(&b, "%s %s%s%s HTTP/1.1\r\n", req->method, path,
+	buf_printf(&b, "%s %s%s%s HTTP/1.1\r\n", req->method, path,
 	    req->query ? "?" : "", req->query ? req->query : "");
 	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "%s: %s\r\n", h[i].name, h[i].value);
-	sb_printf(&b, "Authorization: %s\r\n", auth);
+		buf_printf(&b, "%s: %s\r\n", h[i].name, h[i].value);
+	buf_printf(&b, "Authorization: %s\r\n", auth);
 	if (body_len > 0 || strcmp(req->method, "PUT") == 0 ||
 	    strcmp(req->method, "POST") == 0)
-		sb_printf(&b, "Content-Length: %lld\r\n", body_len);
-	sb_printf(&b, "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n\r\n");
+		buf_printf(&b, "Content-Length: %lld\r\n", body_len);
+	buf_printf(&b, "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n\r\n");
 	free(auth);
 	free(h);
-	if (b.failed) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return buf_take(&b);
 }
 
 static void
@@ -605,6 +553,7 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 	char *head = NULL;
 	int reused = 0, sent, r;
 	long long deadline = 0, cl;
+	enum http_fail why = HTTP_FAIL_NONE;
 
 	head = request_head(req, path, payload_hash, cr, w,
 	    time(NULL) + w->clock_offset);
@@ -635,22 +584,25 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 	sent = send_request(c, conn, head, req, &deadline);
 	free(head);
 	/* Keep why the send failed: that, not the read after it, is news. */
-	if (sent < 0)
+	if (sent < 0) {
 		set_error(resp, "%s", http_error(conn));
+		why = http_fail_kind(conn);
+	}
 	/* Even when sending failed, the server may have answered first
 	 * (an early 403 or 400): read what it said. */
 	r = http_read_head(conn, &resp->http, req->head);
 	if (r < 0) {
-		if (sent == 0)
+		if (sent == 0) {
 			set_error(resp, "%s", http_error(conn));
+			why = http_fail_kind(conn);
+		}
 		http_conn_close(conn);
 		conn_done(c, conn);
 		/* A kept-alive connection the server had closed fails at once
-		 * ("connection closed by server", "connection reset"); one that
-		 * timed out was open and slow: that is a real attempt. */
+		 * (closed, reset); one that timed out was open and slow: that
+		 * is a real attempt. */
 		return net_or_cancelled(c, resp, reused &&
-		    strstr(resp->error, "timeout") == NULL &&
-		    strstr(resp->error, "deadline") == NULL ?
+		    why != HTTP_FAIL_TIMEOUT && why != HTTP_FAIL_DEADLINE ?
 		    ATTEMPT_STALE : ATTEMPT_NET);
 	}
 	resp->status = resp->http.status;
@@ -847,23 +799,57 @@ set_region(struct s3_client *c, const struct where *w, const char *region)
 	return 0;
 }
 
+/* The one list of the codes S3 (and STS, whose spellings S3-compatible
+ * servers borrow) gives when it refuses the keys. */
+static const struct key_code {
+	const char *code;
+	unsigned char cure;	/* new keys may cure it */
+	unsigned char blame;	/* the keys' fault: name their source */
+} key_codes[] = {
+	{ "ExpiredToken", 1, 1 },
+	{ "ExpiredTokenException", 1, 1 },
+	{ "InvalidToken", 1, 1 },
+	{ "TokenRefreshRequired", 1, 1 },
+	{ "InvalidAccessKeyId", 1, 1 },
+	{ "InvalidClientTokenId", 1, 1 },
+	{ "SignatureDoesNotMatch", 1, 1 },
+	/* A policy's answer: the same identity gets it again. */
+	{ "AccessDenied", 0, 1 },
+};
+
+static const struct key_code *
+key_code(const char *code)
+{
+	for (size_t i = 0; i < sizeof(key_codes) / sizeof(key_codes[0]); i++)
+		if (strcmp(code, key_codes[i].code) == 0)
+			return &key_codes[i];
+	return NULL;
+}
+
+int
+s3_code_keys_may_cure(const char *code)
+{
+	const struct key_code *k = key_code(code);
+
+	return k != NULL && k->cure;
+}
+
+int
+s3_code_blames_keys(const char *code)
+{
+	const struct key_code *k = key_code(code);
+
+	return k != NULL && k->blame;
+}
+
 /* S3 refused the keys in a way new keys may cure. A HEAD answer has no
  * body, so no code: a bare 400 or 403 may be an expired token too. */
 static int
 keys_refused(const struct s3_request *req, const struct s3_response *resp)
 {
-	static const char *const codes[] = {
-		"ExpiredToken", "ExpiredTokenException", "InvalidToken",
-		"TokenRefreshRequired", "InvalidAccessKeyId",
-		"InvalidClientTokenId", "SignatureDoesNotMatch",
-	};
-
 	if (req->head && resp->code[0] == '\0')
 		return resp->status == 400 || resp->status == 403;
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (strcmp(resp->code, codes[i]) == 0)
-			return 1;
-	return 0;
+	return s3_code_keys_may_cure(resp->code);
 }
 
 /* 1 when the answer was cured: sign and send again. */

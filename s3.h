@@ -121,6 +121,14 @@ int s3_backoff_wait(struct s3_client *c, int attempt, int throttled);
 /* 1 when the client's cancel fd is readable: its requests fail. */
 int s3_cancelled(struct s3_client *c);
 
+/* S3 error codes about the keys, from one table: whether new keys may cure
+ * the refusal (the credential chain is asked for fresh ones), and whether
+ * the keys are to blame (a refusal at start names where they came from;
+ * AccessDenied is theirs although new keys of the same identity would
+ * not help). 0 for any other code, "" included. */
+int s3_code_keys_may_cure(const char *code);
+int s3_code_blames_keys(const char *code);
+
 /* Seconds the server clock is ahead of ours (learned from skew errors). */
 long s3_clock_offset(struct s3_client *c);
 

@@ -31,9 +31,7 @@ set_msg(char *err, const char *msg)
 static void
 errf(char *err, const char *what, const struct s3_response *resp)
 {
-	/* Truncation only shortens the log line. */
-	if (str_fmt(err, S3_ERRLEN, "%s: %s", what, resp->error) < 0)
-		err[0] = '\0';
+	err_set(err, S3_ERRLEN, "%s: %s", what, resp->error);
 }
 
 /* Copies an ETag header value without its quotes. */

@@ -9,6 +9,7 @@
 
 #include <bearssl.h>
 
+#include "buf.h"
 #include "encode.h"
 #include "fmt.h"
 #include "s3sign.h"
@@ -17,15 +18,6 @@
 /* CredentialScope: <yyyymmdd>/<region>/<service>/aws4_request; the date is
  * the first eight characters of x-amz-date. */
 #define SCOPE_FMT	"%.8s/%s/%s/aws4_request"
-
-/* A growing string whose first failed allocation sticks, so that a builder
- * appends without checking and asks once in buf_finish. */
-struct buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	int	 failed;
-};
 
 /* One query parameter, pointing into the caller's query string. */
 struct qparam {
@@ -43,10 +35,6 @@ struct canon_header {
 	size_t		 order;
 };
 
-static void	 buf_add(struct buf *, const char *, size_t);
-static void	 buf_adds(struct buf *, const char *);
-static void	 buf_fail(struct buf *);
-static char	*buf_finish(struct buf *);
 static char	*strfmt(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 static int	 bytes_cmp(const char *, size_t, const char *, size_t);
@@ -272,7 +260,7 @@ canonical_query(const char *query)
 		buf_add(&b, params[i].value, params[i].valuelen);
 	}
 	free(params);
-	return buf_finish(&b);
+	return buf_take(&b);
 }
 
 static int
@@ -359,8 +347,8 @@ canonical_headers(const struct sigv4_header *hdrs, size_t nhdrs,
 	free(ch);
 	free(text);
 
-	*headersp = buf_finish(&hb);
-	*signedp = buf_finish(&sb);
+	*headersp = buf_take(&hb);
+	*signedp = buf_take(&sb);
 	if (*headersp == NULL || *signedp == NULL) {
 		free(*headersp);
 		free(*signedp);
@@ -423,81 +411,16 @@ is_space(char c)
 	    c == '\f' || c == '\r';
 }
 
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	size_t need, cap;
-	char *p;
-
-	if (b->failed)
-		return;
-	if (n > SIZE_MAX - 1 - b->len) {
-		buf_fail(b);
-		return;
-	}
-	need = b->len + n + 1;	/* room for the final NUL */
-	if (need > b->cap) {
-		cap = b->cap > 0 ? b->cap : 64;
-		while (cap < need)
-			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			buf_fail(b);
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	if (n > 0)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-/* Drops what was built; every later append is a no-op. */
-static void
-buf_fail(struct buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-	b->failed = 1;
-}
-
-static void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-/* The NUL-terminated string, now the caller's; NULL if any append failed. */
-static char *
-buf_finish(struct buf *b)
-{
-	buf_add(b, "", 0);	/* allocates even when nothing was added */
-	if (b->failed)
-		return NULL;
-	b->p[b->len] = '\0';
-	return b->p;
-}
-
-/* A malloc'd sprintf, measured first so nothing is ever truncated. */
+/* A malloc'd sprintf, NULL when out of memory. */
 static char *
 strfmt(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int n, m;
+	int n;
 
 	va_start(ap, fmt);
-	n = str_vfmt(NULL, 0, fmt, ap);
+	n = str_vafmt(&s, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
-		return NULL;
-	va_start(ap, fmt);
-	m = str_vfmt(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	if (m != n) {
-		free(s);
-		return NULL;
-	}
-	return s;
+	return n < 0 ? NULL : s;
 }

@@ -17,20 +17,6 @@
 
 #define DEFAULT_CA	"/etc/ssl/certs/ca-certificates.crt"
 
-/* One line into err, truncated if need be (it still names the problem);
- * returns -1. */
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (errlen > 0 && str_vfmt(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-	return -1;
-}
-
 /* ---- start-up chores ---- */
 
 const char *
@@ -185,13 +171,13 @@ setup_endpoint(const struct common_opts *c, struct s3_config *cfg,
 			url = "https://s3.amazonaws.com";
 		else if (str_fmt(aws, sizeof(aws), "https://s3.%s.amazonaws.com",
 		    cfg->region) >= (int)sizeof(aws))
-			return fail(err, errlen, "region name too long: %s",
+			return err_set(err, errlen, "region name too long: %s",
 			    cfg->region);
 		else
 			url = aws;
 	}
 	if (parse_endpoint(url, ep) < 0)
-		return fail(err, errlen, "invalid endpoint URL '%s' (want "
+		return err_set(err, errlen, "invalid endpoint URL '%s' (want "
 		    "http[s]://host[:port])", url);
 	cfg->host = ep->host;
 	cfg->port = ep->port;
@@ -218,9 +204,9 @@ setup_tls(const struct common_opts *c, struct tls_anchors *ta, char *err,
 		ca = DEFAULT_CA;
 	n = tls_anchors_load(ta, ca, &skipped, why, sizeof(why));
 	if (n < 0)
-		return fail(err, errlen, "cannot load trust anchors: %s", why);
+		return err_set(err, errlen, "cannot load trust anchors: %s", why);
 	if (n == 0)
-		return fail(err, errlen, "no usable CA certificate in %s: "
+		return err_set(err, errlen, "no usable CA certificate in %s: "
 		    "HTTPS cannot be verified", ca);
 	if (skipped > 0)
 		log_warning("%zu certificates of %s are of a kind BearSSL "
@@ -251,7 +237,7 @@ setup_region(const struct common_opts *c, char **owned, char *err,
 	if (r == NULL)
 		r = "us-east-1";
 	if (!cred_region_valid(r)) {
-		fail(err, errlen, "'%s' is not a region name", r);
+		err_set(err, errlen, "'%s' is not a region name", r);
 		return NULL;
 	}
 	return r;
@@ -310,19 +296,11 @@ static void
 bucket_check_error(const struct s3_setup *s, const char *why,
     const char *code, char *err, size_t errlen)
 {
-	static const char *const key_codes[] = {
-		"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
-		"InvalidToken", "TokenRefreshRequired", "AccessDenied",
-		"InvalidClientTokenId",
-	};
-
-	for (size_t i = 0; i < sizeof(key_codes) / sizeof(key_codes[0]); i++)
-		if (strcmp(code, key_codes[i]) == 0) {
-			fail(err, errlen, "%s (credentials from %s)", why,
-			    cred_chain_source(s->creds));
-			return;
-		}
-	fail(err, errlen, "%s", why);
+	if (s3_code_blames_keys(code))
+		err_set(err, errlen, "%s (credentials from %s)", why,
+		    cred_chain_source(s->creds));
+	else
+		err_set(err, errlen, "%s", why);
 }
 
 /* ---- the client ---- */
@@ -352,7 +330,7 @@ setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
 		cfg.anchors = &s->anchors;
 	}
 	if ((s->s3 = s3_client_new(&cfg)) == NULL) {
-		fail(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		goto out;
 	}
 	if (setup_credentials(s, c, err, errlen) < 0)

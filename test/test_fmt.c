@@ -1,4 +1,5 @@
-/* test_fmt.c: unit tests for fmt.c: str_scaled rounds as printf does. */
+/* test_fmt.c: unit tests for fmt.c: str_scaled rounds as printf does;
+ * err_set shows where it cut a message. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -15,6 +16,7 @@
 void	test_fmt(void);
 
 static void	test_scaled(void);
+static void	test_err_set(void);
 
 static int mismatches;
 
@@ -22,6 +24,7 @@ void
 test_fmt(void)
 {
 	test_scaled();
+	test_err_set();
 }
 
 /* str_scaled and printf's "%.3f"/"%.1f" agree, ties and near-ties too. */
@@ -87,4 +90,29 @@ test_scaled(void)
 	CHECK(str_scaled(INFINITY, 10) == LLONG_MAX);
 	CHECK(str_scaled(NAN, 10) == 0);
 	CHECK(mismatches == 0);
+}
+
+/* An error message longer than the caller's buffer: the reader must see
+ * that it was cut, not take "connect to s3.eu-west-1.am" for the whole
+ * story; a buffer of no bytes is never written. */
+static void
+test_err_set(void)
+{
+	char err[16], none[1] = { 'x' }, tiny[4];
+
+	CHECK(err_set(err, sizeof(err), "%s: %d", "short", 42) == -1);
+	CHECK_STR(err, "short: 42");
+	CHECK(err_set(err, sizeof(err), "connect to %s port %d: %s",
+	    "s3.eu-west-1.amazonaws.com", 443, "connect timeout") == -1);
+	CHECK_STR(err, "connect to s...");
+	CHECK(strlen(err) == sizeof(err) - 1);
+	err_set(err, sizeof(err), "%.15s", "exactly fifteen");
+	CHECK_STR(err, "exactly fifteen");
+	err_set(err, sizeof(err), "%.16s", "exactly sixteen!");
+	CHECK_STR(err, "exactly sixt...");
+	CHECK(err_set(none, 0, "anything %d", 1) == -1);
+	CHECK(none[0] == 'x');
+	/* Too small for the mark: cut short as snprintf cuts. */
+	err_set(tiny, sizeof(tiny), "abcdef");
+	CHECK_STR(tiny, "abc");
 }

@@ -22,6 +22,7 @@ unit_check(int ok, const char *file, int line, const char *what)
 SUITE(test_encode);
 SUITE(test_md5);
 SUITE(test_s3sign);
+SUITE(test_s3);
 SUITE(test_json);
 SUITE(test_buf);
 SUITE(test_htab);
@@ -48,6 +49,7 @@ static const struct {
 	{ "encode", test_encode },
 	{ "md5", test_md5 },
 	{ "s3sign", test_s3sign },
+	{ "s3", test_s3 },
 	{ "json", test_json },
 	{ "buf", test_buf },
 	{ "htab", test_htab },
