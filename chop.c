@@ -404,17 +404,18 @@ fetch_thread(void *ctx, size_t i)
 {
 	struct run *r = ctx;
 	struct fetch *f = &r->fetches[i];
-	char *body = NULL, err[S3_ERRLEN];
+	struct s3_error err;
+	char *body = NULL;
 	size_t len;
 	int g;
 
 	f->failed = 1;
 	if (companion_stopped())
 		return;
-	g = s3_get_small(r->s3, f->key, MAX_LISTING, &body, &len, NULL, err);
+	g = s3_get_small(r->s3, f->key, MAX_LISTING, &body, &len, NULL, &err);
 	if (g <= 0)
 		log_error("Cannot read listing %s: %s", f->key,
-		    g == 0 ? "it is gone" : err);
+		    g == 0 ? "it is gone" : err.text);
 	else if (listing_refs(r, f, body, len) == 0)
 		f->failed = 0;
 	free(body);
@@ -481,7 +482,7 @@ delete_keys(const struct run *r, const char **keys, size_t n)
 		size_t batch = n - at < S3_DELETE_MAX ? n - at : S3_DELETE_MAX;
 		struct s3_delete_error *errs;
 		size_t nerrs;
-		char err[S3_ERRLEN];
+		struct s3_error err;
 		int d;
 
 		if (companion_stopped()) {
@@ -489,10 +490,10 @@ delete_keys(const struct run *r, const char **keys, size_t n)
 			return failed + n - at;
 		}
 		d = s3_delete_objects(r->s3, keys + at, batch, &errs, &nerrs,
-		    err);
+		    &err);
 		if (d < 0) {
 			log_error("S3 delete failed for %zu keys: %s", batch,
-			    err);
+			    err.text);
 			failed += batch;
 			continue;
 		}
@@ -609,7 +610,8 @@ chop_run(struct run *r, const char *base)
 {
 	struct s3_list l = { 0 };
 	struct chop_obj *o = NULL;
-	char *prefix = NULL, err[S3_ERRLEN], when[32];
+	struct s3_error err;
+	char *prefix = NULL, when[32];
 	size_t n = 0, nl = 0;
 	long long as_of = r->o->c.as_of_given ? r->o->c.as_of_ms :
 	    companion_now_ms();
@@ -619,8 +621,8 @@ chop_run(struct run *r, const char *base)
 	if (str_afmt(&prefix, "%s/", base) < 0) {
 		prefix = NULL;
 		log_error("Out of memory");
-	} else if (s3_list_objects(r->s3, prefix, NULL, &l, err) < 0)
-		log_error("Problem getting keys from S3 bucket: %s", err);
+	} else if (s3_list_objects(r->s3, prefix, NULL, &l, &err) < 0)
+		log_error("Problem getting keys from S3 bucket: %s", err.text);
 	else if ((o = objects(&l, base, &n, &nl)) == NULL)
 		log_error("Out of memory");
 	else {

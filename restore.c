@@ -876,7 +876,8 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	struct sink_state s = { .fd = -1 };
 	struct s3_sink sink = { sink_write, sink_reset, &s };
 	struct s3_get_info info;
-	char tmp[32], err[S3_ERRLEN];
+	struct s3_error err;
+	char tmp[32];
 	enum outcome res = FAILED;
 	int g, slot;
 
@@ -889,7 +890,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	/* A second signal removes it; the first ends the GET below. */
 	slot = companion_temp_add(tmp);
 	md5_init(&s.md5);
-	g = s3_get_object(r->s3, j->key, &sink, &info, err);
+	g = s3_get_object(r->s3, j->key, &sink, &info, &err);
 	if (g == 1 && verify(j, &s, &info, attempt) == 0) {
 		res = land(r, j, s.fd, tmp, dest, info.stat);
 		s.fd = -1;
@@ -902,7 +903,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		if (g < 0)
 			log_error("Failed to download %s (attempt %d of %d): "
 			    "%s", j->key, attempt, TRIES,
-			    companion_stopped() ? "interrupted" : err);
+			    companion_stopped() ? "interrupted" : err.text);
 		*again = !companion_stopped();
 	}
 	if (s.fd >= 0) {
@@ -921,12 +922,13 @@ identical(const struct run *r, const struct job *j, const char *dest,
     const struct stat *st)
 {
 	struct s3_object_info info;
-	char err[S3_ERRLEN], want[33], got[33];
-	int h = s3_head_object(r->s3, j->key, &info, err);
+	struct s3_error err;
+	char want[33], got[33];
+	int h = s3_head_object(r->s3, j->key, &info, &err);
 
 	if (h <= 0) {
 		if (h < 0)
-			log_warning("Cannot look up %s: %s", j->key, err);
+			log_warning("Cannot look up %s: %s", j->key, err.text);
 		return h == 0 ? -1 : 0;
 	}
 	if (info.size != (long long)st->st_size) {
@@ -1048,7 +1050,8 @@ static int
 plan_table(struct run *r, const char *origin, const struct restore_table *t)
 {
 	char *dir = join(origin, t->rel);
-	char *body = NULL, err[S3_ERRLEN];
+	struct s3_error err;
+	char *body = NULL;
 	size_t len, count;
 	struct rdir *d;
 	int g, ret = -1;
@@ -1056,13 +1059,14 @@ plan_table(struct run *r, const char *origin, const struct restore_table *t)
 	if (dir == NULL)
 		goto out;
 	g = s3_get_small(r->s3, t->listing_key, MAX_LISTING, &body, &len,
-	    NULL, err);
+	    NULL, &err);
 	if (g <= 0) {
 		if (g == 0)
 			log_error("Cannot find anything to restore from %s:%s",
 			    r->o->bucket, t->listing_key);
 		else
-			log_error("Cannot read %s: %s", t->listing_key, err);
+			log_error("Cannot read %s: %s", t->listing_key,
+			    err.text);
 		goto out;
 	}
 	if ((d = add_dir(r, t->rel)) == NULL ||
@@ -1086,7 +1090,8 @@ plan_commitlogs(struct run *r, const char *cl_dir, long long since_ms)
 	struct s3_list l = { 0 };
 	char *base = listing_key(r->o->c.prefix, r->name, r->o->c.separator,
 	    cl_dir, "/");
-	char err[S3_ERRLEN], when[32];
+	struct s3_error err;
+	char when[32];
 	const char *last = strrchr(cl_dir, '/') + 1;
 	struct rdir *d = NULL;
 	size_t n = 0;
@@ -1094,8 +1099,8 @@ plan_commitlogs(struct run *r, const char *cl_dir, long long since_ms)
 
 	if (base == NULL)
 		goto out;
-	if (s3_list_objects(r->s3, base, "/", &l, err) < 0) {
-		log_error("Cannot list %s: %s", base, err);
+	if (s3_list_objects(r->s3, base, "/", &l, &err) < 0) {
+		log_error("Cannot list %s: %s", base, err.text);
 		goto out;
 	}
 	ret = 0;
@@ -1126,7 +1131,7 @@ find_tables(struct run *r, const char *base, struct restore_table **t)
 {
 	const struct restore_opts *o = r->o;
 	struct s3_list l = { 0 };
-	char err[S3_ERRLEN];
+	struct s3_error err;
 	long n;
 
 	if (o->file != NULL) {
@@ -1145,8 +1150,8 @@ find_tables(struct run *r, const char *base, struct restore_table **t)
 		return 1;
 	}
 	if (s3_list_objects(r->s3, base, o->recursive ? NULL : "/", &l,
-	    err) < 0) {
-		log_error("Cannot list %s:%s: %s", o->bucket, base, err);
+	    &err) < 0) {
+		log_error("Cannot list %s:%s: %s", o->bucket, base, err.text);
 		return -2;
 	}
 	n = restore_find_tables(&l, base, o->recursive ? 2 : 0,

@@ -17,21 +17,22 @@
 
 #define MAX_XML_ANSWER (1024 * 1024)
 
+/* A failure of ours, not an answer of S3's. */
 static void
-set_msg(char *err, const char *msg)
+set_msg(struct s3_error *err, const char *msg)
 {
-	size_t n = strlen(msg);
-
-	if (n >= S3_ERRLEN)
-		n = S3_ERRLEN - 1;
-	memcpy(err, msg, n);
-	err[n] = '\0';
+	err->status = 0;
+	err->code[0] = '\0';
+	err_set(err->text, sizeof(err->text), "%s", msg);
 }
 
+/* What S3 (or the network) answered to what. */
 static void
-errf(char *err, const char *what, const struct s3_response *resp)
+errf(struct s3_error *err, const char *what, const struct s3_response *resp)
 {
-	err_set(err, S3_ERRLEN, "%s: %s", what, resp->error);
+	err->status = resp->status;
+	err_set(err->code, sizeof(err->code), "%s", resp->code);
+	err_set(err->text, sizeof(err->text), "%s: %s", what, resp->error);
 }
 
 /* Copies an ETag header value without its quotes. */
@@ -54,7 +55,7 @@ copy_etag(const char *v, char *out, size_t cap)
 
 int
 s3_head_object(struct s3_client *c, const char *key,
-    struct s3_object_info *info, char *err)
+    struct s3_object_info *info, struct s3_error *err)
 {
 	struct s3_request req = { .method = "HEAD", .key = key, .head = 1,
 	    .body_fd = -1 };
@@ -92,7 +93,7 @@ s3_head_object(struct s3_client *c, const char *key,
 
 static int
 put(struct s3_client *c, const char *query, const struct s3_put *p,
-    char *etag, char *err, const char *what)
+    char *etag, struct s3_error *err, const char *what)
 {
 	struct s3_request req = {
 		.method = "PUT", .key = p->key, .query = query,
@@ -125,7 +126,7 @@ put(struct s3_client *c, const char *query, const struct s3_put *p,
 
 int
 s3_put_object(struct s3_client *c, const struct s3_put *p, char *etag,
-    char *err)
+    struct s3_error *err)
 {
 	return put(c, NULL, p, etag, err, "PUT");
 }
@@ -134,7 +135,7 @@ s3_put_object(struct s3_client *c, const struct s3_put *p, char *etag,
 static int
 post_xml(struct s3_client *c, const char *key, const char *query,
     const struct sigv4_header *headers, size_t nheaders, const char *body,
-    struct s3_response *resp, char *err, const char *what)
+    struct s3_response *resp, struct s3_error *err, const char *what)
 {
 	struct s3_request req = {
 		.method = "POST", .key = key, .query = query,
@@ -158,7 +159,7 @@ post_xml(struct s3_client *c, const char *key, const char *query,
 
 char *
 s3_mpu_create(struct s3_client *c, const char *key,
-    const struct sigv4_header *headers, size_t nheaders, char *err)
+    const struct sigv4_header *headers, size_t nheaders, struct s3_error *err)
 {
 	struct s3_response resp;
 	char id[1024];
@@ -196,7 +197,7 @@ upload_query(const char *upload_id, int part_number)
 
 int
 s3_mpu_part(struct s3_client *c, const char *upload_id, int part_number,
-    const struct s3_put *p, char *etag, char *err)
+    const struct s3_put *p, char *etag, struct s3_error *err)
 {
 	char *q = upload_query(upload_id, part_number);
 	int r;
@@ -228,7 +229,7 @@ append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 
 int
 s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
-    char (*etags)[33], int nparts, char *err)
+    char (*etags)[33], int nparts, struct s3_error *err)
 {
 	static const struct sigv4_header ct = { "content-type",
 	    "application/xml" };
@@ -265,7 +266,7 @@ s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
 
 int
 s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id,
-    char *err)
+    struct s3_error *err)
 {
 	struct s3_request req = { .method = "DELETE", .key = key,
 	    .body_fd = -1 };
@@ -290,7 +291,7 @@ s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id,
 /* A GET of an XML listing, kept whole. */
 static int
 get_xml(struct s3_client *c, const char *key, const char *query,
-    struct s3_response *resp, char *err, const char *what)
+    struct s3_response *resp, struct s3_error *err, const char *what)
 {
 	struct s3_request req = { .method = "GET", .key = key, .query = query,
 	    .body_fd = -1, .max_body = MAX_XML_ANSWER };
@@ -365,7 +366,7 @@ add_upload(struct s3_upload **out, size_t *n, size_t *cap,
 
 int
 s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
-    size_t *n, char *err)
+    size_t *n, struct s3_error *err)
 {
 	char *ekey = uri_encode(key, strlen(key), 0), *km = NULL, *im = NULL;
 	size_t cap = 0;
@@ -462,7 +463,7 @@ add_part(struct s3_part **out, size_t *n, size_t *cap,
 
 int
 s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
-    struct s3_part **out, size_t *n, char *err)
+    struct s3_part **out, size_t *n, struct s3_error *err)
 {
 	char *base = upload_query(upload_id, 0), *marker = NULL;
 	size_t cap = 0;
@@ -538,7 +539,7 @@ is_listing(struct s3_response *resp)
 }
 
 int
-s3_check_bucket(struct s3_client *c, char *err, char *code, size_t codelen)
+s3_check_bucket(struct s3_client *c, struct s3_error *err)
 {
 	/* A GET, not a HEAD: only a body carries the error code
 	 * (InvalidAccessKeyId, SignatureDoesNotMatch, ...). */
@@ -548,14 +549,11 @@ s3_check_bucket(struct s3_client *c, char *err, char *code, size_t codelen)
 	struct s3_response resp;
 	int r = -1;
 
-	code[0] = '\0';
 	if (s3_request(c, &req, &resp) < 0)
 		errf(err, "cannot reach S3", &resp);
-	else if (resp.status != 200 || !is_listing(&resp)) {
-		if (str_fmt(code, codelen, "%s", resp.code) >= (int)codelen)
-			code[0] = '\0';
+	else if (resp.status != 200 || !is_listing(&resp))
 		errf(err, "bucket check failed", &resp);
-	} else
+	else
 		r = 0;
 	s3_response_free(&resp);
 	return r;
@@ -753,7 +751,7 @@ list_query(const char *prefix, const char *delimiter, const char *token)
 static int
 list_pages(struct s3_client *c, const char *prefix, const char *delimiter,
     struct s3_list *out, int (*page_fn)(void *, const struct s3_list *),
-    void *ctx, char *err)
+    void *ctx, struct s3_error *err)
 {
 	char *token = NULL;
 	int truncated;
@@ -795,7 +793,7 @@ list_pages(struct s3_client *c, const char *prefix, const char *delimiter,
 
 int
 s3_list_objects(struct s3_client *c, const char *prefix,
-    const char *delimiter, struct s3_list *out, char *err)
+    const char *delimiter, struct s3_list *out, struct s3_error *err)
 {
 	return list_pages(c, prefix, delimiter, out, NULL, NULL, err);
 }
@@ -803,7 +801,7 @@ s3_list_objects(struct s3_client *c, const char *prefix,
 int
 s3_list_objects_by_page(struct s3_client *c, const char *prefix,
     const char *delimiter, int (*page_fn)(void *, const struct s3_list *),
-    void *ctx, char *err)
+    void *ctx, struct s3_error *err)
 {
 	struct s3_list page = { 0 };
 	int r = list_pages(c, prefix, delimiter, &page, page_fn, ctx, err);
@@ -846,7 +844,7 @@ no_such_key(const struct s3_response *resp)
 
 int
 s3_get_object(struct s3_client *c, const char *key,
-    const struct s3_sink *sink, struct s3_get_info *info, char *err)
+    const struct s3_sink *sink, struct s3_get_info *info, struct s3_error *err)
 {
 	struct s3_request req = { .method = "GET", .key = key, .body_fd = -1,
 	    .sink = sink };
@@ -882,7 +880,7 @@ http_time(const char *v, long long *ms)
 
 int
 s3_get_small(struct s3_client *c, const char *key, size_t max, char **body,
-    size_t *len, long long *mtime_ms, char *err)
+    size_t *len, long long *mtime_ms, struct s3_error *err)
 {
 	struct s3_request req = { .method = "GET", .key = key, .body_fd = -1,
 	    .max_body = max };
@@ -987,7 +985,7 @@ s3_delete_parse(const char *xml, size_t len, struct s3_delete_error **errs,
 
 int
 s3_delete_objects(struct s3_client *c, const char *const *keys, size_t n,
-    struct s3_delete_error **errs, size_t *nerrs, char *err)
+    struct s3_delete_error **errs, size_t *nerrs, struct s3_error *err)
 {
 	struct sigv4_header h[2];
 	struct s3_request req = { .method = "POST", .key = NULL,

@@ -1,6 +1,6 @@
 /* s3ops.h: the S3 operations tablesnap uses (HEAD, PUT, multipart), built
- * on s3_request. Each returns 0 on success, or -1 with a one-line reason in
- * err (the S3 error code and status, or the network error). */
+ * on s3_request. Each returns 0 on success, or -1 with why in err: the
+ * answer's status and S3 error code as data, and a line for the log. */
 #ifndef TABLESNAP_S3OPS_H
 #define TABLESNAP_S3OPS_H
 
@@ -12,6 +12,13 @@
 
 #define S3_ERRLEN 512
 
+/* Why an operation failed. Decide on status and code, never on text. */
+struct s3_error {
+	int status;		/* the HTTP status; 0: no answer */
+	char code[64];		/* S3's error code; "" when none */
+	char text[S3_ERRLEN];	/* one line for the log */
+};
+
 /* What a HEAD says of an object. */
 struct s3_object_info {
 	long long size;
@@ -21,7 +28,7 @@ struct s3_object_info {
 
 /* 1: exists (info filled), 0: no such key, -1: error. */
 int s3_head_object(struct s3_client *c, const char *key,
-    struct s3_object_info *info, char *err);
+    struct s3_object_info *info, struct s3_error *err);
 
 /* PUT of a body in memory or a file range (req-like fields). headers are
  * the extra signed headers (metadata, Content-MD5, Content-Type, ...).
@@ -41,19 +48,19 @@ struct s3_put {
 	void *on_send_arg;
 };
 int s3_put_object(struct s3_client *c, const struct s3_put *put, char *etag,
-    char *err);
+    struct s3_error *err);
 
 /* Multipart: create returns a malloc'd upload id. */
 char *s3_mpu_create(struct s3_client *c, const char *key,
-    const struct sigv4_header *headers, size_t nheaders, char *err);
+    const struct sigv4_header *headers, size_t nheaders, struct s3_error *err);
 /* One part: put->key, fd, off, len, headers (Content-MD5) are used. */
 int s3_mpu_part(struct s3_client *c, const char *upload_id, int part_number,
-    const struct s3_put *put, char *etag, char *err);
+    const struct s3_put *put, char *etag, struct s3_error *err);
 /* etags[i] is the unquoted hex ETag of part i+1. */
 int s3_mpu_complete(struct s3_client *c, const char *key,
-    const char *upload_id, char (*etags)[33], int nparts, char *err);
+    const char *upload_id, char (*etags)[33], int nparts, struct s3_error *err);
 int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id,
-    char *err);
+    struct s3_error *err);
 
 /* An unfinished multipart upload (ListMultipartUploads). */
 struct s3_upload {
@@ -62,7 +69,7 @@ struct s3_upload {
 };
 /* The unfinished uploads of exactly this key; free with s3_uploads_free. */
 int s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
-    size_t *n, char *err);
+    size_t *n, struct s3_error *err);
 void s3_uploads_free(struct s3_upload *u, size_t n);
 
 /* A stored part of an unfinished upload (ListParts). */
@@ -72,10 +79,10 @@ struct s3_part {
 	char etag[33];		/* unquoted hex MD5 of the part */
 };
 int s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
-    struct s3_part **out, size_t *n, char *err);
+    struct s3_part **out, size_t *n, struct s3_error *err);
 
 /* Checks that the bucket exists and the keys may list it. */
-int s3_check_bucket(struct s3_client *c, char *err, char *code, size_t codelen);
+int s3_check_bucket(struct s3_client *c, struct s3_error *err);
 
 /* ---- reading and deleting: ListObjectsV2, GET, DeleteObjects ---- */
 
@@ -100,13 +107,13 @@ struct s3_list {
  * a delimiter ("/"), deeper keys come back as prefixes instead. Appends to
  * out. */
 int s3_list_objects(struct s3_client *c, const char *prefix,
-    const char *delimiter, struct s3_list *out, char *err);
+    const char *delimiter, struct s3_list *out, struct s3_error *err);
 /* The same, handing each page to page_fn and keeping none, so that memory
  * holds one page (1,000 keys) whatever the count. page_fn returns 0, or
  * -1 for out of memory, which ends the listing. */
 int s3_list_objects_by_page(struct s3_client *c, const char *prefix,
     const char *delimiter, int (*page_fn)(void *, const struct s3_list *),
-    void *ctx, char *err);
+    void *ctx, struct s3_error *err);
 void s3_list_free(struct s3_list *l);
 
 /* Pure: one ListObjectsV2 answer appended to out; *truncated, and the
@@ -126,13 +133,13 @@ struct s3_get_info {
 /* Streams the object's body into sink (reset before a retry starts it
  * again). 1: stored, 0: no such key, -1: error. Free info afterwards. */
 int s3_get_object(struct s3_client *c, const char *key,
-    const struct s3_sink *sink, struct s3_get_info *info, char *err);
+    const struct s3_sink *sink, struct s3_get_info *info, struct s3_error *err);
 void s3_get_info_free(struct s3_get_info *info);
 
 /* GET of a small object (at most max bytes) into a malloc'd NUL-terminated
  * buffer. 1: read, 0: no such key, -1: error. */
 int s3_get_small(struct s3_client *c, const char *key, size_t max,
-    char **body, size_t *len, long long *mtime_ms, char *err);
+    char **body, size_t *len, long long *mtime_ms, struct s3_error *err);
 
 /* Multi-object delete: POST /?delete with Content-MD5, at most
  * S3_DELETE_MAX keys. Returns the number of keys S3 could not delete
@@ -145,7 +152,7 @@ struct s3_delete_error {
 	char message[256];
 };
 int s3_delete_objects(struct s3_client *c, const char *const *keys, size_t n,
-    struct s3_delete_error **errs, size_t *nerrs, char *err);
+    struct s3_delete_error **errs, size_t *nerrs, struct s3_error *err);
 void s3_delete_errors_free(struct s3_delete_error *errs, size_t n);
 
 /* Pure: the <Delete> body (quiet mode) for keys, malloc'd. */

@@ -293,14 +293,14 @@ setup_reload_credentials(struct s3_setup *s)
 
 /* A refusal of the keys names where they came from. */
 static void
-bucket_check_error(const struct s3_setup *s, const char *why,
-    const char *code, char *err, size_t errlen)
+bucket_check_error(const struct s3_setup *s, const struct s3_error *e,
+    char *err, size_t errlen)
 {
-	if (s3_code_blames_keys(code))
-		err_set(err, errlen, "%s (credentials from %s)", why,
+	if (s3_code_blames_keys(e->code))
+		err_set(err, errlen, "%s (credentials from %s)", e->text,
 		    cred_chain_source(s->creds));
 	else
-		err_set(err, errlen, "%s", why);
+		err_set(err, errlen, "%s", e->text);
 }
 
 /* ---- the client ---- */
@@ -312,7 +312,8 @@ setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
 	struct endpoint ep = { 0 };
 	struct s3_config cfg = { .bucket = bucket, .retries = c->retries,
 	    .timeout_ms = c->request_timeout * 1000, .cancel_fd = cancel_fd };
-	char why[S3_ERRLEN], code[64], *region = NULL;
+	struct s3_error why;
+	char *region = NULL;
 	int r = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -335,8 +336,8 @@ setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
 	}
 	if (setup_credentials(s, c, err, errlen) < 0)
 		goto out;
-	if (s3_check_bucket(s->s3, why, code, sizeof(code)) < 0) {
-		bucket_check_error(s, why, code, err, errlen);
+	if (s3_check_bucket(s->s3, &why) < 0) {
+		bucket_check_error(s, &why, err, errlen);
 		goto out;
 	}
 	log_debug("Bucket %s is reachable at %s:%s", cfg.bucket, cfg.host,

@@ -245,7 +245,7 @@ static struct keyset *
 list_known(struct daemon *d)
 {
 	struct keyset *ks = keyset_new();
-	char err[S3_ERRLEN] = "out of memory";
+	struct s3_error err = { .text = "out of memory" };
 
 	for (size_t i = 0; ks != NULL && i < d->nroots; i++) {
 		char *prefix = NULL, *key = upload_key(&d->ucfg, d->roots[i]);
@@ -254,14 +254,14 @@ list_known(struct daemon *d)
 		if (key != NULL && str_afmt(&prefix, "%s%s", key,
 		    strcmp(d->roots[i], "/") == 0 ? "" : "/") >= 0)
 			r = s3_list_objects_by_page(d->s3, prefix,
-			    d->opt.recursive ? NULL : "/", add_listed, ks, err);
+			    d->opt.recursive ? NULL : "/", add_listed, ks, &err);
 		else
 			prefix = NULL;
 		if (r < 0) {
 			if (!s3_cancelled(d->s3))	/* stopping: main says */
 				log_warning("Cannot list %s in S3 (%s): "
 				    "checking each file with HEAD instead",
-				    prefix ? prefix : "keys", err);
+				    prefix ? prefix : "keys", err.text);
 			keyset_free(ks);
 			ks = NULL;
 		}

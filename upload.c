@@ -304,7 +304,8 @@ put_listing(struct job *j)
 	const char *slash = strrchr(j->path, '/');
 	char *dir = strndup(j->path, slash > j->path ? (size_t)(slash -
 	    j->path) : 1);
-	char **names = NULL, *key = NULL, err[S3_ERRLEN];
+	struct s3_error err;
+	char **names = NULL, *key = NULL;
 	char md5_b64[BASE64_LEN(16) + 1];
 	unsigned char md5[16];
 	struct sigv4_header h[2 + STORAGE_HEADERS];
@@ -333,9 +334,9 @@ put_listing(struct job *j)
 	nh += storage_headers(j->cfg->opt, h + nh);
 	struct s3_put p = { .key = key, .headers = h, .nheaders = nh,
 	    .body = b.data, .body_len = b.len, .fd = -1 };
-	if (s3_put_object(j->c, &p, NULL, err) < 0)
+	if (s3_put_object(j->c, &p, NULL, &err) < 0)
 		log_error("Failed to upload directory listing for %s: %s",
-		    j->path, err);
+		    j->path, err.text);
 	else
 		r = 0;
 out:
@@ -414,7 +415,7 @@ inflight_remove(struct inflight *f)
 int
 upload_abort_in_flight(struct s3_client *c)
 {
-	char err[S3_ERRLEN];
+	struct s3_error err;
 	int n = 0;
 
 	/* The uploading threads are still running: copy under the lock,
@@ -434,13 +435,13 @@ upload_abort_in_flight(struct s3_client *c)
 			free(id);
 			return n;
 		}
-		if (s3_mpu_abort(c, key, id, err) == 0) {
+		if (s3_mpu_abort(c, key, id, &err) == 0) {
 			log_info("Aborted the unfinished multipart upload of %s",
 			    key);
 			n++;
 		} else
 			log_error("Could not abort the multipart upload of %s: "
-			    "%s", key, err);
+			    "%s", key, err.text);
 		free(key);
 		free(id);
 	}
@@ -465,7 +466,8 @@ static enum sent
 put_single(struct job *j)
 {
 	struct sigv4_header h[DATA_HEADERS + 1];	/* + if-none-match */
-	char md5_b64[BASE64_LEN(16) + 1], etag[80], err[S3_ERRLEN];
+	struct s3_error err;
+	char md5_b64[BASE64_LEN(16) + 1], etag[80];
 	size_t nh;
 	int r;
 
@@ -478,9 +480,10 @@ put_single(struct job *j)
 	    .fd = j->fd, .off = 0, .len = j->st.st_size,
 	    .sha256_hex = j->cfg->signed_payload ? j->h.sha256 : NULL,
 	    .on_send = on_send, .on_send_arg = &j->progress };
-	if ((r = s3_put_object(j->c, &p, etag, err)) < 0) {
-		log_error("Error uploading %s: %s", j->key, err);
-		return strstr(err, "BadDigest") ? SEND_CHANGED : SEND_FAILED;
+	if ((r = s3_put_object(j->c, &p, etag, &err)) < 0) {
+		log_error("Error uploading %s: %s", j->key, err.text);
+		return strcmp(err.code, "BadDigest") == 0 ? SEND_CHANGED :
+		    SEND_FAILED;
 	}
 	if (r == 1) {
 		log_debug("Key %s exists: the PUT's If-None-Match refused it",
@@ -501,7 +504,7 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 {
 	struct part_hash *ph = &j->h.parts[i];
 	char md5_b64[BASE64_LEN(16) + 1], md5_hex[33], etag[80];
-	char err[S3_ERRLEN];
+	struct s3_error err;
 	struct sigv4_header h[1] = { { "content-md5", md5_b64 } };
 	long long off = (long long)i * j->h.part_size;
 	long long len = j->st.st_size - off;
@@ -520,18 +523,19 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 
 		log_debug("Uploading part #%d (size: %lld)", i + 1, len);
 		etag[0] = '\0';
-		rc = s3_mpu_part(j->c, id, i + 1, &p, etag, err);
+		rc = s3_mpu_part(j->c, id, i + 1, &p, etag, &err);
 		if (rc == 0 && strcmp(etag, md5_hex) == 0) {
 			memcpy(etags[i], md5_hex, 33);
 			return SENT;
 		}
 		/* Both hex strings are at most 79 bytes: this fits. */
 		if (rc == 0)
-			str_fmt(err, sizeof(err), "S3 stored MD5 %s, expected "
-			    "%s", etag, md5_hex);
+			str_fmt(err.text, sizeof(err.text), "S3 stored MD5 %s, "
+			    "expected %s", etag, md5_hex);
 		log_info("Error uploading part %d of %s: %s", i + 1, j->path,
-		    err);
-		if (strstr(err, "BadDigest"))
+		    err.text);
+		/* S3 got other bytes than we hashed: the file changed. */
+		if (rc < 0 && strcmp(err.code, "BadDigest") == 0)
 			return SEND_CHANGED;
 		if (attempt <= j->cfg->opt->c.retries)
 			s3_backoff(attempt, 0);
@@ -545,13 +549,14 @@ static int
 keep_stored_parts(struct job *j, const char *id, char (*etags)[33])
 {
 	struct s3_part *parts;
-	char err[S3_ERRLEN], hex[33];
+	struct s3_error err;
+	char hex[33];
 	size_t n;
 	int kept = 0;
 
-	if (s3_mpu_parts(j->c, j->key, id, &parts, &n, err) < 0) {
+	if (s3_mpu_parts(j->c, j->key, id, &parts, &n, &err) < 0) {
 		log_warning("Cannot list the stored parts of %s: %s", j->key,
-		    err);
+		    err.text);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -581,16 +586,17 @@ static char *
 find_resumable(struct job *j, char (*etags)[33])
 {
 	struct s3_upload *ups;
-	char err[S3_ERRLEN], *id = NULL;
+	struct s3_error err;
+	char *id = NULL;
 	size_t n, best = 0;
 	long long changed_ms;
 	int found = 0, kept;
 
 	if (j->no_resume)
 		return NULL;
-	if (s3_mpu_list(j->c, j->key, &ups, &n, err) < 0) {
+	if (s3_mpu_list(j->c, j->key, &ups, &n, &err) < 0) {
 		log_warning("Cannot list unfinished uploads of %s: %s", j->key,
-		    err);
+		    err.text);
 		return NULL;
 	}
 	/* The file's last change, in the server's clock. */
@@ -605,7 +611,7 @@ find_resumable(struct job *j, char (*etags)[33])
 	for (size_t i = 0; i < n; i++) {
 		if (found && i == best)
 			continue;
-		if (s3_mpu_abort(j->c, j->key, ups[i].upload_id, err) == 0)
+		if (s3_mpu_abort(j->c, j->key, ups[i].upload_id, &err) == 0)
 			log_info("Aborted a stale multipart upload of %s",
 			    j->key);
 	}
@@ -627,9 +633,9 @@ static enum sent
 check_resumed(struct job *j)
 {
 	struct s3_object_info info;
-	char err[S3_ERRLEN];
+	struct s3_error err;
 
-	if (s3_head_object(j->c, j->key, &info, err) == 1 &&
+	if (s3_head_object(j->c, j->key, &info, &err) == 1 &&
 	    strcmp(info.md5sum, j->h.md5_hex) == 0)
 		return SENT;
 	log_warning("The resumed upload of %s carries another file's "
@@ -646,21 +652,21 @@ static void
 abort_leftovers(struct job *j)
 {
 	struct s3_upload *ups;
-	char err[S3_ERRLEN];
+	struct s3_error err;
 	size_t n;
 
-	if (s3_mpu_list(j->c, j->key, &ups, &n, err) < 0) {
+	if (s3_mpu_list(j->c, j->key, &ups, &n, &err) < 0) {
 		log_warning("Cannot list unfinished uploads of %s: %s", j->key,
-		    err);
+		    err.text);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (s3_mpu_abort(j->c, j->key, ups[i].upload_id, err) == 0)
+		if (s3_mpu_abort(j->c, j->key, ups[i].upload_id, &err) == 0)
 			log_info("Aborted a stale multipart upload of %s",
 			    j->key);
 		else
 			log_warning("Could not abort a stale multipart upload "
-			    "of %s: %s", j->key, err);
+			    "of %s: %s", j->key, err.text);
 	}
 	s3_uploads_free(ups, n);
 }
@@ -669,7 +675,8 @@ static enum sent
 put_multipart(struct job *j)
 {
 	struct sigv4_header h[DATA_HEADERS];
-	char err[S3_ERRLEN], (*etags)[33];
+	struct s3_error err;
+	char (*etags)[33];
 	struct inflight reg;
 	enum sent r = SENT;
 	char *id;
@@ -682,9 +689,9 @@ put_multipart(struct job *j)
 		return SEND_FAILED;
 	id = find_resumable(j, etags);
 	resumed = id != NULL;
-	if (id == NULL && (id = s3_mpu_create(j->c, j->key, h, nh, err)) ==
+	if (id == NULL && (id = s3_mpu_create(j->c, j->key, h, nh, &err)) ==
 	    NULL) {
-		log_error("Error uploading %s: %s", j->key, err);
+		log_error("Error uploading %s: %s", j->key, err.text);
 		free(etags);
 		return SEND_FAILED;
 	}
@@ -695,8 +702,8 @@ put_multipart(struct job *j)
 	if (r == SENT) {
 		log_debug("Uploaded %d parts, completing upload", j->h.nparts);
 		if (s3_mpu_complete(j->c, j->key, id, etags, j->h.nparts,
-		    err) < 0) {
-			log_error("Error uploading %s: %s", j->key, err);
+		    &err) < 0) {
+			log_error("Error uploading %s: %s", j->key, err.text);
 			r = SEND_FAILED;
 		}
 	}
@@ -704,9 +711,10 @@ put_multipart(struct job *j)
 	if (r == SENT && resumed)
 		r = check_resumed(j);
 	/* Never leave a half-made upload behind in the bucket. */
-	if (r != SENT && s3_mpu_abort(j->c, j->key, id, err) < 0)
+	if (r != SENT && s3_mpu_abort(j->c, j->key, id, &err) < 0)
 		log_error("Could not abort the multipart upload of %s: %s "
-		    "(a bucket lifecycle rule can clean it up)", j->key, err);
+		    "(a bucket lifecycle rule can clean it up)", j->key,
+		    err.text);
 	else
 		abort_leftovers(j);
 	free(id);
@@ -731,13 +739,13 @@ static int
 needs_upload(struct job *j, enum upload_status *stop)
 {
 	struct s3_object_info info;
-	char err[S3_ERRLEN];
+	struct s3_error err;
 	int r;
 
-	r = s3_head_object(j->c, j->key, &info, err);
+	r = s3_head_object(j->c, j->key, &info, &err);
 	*stop = UPLOAD_RETRY;
 	if (r < 0) {
-		log_error("Failed to look up keyname %s: %s", j->key, err);
+		log_error("Failed to look up keyname %s: %s", j->key, err.text);
 		return 0;
 	}
 	if (r == 0) {
