@@ -2,6 +2,7 @@
  * checked against wrapping before it is used. */
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,7 +80,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	if (buf_reserve(b, 0) == -1)
 		return;
 	va_start(ap, fmt);
-	n = str_vfmt(b->data + b->len, b->cap - b->len, fmt, ap);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
 	if (n >= 0 && (size_t)n >= b->cap - b->len) {
 		if (buf_reserve(b, (size_t)n) == -1) {
@@ -87,7 +88,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 			return;
 		}
 		va_start(ap, fmt);
-		n = str_vfmt(b->data + b->len, b->cap - b->len, fmt, ap);
+		n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 		va_end(ap);
 	}
 	if (n < 0) {

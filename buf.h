@@ -28,7 +28,7 @@ int buf_reserve(struct buf *b, size_t n);
 /* Appends n bytes (p may be NULL when n is 0). */
 void buf_add(struct buf *b, const void *p, size_t n);
 void buf_adds(struct buf *b, const char *s);
-/* Appends str_fmt's output (fmt.h); never truncated. */
+/* Appends printf's output; never truncated. */
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -112,13 +112,13 @@ chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
 		static const char *const missing[] = { "bucket, path, age",
 		    "path, age", "age" };
 
-		bad = str_fmt(err, errlen, "the following arguments are "
+		bad = snprintf(err, errlen, "the following arguments are "
 		    "required: %s", missing[npos]);
 	} else if (pos[0][0] == '\0')
-		bad = str_fmt(err, errlen, "argument bucket: empty bucket "
+		bad = snprintf(err, errlen, "argument bucket: empty bucket "
 		    "name");
 	else if (chop_parse_age(pos[2], &o->age) < 0)
-		bad = str_fmt(err, errlen, "argument age: invalid value '%s' "
+		bad = snprintf(err, errlen, "argument age: invalid value '%s' "
 		    "(days, or a number with s, m, h or d)", pos[2]);
 	else {
 		o->bucket = pos[0];
@@ -618,7 +618,7 @@ chop_run(struct run *r, const char *base)
 	int status = 1;
 
 	log_info("Connected to S3, getting keys ...");
-	if (str_afmt(&prefix, "%s/", base) < 0) {
+	if (asprintf(&prefix, "%s/", base) < 0) {
 		prefix = NULL;
 		log_error("Out of memory");
 	} else if (s3_list_objects(r->s3, prefix, NULL, &l, &err) < 0)

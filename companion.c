@@ -66,7 +66,7 @@ companion_format_time(long long ms, char out[32])
 	struct tm tm;
 
 	if (gmtime_r(&t, &tm) == NULL ||
-	    str_fmt(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (int)(ms - (long long)t * 1000)) >= 32)
 		strcpy(out, "(bad time)");

@@ -177,10 +177,10 @@ time_text(time_t t, char *out, size_t cap)
 	struct tm tm;
 
 	if (gmtime_r(&t, &tm) == NULL ||
-	    str_fmt(out, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec) >= (int)cap)
-		(void)str_fmt(out, cap, "%lld", (long long)t);	/* fits */
+		(void)snprintf(out, cap, "%lld", (long long)t);	/* fits */
 }
 
 /* ---- pure: the INI dialect of the shared files ---- */
@@ -594,7 +594,7 @@ shared_path(const char *var, const char *dflt)
 		return strdup(v);
 	if ((home = home_dir()) == NULL)
 		return v != NULL ? strdup(v) : NULL;
-	if (str_afmt(&out, "%s/%s", home, v != NULL ? v + 2 : dflt) < 0)
+	if (asprintf(&out, "%s/%s", home, v != NULL ? v + 2 : dflt) < 0)
 		out = NULL;
 	free(home);
 	return out;
@@ -886,7 +886,7 @@ http_once(const struct cred_url *u, const char *method, const char *path,
 		err_set(err, errlen, "out of memory");
 		return -1;
 	}
-	n = str_afmt(&req, "%s %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n%s"
+	n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n%s"
 	    "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n"
 	    "%sConnection: close\r\n\r\n", method, path, v6 ? "[" : "",
 	    u->host, v6 ? "]" : "", dflt ? "" : ":", dflt ? "" : u->port,
@@ -989,7 +989,7 @@ container_auth(char *err, size_t errlen)
 	if (tok != NULL && !header_safe(tok))
 		err_set(err, errlen, "the container authorization token has a "
 		    "line break");
-	else if (str_afmt(&h, "%s%s%s", tok ? "Authorization: " : "",
+	else if (asprintf(&h, "%s%s%s", tok ? "Authorization: " : "",
 	    tok ? tok : "", tok ? "\r\n" : "") < 0) {
 		h = NULL;
 		err_set(err, errlen, "out of memory");
@@ -1039,9 +1039,9 @@ imds_token(struct source *s, int tries, char *err, size_t errlen)
 	free_secret(s->imds_token);
 	s->imds_token = NULL;
 	/* url.path is shorter than 1024: neither can be cut short. */
-	if (str_fmt(hdr, sizeof(hdr), "X-aws-ec2-metadata-token-ttl-seconds: "
+	if (snprintf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token-ttl-seconds: "
 	    "%d\r\n", IMDS_TOKEN_TTL) >= (int)sizeof(hdr) ||
-	    str_fmt(path, sizeof(path), "%s/latest/api/token", s->url.path) >=
+	    snprintf(path, sizeof(path), "%s/latest/api/token", s->url.path) >=
 	    (int)sizeof(path))
 		return err_set(err, errlen, "metadata service path too long");
 	if (http_tries(&s->url, "PUT", path, hdr, NULL, IMDS_TIMEOUT_MS,
@@ -1072,7 +1072,7 @@ imds_get(struct source *s, const char *path, int tries, struct answer *a,
 	char *hdr = NULL;
 	int r;
 
-	if (s->imds_token != NULL && str_afmt(&hdr,
+	if (s->imds_token != NULL && asprintf(&hdr,
 	    "X-aws-ec2-metadata-token: %s\r\n", s->imds_token) < 0) {
 		err_set(err, errlen, "out of memory");
 		return -1;
@@ -1100,7 +1100,7 @@ imds_fetch_once(struct source *s, struct cred_keys *k, int tries, char *err,
 
 	if (imds_token(s, tries, err, errlen) < 0)
 		return -1;
-	if (str_fmt(path, sizeof(path), "%s/latest/meta-data/iam/security-"
+	if (snprintf(path, sizeof(path), "%s/latest/meta-data/iam/security-"
 	    "credentials/", s->url.path) >= (int)sizeof(path))
 		return err_set(err, errlen, "metadata service path too long");
 	if ((r = imds_get(s, path, tries, &a, err, errlen)) != 0)
@@ -1127,7 +1127,7 @@ imds_fetch_once(struct source *s, struct cred_keys *k, int tries, char *err,
 	memcpy(role, a.body, n);
 	role[n] = '\0';
 	answer_free(&a);
-	if (str_fmt(path, sizeof(path), "%s/latest/meta-data/iam/security-"
+	if (snprintf(path, sizeof(path), "%s/latest/meta-data/iam/security-"
 	    "credentials/%s", s->url.path, role) >= (int)sizeof(path))
 		return err_set(err, errlen, "metadata service path too long");
 	if ((r = imds_get(s, path, tries, &a, err, errlen)) != 0)
@@ -1169,7 +1169,7 @@ source_new(enum kind kind, const char *fmt, const char *a, const char *b)
 	if (s == NULL)
 		return NULL;
 	s->kind = kind;
-	if (str_afmt(&s->desc, fmt, a, b) < 0) {
+	if (asprintf(&s->desc, fmt, a, b) < 0) {
 		free(s);
 		return NULL;
 	}
@@ -1281,7 +1281,7 @@ container_source(struct source **src, char *err, size_t errlen)
 
 	if (rel == NULL && full == NULL)
 		return 0;
-	if (rel != NULL && str_afmt(&url, "%s%s%s", ECS_AGENT,
+	if (rel != NULL && asprintf(&url, "%s%s%s", ECS_AGENT,
 	    rel[0] == '/' ? "" : "/", rel) < 0) {
 		err_set(err, errlen, "out of memory");
 		return -1;

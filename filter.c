@@ -24,7 +24,7 @@ filter_new(const char *const *excludes, size_t nexcludes,
 
 	if (f == NULL || (n > 0 && (f->res = calloc(n, sizeof(*f->res))) ==
 	    NULL)) {
-		str_fmt(err, errlen, "out of memory");
+		snprintf(err, errlen, "out of memory");
 		free(f);
 		return NULL;
 	}
@@ -34,7 +34,7 @@ filter_new(const char *const *excludes, size_t nexcludes,
 
 		if ((f->res[f->n] = ere_compile(pats[f->n], &why)) == NULL) {
 			/* A truncated message still names the pattern. */
-			if (str_fmt(err, errlen, "invalid regular expression "
+			if (snprintf(err, errlen, "invalid regular expression "
 			    "'%s': %s", pats[f->n], why) < 0 && errlen > 0)
 				err[0] = '\0';
 			filter_free(f);

@@ -1,31 +1,11 @@
 /* fmt.c: string helpers (see fmt.h). */
-#include <float.h>
-#include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 
 #include "fmt.h"
-
-int
-str_fmt(char *dst, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(dst, cap, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-int
-str_vfmt(char *dst, size_t cap, const char *fmt, va_list ap)
-{
-	return vsnprintf(dst, cap, fmt, ap);
-}
 
 int
 err_set(char *err, size_t errlen, const char *fmt, ...)
@@ -53,56 +33,6 @@ err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
 	} else if ((size_t)n >= errlen && errlen > 4)
 		memcpy(err + errlen - 4, "...", 4);
 	return -1;
-}
-
-int
-str_afmt(char **out, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(out, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-int
-str_vafmt(char **out, const char *fmt, va_list ap)
-{
-	return vasprintf(out, fmt, ap);
-}
-
-long long
-str_scaled(double v, unsigned scale)
-{
-	uint64_t bits, m, q, r, half;
-	int e;
-
-	_Static_assert(DBL_MANT_DIG == 53, "IEEE 754 binary64");
-	memcpy(&bits, &v, sizeof(bits));
-	e = (int)(bits >> 52 & 0x7ff);
-	m = bits & ((UINT64_C(1) << 52) - 1);
-	if (e == 0x7ff)
-		return m != 0 ? 0 : LLONG_MAX;
-	if (e != 0)
-		m |= UINT64_C(1) << 52;
-	else
-		e = 1;
-	/* v = m * 2^(e - 1075) exactly, and m * scale < 2^63. */
-	m *= scale;
-	e -= 1075;
-	if (e >= 0)
-		return e < 64 && m <= (uint64_t)LLONG_MAX >> e ?
-		    (long long)(m << e) : LLONG_MAX;
-	if (e <= -64)
-		return 0;	/* below 2^-11: rounds to 0 */
-	q = m >> -e;
-	r = m & ((UINT64_C(1) << -e) - 1);
-	half = UINT64_C(1) << (-e - 1);
-	if (r > half || (r == half && (q & 1)))
-		q++;
-	return (long long)q;
 }
 
 char *

@@ -36,12 +36,12 @@ fail(struct reader *r, const char *fmt, ...)
 		return -1;
 	r->failed = 1;
 	va_start(ap, fmt);
-	n = str_vfmt(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		msg[0] = '\0';
 	/* A truncated message still names the place. */
-	if (r->errlen > 0 && str_fmt(r->err, r->errlen, "offset %zu: %s",
+	if (r->errlen > 0 && snprintf(r->err, r->errlen, "offset %zu: %s",
 	    r->pos, msg) < 0)
 		r->err[0] = '\0';
 	return -1;

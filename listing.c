@@ -1,5 +1,6 @@
 /* listing.c: the backup layout in S3 (keys, the -listdir.json listing
  * written and read) and the path checks for what comes from the bucket. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@ listing_key(const char *prefix, const char *name, const char *sep,
 {
 	char *key;
 
-	if (str_afmt(&key, "%s%s%s%s%s", prefix, name, sep, path, tail) < 0)
+	if (asprintf(&key, "%s%s%s%s%s", prefix, name, sep, path, tail) < 0)
 		return NULL;
 	return key;
 }
@@ -26,7 +27,7 @@ listing_file_key(const char *prefix, const char *name, const char *sep,
 {
 	char *key;
 
-	if (str_afmt(&key, "%s%s%s%s/%s", prefix, name, sep,
+	if (asprintf(&key, "%s%s%s%s/%s", prefix, name, sep,
 	    strcmp(dir, "/") == 0 ? "" : dir, file) < 0)
 		return NULL;
 	return key;
@@ -201,7 +202,7 @@ fail(char *err, size_t errlen, const char *what, const char *s, size_t len)
 	char *shown = s != NULL ? listing_show(s, len) : NULL;
 
 	/* Truncation only shortens the message. */
-	if (str_fmt(err, errlen, "%s%s%s", what, shown ? ": " : "",
+	if (snprintf(err, errlen, "%s%s%s", what, shown ? ": " : "",
 	    shown ? shown : "") < 0 && errlen > 0)
 		err[0] = '\0';
 	free(shown);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -101,7 +102,7 @@ syslog_line(char buf[SYSLOG_MAX], enum log_level level, const char *msg)
 	int n;
 
 	gmtime_r(&now, &tm);
-	n = str_fmt(buf, SYSLOG_MAX, "<%d>%.3s %2d %02d:%02d:%02d %.32s: %s",
+	n = snprintf(buf, SYSLOG_MAX, "<%d>%.3s %2d %02d:%02d:%02d %.32s: %s",
 	    LOG_DAEMON | syslog_levels[level], months + 3 * tm.tm_mon,
 	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, log_ident, msg);
 	if (n < 0)
@@ -160,7 +161,7 @@ emit(enum log_level level, const char *msg, size_t len)
 	}
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
-	r = str_fmt(stamp, sizeof(stamp), "%04d-%02d-%02d %02d:%02d:%02d,%03d "
+	r = snprintf(stamp, sizeof(stamp), "%04d-%02d-%02d %02d:%02d:%02d,%03d "
 	    "%s ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000),
 	    level_names[level]);
@@ -190,7 +191,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	if (level == LOG_DEBUG_L && !log_debug_on)
 		return;
 	va_start(ap, fmt);
-	n = str_vfmt(small, sizeof(small), fmt, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
@@ -200,7 +201,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 		if (msg == NULL)
 			return;
 		va_start(ap, fmt);
-		n = str_vfmt(msg, (size_t)n + 1, fmt, ap);
+		n = vsnprintf(msg, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 		if (n < 0) {
 			free(msg);
@@ -220,7 +221,7 @@ log_print(int fd, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = str_vafmt(&text, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;

@@ -5,6 +5,7 @@
  * defects. Pure: no I/O. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,7 +171,7 @@ long_option(struct cli *p, const char *arg)
 		return cli_fail(p->err, p->errlen, "ambiguous option: %.*s",
 		    (int)len + 2, arg);
 	/* Messages name the option in full and without its "=value". */
-	if (str_fmt(name, sizeof(name), "--%s", f.o->long_name) >=
+	if (snprintf(name, sizeof(name), "--%s", f.o->long_name) >=
 	    (int)sizeof(name))
 		return cli_fail(p->err, p->errlen, "internal error: option "
 		    "%s", f.o->long_name);

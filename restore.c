@@ -143,7 +143,7 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 		    "target" };
 
 		/* Truncation only shortens the message. */
-		if (str_fmt(err, errlen, "the following arguments are "
+		if (snprintf(err, errlen, "the following arguments are "
 		    "required: %s%s%s%s%s", names[npos], npos < 2 ? ", " : "",
 		    npos < 2 ? names[npos + 1] : "", npos < 1 ? ", " : "",
 		    npos < 1 ? names[2] : "") < 0)
@@ -154,7 +154,7 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 	o->origin = pos[1];
 	o->target = pos[2];
 	if (o->file != NULL && (o->recursive || o->commitlogs != NULL)) {
-		if (str_fmt(err, errlen, "argument -f/--file: not allowed "
+		if (snprintf(err, errlen, "argument -f/--file: not allowed "
 		    "with argument %s", o->recursive ? "-r/--recursive" :
 		    "--commitlogs") < 0)
 			err[0] = '\0';
@@ -163,7 +163,7 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 	if (o->bucket[0] == '\0' || o->target[0] == '\0' ||
 	    (o->file != NULL && (o->file[0] == '\0' ||
 	    strchr(o->file, '/') != NULL))) {
-		if (str_fmt(err, errlen, "%s", o->bucket[0] == '\0' ?
+		if (snprintf(err, errlen, "%s", o->bucket[0] == '\0' ?
 		    "argument bucket: empty bucket name" :
 		    o->target[0] == '\0' ? "argument target: empty path" :
 		    "argument -f/--file: a file name of origin, without '/'")
@@ -547,7 +547,7 @@ add_dir(struct run *r, const char *rel)
 		return NULL;	/* never: rel was checked */
 	if (rel[0] == '\0')
 		local = strdup(r->target);
-	else if (str_afmt(&local, "%s/%s", r->target, rel) < 0)
+	else if (asprintf(&local, "%s/%s", r->target, rel) < 0)
 		local = NULL;
 	if (local == NULL)
 		return NULL;
@@ -955,7 +955,7 @@ restore_job(const struct run *r, struct job *j)
 	char *dest;
 	int again = 1, same, exists;
 
-	if (str_afmt(&dest, "%s/%s", j->dir->local, j->name) < 0)
+	if (asprintf(&dest, "%s/%s", j->dir->local, j->name) < 0)
 		return FAILED;
 	exists = fstatat(j->dir->fd, j->name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if ((!exists && errno != ENOENT) || (exists && !S_ISREG(st.st_mode))) {
@@ -1040,7 +1040,7 @@ join(const char *a, const char *b)
 
 	if (b[0] == '\0')
 		return strdup(a);
-	if (str_afmt(&s, "%s/%s", a, b) < 0)
+	if (asprintf(&s, "%s/%s", a, b) < 0)
 		return NULL;
 	return s;
 }
@@ -1139,7 +1139,7 @@ find_tables(struct run *r, const char *base, struct restore_table **t)
 		if ((*t = calloc(1, sizeof(**t))) == NULL)
 			return -1;
 		if (((*t)->rel = strdup("")) == NULL ||
-		    str_afmt(&(*t)->listing_key, "%s%s%s", base, o->file,
+		    asprintf(&(*t)->listing_key, "%s%s%s", base, o->file,
 		    listing_is_listing(o->file, strlen(o->file)) ? "" :
 		    LISTING_SUFFIX) < 0) {
 			free((*t)->rel);

@@ -331,7 +331,7 @@ creds_copy(struct s3_client *c, struct creds *cr, char *err, size_t errlen)
 	ok = cr->ak && cr->sk && (c->token == NULL || cr->tk);
 	pthread_mutex_unlock(&c->lock);
 	/* Truncation only shortens the message. */
-	if (!ok && str_fmt(err, errlen, "no credentials") < 0)
+	if (!ok && snprintf(err, errlen, "no credentials") < 0)
 		err[0] = '\0';
 	return ok ? 0 : -1;
 }
@@ -419,7 +419,7 @@ set_error(struct s3_response *resp, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	/* Truncation only shortens a log line. */
-	if (str_vfmt(resp->error, sizeof(resp->error), fmt, ap) < 0)
+	if (vsnprintf(resp->error, sizeof(resp->error), fmt, ap) < 0)
 		resp->error[0] = '\0';
 	va_end(ap);
 }
@@ -667,12 +667,12 @@ region_of_host(const char *host, char *out, size_t cap)
 		;
 	n = (size_t)(aws - l1);
 	if (n == 2 && strncmp(l1, "s3", 2) == 0)
-		return str_fmt(out, cap, "us-east-1") < (int)cap ? 0 : -1;
+		return snprintf(out, cap, "us-east-1") < (int)cap ? 0 : -1;
 	if (n > 3 && strncmp(l1, "s3-", 3) == 0) {
 		if (n == 13 && strncmp(l1, "s3-external-1", 13) == 0)
-			return str_fmt(out, cap, "us-east-1") < (int)cap ?
+			return snprintf(out, cap, "us-east-1") < (int)cap ?
 			    0 : -1;
-		return str_fmt(out, cap, "%.*s", (int)n - 3, l1 + 3) <
+		return snprintf(out, cap, "%.*s", (int)n - 3, l1 + 3) <
 		    (int)cap ? 0 : -1;
 	}
 	if (l1 - host < 3)
@@ -681,7 +681,7 @@ region_of_host(const char *host, char *out, size_t cap)
 		;
 	if ((l1 - l0 == 3 && strncmp(l0, "s3.", 3) == 0) ||
 	    (l1 - l0 == 10 && strncmp(l0, "dualstack.", 10) == 0))
-		return str_fmt(out, cap, "%.*s", (int)n, l1) < (int)cap ?
+		return snprintf(out, cap, "%.*s", (int)n, l1) < (int)cap ?
 		    0 : -1;
 	return -1;
 }
@@ -701,7 +701,7 @@ probe_region(struct s3_client *c, const struct creds *cr,
 	if (path != NULL && attempt(c, &head, path, SIGV4_EMPTY_SHA256, cr, w,
 	    &r) == ATTEMPT_ANSWER &&
 	    (v = http_header(&r.http, "x-amz-bucket-region")) != NULL &&
-	    str_fmt(out, cap, "%s", v) >= (int)cap)
+	    snprintf(out, cap, "%s", v) >= (int)cap)
 		out[0] = '\0';
 	free(path);
 	s3_response_free(&r);
@@ -729,7 +729,7 @@ answer_region(struct s3_client *c, const struct s3_request *req,
 	if (st == 403 && hdr == NULL)
 		return 0;
 	if (hdr != NULL) {
-		if (str_fmt(out, cap, "%s", hdr) >= (int)cap)
+		if (snprintf(out, cap, "%s", hdr) >= (int)cap)
 			out[0] = '\0';
 	} else if (resp->body != NULL && xml_text(resp->body, resp->body_len,
 	    "Region", out, cap) > 0)
@@ -757,7 +757,7 @@ set_region(struct s3_client *c, const struct where *w, const char *region)
 	int changed = 0;
 
 	if (c->cfg.region_host) {
-		if (str_afmt(&host, "s3.%s.amazonaws.com", region) < 0)
+		if (asprintf(&host, "s3.%s.amazonaws.com", region) < 0)
 			host = NULL;
 	} else
 		host = strdup(w->host);

@@ -188,9 +188,9 @@ upload_query(const char *upload_id, int part_number)
 	if (eid == NULL)
 		return NULL;
 	if (part_number > 0)
-		n = str_afmt(&q, "partNumber=%d&uploadId=%s", part_number, eid);
+		n = asprintf(&q, "partNumber=%d&uploadId=%s", part_number, eid);
 	else
-		n = str_afmt(&q, "uploadId=%s", eid);
+		n = asprintf(&q, "uploadId=%s", eid);
 	free(eid);
 	return n < 0 ? NULL : q;
 }
@@ -219,7 +219,7 @@ append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = str_vfmt(buf + *len, cap - *len, fmt, ap);
+	n = vsnprintf(buf + *len, cap - *len, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= cap - *len)
 		return -1;
@@ -389,7 +389,7 @@ s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
 			eim = uri_encode(im, strlen(im), 0);
 		}
 		if ((km != NULL && (ekm == NULL || eim == NULL)) ||
-		    str_afmt(&q, "prefix=%s&uploads%s%s%s%s", ekey,
+		    asprintf(&q, "prefix=%s&uploads%s%s%s%s", ekey,
 		    ekm ? "&key-marker=" : "", ekm ? ekm : "",
 		    eim ? "&upload-id-marker=" : "", eim ? eim : "") < 0) {
 			set_msg(err, "out of memory");
@@ -481,7 +481,7 @@ s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
 		size_t pos = 0;
 		char *q;
 
-		if (str_afmt(&q, "%s%s%s", base, marker ?
+		if (asprintf(&q, "%s%s%s", base, marker ?
 		    "&part-number-marker=" : "", marker ? marker : "") < 0) {
 			set_msg(err, "out of memory");
 			r = -1;
@@ -532,7 +532,7 @@ is_listing(struct s3_response *resp)
 	else {
 		resp->code[0] = '\0';
 		/* Fits: a constant shorter than the buffer. */
-		(void)str_fmt(resp->error, sizeof(resp->error), "not an S3 "
+		(void)snprintf(resp->error, sizeof(resp->error), "not an S3 "
 		    "answer (HTTP 200 without a bucket listing)");
 	}
 	return 0;
@@ -736,7 +736,7 @@ list_query(const char *prefix, const char *delimiter, const char *token)
 		et = uri_encode(token, strlen(token), 0);
 	if (ep != NULL && (delimiter == NULL || ed != NULL) &&
 	    (token == NULL || et != NULL) &&
-	    str_afmt(&q, "list-type=2&encoding-type=url&prefix=%s%s%s%s%s",
+	    asprintf(&q, "list-type=2&encoding-type=url&prefix=%s%s%s%s%s",
 	    ep, ed ? "&delimiter=" : "", ed ? ed : "",
 	    et ? "&continuation-token=" : "", et ? et : "") < 0)
 		q = NULL;

@@ -61,7 +61,7 @@ sigv4_amz_date(time_t t, char out[17])
 	/* Years outside 1000-9999 do not fit the format; give "" rather
 	 * than a date S3 would misread. */
 	if (gmtime_r(&t, &tm) == NULL ||
-	    str_fmt(out, 17, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
+	    snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) != 16)
 		out[0] = '\0';
 }
@@ -420,7 +420,7 @@ strfmt(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = str_vafmt(&s, fmt, ap);
+	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	return n < 0 ? NULL : s;
 }

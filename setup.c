@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -169,7 +170,7 @@ setup_endpoint(const struct common_opts *c, struct s3_config *cfg,
 	if (url == NULL) {
 		if (strcmp(cfg->region, "us-east-1") == 0)
 			url = "https://s3.amazonaws.com";
-		else if (str_fmt(aws, sizeof(aws), "https://s3.%s.amazonaws.com",
+		else if (snprintf(aws, sizeof(aws), "https://s3.%s.amazonaws.com",
 		    cfg->region) >= (int)sizeof(aws))
 			return err_set(err, errlen, "region name too long: %s",
 			    cfg->region);

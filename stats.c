@@ -18,7 +18,7 @@ stats_format(const struct stats *s)
 	char *out;
 	int n;
 
-	n = str_afmt(&out,
+	n = asprintf(&out,
 	    "# HELP tablesnap_files_uploaded_total Files uploaded and verified.\n"
 	    "# TYPE tablesnap_files_uploaded_total counter\n"
 	    "tablesnap_files_uploaded_total %llu\n"
@@ -116,7 +116,7 @@ create_temporary(const char *path, char **tmp)
 			suffix[2 * i + 1] = hex[rnd[i] & 15];
 		}
 		suffix[2 * sizeof(rnd)] = '\0';
-		if (str_afmt(tmp, "%s.tmp.%s", path, suffix) < 0) {
+		if (asprintf(tmp, "%s.tmp.%s", path, suffix) < 0) {
 			errno = ENOMEM;
 			return -1;
 		}

@@ -117,7 +117,7 @@ absolute_path(const char *p)
 	if (p[0] != '/') {
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
 			return NULL;
-		if (str_afmt(&buf, "%s/%s", cwd, p) < 0)
+		if (asprintf(&buf, "%s/%s", cwd, p) < 0)
 			return NULL;
 	} else if ((buf = strdup(p)) == NULL)
 		return NULL;
@@ -251,7 +251,7 @@ list_known(struct daemon *d)
 		char *prefix = NULL, *key = upload_key(&d->ucfg, d->roots[i]);
 		int r = -1;
 
-		if (key != NULL && str_afmt(&prefix, "%s%s", key,
+		if (key != NULL && asprintf(&prefix, "%s%s", key,
 		    strcmp(d->roots[i], "/") == 0 ? "" : "/") >= 0)
 			r = s3_list_objects_by_page(d->s3, prefix,
 			    d->opt.recursive ? NULL : "/", add_listed, ks, &err);

@@ -267,7 +267,7 @@ list_dir(const struct upload_config *cfg, const char *dir, size_t *n)
 		struct stat st;
 		int keep;
 
-		if (str_afmt(&full, "%s/%s", dir, de->d_name) < 0)
+		if (asprintf(&full, "%s/%s", dir, de->d_name) < 0)
 			goto fail;
 		keep = lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
 		    filter_keep(cfg->filter, full);
@@ -530,7 +530,7 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 		}
 		/* Both hex strings are at most 79 bytes: this fits. */
 		if (rc == 0)
-			str_fmt(err.text, sizeof(err.text), "S3 stored MD5 %s, "
+			snprintf(err.text, sizeof(err.text), "S3 stored MD5 %s, "
 			    "expected %s", etag, md5_hex);
 		log_info("Error uploading part %d of %s: %s", i + 1, j->path,
 		    err.text);

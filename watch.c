@@ -145,7 +145,7 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	/* A truncated message is still one line naming the path. */
-	if (str_vfmt(err, errlen, fmt, ap) < 0 && errlen > 0)
+	if (vsnprintf(err, errlen, fmt, ap) < 0 && errlen > 0)
 		err[0] = '\0';
 	va_end(ap);
 }
