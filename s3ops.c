@@ -335,17 +335,54 @@ next_page(const struct s3_response *resp, const char *tag1, char **v1,
 	return more && *v1 != NULL && (v2 == NULL || *v2 != NULL);
 }
 
+/* What a paged listing of uploads or parts fills. */
+struct found {
+	void *items;		/* struct s3_upload or struct s3_part */
+	size_t n, cap;
+	const char *key;	/* uploads: only this key's */
+};
+
+/* One page of a paged listing: GET q (on key, or the bucket), each
+ * <elem> handed to add; the markers of the next page into *v1 and *v2 as
+ * next_page reads them. 1: another page follows, 0: that was the last,
+ * -1: failed (err says why). */
 static int
-add_upload(struct s3_upload **out, size_t *n, size_t *cap,
-    const struct xml_span *up, const char *key)
+read_page(struct s3_client *c, const char *key, const char *q,
+    const char *what, const char *elem,
+    int (*add)(struct found *, const struct xml_span *), struct found *f,
+    const char *tag1, char **v1, const char *tag2, char **v2,
+    struct s3_error *err)
 {
+	struct s3_response resp;
+	struct xml_span sp;
+	size_t pos = 0;
+	int r = get_xml(c, key, q, &resp, err, what);
+
+	while (r == 0 && xml_next(resp.body, resp.body_len, &pos, elem,
+	    &sp) == 1)
+		if (add(f, &sp) < 0) {
+			set_msg(err, "out of memory");
+			r = -1;
+		}
+	if (r == 0)
+		r = next_page(&resp, tag1, v1, tag2, v2);
+	s3_response_free(&resp);
+	return r;
+}
+
+static int
+add_upload(struct found *f, const struct xml_span *up)
+{
+	struct s3_upload **out = (struct s3_upload **)&f->items;
+	size_t *n = &f->n;
+	const char *key = f->key;
 	char *k = span_text(up, "Key"), *id = span_text(up, "UploadId");
 	char *when = span_text(up, "Initiated");
 	struct s3_upload *grown;
 	int r = 0;
 
 	if (k != NULL && id != NULL && strcmp(k, key) == 0) {
-		grown = array_grow(*out, cap, *n + 1, sizeof(**out));
+		grown = array_grow(*out, &f->cap, *n + 1, sizeof(**out));
 		if (grown == NULL)
 			r = -1;
 		else {
@@ -369,55 +406,36 @@ s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
     size_t *n, struct s3_error *err)
 {
 	char *ekey = uri_encode(key, strlen(key), 0), *km = NULL, *im = NULL;
-	size_t cap = 0;
-	int r = 0;
+	struct found f = { .key = key };
+	int r = 1;
 
-	*out = NULL;
-	*n = 0;
-	if (ekey == NULL) {
-		set_msg(err, "out of memory");
-		return -1;
-	}
-	do {
-		struct s3_response resp;
+	while (r == 1) {
 		char *q = NULL, *ekm = NULL, *eim = NULL;
-		size_t pos = 0;
-		struct xml_span up;
 
 		if (km != NULL) {
 			ekm = uri_encode(km, strlen(km), 0);
 			eim = uri_encode(im, strlen(im), 0);
 		}
-		if ((km != NULL && (ekm == NULL || eim == NULL)) ||
-		    asprintf(&q, "prefix=%s&uploads%s%s%s%s", ekey,
-		    ekm ? "&key-marker=" : "", ekm ? ekm : "",
+		if (ekey == NULL || (km != NULL && (ekm == NULL ||
+		    eim == NULL)) || asprintf(&q, "prefix=%s&uploads%s%s%s%s",
+		    ekey, ekm ? "&key-marker=" : "", ekm ? ekm : "",
 		    eim ? "&upload-id-marker=" : "", eim ? eim : "") < 0) {
 			set_msg(err, "out of memory");
-			free(ekm);
-			free(eim);
+			q = NULL;
 			r = -1;
-			break;
-		}
+		} else
+			r = read_page(c, NULL, q, "list multipart uploads",
+			    "Upload", add_upload, &f, "NextKeyMarker", &km,
+			    "NextUploadIdMarker", &im, err);
+		free(q);
 		free(ekm);
 		free(eim);
-		r = get_xml(c, NULL, q, &resp, err, "list multipart uploads");
-		free(q);
-		while (r == 0 && xml_next(resp.body, resp.body_len, &pos,
-		    "Upload", &up) == 1)
-			if (add_upload(out, n, &cap, &up, key) < 0) {
-				set_msg(err, "out of memory");
-				r = -1;
-			}
-		if (r == 0 && !next_page(&resp, "NextKeyMarker", &km,
-		    "NextUploadIdMarker", &im)) {
-			s3_response_free(&resp);
-			break;
-		}
-		s3_response_free(&resp);
-	} while (r == 0);
+	}
 	free(km);
 	free(im);
 	free(ekey);
+	*out = f.items;
+	*n = f.n;
 	if (r < 0) {
 		s3_uploads_free(*out, *n);
 		*out = NULL;
@@ -435,16 +453,17 @@ s3_uploads_free(struct s3_upload *u, size_t n)
 }
 
 static int
-add_part(struct s3_part **out, size_t *n, size_t *cap,
-    const struct xml_span *sp)
+add_part(struct found *f, const struct xml_span *sp)
 {
+	struct s3_part **out = (struct s3_part **)&f->items;
+	size_t *n = &f->n;
 	char *num = span_text(sp, "PartNumber"), *size = span_text(sp, "Size");
 	char *etag = span_text(sp, "ETag");
 	struct s3_part *grown;
 	int r = 0;
 
 	if (num != NULL && size != NULL && etag != NULL) {
-		grown = array_grow(*out, cap, *n + 1, sizeof(**out));
+		grown = array_grow(*out, &f->cap, *n + 1, sizeof(**out));
 		if (grown == NULL)
 			r = -1;
 		else {
@@ -466,44 +485,27 @@ s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
     struct s3_part **out, size_t *n, struct s3_error *err)
 {
 	char *base = upload_query(upload_id, 0), *marker = NULL;
-	size_t cap = 0;
-	int r = 0;
+	struct found f = { .key = key };
+	int r = 1;
 
-	*out = NULL;
-	*n = 0;
-	if (base == NULL) {
-		set_msg(err, "out of memory");
-		return -1;
-	}
-	do {
-		struct s3_response resp;
-		struct xml_span sp;
-		size_t pos = 0;
-		char *q;
+	while (r == 1) {
+		char *q = NULL;
 
-		if (asprintf(&q, "%s%s%s", base, marker ?
+		if (base == NULL || asprintf(&q, "%s%s%s", base, marker ?
 		    "&part-number-marker=" : "", marker ? marker : "") < 0) {
 			set_msg(err, "out of memory");
+			q = NULL;
 			r = -1;
-			break;
-		}
-		r = get_xml(c, key, q, &resp, err, "list parts");
+		} else
+			r = read_page(c, key, q, "list parts", "Part",
+			    add_part, &f, "NextPartNumberMarker", &marker,
+			    NULL, NULL, err);
 		free(q);
-		while (r == 0 && xml_next(resp.body, resp.body_len, &pos,
-		    "Part", &sp) == 1)
-			if (add_part(out, n, &cap, &sp) < 0) {
-				set_msg(err, "out of memory");
-				r = -1;
-			}
-		if (r == 0 && !next_page(&resp, "NextPartNumberMarker", &marker,
-		    NULL, NULL)) {
-			s3_response_free(&resp);
-			break;
-		}
-		s3_response_free(&resp);
-	} while (r == 0);
+	}
 	free(marker);
 	free(base);
+	*out = f.items;
+	*n = f.n;
 	if (r < 0) {
 		free(*out);
 		*out = NULL;
