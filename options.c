@@ -77,6 +77,21 @@ looks_like_option(const struct cli *p, const char *s)
 	    !(p->prog->negative_numbers && negative_number(s));
 }
 
+/* Appends s to a NULL-terminated array of n entries. */
+static int
+push(const char ***arr, size_t *n, const char *s)
+{
+	const char **grown;
+
+	grown = realloc(*arr, (*n + 2) * sizeof(**arr));
+	if (grown == NULL)
+		return CLI_NOMEM;
+	grown[(*n)++] = s;
+	grown[*n] = NULL;
+	*arr = grown;
+	return CLI_OK;
+}
+
 /* Stores value v of option f under its name. */
 static int
 store(struct cli *p, const struct found *f, const char *name, const char *v)
@@ -101,8 +116,10 @@ store(struct cli *p, const struct found *f, const char *name, const char *v)
 			*(int *)(void *)field = (int)n;
 		return r;
 	case CLI_CALL:
-	case CLI_LIST:
 		return o->fn(f->base, name, v, p->err, p->errlen);
+	case CLI_LIST:
+		return push((const char ***)(void *)field,
+		    (size_t *)(void *)(f->base + o->max), v);
 	}
 	return cli_fail(p->err, p->errlen, "internal error: option %s", name);
 }
@@ -287,41 +304,6 @@ common_defaults(struct common_opts *c)
 
 /* ---- tablesnap ---- */
 
-/* Appends s to a NULL-terminated array of n entries. */
-static int
-push(const char ***arr, size_t *n, const char *s)
-{
-	const char **grown;
-
-	grown = realloc(*arr, (*n + 2) * sizeof(**arr));
-	if (grown == NULL)
-		return CLI_NOMEM;
-	grown[(*n)++] = s;
-	grown[*n] = NULL;
-	*arr = grown;
-	return CLI_OK;
-}
-
-static int
-add_exclude(void *base, const char *name, const char *v, char *err,
-    size_t errlen)
-{
-	struct options *o = base;
-
-	(void)name, (void)err, (void)errlen;
-	return push(&o->excludes, &o->nexcludes, v);
-}
-
-static int
-add_include(void *base, const char *name, const char *v, char *err,
-    size_t errlen)
-{
-	struct options *o = base;
-
-	(void)name, (void)err, (void)errlen;
-	return push(&o->includes, &o->nincludes, v);
-}
-
 /* The first --listen-events replaces the default set (applied after the
  * parse when listen is still 0). */
 static int
@@ -421,8 +403,8 @@ static const struct cli_opt tablesnap_rows[] = {
 	CLI_SET(0, "md5-on-start", struct options, md5_on_start, 1),
 	CLI_FN(0, "listen-events", listen_event),
 	CLI_SET(0, "delete-on-backup", struct options, delete_on_backup, 1),
-	CLI_LISTFN('e', "exclude", add_exclude),
-	CLI_LISTFN('i', "include", add_include),
+	CLI_APPEND('e', "exclude", struct options, excludes, nexcludes),
+	CLI_APPEND('i', "include", struct options, includes, nincludes),
 	CLI_FN(0, "max-upload-size", max_upload_size),
 	CLI_FN(0, "multipart-chunk-size", chunk_size),
 	CLI_SET(0, "once", struct options, once, 1),

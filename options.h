@@ -26,7 +26,8 @@ enum cli_kind {
 	CLI_STRING,	/* one value: a const char * points to it */
 	CLI_INT,	/* one value: a whole number in [n, max] into an int */
 	CLI_CALL,	/* one value, handed to fn */
-	CLI_LIST,	/* one or more, greedy as argparse's nargs='+', to fn */
+	CLI_LIST,	/* one or more, greedy as argparse's nargs='+', onto a
+			 * NULL-terminated array (its count at offset max) */
 };
 
 /* fn's base is the base of the option's table; returns a cli_result. */
@@ -50,7 +51,8 @@ struct cli_opt {
 #define CLI_NUM(s, l, type, field, lo, hi) \
 	{ s, l, CLI_INT, offsetof(type, field), lo, hi, NULL }
 #define CLI_FN(s, l, fn) { s, l, CLI_CALL, 0, 0, 0, fn }
-#define CLI_LISTFN(s, l, fn) { s, l, CLI_LIST, 0, 0, 0, fn }
+#define CLI_APPEND(s, l, type, field, count) \
+	{ s, l, CLI_LIST, offsetof(type, field), 0, offsetof(type, count), NULL }
 #define CLI_RET(s, l, r) { s, l, CLI_ANSWER, 0, r, 0, NULL }
 #define CLI_END { 0, NULL, CLI_FLAG, 0, 0, 0, NULL }	/* ends the rows */
 

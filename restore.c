@@ -409,30 +409,18 @@ numeric_id(const char *s, unsigned long *v)
 	    *v > 0xfffffffeUL ? -1 : 0;
 }
 
+/* -o or -g (group): a name, else a number. */
 static int
-resolve_user(const char *s, uid_t *uid)
+resolve_id(const char *s, int group, unsigned long *v)
 {
-	unsigned long v;
+	uid_t uid;
+	gid_t gid;
 
-	if (acct_user_id(s, uid) == 0)
+	if (group ? acct_group_id(s, &gid) == 0 : acct_user_id(s, &uid) == 0) {
+		*v = group ? (unsigned long)gid : (unsigned long)uid;
 		return 0;
-	if (numeric_id(s, &v) < 0)
-		return -1;
-	*uid = (uid_t)v;
-	return 0;
-}
-
-static int
-resolve_group(const char *s, gid_t *gid)
-{
-	unsigned long v;
-
-	if (acct_group_id(s, gid) == 0)
-		return 0;
-	if (numeric_id(s, &v) < 0)
-		return -1;
-	*gid = (gid_t)v;
-	return 0;
+	}
+	return numeric_id(s, v);
 }
 
 /* mkdir -p; *created when the last component is new. */
@@ -1272,14 +1260,21 @@ static int
 resolve_owner(struct run *r)
 {
 	const struct restore_opts *o = r->o;
+	unsigned long v;
 
-	if (o->owner != NULL && resolve_user(o->owner, &r->uid) < 0) {
-		log_critical("User %s does not exist", o->owner);
-		return -1;
+	if (o->owner != NULL) {
+		if (resolve_id(o->owner, 0, &v) < 0) {
+			log_critical("User %s does not exist", o->owner);
+			return -1;
+		}
+		r->uid = (uid_t)v;
 	}
-	if (o->group != NULL && resolve_group(o->group, &r->gid) < 0) {
-		log_critical("Group %s does not exist", o->group);
-		return -1;
+	if (o->group != NULL) {
+		if (resolve_id(o->group, 1, &v) < 0) {
+			log_critical("Group %s does not exist", o->group);
+			return -1;
+		}
+		r->gid = (gid_t)v;
 	}
 	r->have_uid = o->owner != NULL;
 	r->have_gid = o->group != NULL;
