@@ -74,9 +74,8 @@ escape_controls(const char *msg, size_t len, char *out)
 	return o;
 }
 
-/* Writes all of buf with one write(2) where the kernel allows it. */
-static void
-write_all(int fd, const char *buf, size_t len)
+int
+log_write(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, buf, len);
@@ -84,10 +83,11 @@ write_all(int fd, const char *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;
+			return -1;
 		buf += n;
 		len -= (size_t)n;
 	}
+	return 0;
 }
 
 /* The datagram musl's syslog(3) sent (the daemon used it before):
@@ -175,7 +175,7 @@ emit(enum log_level level, const char *msg, size_t len)
 		memcpy(line, stamp, stamplen);
 		memcpy(line + stamplen, escaped, n);
 		line[stamplen + n] = '\n';
-		write_all(STDERR_FILENO, line, stamplen + n + 1);
+		(void)log_write(STDERR_FILENO, line, stamplen + n + 1);
 		free(line);
 	}
 	free(escaped);
@@ -225,7 +225,7 @@ log_print(int fd, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	write_all(fd, text, (size_t)n);
+	(void)log_write(fd, text, (size_t)n);
 	free(text);
 }
 
@@ -233,5 +233,5 @@ void
 log_print_all(int fd, const char *const parts[])
 {
 	for (; *parts != NULL; parts++)
-		write_all(fd, *parts, strlen(*parts));
+		(void)log_write(fd, *parts, strlen(*parts));
 }

@@ -3,6 +3,8 @@
 #ifndef TABLESNAP_LOG_H
 #define TABLESNAP_LOG_H
 
+#include <stddef.h>
+
 enum log_level {
 	LOG_DEBUG_L,
 	LOG_INFO_L,
@@ -25,6 +27,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
  * kernel allows it: help, version and usage errors. */
 void log_print(int fd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Writes all of buf to fd with one write(2) where the kernel allows it
+ * (a file, a pipe): 0, or -1 with errno. */
+int log_write(int fd, const char *buf, size_t len);
 
 /* Writes each string of parts, up to a NULL (a help text's pieces). */
 void log_print_all(int fd, const char *const parts[]);

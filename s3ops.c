@@ -844,6 +844,25 @@ no_such_key(const struct s3_response *resp)
 	return resp->status == 404 && strcmp(resp->code, "NoSuchBucket") != 0;
 }
 
+/* A GET: 1 the object came (200), 0 there is none, -1 failed. Free
+ * resp afterwards in every case. */
+static int
+get(struct s3_client *c, const struct s3_request *req,
+    struct s3_response *resp, struct s3_error *err)
+{
+	if (s3_request(c, req, resp) < 0) {
+		errf(err, "GET", resp);
+		return -1;
+	}
+	if (no_such_key(resp))
+		return 0;
+	if (resp->status != 200) {
+		errf(err, "GET", resp);
+		return -1;
+	}
+	return 1;
+}
+
 int
 s3_get_object(struct s3_client *c, const char *key,
     const struct s3_sink *sink, struct s3_get_info *info, struct s3_error *err)
@@ -851,19 +870,11 @@ s3_get_object(struct s3_client *c, const char *key,
 	struct s3_request req = { .method = "GET", .key = key, .body_fd = -1,
 	    .sink = sink };
 	struct s3_response resp;
-	int r = -1;
+	int r;
 
 	memset(info, 0, sizeof(*info));
-	if (s3_request(c, &req, &resp) < 0)
-		errf(err, "GET", &resp);
-	else if (no_such_key(&resp))
-		r = 0;
-	else if (resp.status != 200)
-		errf(err, "GET", &resp);
-	else {
+	if ((r = get(c, &req, &resp, err)) == 1)
 		fill_get_info(&resp, info);
-		r = 1;
-	}
 	s3_response_free(&resp);
 	return r;
 }
@@ -887,20 +898,17 @@ s3_get_small(struct s3_client *c, const char *key, size_t max, char **body,
 	struct s3_request req = { .method = "GET", .key = key, .body_fd = -1,
 	    .max_body = max };
 	struct s3_response resp;
-	int r = -1;
+	int r;
 
 	*body = NULL;
 	*len = 0;
-	if (s3_request(c, &req, &resp) < 0)
-		errf(err, "GET", &resp);
-	else if (no_such_key(&resp))
-		r = 0;
-	else if (resp.status != 200)
-		errf(err, "GET", &resp);
-	else if (mtime_ms != NULL && http_time(http_header(&resp.http,
-	    "Last-Modified"), mtime_ms) < 0)
+	r = get(c, &req, &resp, err);
+	if (r == 1 && mtime_ms != NULL && http_time(http_header(&resp.http,
+	    "Last-Modified"), mtime_ms) < 0) {
 		set_msg(err, "GET: no usable Last-Modified");
-	else {
+		r = -1;
+	}
+	if (r == 1) {
 		*body = resp.body ? resp.body : strdup("");
 		*len = resp.body_len;
 		resp.body = NULL;

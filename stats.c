@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fmt.h"
+#include "log.h"
 #include "stats.h"
 
 char *
@@ -67,22 +68,6 @@ stats_format(const struct stats *s)
 	    s->in_flight, s->oldest_queued_age, s->last_success,
 	    s->roots_lost);
 	return n < 0 ? NULL : out;
-}
-
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Creates a new file next to path, "path.tmp.XXXXXXXXXXXX" (random hex,
@@ -146,7 +131,7 @@ stats_write(const char *path, const struct stats *s)
 		goto out;
 	}
 	if ((fd = create_temporary(path, &tmp)) < 0 ||
-	    write_all(fd, text, strlen(text)) < 0)
+	    log_write(fd, text, strlen(text)) < 0)
 		goto out;
 	r = close(fd);
 	fd = -1;
