@@ -9,7 +9,7 @@
 #include "http.h"
 
 /*
- * The chain, first source that yields a key pair wins (s3-protocol.md §10):
+ * The chain, first source that yields a key pair wins (the AWS CLI's order):
  *   1. the command line (-k, -s, --aws-token);
  *   2. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, token from
  *      AWS_SECURITY_TOKEN or AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION;

@@ -530,7 +530,7 @@ http_conn_free(struct http_conn *c)
 	free(c);
 }
 
-/* The minimal client of build.md §3: TLS 1.2, four ECDHE AES-GCM suites,
+/* A minimal BearSSL client: TLS 1.2, four ECDHE AES-GCM suites,
  * SHA-2 only. No ChaCha20: on x86-64 (AES-NI) AES-GCM is five times
  * faster, every S3 endpoint offers it, and the binary stays small. The
  * setup survives br_ssl_client_reset, so it is done once per connection

@@ -101,7 +101,8 @@ json_listing(struct buf *b, const char *dir, const char *const *names,
 /*
  * The key order is that of a Python 2 dict holding these five keys, which
  * is what the original's json.dumps walked; the omitted names keep the
- * others in the same relative order (see original-tablesnap.md 1.11).
+ * others in the same relative order: user, gid, group, uid, mode, as
+ * the original's objects carry it.
  */
 void
 json_stat(struct buf *b, uid_t uid, gid_t gid, mode_t mode,

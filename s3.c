@@ -708,7 +708,8 @@ probe_region(struct s3_client *c, const struct creds *cr,
 }
 
 /* The bucket's region when S3 says it is not the one signed for
- * (s3-protocol.md §7): 1 with out filled, else 0. */
+ * (301 PermanentRedirect, 400 AuthorizationHeaderMalformed with a
+ * <Region>, or an x-amz-bucket-region header): 1 with out filled, else 0. */
 static int
 answer_region(struct s3_client *c, const struct s3_request *req,
     const struct creds *cr, const struct where *w,

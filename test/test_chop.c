@@ -164,7 +164,7 @@ test_under(void)
 }
 
 /*
- * original-tablesnap.md section 3, observed: listings of generations
+ * As the original's tablechop was seen to act: listings of generations
  * 1/2/3 aged 10/5/0 days; generation 2's listing still names generation
  * 1's files, generation 3 is their compaction.
  */

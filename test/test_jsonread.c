@@ -92,7 +92,7 @@ roundtrip(const unsigned char *s, size_t len)
 static void
 test_listing(void)
 {
-	/* The original's example listing (original-tablesnap.md 1.10). */
+	/* The original's example listing (its README). */
 	const char *doc = "{\"/var/lib/cassandra/data/ks/cf\": "
 	    "[\"ks-cf-ka-1-Data.db\", \"ks-cf-ka-3-Data.db\", "
 	    "\"ks-cf-ka-1-Index.db\"]}";

@@ -37,7 +37,8 @@ part_sizes(void)
 	CHECK(upload_part_size(10000 * 5 * MiB, 5 * MiB) == 5 * MiB);
 	/* One byte more needs bigger parts, rounded up to whole MiB. */
 	CHECK(upload_part_size(10000 * 5 * MiB + 1, 5 * MiB) == 6 * MiB);
-	/* 1 TiB with 64 MiB wanted: at least 105 MiB (s3-protocol.md). */
+	/* 1 TiB with 64 MiB wanted: 10,000 parts need 104.9 MiB each, so
+	 * 105 MiB (whole MiB). */
 	CHECK(upload_part_size(TiB, 64 * MiB) == 105 * MiB);
 	/* 5 TiB, the largest object: 525 MiB parts, 10,000 or fewer. */
 	{
