@@ -352,8 +352,8 @@ def restore_backup_in_original_format(ctx):
 @test
 def chop_generations_as_observed(ctx):
     """As the original's tablechop was seen to act: generations 1/2/3
-    aged 10/5/0 days; age=7 deletes only the generation-1 listing, age=3 also the
-    generation-1 and 2 files and listings. Here the generations are about
+    aged 10/5/0 days; age=7 deletes only the generation-1 listing, age=3
+    also the generation-1 and 2 files and listings. Here the generations are about
     1.2 s apart and the ages are given in seconds, as of generation 3."""
     base = "bk/%s:/d/ks/cf/" % NAME
     nbase = "bk/%s:/d/ks/cf2/" % NAME
