@@ -158,13 +158,13 @@ FUZZ_CFLAGS = $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
 # What each target links besides its own file.
 FUZZ_SRCS_http    = http.c fmt.c buf.c encode.c
 FUZZ_SRCS_xml     = xml.c buf.c encode.c fmt.c
-FUZZ_SRCS_json    = json.c buf.c encode.c fmt.c
+FUZZ_SRCS_json    = json.c listing.c jsonread.c buf.c encode.c fmt.c
 FUZZ_SRCS_options = options.c fmt.c
 FUZZ_SRCS_ere     = missing/ere.c
 FUZZ_SRCS_creds   = creds.c jsonread.c log.c http.c isotime.c fmt.c \
                     accounts.c buf.c encode.c
 FUZZ_SRCS_isotime = isotime.c
-FUZZ_SRCS_jsonread = jsonread.c json.c fmt.c buf.c encode.c
+FUZZ_SRCS_jsonread = jsonread.c json.c listing.c fmt.c buf.c encode.c
 SAN_SRCS  = $(SRCS) test/san_options.c
 SYS_TESTS ?=
 SAN_SKIP   = -make_install -lsb_init -shellcheck -man_pages -systemd_unit \

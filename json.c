@@ -73,31 +73,6 @@ json_string(struct buf *b, const char *s, size_t len)
 	buf_add(b, "\"", 1);
 }
 
-void
-json_listing(struct buf *b, const char *dir, const char *const *names,
-    size_t n)
-{
-	size_t i;
-
-	if (dir == NULL || (n > 0 && names == NULL)) {
-		b->failed = 1;
-		return;
-	}
-	buf_add(b, "{", 1);
-	json_string(b, dir, strlen(dir));
-	buf_add(b, ": [", 3);
-	for (i = 0; i < n; i++) {
-		if (names[i] == NULL) {
-			b->failed = 1;
-			return;
-		}
-		if (i > 0)
-			buf_add(b, ", ", 2);
-		json_string(b, names[i], strlen(names[i]));
-	}
-	buf_add(b, "]}", 2);
-}
-
 /*
  * The key order is that of a Python 2 dict holding these five keys, which
  * is what the original's json.dumps walked; the omitted names keep the

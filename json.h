@@ -1,4 +1,5 @@
-/* json.h: the JSON writer for the directory listing and the stat metadata.
+/* json.h: the JSON writer for the stat metadata and, through listing.c,
+ * the directory listing.
  * Output is byte-compatible with Python 2's json.dumps as the original wrote it. */
 #ifndef TABLESNAP_JSON_H
 #define TABLESNAP_JSON_H
@@ -16,11 +17,6 @@
  * (XX = B), Python 3's "surrogateescape", so that
  * os.fsencode(json.loads(s)) gives back the original bytes. */
 void json_string(struct buf *b, const char *s, size_t len);
-
-/* The -listdir.json body: {"<dir>": ["<name>", ...]} with ", " and ": "
- * separators, no final newline, names in the order given. */
-void json_listing(struct buf *b, const char *dir, const char *const *names,
-    size_t n);
 
 /* The x-amz-meta-stat value in the original's key order; user or group is
  * NULL when the id does not resolve to a name:

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "json.h"
 #include "jsonread.h"
 #include "listing.h"
 
@@ -147,7 +148,25 @@ void
 listing_write(struct buf *b, const char *dir, const char *const *names,
     size_t n)
 {
-	json_listing(b, dir, names, n);
+	size_t i;
+
+	if (dir == NULL || (n > 0 && names == NULL)) {
+		b->failed = 1;
+		return;
+	}
+	buf_add(b, "{", 1);
+	json_string(b, dir, strlen(dir));
+	buf_add(b, ": [", 3);
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL) {
+			b->failed = 1;
+			return;
+		}
+		if (i > 0)
+			buf_add(b, ", ", 2);
+		json_string(b, names[i], strlen(names[i]));
+	}
+	buf_add(b, "]}", 2);
 }
 
 static void

@@ -58,8 +58,9 @@ char *listing_show(const char *s, size_t len);
 
 /* ---- the body ---- */
 
-/* The body tablesnap writes for dir's files: {"<dir>": ["<name>", ...]}
- * in the original's bytes (json_listing, json.h). */
+/* The body tablesnap writes for dir's files, in the original's bytes:
+ * {"<dir>": ["<name>", ...]} with ", " and ": " separators, no final
+ * newline, names in the order given, each a JSON string (json.h). */
 void listing_write(struct buf *b, const char *dir, const char *const *names,
     size_t n);
 

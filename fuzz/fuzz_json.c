@@ -5,11 +5,12 @@
 #include <string.h>
 
 #include "json.h"
+#include "listing.h"
 
 /*
  * Input layout: byte 0 picks the writer.
  *   0: json_string of the rest;
- *   1: json_listing: the rest split at NUL bytes, the first piece is the
+ *   1: listing_write: the rest split at NUL bytes, the first piece is the
  *      directory, the others the names;
  *   2: json_stat: bytes 1-12 are uid, gid, mode, the rest split at the
  *      first NUL gives user and group (byte 0 of each: 'N' for none).
@@ -228,7 +229,7 @@ fuzz_listing(const uint8_t *s, size_t n)
 	for (off = 0; off <= n && k < MAX_NAMES; off += strlen(copy + off) + 1)
 		names[k++] = copy + off;
 	buf_init(&j);
-	json_listing(&j, names[0], names + 1, k - 1);
+	listing_write(&j, names[0], names + 1, k - 1);
 	if (j.failed || strlen(j.data) != j.len)
 		abort();
 	r.p = j.data;

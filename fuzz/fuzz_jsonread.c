@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "listing.h"
 #include "jsonread.h"
 
 /*
@@ -12,7 +13,7 @@
  *   even: jr_parse of the rest, any bytes; a tree that comes back is
  *         walked and checked;
  *   odd:  round trip: the rest split at NUL bytes into a directory and
- *         names, written by json_listing (json.c), read back by jr_parse:
+ *         names, written by listing_write (listing.c), read back by jr_parse:
  *         the same bytes must come out.
  */
 #define MAX_NAMES	64
@@ -87,7 +88,7 @@ round_trip(const char *s, size_t n)
 	for (off = 0; off <= n && k < MAX_NAMES; off += strlen(copy + off) + 1)
 		names[k++] = copy + off;
 	buf_init(&j);
-	json_listing(&j, names[0], names + 1, k - 1);
+	listing_write(&j, names[0], names + 1, k - 1);
 	if (j.failed)
 		abort();
 	if ((v = jr_parse(j.data, j.len, err, sizeof(err))) == NULL)

@@ -7,6 +7,7 @@
 #include <bearssl.h>
 
 #include "../json.h"
+#include "../listing.h"
 #include "unit.h"
 
 static const char *json_of(struct buf *, const void *, size_t);
@@ -580,7 +581,7 @@ test_listing(void)
 	char b64s[25];
 
 	buf_init(&b);
-	json_listing(&b, "/var/lib/cassandra/data/ks/cf", names, 3);
+	listing_write(&b, "/var/lib/cassandra/data/ks/cf", names, 3);
 	CHECK(!b.failed);
 	CHECK(b.len == 102);
 	CHECK_STR(b.data, want);
@@ -600,17 +601,17 @@ test_listing(void)
 	CHECK_STR(b64s, "Zm9vYmFy");
 
 	buf_init(&b);
-	json_listing(&b, "/d", NULL, 0);
+	listing_write(&b, "/d", NULL, 0);
 	CHECK_STR(b.data, "{\"/d\": []}");
 	buf_free(&b);
 
 	buf_init(&b);
-	json_listing(&b, "/d", names, 1);
+	listing_write(&b, "/d", names, 1);
 	CHECK_STR(b.data, "{\"/d\": [\"ks-cf-ka-1-Data.db\"]}");
 	buf_free(&b);
 
 	buf_init(&b);
-	json_listing(&b, "/x\\y", odd, 3);
+	listing_write(&b, "/x\\y", odd, 3);
 	CHECK_STR(b.data,
 	    "{\"/x\\\\y\": [\"a\\\"b\", \"\\u00e9\\udcff\", \"\"]}");
 	buf_free(&b);
@@ -618,7 +619,7 @@ test_listing(void)
 	/* Appending to what is there: the writer never resets the buffer. */
 	buf_init(&b);
 	buf_add(&b, "x", 1);
-	json_listing(&b, "/d", NULL, 0);
+	listing_write(&b, "/d", NULL, 0);
 	CHECK_STR(b.data, "x{\"/d\": []}");
 	buf_free(&b);
 }
@@ -672,7 +673,7 @@ test_failed_buf(void)
 	buf_add(&b, "x", SIZE_MAX - 2);
 	CHECK(b.failed && b.len == 2);
 	json_string(&b, "z", 1);
-	json_listing(&b, "/d", names, 1);
+	listing_write(&b, "/d", names, 1);
 	json_stat(&b, 1, 2, 3, "u", "g");
 	CHECK(b.failed && b.len == 2);
 	buf_free(&b);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../json.h"
+#include "../listing.h"
 #include "../jsonread.h"
 #include "unit.h"
 
@@ -111,14 +112,14 @@ test_listing(void)
 	CHECK(jr_member(v, "/var/lib/cassandra/data/ks", 26) == NULL);
 	jr_free(v);
 
-	/* What json_listing writes reads back the same. */
+	/* What listing_write writes reads back the same. */
 	{
 		const char *names[] = { "a-Data.db", "b\xff\n-Index.db",
 		    "\xe2\x82\xac" };
 		struct buf b;
 
 		buf_init(&b);
-		json_listing(&b, "/d/\xc3\xa9", names, 3);
+		listing_write(&b, "/d/\xc3\xa9", names, 3);
 		v = jr_parse(b.data, b.len, NULL, 0);
 		set = jr_member(v, "/d/\xc3\xa9", 5);
 		CHECK(set != NULL && set->len == 3);
