@@ -11,13 +11,17 @@ MiB = 1024 * 1024
 
 
 def read_stats(path):
+    """The metrics of a --stats-file, {} while there is none yet."""
     vals = {}
-    with open(path) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            name, value = line.split()
-            vals[name] = float(value)
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                name, value = line.split()
+                vals[name] = float(value)
+    except FileNotFoundError:
+        pass
     return vals
 
 

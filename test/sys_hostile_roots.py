@@ -11,24 +11,11 @@ import time
 
 from systest import (WAIT, Failure, check, check_no_sanitizer_report,
                      move_in, test, write)
+from sys_daemon import read_stats
 
 # The lost root's ERROR line comes again at this interval (ms) in these
 # tests, instead of once a minute.
 LOST_ENV = {"TABLESNAP_LOST_LOG_MS": "1500"}
-
-
-def read_stats(path):
-    vals = {}
-    try:
-        with open(path) as f:
-            for line in f:
-                if line.startswith("#") or not line.strip():
-                    continue
-                name, value = line.split()
-                vals[name] = float(value)
-    except FileNotFoundError:
-        pass
-    return vals
 
 
 def wait_stat(path, name, value, timeout=WAIT):
