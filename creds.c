@@ -55,7 +55,7 @@ struct source {
 	char *desc;
 	char *cred_path, *config_path, *profile;	/* SRC_FILE */
 	struct stamp cred_stamp, config_stamp;
-	struct cred_url url;		/* container, or the IMDS base */
+	struct http_url url;		/* container, or the IMDS base */
 	char *imds_token;
 	time_t imds_token_until;
 	int imds_v1;			/* the token PUT was refused: IMDSv1 */
@@ -473,58 +473,7 @@ cred_parse_json(const char *body, size_t len, struct cred_keys *out,
 }
 
 int
-cred_parse_url(const char *url, struct cred_url *u)
-{
-	const char *p, *end, *colon, *host;
-	size_t hlen, plen;
-
-	memset(u, 0, sizeof(*u));
-	if (strncmp(url, "https://", 8) == 0)
-		u->tls = 1;
-	else if (strncmp(url, "http://", 7) != 0)
-		return -1;
-	p = url + (u->tls ? 8 : 7);
-	end = p + strcspn(p, "/?#");
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(end - p));
-
-		if (rb == NULL)
-			return -1;
-		host = p + 1;
-		hlen = (size_t)(rb - host);
-		colon = rb + 1 < end ? rb + 1 : NULL;
-		if (colon != NULL && *colon != ':')
-			return -1;
-	} else {
-		host = p;
-		colon = memchr(p, ':', (size_t)(end - p));
-		hlen = (size_t)((colon ? colon : end) - p);
-	}
-	if (hlen == 0 || hlen >= sizeof(u->host))
-		return -1;
-	memcpy(u->host, host, hlen);
-	if (colon != NULL) {
-		size_t n = (size_t)(end - colon - 1);
-
-		if (n == 0 || n >= sizeof(u->port) ||
-		    strspn(colon + 1, "0123456789") < n)
-			return -1;
-		memcpy(u->port, colon + 1, n);
-	} else
-		strcpy(u->port, u->tls ? "443" : "80");
-	if (*end == '#')
-		return -1;
-	plen = strlen(end);
-	if (plen + 2 > sizeof(u->path) || strpbrk(end, " \r\n") != NULL)
-		return -1;
-	if (*end != '/')
-		u->path[0] = '/';
-	strcat(u->path, end);
-	return 0;
-}
-
-int
-cred_full_uri_allowed(const struct cred_url *u)
+cred_full_uri_allowed(const struct http_url *u)
 {
 	static const char *const hosts[] = {
 		"localhost", "::1", "169.254.170.2", "169.254.170.23",
@@ -865,7 +814,7 @@ struct answer {
 /* One request, "Connection: close". 0 with a->status, or -1 (err) when no
  * answer came. */
 static int
-http_once(const struct cred_url *u, const char *method, const char *path,
+http_once(const struct http_url *u, const char *method, const char *path,
     const char *headers, const struct tls_anchors *ta, int timeout_ms,
     int cancel_fd, struct answer *a, char *err, size_t errlen)
 {
@@ -921,7 +870,7 @@ http_once(const struct cred_url *u, const char *method, const char *path,
 }
 
 static int
-http_tries(const struct cred_url *u, const char *method, const char *path,
+http_tries(const struct http_url *u, const char *method, const char *path,
     const char *headers, const struct tls_anchors *ta, int timeout_ms,
     int cancel_fd, int tries, struct answer *a, char *err, size_t errlen)
 {
@@ -1277,7 +1226,7 @@ container_source(struct source **src, char *err, size_t errlen)
 	const char *rel = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	char *url = NULL;
-	struct cred_url u;
+	struct http_url u;
 
 	if (rel == NULL && full == NULL)
 		return 0;
@@ -1286,7 +1235,7 @@ container_source(struct source **src, char *err, size_t errlen)
 		err_set(err, errlen, "out of memory");
 		return -1;
 	}
-	if (cred_parse_url(url ? url : full, &u) < 0) {
+	if (http_parse_url(url ? url : full, &u) < 0) {
 		err_set(err, errlen, "%s: '%s' is not an http(s) URL", rel ?
 		    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" :
 		    "AWS_CONTAINER_CREDENTIALS_FULL_URI", url ? url : full);
@@ -1315,13 +1264,13 @@ imds_source(struct source **src, char *err, size_t errlen)
 {
 	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	const char *mode = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
-	struct cred_url u;
+	struct http_url u;
 	size_t n;
 
 	if (base == NULL)
 		base = mode != NULL && strcasecmp(mode, "IPv6") == 0 ?
 		    IMDS_V6 : IMDS_V4;
-	if (cred_parse_url(base, &u) < 0 || u.tls) {
+	if (http_parse_url(base, &u) < 0 || u.tls) {
 		err_set(err, errlen, "AWS_EC2_METADATA_SERVICE_ENDPOINT: '%s' is "
 		    "not an http URL", base);
 		return -1;

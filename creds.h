@@ -123,17 +123,9 @@ int cred_parse_json(const char *body, size_t len, struct cred_keys *out,
  * again: 15 minutes ahead as botocore, or halfway through a shorter life. */
 time_t cred_refresh_time(time_t fetched, time_t expires);
 
-/* "http://host:port/path" split up; [v6] hosts. Returns 0 or -1. */
-struct cred_url {
-	int tls;
-	char host[256], port[8];
-	char path[1024];		/* "/" at least */
-};
-int cred_parse_url(const char *url, struct cred_url *u);
-
 /* AWS_CONTAINER_CREDENTIALS_FULL_URI may be https, or http to loopback or
  * to the ECS and EKS agents' link-local addresses. */
-int cred_full_uri_allowed(const struct cred_url *u);
+int cred_full_uri_allowed(const struct http_url *u);
 
 /* A key, secret or token fit for a request: printable ASCII without
  * spaces, not empty. */

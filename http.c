@@ -2005,3 +2005,62 @@ oom:
 	seterr(c, "out of memory");
 	return body_fail(c, r);
 }
+
+/* ---- URLs ---- */
+
+int
+http_parse_url(const char *url, struct http_url *u)
+{
+	const char *p, *end, *colon, *host;
+	size_t hlen, plen;
+
+	memset(u, 0, sizeof(*u));
+	if (strncmp(url, "https://", 8) == 0)
+		u->tls = 1;
+	else if (strncmp(url, "http://", 7) != 0)
+		return -1;
+	p = url + (u->tls ? 8 : 7);
+	end = p + strcspn(p, "/?#");
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+
+		if (rb == NULL)
+			return -1;
+		host = p + 1;
+		hlen = (size_t)(rb - host);
+		colon = rb + 1 < end ? rb + 1 : NULL;
+		if (colon != NULL && *colon != ':')
+			return -1;
+	} else {
+		host = p;
+		colon = memchr(p, ':', (size_t)(end - p));
+		hlen = (size_t)((colon ? colon : end) - p);
+	}
+	if (hlen == 0 || hlen >= sizeof(u->host))
+		return -1;
+	memcpy(u->host, host, hlen);
+	/* The host goes into the Host header: no byte that could end it. */
+	if (strspn(u->host, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:%") != hlen)
+		return -1;
+	if (colon != NULL) {
+		size_t n = (size_t)(end - colon - 1);
+
+		if (n == 0 || n >= sizeof(u->port) ||
+		    strspn(colon + 1, "0123456789") < n)
+			return -1;
+		memcpy(u->port, colon + 1, n);
+		if (atoi(u->port) < 1 || atoi(u->port) > 65535)
+			return -1;
+	} else
+		strcpy(u->port, u->tls ? "443" : "80");
+	if (*end == '#')
+		return -1;
+	plen = strlen(end);
+	if (plen + 2 > sizeof(u->path) || strpbrk(end, " \r\n") != NULL)
+		return -1;
+	if (*end != '/')
+		u->path[0] = '/';
+	strcat(u->path, end);
+	return 0;
+}

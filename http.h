@@ -149,4 +149,15 @@ int http_read_body_all(struct http_conn *c, struct http_response *r,
 /* Frees what http_read_head allocated. */
 void http_response_free(struct http_response *r);
 
+/* An http:// or https:// URL split: host (no brackets around IPv6, only
+ * bytes a Host header can carry), port (the scheme's when none, 1-65535)
+ * and the path with its query ("/" at least). 0, or -1 when url is not
+ * such a URL or a part is too long for its field. Pure. */
+struct http_url {
+	int tls;
+	char host[256], port[8];
+	char path[1024];
+};
+int http_parse_url(const char *url, struct http_url *u);
+
 #endif

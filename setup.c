@@ -79,67 +79,25 @@ setup_fqdn(void)
 /* ---- the endpoint ---- */
 
 struct endpoint {
-	int tls;
-	char *host, *port;
-	int custom;
+	struct http_url url;
+	int custom;		/* not AWS's own */
 };
 
-static void
-endpoint_free(struct endpoint *ep)
-{
-	free(ep->host);
-	free(ep->port);
-	ep->host = ep->port = NULL;
-}
-
-/* Splits "https://host[:port][/]" ("[v6]" hosts too). */
+/* "https://host[:port][/]" ("[v6]" hosts too): no path, which would
+ * change every key. */
 static int
 parse_endpoint(const char *url, struct endpoint *ep)
 {
-	const char *p, *end, *colon;
-
-	ep->tls = strncmp(url, "https://", 8) == 0;
-	if (!ep->tls && strncmp(url, "http://", 7) != 0)
-		return -1;
-	p = url + (ep->tls ? 8 : 7);
-	end = p + strcspn(p, "/?#");
-	if (*end != '\0' && strcmp(end, "/") != 0)
-		return -1;	/* a path would change every key */
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(end - p));
-
-		if (rb == NULL || (rb + 1 < end && rb[1] != ':'))
-			return -1;
-		ep->host = strndup(p + 1, (size_t)(rb - p - 1));
-		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-	} else {
-		colon = memchr(p, ':', (size_t)(end - p));
-		ep->host = strndup(p, (size_t)((colon ? colon : end) - p));
-	}
-	if (colon != NULL)
-		ep->port = strndup(colon + 1, (size_t)(end - colon - 1));
-	else
-		ep->port = strdup(ep->tls ? "443" : "80");
-	if (ep->host == NULL || ep->port == NULL || ep->host[0] == '\0' ||
-	    ep->port[0] == '\0' || strspn(ep->port, "0123456789") !=
-	    strlen(ep->port) || strlen(ep->port) > 5 || atoi(ep->port) < 1 ||
-	    atoi(ep->port) > 65535)
-		return -1;
-	/* The host goes into the Host header: no byte that could end it. */
-	if (strspn(ep->host, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:%") != strlen(ep->host))
-		return -1;
-	return 0;
+	return http_parse_url(url, &ep->url) == 0 &&
+	    strcmp(ep->url.path, "/") == 0 ? 0 : -1;
 }
 
 int
 setup_endpoint_ok(const char *url)
 {
-	struct endpoint ep = { 0 };
-	int ok = parse_endpoint(url, &ep) == 0;
+	struct endpoint ep;
 
-	endpoint_free(&ep);
-	return ok;
+	return parse_endpoint(url, &ep) == 0;
 }
 
 /* A name that can be a DNS label under virtual hosting (and in TLS). */
@@ -180,9 +138,9 @@ setup_endpoint(const struct common_opts *c, struct s3_config *cfg,
 	if (parse_endpoint(url, ep) < 0)
 		return err_set(err, errlen, "invalid endpoint URL '%s' (want "
 		    "http[s]://host[:port])", url);
-	cfg->host = ep->host;
-	cfg->port = ep->port;
-	cfg->tls = ep->tls;
+	cfg->host = ep->url.host;
+	cfg->port = ep->url.port;
+	cfg->tls = ep->url.tls;
 	if (c->path_style != 0)
 		cfg->path_style = c->path_style > 0;
 	else
@@ -347,7 +305,6 @@ setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
 out:
 	if (r < 0)
 		setup_free(s);
-	endpoint_free(&ep);
 	free(region);
 	return r;
 }

@@ -240,46 +240,53 @@ metadata_json(void)
 static void
 urls(void)
 {
-	struct cred_url u;
+	struct http_url u;
 
-	CHECK(cred_parse_url("http://169.254.170.2/v2/credentials/abc", &u) ==
+	CHECK(http_parse_url("http://169.254.170.2/v2/credentials/abc", &u) ==
 	    0 && !u.tls);
 	CHECK_STR(u.host, "169.254.170.2");
 	CHECK_STR(u.port, "80");
 	CHECK_STR(u.path, "/v2/credentials/abc");
-	CHECK(cred_parse_url("https://creds.example:8443", &u) == 0 && u.tls);
+	CHECK(http_parse_url("https://creds.example:8443", &u) == 0 && u.tls);
 	CHECK_STR(u.port, "8443");
 	CHECK_STR(u.path, "/");
-	CHECK(cred_parse_url("http://[fd00:ec2::23]/v1/credentials", &u) == 0);
+	CHECK(http_parse_url("http://[fd00:ec2::23]/v1/credentials", &u) == 0);
 	CHECK_STR(u.host, "fd00:ec2::23");
-	CHECK(cred_parse_url("http://[::1]:9000/x?y=1", &u) == 0);
+	CHECK(http_parse_url("http://[::1]:9000/x?y=1", &u) == 0);
 	CHECK_STR(u.port, "9000");
 	CHECK_STR(u.path, "/x?y=1");
-	CHECK(cred_parse_url("ftp://h/", &u) == -1);
-	CHECK(cred_parse_url("http://", &u) == -1);
-	CHECK(cred_parse_url("http://h:/", &u) == -1);
-	CHECK(cred_parse_url("http://h:8x/", &u) == -1);
-	CHECK(cred_parse_url("http://[::1/", &u) == -1);
-	CHECK(cred_parse_url("http://h/a b", &u) == -1);
-	CHECK(cred_parse_url("http://h/a\r\nX: y", &u) == -1);
+	CHECK(http_parse_url("ftp://h/", &u) == -1);
+	CHECK(http_parse_url("http://", &u) == -1);
+	CHECK(http_parse_url("http://h:/", &u) == -1);
+	CHECK(http_parse_url("http://h:8x/", &u) == -1);
+	CHECK(http_parse_url("http://[::1/", &u) == -1);
+	CHECK(http_parse_url("http://h/a b", &u) == -1);
+	CHECK(http_parse_url("http://h/a\r\nX: y", &u) == -1);
+	/* What --endpoint refused before it shared this parser. */
+	CHECK(http_parse_url("http://h:0/", &u) == -1);
+	CHECK(http_parse_url("http://h:65536/", &u) == -1);
+	CHECK(http_parse_url("http://h:65535/", &u) == 0);
+	CHECK(http_parse_url("http://h\"x/", &u) == -1);
+	CHECK(http_parse_url("http://h x/", &u) == -1);
+	CHECK(http_parse_url("http://[::1]x/", &u) == -1);
 	/* FULL_URI: https anywhere, http only to loopback and the agents. */
-	CHECK(cred_parse_url("https://10.0.0.1/", &u) == 0 &&
+	CHECK(http_parse_url("https://10.0.0.1/", &u) == 0 &&
 	    cred_full_uri_allowed(&u));
-	CHECK(cred_parse_url("http://127.0.0.1:80/", &u) == 0 &&
+	CHECK(http_parse_url("http://127.0.0.1:80/", &u) == 0 &&
 	    cred_full_uri_allowed(&u));
-	CHECK(cred_parse_url("http://127.3.2.1/", &u) == 0 &&
+	CHECK(http_parse_url("http://127.3.2.1/", &u) == 0 &&
 	    cred_full_uri_allowed(&u));
-	CHECK(cred_parse_url("http://localhost/", &u) == 0 &&
+	CHECK(http_parse_url("http://localhost/", &u) == 0 &&
 	    cred_full_uri_allowed(&u));
-	CHECK(cred_parse_url("http://[::1]/", &u) == 0 &&
+	CHECK(http_parse_url("http://[::1]/", &u) == 0 &&
 	    cred_full_uri_allowed(&u));
-	CHECK(cred_parse_url("http://169.254.170.23/v1", &u) == 0 &&
+	CHECK(http_parse_url("http://169.254.170.23/v1", &u) == 0 &&
 	    cred_full_uri_allowed(&u));
-	CHECK(cred_parse_url("http://10.0.0.1/", &u) == 0 &&
+	CHECK(http_parse_url("http://10.0.0.1/", &u) == 0 &&
 	    !cred_full_uri_allowed(&u));
-	CHECK(cred_parse_url("http://127.0.0.1.evil.example/", &u) == 0 &&
+	CHECK(http_parse_url("http://127.0.0.1.evil.example/", &u) == 0 &&
 	    !cred_full_uri_allowed(&u));
-	CHECK(cred_parse_url("http://169.254.169.254/", &u) == 0 &&
+	CHECK(http_parse_url("http://169.254.169.254/", &u) == 0 &&
 	    !cred_full_uri_allowed(&u));
 }
 
