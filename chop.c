@@ -670,8 +670,8 @@ chop_main(int argc, char **argv)
 		return status;
 	status = 1;
 	/* -d: the original's dry run "at DEBUG level". */
-	log_init("tablechop", setup_env("TABLESNAP_SYSLOG") != NULL,
-	    setup_env("TDEBUG") != NULL || o.dry_run);
+	log_init("tablechop", env_value("TABLESNAP_SYSLOG") != NULL,
+	    env_value("TDEBUG") != NULL || o.dry_run);
 	if ((path = listing_abs_path(o.path)) == NULL)
 		return setup_usage_error(&chop_program, "argument path: an "
 		    "absolute path, as tablesnap saw it");

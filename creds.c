@@ -81,7 +81,6 @@ struct cred_chain {
 /* forwards */
 static char	*xstrdup(const char *);
 static void	 free_secret(char *);
-static const char *env(const char *);
 static int	 env_true(const char *);
 static int	 walk(struct cred_chain *, struct source **, struct cred_keys *,
 		    char *, size_t);
@@ -106,18 +105,10 @@ free_secret(char *s)
 	}
 }
 
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
 static int
 env_true(const char *name)
 {
-	const char *v = env(name);
+	const char *v = env_value(name);
 
 	return v != NULL && strcasecmp(v, "true") == 0;
 }
@@ -517,7 +508,7 @@ cred_region_valid(const char *r)
 static char *
 home_dir(void)
 {
-	const char *h = env("HOME");
+	const char *h = env_value("HOME");
 	char *pw_home;
 
 	if (h != NULL)
@@ -536,7 +527,7 @@ home_dir(void)
 static char *
 shared_path(const char *var, const char *dflt)
 {
-	const char *v = env(var);
+	const char *v = env_value(var);
 	char *home, *out = NULL;
 
 	if (v != NULL && strncmp(v, "~/", 2) != 0)
@@ -593,10 +584,10 @@ read_file(const char *path, const char *var, char **text, size_t *len,
 	 * read); fstat then refuses what is not a regular file. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
 	    O_NOCTTY)) < 0) {
-		if (errno == ENOENT && env(var) == NULL)
+		if (errno == ENOENT && env_value(var) == NULL)
 			return 0;
-		err_set(err, errlen, "%s%s%s: %s", env(var) ? var : "",
-		    env(var) ? "=" : "", path, strerror(errno));
+		err_set(err, errlen, "%s%s%s: %s", env_value(var) ? var : "",
+		    env_value(var) ? "=" : "", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
@@ -605,8 +596,8 @@ read_file(const char *path, const char *var, char **text, size_t *len,
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
-		err_set(err, errlen, "%s%s%s: %s", env(var) ? var : "",
-		    env(var) ? "=" : "", path, S_ISREG(st.st_mode) ?
+		err_set(err, errlen, "%s%s%s: %s", env_value(var) ? var : "",
+		    env_value(var) ? "=" : "", path, S_ISREG(st.st_mode) ?
 		    "larger than 1 MiB" : "not a regular file");
 		close(fd);
 		return -1;
@@ -640,10 +631,10 @@ read_file(const char *path, const char *var, char **text, size_t *len,
 static const char *
 profile_name(int *explicit)
 {
-	const char *p = env("AWS_PROFILE");
+	const char *p = env_value("AWS_PROFILE");
 
 	if (p == NULL)
-		p = env("AWS_DEFAULT_PROFILE");	/* the AWS CLI v1 name */
+		p = env_value("AWS_DEFAULT_PROFILE");	/* the AWS CLI v1 name */
 	*explicit = p != NULL;
 	return p != NULL ? p : "default";
 }
@@ -918,8 +909,8 @@ header_safe(const char *v)
 static char *
 container_auth(char *err, size_t errlen)
 {
-	const char *file = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-	const char *tok = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	const char *file = env_value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	const char *tok = env_value("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	struct stamp st;
 	char *text = NULL, *h = NULL;
 	size_t len;
@@ -1153,14 +1144,14 @@ walk_static(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 		where = "in the environment";
 		n.ak = "AWS_ACCESS_KEY_ID";
 		n.sk = "AWS_SECRET_ACCESS_KEY";
-		ak = env(n.ak);
-		sk = env(n.sk);
+		ak = env_value(n.ak);
+		sk = env_value(n.sk);
 		/* botocore's order; the original read only the first. */
-		if (tk == NULL && (tk = env("AWS_SECURITY_TOKEN")) != NULL)
+		if (tk == NULL && (tk = env_value("AWS_SECURITY_TOKEN")) != NULL)
 			n.tk = "AWS_SECURITY_TOKEN";
-		if (tk == NULL && (tk = env("AWS_SESSION_TOKEN")) != NULL)
+		if (tk == NULL && (tk = env_value("AWS_SESSION_TOKEN")) != NULL)
 			n.tk = "AWS_SESSION_TOKEN";
-		exp = env("AWS_CREDENTIAL_EXPIRATION");
+		exp = env_value("AWS_CREDENTIAL_EXPIRATION");
 		if (ak == NULL && sk == NULL)
 			return 0;
 	}
@@ -1223,8 +1214,8 @@ walk_files(struct source **src, struct cred_keys *k, char *err,
 static int
 container_source(struct source **src, char *err, size_t errlen)
 {
-	const char *rel = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-	const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	const char *rel = env_value("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	const char *full = env_value("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	char *url = NULL;
 	struct http_url u;
 
@@ -1262,8 +1253,8 @@ container_source(struct source **src, char *err, size_t errlen)
 static int
 imds_source(struct source **src, char *err, size_t errlen)
 {
-	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	const char *mode = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+	const char *base = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const char *mode = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
 	struct http_url u;
 	size_t n;
 
@@ -1315,7 +1306,7 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 			r = -1;
 		goto done;
 	}
-	if (env("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL)
+	if (env_value("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL)
 		log_warning("AWS_WEB_IDENTITY_TOKEN_FILE is set, but web "
 		    "identity credentials are not supported: ignored");
 	if (env_true("AWS_EC2_METADATA_DISABLED")) {

@@ -46,3 +46,11 @@ str_ndup(const char *s, size_t n)
 	}
 	return copy;
 }
+
+const char *
+env_value(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}

@@ -1,5 +1,5 @@
-/* fmt.h: string helpers beside the C library's: error messages for the
- * caller, exact copies of byte spans. */
+/* fmt.h: small helpers beside the C library's: error messages for the
+ * caller, exact copies of byte spans, environment values. */
 #ifndef TABLESNAP_FMT_H
 #define TABLESNAP_FMT_H
 
@@ -22,5 +22,9 @@ int err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
  * NUL-terminated themselves (strndup may look for a NUL past them); NULL
  * when out of memory. */
 char *str_ndup(const char *s, size_t n);
+
+/* An environment variable's value; NULL when unset or empty (an empty
+ * value means "not set" to the AWS tools and to us). */
+const char *env_value(const char *name);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode.h"
 #include "fmt.h"
 #include "json.h"
 #include "jsonread.h"
@@ -121,7 +122,6 @@ listing_safe_dir(const char *dir, size_t len)
 char *
 listing_show(const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	char *out = malloc(4 * len + 1);
 	size_t o = 0;
 
@@ -133,8 +133,8 @@ listing_show(const char *s, size_t len)
 		if (c < 0x20 || c == 0x7f) {
 			out[o++] = '\\';
 			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
+			hex_encode(&c, 1, out + o);
+			o += 2;
 		} else
 			out[o++] = (char)c;
 	}

@@ -8,12 +8,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "notify.h"
 
 static int
 notify_send(const char *msg)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
+	const char *path = env_value("NOTIFY_SOCKET");
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t len, msglen = strlen(msg);
 	ssize_t n;

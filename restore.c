@@ -1290,8 +1290,8 @@ restore_main(int argc, char **argv)
 	char err[SETUP_ERRLEN], *origin = NULL, *cl_dir = NULL;
 	int status = 1;
 
-	log_init("tableslurp", setup_env("TABLESNAP_SYSLOG") != NULL,
-	    setup_env("TDEBUG") != NULL);
+	log_init("tableslurp", env_value("TABLESNAP_SYSLOG") != NULL,
+	    env_value("TDEBUG") != NULL);
 	if ((status = setup_parsed(&restore_program, restore_parse(argc, argv,
 	    &o, err, sizeof(err)), err)) >= 0)
 		return status;

@@ -20,14 +20,6 @@
 
 /* ---- start-up chores ---- */
 
-const char *
-setup_env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
 int
 setup_usage_error(const struct cli_program *p, const char *msg)
 {
@@ -121,9 +113,9 @@ setup_endpoint(const struct common_opts *c, struct s3_config *cfg,
 	char aws[128];
 
 	if (url == NULL)
-		url = setup_env("AWS_ENDPOINT_URL_S3");
+		url = env_value("AWS_ENDPOINT_URL_S3");
 	if (url == NULL)
-		url = setup_env("AWS_ENDPOINT_URL");
+		url = env_value("AWS_ENDPOINT_URL");
 	ep->custom = url != NULL;
 	if (url == NULL) {
 		if (strcmp(cfg->region, "us-east-1") == 0)
@@ -154,7 +146,7 @@ static int
 setup_tls(const struct common_opts *c, struct tls_anchors *ta, char *err,
     size_t errlen)
 {
-	const char *ca = c->ca_file ? c->ca_file : setup_env("AWS_CA_BUNDLE");
+	const char *ca = c->ca_file ? c->ca_file : env_value("AWS_CA_BUNDLE");
 	char why[512];
 	size_t skipped = 0;
 	long n;
@@ -185,9 +177,9 @@ setup_region(const struct common_opts *c, char **owned, char *err,
 
 	*owned = NULL;
 	if (r == NULL)
-		r = setup_env("AWS_REGION");
+		r = env_value("AWS_REGION");
 	if (r == NULL)
-		r = setup_env("AWS_DEFAULT_REGION");
+		r = env_value("AWS_DEFAULT_REGION");
 	if (r == NULL) {
 		if (cred_profile_region(owned, err, errlen) < 0)
 			return NULL;
@@ -282,7 +274,7 @@ setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
 	if (setup_endpoint(c, &cfg, &ep, err, errlen) < 0)
 		goto out;
 	cfg.region_host = !ep.custom;
-	cfg.connect_host = setup_env("TABLESNAP_CONNECT_HOST");	/* tests */
+	cfg.connect_host = env_value("TABLESNAP_CONNECT_HOST");	/* tests */
 	s->tls = cfg.tls;
 	if (cfg.tls) {
 		if (setup_tls(c, &s->anchors, err, errlen) < 0)

@@ -48,9 +48,6 @@ int setup_endpoint_ok(const char *url);
  * NULL when unknown. */
 char *setup_fqdn(void);
 
-/* An environment variable's value; NULL when unset or empty. */
-const char *setup_env(const char *name);
-
 /* After a parse: prints the help, the version or the usage error of p as
  * r asks. Returns the exit status (0, or 2 for a usage error), or -1 for
  * CLI_OK (carry on). */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "encode.h"
 #include "fmt.h"
 #include "log.h"
 #include "stats.h"
@@ -76,7 +77,6 @@ stats_format(const struct stats *s)
 static int
 create_temporary(const char *path, char **tmp)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[6];
 	char suffix[2 * sizeof(rnd) + 1];
 	int fd = -1;
@@ -96,11 +96,7 @@ create_temporary(const char *path, char **tmp)
 			for (size_t i = 0; i < sizeof(rnd); i++)
 				rnd[i] = (unsigned char)(v >> (8 * i));
 		}
-		for (size_t i = 0; i < sizeof(rnd); i++) {
-			suffix[2 * i] = hex[rnd[i] >> 4];
-			suffix[2 * i + 1] = hex[rnd[i] & 15];
-		}
-		suffix[2 * sizeof(rnd)] = '\0';
+		hex_encode(rnd, sizeof(rnd), suffix);
 		if (asprintf(tmp, "%s.tmp.%s", path, suffix) < 0) {
 			errno = ENOMEM;
 			return -1;

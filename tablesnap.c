@@ -703,7 +703,7 @@ run_loop(struct daemon *d)
 static void
 setup_watches(struct daemon *d)
 {
-	const char *every = getenv("TABLESNAP_LOST_LOG_MS");	/* tests */
+	const char *every = env_value("TABLESNAP_LOST_LOG_MS");	/* tests */
 	char err[PATH_MAX + 256], *end;
 
 	d->watcher = watcher_new(d->opt.listen, d->opt.recursive,
@@ -756,8 +756,8 @@ main(int argc, char **argv)
 		return restore_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "chop") == 0)
 		return chop_main(argc - 1, argv + 1);
-	log_init("tablesnap", setup_env("TABLESNAP_SYSLOG") != NULL,
-	    setup_env("TDEBUG") != NULL);
+	log_init("tablesnap", env_value("TABLESNAP_SYSLOG") != NULL,
+	    env_value("TDEBUG") != NULL);
 	if ((r = setup_parsed(&tablesnap_program, options_parse(argc, argv,
 	    &d.opt, err, sizeof(err)), err)) >= 0)
 		return r;
