@@ -1,8 +1,9 @@
-/* encode.c: hex, base64, RFC 3986 percent-encoding and UTF-8.
- * Pure byte transforms; only uri_encode allocates, and it sizes first. */
+/* encode.c: hex, base64, RFC 3986 percent-encoding, UTF-8 and escaped
+ * names for log lines. Pure byte transforms; only uri_encode allocates. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "encode.h"
 
@@ -272,4 +273,28 @@ is_unreserved(unsigned char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
 	    c == '~';
+}
+
+size_t
+escape_controls(const char *msg, size_t len, char *out)
+{
+	size_t o = 0, u;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)msg[i];
+
+		if (ch >= 0x80 && (u = utf8_seq(msg + i, len - i)) > 0) {
+			memcpy(out + o, msg + i, u);
+			o += u;
+			i += u - 1;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			hex_encode(&ch, 1, out + o);
+			o += 2;
+		} else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	return o;
 }

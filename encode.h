@@ -44,4 +44,10 @@ int is_utf8(const char *s, size_t len);
  * returns how many. */
 size_t utf8_put(char *out, unsigned long cp);
 
+/* Copies the len bytes at in to out with control bytes, DEL and bytes
+ * that are not UTF-8 as \xNN, so that a name (from a listing, a file
+ * system) stays one readable line; out holds 4 * len + 1. Returns the
+ * length written (a NUL follows). */
+size_t escape_controls(const char *in, size_t len, char *out);
+
 #endif

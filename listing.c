@@ -123,22 +123,9 @@ char *
 listing_show(const char *s, size_t len)
 {
 	char *out = malloc(4 * len + 1);
-	size_t o = 0;
 
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			hex_encode(&c, 1, out + o);
-			o += 2;
-		} else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
+	if (out != NULL)
+		escape_controls(s, len, out);
 	return out;
 }
 

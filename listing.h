@@ -52,8 +52,9 @@ int listing_safe_rel(const char *rel, size_t len);
  * or "/" + safe names joined by single '/'. */
 int listing_safe_dir(const char *dir, size_t len);
 
-/* s with bytes < 0x20, 0x7f and NUL as \xNN, for one message line about
- * a name that was refused. malloc'd; NULL when out of memory. */
+/* s as escape_controls (encode.h) shows it (NUL too), for one message
+ * line about a name that was refused. malloc'd; NULL when out of
+ * memory. */
 char *listing_show(const char *s, size_t len);
 
 /* ---- the body ---- */

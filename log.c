@@ -48,32 +48,6 @@ log_debug_enabled(void)
 	return log_debug_on;
 }
 
-/* Copies msg into out with control bytes and bytes that are not UTF-8 (a
- * file name from a listing) as \xNN; out holds 4*len+1. */
-static size_t
-escape_controls(const char *msg, size_t len, char *out)
-{
-	size_t o = 0, u;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)msg[i];
-
-		if (ch >= 0x80 && (u = utf8_seq(msg + i, len - i)) > 0) {
-			memcpy(out + o, msg + i, u);
-			o += u;
-			i += u - 1;
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			hex_encode(&ch, 1, out + o);
-			o += 2;
-		} else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return o;
-}
-
 int
 log_write(int fd, const char *buf, size_t len)
 {

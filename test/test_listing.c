@@ -121,6 +121,9 @@ test_show(void)
 
 	CHECK_STR(p, "a\\x00b\\x0a\\x7f\xc3\xa9");
 	free(p);
+	p = listing_show("\xff/\xc3", 3);	/* not UTF-8 */
+	CHECK_STR(p, "\\xff/\\xc3");
+	free(p);
 	p = listing_show("", 0);
 	CHECK_STR(p, "");
 	free(p);
