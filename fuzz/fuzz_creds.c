@@ -17,7 +17,7 @@
  *   2: cred_profile_parse of a profile named by the first line
  *   3: cred_parse_json
  *   4: isotime_parse (Expiration; isotime.c has its own target too)
- *   5: cred_parse_url, then cred_full_uri_allowed
+ *   5: http_parse_url, then cred_full_uri_allowed
  *   6: cred_region_valid
  */
 #define STOP_CODE 7
@@ -121,7 +121,7 @@ fuzz_json(const char *text, size_t len)
 static void
 fuzz_strings(int mode, const char *text, size_t len)
 {
-	struct cred_url u;
+	struct http_url u;
 	time_t t;
 	char *s;
 
@@ -132,7 +132,7 @@ fuzz_strings(int mode, const char *text, size_t len)
 	if (mode == 4)
 		(void)isotime_parse(s, &t);
 	else if (mode == 5) {
-		if (cred_parse_url(s, &u) == 0) {
+		if (http_parse_url(s, &u) == 0) {
 			if (memchr(u.host, '\0', sizeof(u.host)) == NULL ||
 			    memchr(u.port, '\0', sizeof(u.port)) == NULL ||
 			    memchr(u.path, '\0', sizeof(u.path)) == NULL ||
