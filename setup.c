@@ -145,7 +145,7 @@ setup_fqdn(void)
 	if (af == AF_INET6)
 		memcpy(addr, &((struct sockaddr_in6 *)(void *)ai->ai_addr)->
 		    sin6_addr, 16);
-	else
+	else if (af == AF_INET)
 		memcpy(addr, &((struct sockaddr_in *)(void *)ai->ai_addr)->
 		    sin_addr, 4);
 	freeaddrinfo(ai);
