@@ -256,6 +256,10 @@ cli_parse(const struct cli_program *prog, int argc, char **argv, void *opts,
 		if (r != CLI_OK)
 			return (enum cli_result)r;
 	}
+	for (size_t t = 0; t < prog->ntables; t++)
+		if (prog->tables[t].opts == common_options)
+			common_drop_empty((struct common_opts *)(void *)
+			    ((char *)opts + prog->tables[t].base));
 	return CLI_OK;
 }
 
@@ -291,6 +295,20 @@ const struct cli_opt common_options[] = {
 	CLI_RET(0, "version", CLI_VERSION),
 	CLI_END,
 };
+
+/* The original's boto took an empty key, secret or token as not given
+ * (-k "" -s "" in /etc/default/tablesnap): the credential chain goes on
+ * to the environment and the files. */
+void
+common_drop_empty(struct common_opts *c)
+{
+	if (c->aws_key != NULL && c->aws_key[0] == '\0')
+		c->aws_key = NULL;
+	if (c->aws_secret != NULL && c->aws_secret[0] == '\0')
+		c->aws_secret = NULL;
+	if (c->aws_token != NULL && c->aws_token[0] == '\0')
+		c->aws_token = NULL;
+}
 
 void
 common_defaults(struct common_opts *c)

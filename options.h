@@ -107,6 +107,9 @@ struct common_opts {
 };
 
 void common_defaults(struct common_opts *c);
+/* An empty --aws-key, --aws-secret, --aws-token (-k, -s, --token) is
+ * NULL, as if not given; cli_parse applies it to a common_options base. */
+void common_drop_empty(struct common_opts *c);
 
 /* --aws-key ... --version: the rows every program has, with spellings
  * the same in all three (-k, -s, -p/-P differ and are in each program's

@@ -3,12 +3,14 @@
  * the bucket check), plus help, version and usage-error output. */
 #include <limits.h>
 #include <stdarg.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "creds.h"
 #include "fmt.h"
 #include "log.h"
@@ -48,24 +50,121 @@ setup_parsed(const struct cli_program *p, enum cli_result r, const char *err)
 	return setup_usage_error(p, err);
 }
 
+/* ---- the host name: Python's socket.getfqdn() ---- */
+
+const char *
+setup_fqdn_choose(const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strchr(names[i], '.') != NULL)
+			return names[i];
+	return n > 0 ? names[0] : NULL;
+}
+
+/* A hosts line's fields, up to HOSTS_FIELDS (the address and the names);
+ * the rest of a longer line is ignored. */
+#define HOSTS_FIELDS	64
+
+int
+setup_hosts_fqdn(const char *text, int af, const void *addr, char *out,
+    size_t outlen)
+{
+	size_t alen = af == AF_INET6 ? 16 : 4;
+
+	while (*text != '\0') {
+		size_t len = strcspn(text, "\n");
+		const char *f[HOSTS_FIELDS], *name;
+		unsigned char bin[16];
+		char *line, *save = NULL, *tok;
+		size_t n = 0;
+		int r = 0;
+
+		if ((line = str_ndup(text, len)) == NULL)
+			return -1;
+		text += len + (text[len] == '\n');
+		line[strcspn(line, "#")] = '\0';
+		for (tok = strtok_r(line, " \t\r\f\v", &save);
+		    tok != NULL && n < HOSTS_FIELDS;
+		    tok = strtok_r(NULL, " \t\r\f\v", &save))
+			f[n++] = tok;
+		/* glibc's files backend: the first line with the address and
+		 * at least one name; its first name is the canonical one. */
+		if (n >= 2 && inet_pton(af, f[0], bin) == 1 &&
+		    memcmp(bin, addr, alen) == 0) {
+			name = setup_fqdn_choose(f + 1, n - 1);
+			r = snprintf(out, outlen, "%s", name);
+			r = r < 0 || (size_t)r >= outlen ? -1 : 1;
+		}
+		free(line);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The hosts file, read whole; NULL when it cannot be. */
+static char *
+read_hosts(void)
+{
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen("/etc/hosts", "re")) == NULL)
+		return NULL;
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 &&
+	    b.len < (1 << 20))
+		buf_add(&b, chunk, n);
+	(void)fclose(f);
+	return buf_take(&b);
+}
+
+/* As CPython's getfqdn(): gethostbyaddr(gethostname()), the name itself
+ * when that fails. gethostbyaddr resolves the name to its first address,
+ * then asks the hosts file (glibc's "files", whose aliases musl's
+ * gethostbyaddr would not give) and else DNS. */
 char *
 setup_fqdn(void)
 {
-	char host[HOST_NAME_MAX + 1];
-	struct addrinfo hints = { .ai_flags = AI_CANONNAME }, *ai = NULL;
-	char *name;
+	char host[HOST_NAME_MAX + 1], name[1025], *text;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC }, *ai = NULL;
+	unsigned char addr[16];
+	struct hostent *he;
+	const char *names[HOSTS_FIELDS];
+	size_t n = 0;
+	int af, r;
 
 	if (gethostname(host, sizeof(host)) < 0)
 		return NULL;
 	host[sizeof(host) - 1] = '\0';
-	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai->ai_canonname &&
-	    strchr(ai->ai_canonname, '.') != NULL)
-		name = strdup(ai->ai_canonname);
-	else
-		name = strdup(host);
-	if (ai != NULL)
-		freeaddrinfo(ai);
-	return name;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0 || ai == NULL)
+		return strdup(host);
+	af = ai->ai_family;
+	if (af == AF_INET6)
+		memcpy(addr, &((struct sockaddr_in6 *)(void *)ai->ai_addr)->
+		    sin6_addr, 16);
+	else if (af == AF_INET)
+		memcpy(addr, &((struct sockaddr_in *)(void *)ai->ai_addr)->
+		    sin_addr, 4);
+	freeaddrinfo(ai);
+	if (af != AF_INET && af != AF_INET6)
+		return strdup(host);
+	text = read_hosts();
+	r = text != NULL ? setup_hosts_fqdn(text, af, addr, name,
+	    sizeof(name)) : 0;
+	free(text);
+	if (r == 1)
+		return strdup(name);
+	he = gethostbyaddr(addr, af == AF_INET6 ? 16 : 4, af);
+	if (he == NULL || he->h_name == NULL)
+		return strdup(host);
+	names[n++] = he->h_name;
+	for (char **a = he->h_aliases; a != NULL && *a != NULL &&
+	    n < HOSTS_FIELDS; a++)
+		names[n++] = *a;
+	return strdup(setup_fqdn_choose(names, n));
 }
 
 /* ---- the endpoint ---- */

@@ -47,6 +47,16 @@ int setup_endpoint_ok(const char *url);
 /* The host's fully qualified name, as Python's socket.getfqdn(); malloc'd,
  * NULL when unknown. */
 char *setup_fqdn(void);
+/* getfqdn's choice among a host's names (names[0] the canonical one, then
+ * the aliases): the first with a dot, else the canonical name; NULL when
+ * n is 0. */
+const char *setup_fqdn_choose(const char *const *names, size_t n);
+/* The name getfqdn picks from the hosts file text for the address addr
+ * (af AF_INET: 4 bytes, AF_INET6: 16) by the first line that has it, into
+ * out. Returns 1, 0 when no line has the address, -1 when out is too
+ * small or memory runs out. */
+int setup_hosts_fqdn(const char *text, int af, const void *addr, char *out,
+    size_t outlen);
 
 /* After a parse: prints the help, the version or the usage error of p as
  * r asks. Returns the exit status (0, or 2 for a usage error), or -1 for

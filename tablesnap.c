@@ -70,6 +70,7 @@ struct daemon {
 	pthread_attr_t attr;
 	unsigned long uploaded, skipped, failed;
 	unsigned long refused;		/* never uploadable, skipped */
+	unsigned long gone;		/* vanished before stored, skipped */
 	unsigned long long bytes_uploaded;
 	time_t last_success;
 	int64_t next_stats_ms;		/* --stats-file: next write */
@@ -337,6 +338,8 @@ collect(struct daemon *d)
 			d->skipped++;
 		else if (w->status == UPLOAD_REFUSED)
 			d->refused++;
+		else if (w->status == UPLOAD_GONE)
+			d->gone++;
 		else if (!ok && d->opt.once) {
 			/* One pass only: the requests were retried already. */
 			d->failed++;
@@ -691,9 +694,14 @@ run_loop(struct daemon *d)
 		log_warning("%zu files were still queued; a restart with -B "
 		    "uploads them", queue_ready_count(d->queue));
 	if (d->opt.once) {
-		log_info("Done: %lu uploaded, %lu already there, %lu failed",
-		    d->uploaded, d->skipped, d->given_up);
-		return d->given_up > 0 || queue_ready_count(d->queue) > 0 ||
+		/* A refused file (a name that is not UTF-8, a non-regular
+		 * file) is not in S3: exit 1. One deleted meanwhile (Cassandra
+		 * compacted it away) needs no backup: counted, exit 0. */
+		log_info("Done: %lu uploaded, %lu already there, %lu gone, "
+		    "%lu refused, %lu failed", d->uploaded, d->skipped,
+		    d->gone, d->refused, d->given_up);
+		return d->given_up > 0 || d->refused > 0 ||
+		    queue_ready_count(d->queue) > 0 ||
 		    queue_in_flight(d->queue) > 0 ? 1 : 0;
 	}
 	log_info("Exiting");

@@ -319,6 +319,49 @@ help_in_step(void)
 			}
 }
 
+/* The original's boto took an empty key, secret or token as not given:
+ * /etc/default/tablesnap lines with -k "" -s "" must still start, with
+ * the credentials from the environment or files (NULL here), in every
+ * program and under every spelling. */
+static void
+empty_credentials(void)
+{
+	struct options so;
+	struct restore_opts ro;
+	struct chop_opts co;
+	char err[256];
+	char *snap[] = { "tablesnap", "-k", "", "-s", "", "--aws-token", "",
+	    "b", "/d", NULL };
+	char *snap_long[] = { "tablesnap", "--aws-key=", "--aws-secret", "",
+	    "--aws-token=", "b", "/d", NULL };
+	char *slurp[] = { "tableslurp", "-k", "", "-s", "", "--token", "",
+	    "b", "/d", "t", NULL };
+	char *chop[] = { "tablechop", "--key", "", "--secret", "",
+	    "--aws-token", "", "b", "/d", "1", NULL };
+	char *kept[] = { "tablechop", "-k", "AK", "-s", "", "--token=TK",
+	    "b", "/d", "1", NULL };
+
+	CHECK(options_parse(9, snap, &so, err, sizeof(err)) == CLI_OK);
+	CHECK(so.c.aws_key == NULL && so.c.aws_secret == NULL &&
+	    so.c.aws_token == NULL);
+	options_free(&so);
+	CHECK(options_parse(7, snap_long, &so, err, sizeof(err)) == CLI_OK);
+	CHECK(so.c.aws_key == NULL && so.c.aws_secret == NULL &&
+	    so.c.aws_token == NULL);
+	options_free(&so);
+	CHECK(restore_parse(10, slurp, &ro, err, sizeof(err)) == CLI_OK);
+	CHECK(ro.c.aws_key == NULL && ro.c.aws_secret == NULL &&
+	    ro.c.aws_token == NULL);
+	CHECK(chop_parse(10, chop, &co, err, sizeof(err)) == CLI_OK);
+	CHECK(co.c.aws_key == NULL && co.c.aws_secret == NULL &&
+	    co.c.aws_token == NULL);
+	/* Only the empty one goes. */
+	CHECK(chop_parse(9, kept, &co, err, sizeof(err)) == CLI_OK);
+	CHECK_STR(co.c.aws_key, "AK");
+	CHECK(co.c.aws_secret == NULL);
+	CHECK_STR(co.c.aws_token, "TK");
+}
+
 void
 test_options(void)
 {
@@ -329,4 +372,5 @@ test_options(void)
 	errors();
 	common_options_everywhere();
 	help_in_step();
+	empty_credentials();
 }

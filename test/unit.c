@@ -41,6 +41,7 @@ SUITE(test_ere);
 SUITE(test_isotime);
 SUITE(test_fmt);
 SUITE(test_accounts);
+SUITE(test_fqdn);
 
 static const struct {
 	const char *name;
@@ -68,6 +69,7 @@ static const struct {
 	{ "isotime", test_isotime },
 	{ "fmt", test_fmt },
 	{ "accounts", test_accounts },
+	{ "fqdn", test_fqdn },
 };
 
 int
