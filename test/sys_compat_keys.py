@@ -172,3 +172,39 @@ def compat_keys_restore_and_chop_originals_objects(ctx):
                    ctx.bucket, table, "-1")
     check(rc == 0 and "Found 1 index files and 3 data files" in err and
           "Would delete 0/4 files" in err, "tablechop %d:\n%s" % (rc, err))
+
+
+@test
+def compat_restore_passes_over_listed_directories(ctx):
+    """Issue 13 item 8: the original's listings name the table's
+    subdirectories ("snapshots", "backups"); where the bucket holds keys
+    under them, tableslurp passes over them without a GET and without a
+    line (it knows them from the listing it made anyway)."""
+    d = "/var/lib/cassandra/data/ks/cf"
+    base = "%s:%s/" % (NAME, d)
+    for n, (data, mode, (uid, gid)) in FILES.items():
+        put(ctx, base + n, data, Metadata={
+            "md5sum": hashlib.md5(data).hexdigest(),
+            "stat": json.dumps({"gid": gid, "uid": uid,
+                                "mode": 0o100000 | mode})})
+    put(ctx, base + "snapshots/1700000000/ks-cf-ka-1-Data.db", b"s")
+    put(ctx, base + "backups/ks-cf-ka-1-Data.db", b"b")
+    put(ctx, base + "ks-cf-ka-1-Data.db-listdir.json", json.dumps(
+        {d: ["backups", "ks-cf-ka-1-Data.db", "snapshots",
+             "ks-cf-ka-1-Index.db", "ks-cf-ka-1-TOC.txt"]}).encode())
+    for args, out in ((["-p", ctx.bucket, d], "out"),
+                      (["-p", "-r", ctx.bucket, "/var/lib/cassandra/data"],
+                       "out-r")):
+        target = os.path.join(ctx.tmp, out)
+        rc, err = tool(ctx, "tableslurp", *args, target)
+        check(rc == 0, "tableslurp %r exited %d:\n%s" % (args, rc, err))
+        check("not in S3:" not in err and "0 listed but not in S3" in err,
+              "a listed directory reported:\n" + err)
+        check("Found ks/cf with 3 files" in err if "-r" in args else
+              "Fileset contains 3 files" in err, err)
+        tdir = os.path.join(target, "ks", "cf") if "-r" in args else target
+        check(sorted(os.listdir(tdir)) == sorted(FILES),
+              "restored %r" % os.listdir(tdir))
+    gets = [k for k, _ in tablesnap_requests(ctx, "GET")
+            if k.endswith("/snapshots") or k.endswith("/backups")]
+    check(not gets, "GET of listed directories: %r" % gets)
