@@ -604,24 +604,27 @@ count_kept(const struct chop_obj *o, size_t n, int listing)
 	return k;
 }
 
-/* Lists, decides, deletes: the exit status. */
+/* Lists the keys below prefix (the directory's, with its final '/'),
+ * decides, deletes: the exit status. */
 static int
-chop_run(struct run *r, const char *base)
+chop_run(struct run *r, const char *prefix)
 {
 	struct s3_list l = { 0 };
 	struct chop_obj *o = NULL;
 	struct s3_error err;
-	char *prefix = NULL, when[32];
+	char *base = NULL, when[32];
 	size_t n = 0, nl = 0;
 	long long as_of = r->o->c.as_of_given ? r->o->c.as_of_ms :
 	    companion_now_ms();
 	int status = 1;
 
 	log_info("Connected to S3, getting keys ...");
-	if (asprintf(&prefix, "%s/", base) < 0) {
-		prefix = NULL;
+	/* prefix ends with '/' (listing_key keeps a final one): base is the
+	 * directory's key without it. */
+	if ((base = strndup(prefix, strlen(prefix) - (prefix[0] != '\0'))) ==
+	    NULL)
 		log_error("Out of memory");
-	} else if (s3_list_objects(r->s3, prefix, NULL, &l, &err) < 0)
+	else if (s3_list_objects(r->s3, prefix, NULL, &l, &err) < 0)
 		log_error("Problem getting keys from S3 bucket: %s", err.text);
 	else if ((o = objects(&l, base, &n, &nl)) == NULL)
 		log_error("Out of memory");
@@ -652,7 +655,7 @@ chop_run(struct run *r, const char *base)
 	}
 	free(o);
 	s3_list_free(&l);
-	free(prefix);
+	free(base);
 	return status;
 }
 
@@ -662,7 +665,7 @@ chop_main(int argc, char **argv)
 	struct chop_opts o;
 	struct run r = { .o = &o };
 	struct s3_setup su = { 0 };
-	char err[SETUP_ERRLEN], *path, *name, *base = NULL;
+	char err[SETUP_ERRLEN], *path, *name, *prefix = NULL;
 	int status = 1;
 
 	if ((status = setup_parsed(&chop_program, chop_parse(argc, argv, &o,
@@ -676,8 +679,8 @@ chop_main(int argc, char **argv)
 		return setup_usage_error(&chop_program, "argument path: an "
 		    "absolute path, as tablesnap saw it");
 	name = o.c.name ? strdup(o.c.name) : setup_fqdn();
-	if (name == NULL || (base = listing_key(o.c.prefix, name,
-	    o.c.separator, path, "")) == NULL)
+	if (name == NULL || (prefix = listing_key(o.c.prefix, name,
+	    o.c.separator, path, "/")) == NULL)
 		log_critical("Cannot find the host name (give -n)");
 	else {
 		companion_signals();
@@ -687,11 +690,11 @@ chop_main(int argc, char **argv)
 		else {
 			r.s3 = su.s3;
 			r.name = name;
-			status = chop_run(&r, base);
+			status = chop_run(&r, prefix);
 		}
 		setup_free(&su);
 	}
-	free(base);
+	free(prefix);
 	free(name);
 	free(path);
 	return status;

@@ -12,6 +12,30 @@
 
 /* ---- keys ---- */
 
+/*
+ * The key the original stored for key: boto 2 (2.49) sends a key as the
+ * path of its request, and that path is what S3 stores. S3Connection.
+ * make_request builds it with the calling format's build_path_base
+ * ("/" [bucket "/"] quote(key), boto/s3/connection.py, Ordinary and
+ * Subdomain alike), then AWSAuthConnection.build_base_http_request
+ * passes it through get_path (boto/connection.py, suppress_consec_slashes
+ * on by default), which splits the path on '/', drops the empty elements and
+ * joins the rest, adding one '/' back when the path ended with one. So:
+ * runs of '/' collapse to one, a leading '/' goes, a trailing one stays
+ * (one), and a key of slashes only becomes "". In place; returns key.
+ */
+char *
+listing_boto_key(char *key)
+{
+	size_t o = 0;
+
+	for (const char *p = key; *p != '\0'; p++)
+		if (*p != '/' || (o > 0 && key[o - 1] != '/'))
+			key[o++] = *p;
+	key[o] = '\0';
+	return key;
+}
+
 char *
 listing_key(const char *prefix, const char *name, const char *sep,
     const char *path, const char *tail)
@@ -20,7 +44,7 @@ listing_key(const char *prefix, const char *name, const char *sep,
 
 	if (asprintf(&key, "%s%s%s%s%s", prefix, name, sep, path, tail) < 0)
 		return NULL;
-	return key;
+	return listing_boto_key(key);
 }
 
 char *
@@ -32,7 +56,7 @@ listing_file_key(const char *prefix, const char *name, const char *sep,
 	if (asprintf(&key, "%s%s%s%s/%s", prefix, name, sep,
 	    strcmp(dir, "/") == 0 ? "" : dir, file) < 0)
 		return NULL;
-	return key;
+	return listing_boto_key(key);
 }
 
 char *

@@ -15,8 +15,17 @@
 
 /* ---- keys ---- */
 
-/* prefix + name + separator + path + tail, malloc'd (NULL: out of
- * memory). path is absolute, as tablesnap saw it. */
+/* key as the original (boto 2) really stored it: runs of '/' collapsed
+ * to one, a leading '/' dropped, a trailing one kept. In place; returns
+ * key. Every key and key prefix below goes through it, so that with
+ * --keyname-separator / or -p /backups// the keys are the original's
+ * ("node1/var/...", "backups/node1:/..."); default options have no '/'
+ * run and keep their keys. */
+char *listing_boto_key(char *key);
+
+/* prefix + name + separator + path + tail, through listing_boto_key,
+ * malloc'd (NULL: out of memory). path is absolute, as tablesnap saw it;
+ * a tail of "/" gives the prefix of the keys below path. */
 char *listing_key(const char *prefix, const char *name, const char *sep,
     const char *path, const char *tail);
 

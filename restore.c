@@ -17,6 +17,7 @@
 #include "fmt.h"
 #include "help.h"
 #include "jsonread.h"
+#include "keyset.h"
 #include "listing.h"
 #include "log.h"
 #include "md5.h"
@@ -395,6 +396,10 @@ struct run {
 	struct job *jobs;
 	size_t njobs, jcap;
 	unsigned long fatal;		/* failures outside the jobs */
+	/* While planning: what the listing of the tables found (NULL with
+	 * -f): each object's key, and each directory prefix ("<key>/")
+	 * that keys continue under. */
+	struct keyset *seen;
 };
 
 /* A numeric user or group id given in place of a name. */
@@ -840,8 +845,10 @@ create_temporary(int dirfd, char name[32])
 
 /* A listed name S3 does not hold. The original listed a table
  * directory's subdirectories too ("snapshots", "backups", ".<index>"):
- * a name without an extension is taken for one of them, since every file
- * Cassandra writes has one (-Data.db, -TOC.txt, .log...). */
+ * those the bucket has keys under never get here (bucket_dir); for the
+ * others (-f, nothing uploaded under them) a name without an extension
+ * is taken for one of them, since every file Cassandra writes has one
+ * (-Data.db, -TOC.txt, .log...). */
 static enum outcome
 not_in_s3(const struct job *j, const char *dest)
 {
@@ -983,6 +990,23 @@ job_thread(void *ctx, size_t i)
 
 /* ---- what to restore ---- */
 
+/* Whether key is a directory in the bucket (keys continue under key/)
+ * and no object: a subdirectory the original listed ("snapshots",
+ * "backups"), passed over without a GET. 0 when not known (-f). */
+static int
+bucket_dir(const struct run *r, const char *key)
+{
+	char *dir;
+	int yes;
+
+	if (r->seen == NULL || keyset_size(r->seen, key) >= 0 ||
+	    asprintf(&dir, "%s/", key) < 0)
+		return 0;
+	yes = keyset_size(r->seen, dir) >= 0;
+	free(dir);
+	return yes;
+}
+
 /* The names a listing gives for dir, as jobs into d. */
 static int
 listing_jobs(struct run *r, struct rdir *d, const char *listing_key,
@@ -991,6 +1015,7 @@ listing_jobs(struct run *r, struct rdir *d, const char *listing_key,
 	char err[256], *key;
 	struct listing l;
 	const struct listing_set *set;
+	size_t dirs = 0;
 	int ret = 0;
 
 	*count = 0;
@@ -1012,11 +1037,16 @@ listing_jobs(struct run *r, struct rdir *d, const char *listing_key,
 	for (size_t i = 0; i < set->n && ret == 0; i++) {
 		key = listing_file_key(r->o->c.prefix, r->name,
 		    r->o->c.separator, dir, set->names[i]);
-		ret = key == NULL ? -1 : add_job(r, d, key, set->names[i],
-		    listing_key);
+		if (key != NULL && bucket_dir(r, key)) {
+			log_debug("%s is a directory in S3, listed by the "
+			    "original tablesnap: passed over", key);
+			dirs++;
+		} else
+			ret = key == NULL ? -1 : add_job(r, d, key,
+			    set->names[i], listing_key);
 		free(key);
 	}
-	*count = set->n + set->nrefused;
+	*count = set->n + set->nrefused - dirs;
 	listing_free(&l);
 	return ret;
 }
@@ -1114,6 +1144,43 @@ out:
 	return ret;
 }
 
+/* r->seen from the listing of the keys under base; -1 when out of
+ * memory. */
+static int
+note_seen(struct run *r, const struct s3_list *l, const char *base)
+{
+	size_t plen = strlen(base);
+
+	if ((r->seen = keyset_new()) == NULL)
+		return -1;
+	for (size_t i = 0; i < l->nprefixes; i++)
+		if (keyset_add(r->seen, l->prefixes[i], 0) < 0)
+			return -1;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct s3_entry *e = &l->entries[i];
+		char *k;
+
+		if (strncmp(e->key, base, plen) != 0)
+			continue;
+		if (keyset_add(r->seen, e->key, e->size) < 0 ||
+		    (k = strdup(e->key)) == NULL)
+			return -1;
+		/* Each directory below base that the key is in. */
+		for (char *p = k + plen; (p = strchr(p, '/')) != NULL; p++) {
+			char c = p[1];
+
+			p[1] = '\0';
+			if (keyset_add(r->seen, k, 0) < 0) {
+				free(k);
+				return -1;
+			}
+			p[1] = c;
+		}
+		free(k);
+	}
+	return 0;
+}
+
 static long
 find_tables(struct run *r, const char *base, struct restore_table **t)
 {
@@ -1142,7 +1209,8 @@ find_tables(struct run *r, const char *base, struct restore_table **t)
 		log_error("Cannot list %s:%s: %s", o->bucket, base, err.text);
 		return -2;
 	}
-	n = restore_find_tables(&l, base, o->recursive ? 2 : 0,
+	n = note_seen(r, &l, base) < 0 ? -1 :
+	    restore_find_tables(&l, base, o->recursive ? 2 : 0,
 	    o->c.as_of_given ? o->c.as_of_ms : -1, t);
 	s3_list_free(&l);
 	return n;
@@ -1169,6 +1237,8 @@ plan(struct run *r, const char *origin, const char *cl_dir)
 	    NULL) {
 		restore_tables_free(t, n > 0 ? (size_t)n : 0);
 		free(base);
+		keyset_free(r->seen);
+		r->seen = NULL;
 		return -1;
 	}
 	for (long i = 0; i < n; i++) {
@@ -1189,6 +1259,8 @@ plan(struct run *r, const char *origin, const char *cl_dir)
 		r->fatal++;
 	restore_tables_free(t, (size_t)n);
 	free(base);
+	keyset_free(r->seen);
+	r->seen = NULL;
 	return 0;
 }
 

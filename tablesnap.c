@@ -249,15 +249,16 @@ list_known(struct daemon *d)
 	struct s3_error err = { .text = "out of memory" };
 
 	for (size_t i = 0; ks != NULL && i < d->nroots; i++) {
-		char *prefix = NULL, *key = upload_key(&d->ucfg, d->roots[i]);
+		char *dir = NULL, *prefix = NULL;
 		int r = -1;
 
-		if (key != NULL && asprintf(&prefix, "%s%s", key,
-		    strcmp(d->roots[i], "/") == 0 ? "" : "/") >= 0)
+		/* The keys below the root, as upload_key makes them (a "//"
+		 * from the root "/" collapses with the rest). */
+		if (asprintf(&dir, "%s/", d->roots[i]) < 0)
+			dir = NULL;
+		else if ((prefix = upload_key(&d->ucfg, dir)) != NULL)
 			r = s3_list_objects_by_page(d->s3, prefix,
 			    d->opt.recursive ? NULL : "/", add_listed, ks, &err);
-		else
-			prefix = NULL;
 		if (r < 0) {
 			if (!s3_cancelled(d->s3))	/* stopping: main says */
 				log_warning("Cannot list %s in S3 (%s): "
@@ -267,7 +268,7 @@ list_known(struct daemon *d)
 			ks = NULL;
 		}
 		free(prefix);
-		free(key);
+		free(dir);
 	}
 	return ks;
 }

@@ -8,6 +8,7 @@
 #include "unit.h"
 
 static void	test_keys(void);
+static void	test_boto_keys(void);
 static void	test_abs_path(void);
 static void	test_safe_paths(void);
 static void	test_show(void);
@@ -41,6 +42,81 @@ test_keys(void)
 	CHECK(!listing_is_listing("-listdir.json", 13));
 	CHECK(!listing_is_listing("h:/d/a-listdir.jso", 18));
 	CHECK(!listing_is_listing("h:/d/a-Data.db", 14));
+}
+
+/* The keys the original (boto 2) really stored: empty path elements
+ * dropped, so --keyname-separator / and a prefix with slashes give the
+ * keys already in the bucket of a host switched from it. */
+static void
+test_boto_keys(void)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		{ "node1//var/lib/x", "node1/var/lib/x" },
+		{ "/backups//node1:/var/x", "backups/node1:/var/x" },
+		{ "a///b////c", "a/b/c" },
+		{ "///x", "x" },
+		{ "x/", "x/" },
+		{ "x///", "x/" },
+		{ "//", "" },
+		{ "/", "" },
+		{ "", "" },
+		{ "node1:/var/lib/x", "node1:/var/lib/x" },
+		{ "a:b/c", "a:b/c" },
+	};
+	char *p;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char *s = strdup(v[i].in);
+
+		CHECK(s != NULL);
+		if (s == NULL)
+			continue;
+		CHECK_STR(listing_boto_key(s), v[i].out);
+		free(s);
+	}
+	/* --keyname-separator / */
+	p = listing_key("", "node1", "/", "/var/lib/c/ks/cf/a-Data.db", "");
+	CHECK_STR(p, "node1/var/lib/c/ks/cf/a-Data.db");
+	free(p);
+	p = listing_file_key("", "node1", "/", "/var/lib/c/ks/cf", "a-TOC.txt");
+	CHECK_STR(p, "node1/var/lib/c/ks/cf/a-TOC.txt");
+	free(p);
+	/* The prefix of the keys below a directory, and below the root. */
+	p = listing_key("", "node1", "/", "/var/lib", "/");
+	CHECK_STR(p, "node1/var/lib/");
+	free(p);
+	p = listing_key("", "node1", "/", "", "/");
+	CHECK_STR(p, "node1/");
+	free(p);
+	p = listing_file_key("", "node1", "/", "/", "x");
+	CHECK_STR(p, "node1/x");
+	free(p);
+	/* -p /backups// */
+	p = listing_key("/backups//", "node1", ":", "/var/x", "");
+	CHECK_STR(p, "backups/node1:/var/x");
+	free(p);
+	p = listing_file_key("/backups//", "node1", ":", "/var", "x");
+	CHECK_STR(p, "backups/node1:/var/x");
+	free(p);
+	/* -p a/ and a separator ending in '/' */
+	p = listing_key("a/", "h", "/", "/d", "/");
+	CHECK_STR(p, "a/h/d/");
+	free(p);
+	p = listing_key("a/", "h", "//", "/d", "");
+	CHECK_STR(p, "a/h/d");
+	free(p);
+	/* Default options: today's keys, ":/" stays. */
+	p = listing_key("", "node1", ":", "/var/lib/x", "");
+	CHECK_STR(p, "node1:/var/lib/x");
+	free(p);
+	p = listing_key("", "node1", ":", "", "/");
+	CHECK_STR(p, "node1:/");
+	free(p);
+	p = listing_of("node1/var/a-Data.db");
+	CHECK_STR(p, "node1/var/a-Data.db-listdir.json");
+	free(p);
 }
 
 static void
@@ -241,6 +317,7 @@ void
 test_listing(void)
 {
 	test_keys();
+	test_boto_keys();
 	test_abs_path();
 	test_safe_paths();
 	test_show();
