@@ -411,6 +411,8 @@ test_pathological(void)
 	static const char *const res[] = {
 		"(a*)*b", "(a|a|aa)*c", "(a+a+)+b", "^(a?){28}a{28}$",
 		"(.*)*(.*)*(.*)*x$", "((a*)*|b)*c", "(a|aa)+$x",
+		/* The same in Python's syntax, which its re takes forever on. */
+		"(?i)(\\w+\\s?)*\\bx", "(?:\\w*?)+?\\d\\b", "(\\w|a)+\\B\\Z!",
 	};
 	struct timespec t0, t1;
 	char *s;
