@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -225,6 +226,27 @@ storage_headers(const struct options *o, struct sigv4_header *h)
 	return n;
 }
 
+const char *
+upload_content_type(const char *name)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{ "txt", "text/plain" },
+		{ "json", "application/json" },
+	};
+	const char *base = strrchr(name, '/'), *dot;
+
+	/* posixpath.splitext: ".txt" alone is a name, not an extension. */
+	for (base = base ? base + 1 : name; *base == '.'; base++)
+		;
+	if ((dot = strrchr(base, '.')) != NULL)
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+			if (strcasecmp(dot + 1, types[i].ext) == 0)
+				return types[i].type;
+	return "application/octet-stream";
+}
+
 /* Headers every data object and initiate carries. Returns the count, at
  * most DATA_HEADERS. */
 #define DATA_HEADERS	(4 + STORAGE_HEADERS)
@@ -235,7 +257,7 @@ data_headers(const struct job *j, struct sigv4_header *h, char *md5_b64,
 	size_t n = 0;
 
 	h[n++] = (struct sigv4_header){ "content-type",
-	    "application/octet-stream" };
+	    upload_content_type(j->key) };
 	if (with_md5)
 		h[n++] = (struct sigv4_header){ "content-md5", md5_b64 };
 	h[n++] = (struct sigv4_header){ "x-amz-meta-md5sum", j->h.md5_hex };

@@ -57,6 +57,14 @@ const char *upload_file_kind(mode_t mode);
  * threads did not finish in time). Returns how many were aborted. */
 int upload_abort_in_flight(struct s3_client *c);
 
+/* The Content-Type the original's boto 2 sent for a file of this name:
+ * Python's mimetypes.guess_type on its extension (the part after the last
+ * dot of the last component, leading dots not counted; case ignored), of
+ * which only .txt (text/plain, the -TOC.txt files) and .json
+ * (application/json) occur in Cassandra's directories; everything else,
+ * and no extension, is application/octet-stream. */
+const char *upload_content_type(const char *name);
+
 /* The part size for a file: the wanted size, raised to at least 5 MiB and
  * to what keeps the file within 10,000 parts (whole MiB). -1 when the file
  * is too large for S3 even with 5 GiB parts. */

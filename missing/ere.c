@@ -1,5 +1,6 @@
-/* ere.c: POSIX extended regular expressions, compiled to an NFA run as a set
- * of states per input byte (Thompson): no pattern takes exponential time. */
+/* ere.c: POSIX extended regular expressions with the Python re syntax of the
+ * original's -e/-i patterns, compiled to an NFA run as a set of states per
+ * input byte (Thompson): no pattern takes exponential time. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
  * are relative to their instruction, so that a piece of program can be
  * moved (to put a SPLIT in front of it) or copied (for a{m,n}) as it is.
  */
-enum { CHAR, SET, SPLIT, JMP, BOL, EOL, MATCH };
+enum { CHAR, SET, SPLIT, JMP, BOL, EOL, WORDB, NWORDB, MATCH };
 
 struct inst {
 	int	op;
@@ -38,11 +39,13 @@ struct comp {
 	size_t		 cap, setcap;
 	const char	*why;
 	int		 depth;
+	int		 icase;	/* (?i): letters match either case */
 };
 
 /* The matcher's: the position and the states seen there. */
 struct vm {
 	const struct ere *re;
+	const unsigned char *s;
 	uint32_t	*stk, *mark;
 	size_t		 pos, len;
 };
@@ -62,16 +65,39 @@ static const struct {
 	{ "blank", "\t\t  " },
 };
 
+/* What \ and a letter other than a supported one is refused as. */
+#define E(l)	"unsupported escape \\" #l
+static const char *const badesc[52] = {
+	E(A), E(B), E(C), E(D), E(E), E(F), E(G), E(H), E(I), E(J), E(K),
+	E(L), E(M), E(N), E(O), E(P), E(Q), E(R), E(S), E(T), E(U), E(V),
+	E(W), E(X), E(Y), E(Z), E(a), E(b), E(c), E(d), E(e), E(f), E(g),
+	E(h), E(i), E(j), E(k), E(l), E(m), E(n), E(o), E(p), E(q), E(r),
+	E(s), E(t), E(u), E(v), E(w), E(x), E(y), E(z),
+};
+#undef E
+
+/* What escape() returns besides a byte: a class (\d \D \w \W \s \S)
+ * or an assertion (\A \Z \b \B), or'ed with the letter. */
+#define ESC_CLASS	0x100
+#define ESC_ASSERT	0x200
+
 static int	fail(struct comp *, const char *);
 static int	grow(struct comp *, size_t);
 static int	emit(struct comp *, int, int, int);
-static int	number(struct comp *, int *);
 static int	split(struct comp *, size_t, size_t);
 static void	copy(struct ere *, size_t, size_t, int);
 static int	dup(struct comp *, size_t, int, int);
-static int	bound(struct comp *, int *, int *);
 static int	repeat(struct comp *, size_t);
 static void	setrange(unsigned char *, int, int);
+static int	isword(int);
+static void	setclass(unsigned char *, int);
+static void	fold(unsigned char *);
+static unsigned char *newset(struct comp *);
+static int	hexval(int);
+static int	escape(struct comp *, const char **, int);
+static int	pybound(const char **, int *, int *);
+static int	group(struct comp *);
+static int	literal(struct comp *, int);
 static int	klass(struct comp *, const unsigned char **, unsigned char *);
 static int	bracket(struct comp *, int);
 static int	atom(struct comp *);
@@ -173,35 +199,45 @@ dup(struct comp *c, size_t start, int m, int n)
 	return m ? 0 : split(c, start, len + 1);
 }
 
-/* The decimal m or n of a bound. */
+/*
+ * A bound after its {, as Python reads it: {m}, {m,}, {,n}, {m,n} or {,}
+ * (m 0, n -1 when left out). 1 with *pp past the }, 0 when this is no
+ * bound (then the { is a literal: "a{", "{}", "a{x}"), -1 for a count
+ * above 255 or n < m, with the reason in *pp's place left to the caller.
+ */
 static int
-number(struct comp *c, int *v)
+pybound(const char **pp, int *m, int *n)
 {
-	if (*c->p < '0' || *c->p > '9')
-		return fail(c, "invalid {m,n}");
-	for (*v = 0; *c->p >= '0' && *c->p <= '9';)
-		if ((*v = *v * 10 + *c->p++ - '0') > MAXDUP)
-			return fail(c, "repetition count above 255");
-	return 0;
-}
+	const char *p = *pp;
+	int *v = m, digits = 0;
 
-/* {m}, {m,} or {m,n} after the {; n is -1 for no limit. */
-static int
-bound(struct comp *c, int *m, int *n)
-{
-	if (number(c, m) == -1)
-		return -1;
-	*n = *m;
-	if (*c->p == ',') {
-		c->p++;
-		*n = -1;
-		if (*c->p != '}' && number(c, n) == -1)
-			return -1;
+	*m = 0, *n = -1;
+	if (*p == '}')
+		return 0;
+	for (;; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (!digits++)
+				*v = 0;
+			if ((*v = *v * 10 + *p - '0') > MAXDUP)
+				*v = MAXDUP + 1;
+			continue;
+		}
+		if (*p == ',' && v == m) {
+			if (!digits)
+				*m = 0;
+			v = n, digits = 0;
+			continue;
+		}
+		break;
 	}
-	if (*c->p != '}' || (*n >= 0 && *n < *m))
-		return fail(c, "invalid {m,n}");
-	c->p++;
-	return 0;
+	if (*p != '}')
+		return 0;
+	if (v == m)
+		*n = *m;
+	*pp = p + 1;
+	if (*m > MAXDUP || *n > MAXDUP || (*n >= 0 && *n < *m))
+		return -1;
+	return 1;
 }
 
 /* The repetition operators after the atom at start, all applying to it. */
@@ -222,8 +258,15 @@ repeat(struct comp *c, size_t start)
 			m = 0, n = 1;
 			break;
 		case '{':
-			if (bound(c, &m, &n) == -1)
-				return -1;
+			switch (pybound(&c->p, &m, &n)) {
+			case 0:		/* a literal {, the next atom */
+				c->p--;
+				return 0;
+			case -1:
+				return fail(c, m > MAXDUP || n > MAXDUP ?
+				    "repetition count above 255" :
+				    "invalid {m,n}");
+			}
 			break;
 		default:
 			c->p--;
@@ -231,6 +274,9 @@ repeat(struct comp *c, size_t start)
 		}
 		if (dup(c, start, m, n) == -1)
 			return -1;
+		/* Python's lazy *? +? ?? {m,n}?: the same strings match. */
+		if (*c->p == '?')
+			c->p++;
 	}
 }
 
@@ -264,26 +310,158 @@ klass(struct comp *c, const unsigned char **pp, unsigned char *set)
 	return fail(c, "unknown character class");
 }
 
+/* Python's \w for bytes: [A-Za-z0-9_]; a byte >= 0x80 is no word byte. */
+static int
+isword(int b)
+{
+	return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
+	    (b >= '0' && b <= '9') || b == '_';
+}
+
+/* Adds \d \D \w \W \s \S (Python's, for bytes: ASCII only) to set. */
+static void
+setclass(unsigned char *set, int letter)
+{
+	int b, in;
+
+	for (b = 0; b < 256; b++) {
+		switch (letter | 0x20) {
+		case 'd':
+			in = b >= '0' && b <= '9';
+			break;
+		case 'w':
+			in = isword(b);
+			break;
+		default:	/* s: space \t \n \v \f \r */
+			in = b == ' ' || (b >= '\t' && b <= '\r');
+			break;
+		}
+		if (in != (letter >= 'A' && letter <= 'Z'))
+			set[b >> 3] |= 1 << (b & 7);
+	}
+}
+
+/* (?i): each ASCII letter in set brings its other case (Python folds only
+ * ASCII for bytes). */
+static void
+fold(unsigned char *set)
+{
+	int b;
+
+	for (b = 'A'; b <= 'Z'; b++)
+		if (set[b >> 3] >> (b & 7) & 1 ||
+		    set[(b | 0x20) >> 3] >> ((b | 0x20) & 7) & 1) {
+			setrange(set, b, b);
+			setrange(set, b | 0x20, b | 0x20);
+		}
+}
+
+/* A new empty set, the last of re->set; NULL when out of memory. */
+static unsigned char *
+newset(struct comp *c)
+{
+	struct ere *re = c->re;
+	unsigned char (*s)[32];
+
+	if (re->nset == c->setcap) {
+		c->setcap = c->setcap ? 2 * c->setcap : 4;
+		if ((s = realloc(re->set, c->setcap * sizeof(*s))) == NULL) {
+			fail(c, "out of memory");
+			return NULL;
+		}
+		re->set = s;
+	}
+	return memset(re->set[re->nset], 0, sizeof(*re->set));
+}
+
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
+		return (ch | 0x20) - 'a' + 10;
+	return -1;
+}
+
+/*
+ * The escape after a \ at *pp, as Python reads it in a bytes pattern
+ * (inset: in a [...]): a byte, ESC_CLASS | letter, ESC_ASSERT | letter,
+ * or -1. *pp moves past it. A back-reference, and a letter Python does
+ * not know or we do not support, is refused by name: taking \1 or \p
+ * for a literal would quietly match something else.
+ */
+static int
+escape(struct comp *c, const char **pp, int inset)
+{
+	unsigned char ch = (unsigned char)*(*pp)++;
+	const char *p;
+	int v, h, l;
+
+	switch (ch) {
+	case '\0':
+		(*pp)--;
+		return fail(c, "trailing backslash");
+	case 'd': case 'D': case 'w': case 'W': case 's': case 'S':
+		return ESC_CLASS | ch;
+	case 'b':
+		return inset ? '\b' : ESC_ASSERT | ch;
+	case 'A': case 'Z': case 'B':
+		return inset ? fail(c, ch == 'B' ? "\\B in [ ]" :
+		    ch == 'A' ? "\\A in [ ]" : "\\Z in [ ]") : ESC_ASSERT | ch;
+	case 'a':
+		return '\a';
+	case 'f':
+		return '\f';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case 't':
+		return '\t';
+	case 'v':
+		return '\v';
+	case 'x':
+		p = *pp;
+		if ((h = hexval((unsigned char)p[0])) < 0 ||
+		    (l = hexval((unsigned char)p[1])) < 0)
+			return fail(c, "\\x needs two hex digits");
+		*pp += 2;
+		return h << 4 | l;
+	case '0':	/* \0, \0o, \0oo: octal */
+		for (v = 0, h = 0; h < 2 && **pp >= '0' && **pp <= '7'; h++)
+			v = v * 8 + *(*pp)++ - '0';
+		return v;
+	}
+	if (ch >= '1' && ch <= '9')
+		return fail(c, inset ? "octal escape other than \\0 in [ ]" :
+		    "back-reference \\1 to \\9 not supported");
+	if (ch >= 'A' && ch <= 'Z')
+		return fail(c, badesc[ch - 'A']);
+	if (ch >= 'a' && ch <= 'z')
+		return fail(c, badesc[26 + ch - 'a']);
+	return ch;
+}
+
 /*
  * A bracket expression after its [, or . when dot: a SET. A ] first is
  * itself, so is a - first or last; a range may not start or end with a
- * class nor run backwards, and a - right after a range is not one.
+ * class nor run backwards, and a - right after a range is not one. A \
+ * escapes as in Python ([\d_], [\]], [\\]), not a literal as in POSIX.
  */
 static int
 bracket(struct comp *c, int dot)
 {
 	const unsigned char *p = (const unsigned char *)c->p, *first;
+	const char *q;
 	struct ere *re = c->re;
-	unsigned char (*s)[32], *set;
+	unsigned char *set;
 	int neg = 0, lo, hi;
 
-	if (re->nset == c->setcap) {
-		c->setcap = c->setcap ? 2 * c->setcap : 4;
-		if ((s = realloc(re->set, c->setcap * sizeof(*s))) == NULL)
-			return fail(c, "out of memory");
-		re->set = s;
-	}
-	set = memset(re->set[re->nset], dot ? 0xff : 0, sizeof(*re->set));
+	if ((set = newset(c)) == NULL)
+		return -1;
+	if (dot)
+		memset(set, 0xff, sizeof(*re->set));
 	if (!dot && *p == '^')
 		neg = 1, p++;
 	for (first = p; !dot && (*p != ']' || p == first);) {
@@ -298,21 +476,101 @@ bracket(struct comp *c, int dot)
 				return fail(c, "invalid range");
 			continue;
 		}
-		lo = hi = *p++;
+		if (*p == '\\') {
+			q = (const char *)p + 1;
+			if ((lo = escape(c, &q, 1)) == -1)
+				return -1;
+			p = (const unsigned char *)q;
+			if (lo & ESC_CLASS) {
+				setclass(set, lo & 0xff);
+				if (*p == '-' && p[1] != ']')
+					return fail(c, "invalid range");
+				continue;
+			}
+		} else
+			lo = *p++;
+		hi = lo;
 		if (*p == '-' && p[1] != ']' && p[1] != '\0') {
-			hi = p[1];
-			p += 2;
-			if (hi < lo || (*p == '-' && p[1] != ']') ||
-			    (hi == '[' && (*p == ':' || *p == '.' ||
-			    *p == '=')))
+			if (p[1] == '\\') {
+				q = (const char *)p + 2;
+				if ((hi = escape(c, &q, 1)) == -1)
+					return -1;
+				if (hi & ESC_CLASS)
+					return fail(c, "invalid range");
+				p = (const unsigned char *)q;
+			} else {
+				hi = p[1];
+				p += 2;
+				if (hi == '[' && (*p == ':' || *p == '.' ||
+				    *p == '='))
+					return fail(c, "invalid range");
+			}
+			if (hi < lo || (*p == '-' && p[1] != ']'))
 				return fail(c, "invalid range");
 		}
 		setrange(set, lo, hi);
 	}
 	c->p = (const char *)p + !dot;
+	if (c->icase)
+		fold(set);
 	for (lo = 0; neg && lo < 32; lo++)
 		set[lo] ^= 0xff;
 	return emit(c, SET, (int)re->nset++, 0);
+}
+
+/* A literal byte: CHAR, or a SET of both cases of a letter under (?i). */
+static int
+literal(struct comp *c, int ch)
+{
+	unsigned char *set;
+
+	if (!c->icase || !(((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z')))
+		return emit(c, CHAR, ch, 0);
+	if ((set = newset(c)) == NULL)
+		return -1;
+	setrange(set, ch | 0x20, ch | 0x20);
+	setrange(set, ch & ~0x20, ch & ~0x20);
+	return emit(c, SET, (int)c->re->nset++, 0);
+}
+
+/*
+ * After "(?": Python's (?:...) is a group like (...); (?i) is only taken
+ * at the start (by ere_compile); every other extension is refused by
+ * name, since none can be honoured by a search without back-tracking
+ * or is a flag we do not have.
+ */
+static int
+group(struct comp *c)
+{
+	const char *p = c->p + 1;
+
+	switch (*p) {
+	case ':':
+		c->p += 2;
+		return 0;
+	case '=':
+		return fail(c, "look-ahead (?=...) not supported");
+	case '!':
+		return fail(c, "look-ahead (?!...) not supported");
+	case '<':
+		return fail(c, p[1] == '=' ?
+		    "look-behind (?<=...) not supported" : p[1] == '!' ?
+		    "look-behind (?<!...) not supported" :
+		    "named group (?<name>...) not supported");
+	case 'P':
+		return fail(c, p[1] == '=' ?
+		    "back-reference (?P=name) not supported" :
+		    "named group (?P<name>...) not supported");
+	case '#':
+		return fail(c, "comment (?#...) not supported");
+	case '(':
+		return fail(c, "conditional (?(id)...) not supported");
+	case '>':
+		return fail(c, "atomic group (?>...) not supported");
+	}
+	if (p[0] == 'i' && p[1] == ')')
+		return fail(c, "(?i) only at the start of the pattern");
+	return fail(c, "inline flag other than (?i) at the start");
 }
 
 /* One atom: 0 when it may be repeated, 1 for an anchor (which may not),
@@ -321,6 +579,8 @@ static int
 atom(struct comp *c)
 {
 	unsigned char ch = (unsigned char)*c->p;
+	const char *p;
+	int m, n, e;
 
 	switch (ch) {
 	case '\0':
@@ -328,10 +588,15 @@ atom(struct comp *c)
 		return 2;
 	case ')':
 		return c->depth > 0 ? 2 : fail(c, "unmatched )");
+	case '{':
+		/* A { that starts no bound is a literal, as in Python. */
+		p = c->p + 1;
+		if (pybound(&p, &m, &n) == 0)
+			break;
+		/* FALLTHROUGH */
 	case '*':
 	case '+':
 	case '?':
-	case '{':
 		return fail(c, "repetition operator with nothing to repeat");
 	case '^':
 	case '$':
@@ -341,6 +606,8 @@ atom(struct comp *c)
 		c->p++;
 		if (++c->depth > MAXDEPTH)
 			return fail(c, "groups nested too deeply");
+		if (*c->p == '?' && group(c) == -1)
+			return -1;
 		if (alt(c) == -1)
 			return -1;
 		if (*c->p != ')')
@@ -353,18 +620,28 @@ atom(struct comp *c)
 		c->p++;
 		return bracket(c, ch == '.');
 	case '\\':
-		ch = (unsigned char)*++c->p;
-		if (ch == '\0')
-			return fail(c, "trailing backslash");
-		/* Elsewhere \d, \w, \1... are classes or back-references:
-		 * taking them for letters would quietly match otherwise. */
-		if (((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
-		    (ch >= '0' && ch <= '9'))
-			return fail(c, "unsupported escape");
-		break;
+		c->p++;
+		if ((e = escape(c, &c->p, 0)) == -1)
+			return -1;
+		if (e & ESC_ASSERT) {
+			ch = (unsigned char)e;
+			return emit(c, ch == 'A' ? BOL : ch == 'Z' ? EOL :
+			    ch == 'b' ? WORDB : NWORDB, 0, 0) == -1 ? -1 : 1;
+		}
+		if (e & ESC_CLASS) {
+			unsigned char *set = newset(c);
+
+			if (set == NULL)
+				return -1;
+			setclass(set, e & 0xff);
+			if (c->icase)
+				fold(set);
+			return emit(c, SET, (int)c->re->nset++, 0);
+		}
+		return literal(c, e);
 	}
 	c->p++;
-	return emit(c, CHAR, ch, 0);
+	return literal(c, ch);
 }
 
 static int
@@ -417,6 +694,9 @@ ere_compile(const char *pattern, const char **why)
 {
 	struct comp c = { .p = pattern };
 
+	/* Python's (?i) at the start: the whole pattern ignores case. */
+	while (strncmp(c.p, "(?i)", 4) == 0)
+		c.icase = 1, c.p += 4;
 	if ((c.re = calloc(1, sizeof(*c.re))) == NULL) {
 		*why = "out of memory";
 		return NULL;
@@ -476,6 +756,14 @@ add(struct vm *v, uint32_t pc, uint32_t *list, size_t *n)
 			if (v->pos == (in->op == BOL ? 0 : v->len))
 				push(v, &sp, pc + 1);
 			break;
+		case WORDB:
+		case NWORDB:
+			/* Python: never on an empty string, \B included. */
+			if (v->len > 0 && (in->op == WORDB) ==
+			    ((v->pos > 0 && isword(v->s[v->pos - 1])) !=
+			    (v->pos < v->len && isword(v->s[v->pos]))))
+				push(v, &sp, pc + 1);
+			break;
 		default:
 			list[(*n)++] = pc;
 			break;
@@ -489,7 +777,7 @@ ere_match(const struct ere *re, const char *s, size_t len)
 {
 	uint32_t small[3 * SMALL + SMALL / 32], *buf = small, *cur, *nxt, *t;
 	size_t words = (re->n + 31) / 32, nc = 0, nn, k;
-	struct vm v = { re, NULL, NULL, 0, len };
+	struct vm v = { re, (const unsigned char *)s, NULL, NULL, 0, len };
 	const struct inst *in;
 	unsigned char b;
 	int r = 0;

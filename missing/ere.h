@@ -1,6 +1,6 @@
 /* ere.h: a libc stand-in (see missing/README): POSIX extended regular
- * expressions for the path filter, searched anywhere in a byte string, match
- * or no match, in time linear in it. */
+ * expressions with Python re's syntax for the path filter, searched anywhere
+ * in a byte string, match or no match, in time linear in it. */
 #ifndef TABLESNAP_ERE_H
 #define TABLESNAP_ERE_H
 
@@ -9,9 +9,11 @@
 struct ere;
 
 /*
- * Compiles pattern (C locale, bytes). Returns NULL with *why set to a
- * short static reason ("unmatched (", "invalid range", ...) when the
- * pattern is invalid or too large, or memory ran out.
+ * Compiles pattern (C locale, bytes; Python's \d \w \s \b \A \Z (?i)
+ * (?:) and lazy repetition as in missing/README). Returns NULL with *why
+ * set to a short static reason ("unmatched (", "invalid range", "look-ahead
+ * (?=...) not supported", ...) when the pattern is invalid, uses what
+ * cannot be honoured, is too large, or memory ran out.
  */
 struct ere	*ere_compile(const char *pattern, const char **why);
 

@@ -26,6 +26,54 @@
 #define GiB (1024 * MiB)
 #define TiB (1024 * GiB)
 
+/* What Python 3.11's mimetypes.guess_type(name)[0] (or octet-stream for
+ * None) gave for each name on the test machine; boto 2 sent that. */
+static void
+content_types(void)
+{
+	static const struct {
+		const char *name, *type;
+	} t[] = {
+		{ "h:/d/ks/t/nb-1-big-Data.db", "application/octet-stream" },
+		{ "h:/d/ks/t/nb-1-big-Index.db", "application/octet-stream" },
+		{ "h:/d/ks/t/nb-1-big-Filter.db", "application/octet-stream" },
+		{ "h:/d/ks/t/nb-1-big-Summary.db", "application/octet-stream" },
+		{ "h:/d/ks/t/nb-1-big-Statistics.db",
+		    "application/octet-stream" },
+		{ "h:/d/ks/t/nb-1-big-CompressionInfo.db",
+		    "application/octet-stream" },
+		{ "h:/d/ks/t/nb-1-big-Digest.crc32", "application/octet-stream" },
+		{ "h:/d/ks/t/ka-1-big-Digest.sha1", "application/octet-stream" },
+		{ "h:/d/ks/t/jb-1-Digest.adler32", "application/octet-stream" },
+		{ "h:/d/ks/t/nb-1-big-CRC.db", "application/octet-stream" },
+		{ "h:/d/ks/t/nb-1-big-TOC.txt", "text/plain" },
+		{ "h:/d/ks/t/nb-1-big-TOC.TXT", "text/plain" },
+		{ "h:/d/commitlog/CommitLog-7-1700000000000.log",
+		    "application/octet-stream" },
+		{ "h:/d/ks/t-ab12/t-ab12-listdir.json", "application/json" },
+		{ "x.Json", "application/json" },
+		{ "h:/d/ks/t/manifest.json", "application/json" },
+		/* posixpath.splitext: leading dots make no extension, and
+		 * only the last component counts. */
+		{ "h:/d/.txt", "application/octet-stream" },
+		{ "h:/d/..txt", "application/octet-stream" },
+		{ "h:/d.txt/x", "application/octet-stream" },
+		{ "h:/d/a.txt.db", "application/octet-stream" },
+		{ "h:/d/a.db.txt", "text/plain" },
+		{ "h:/d/txt", "application/octet-stream" },
+		{ "", "application/octet-stream" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *got = upload_content_type(t[i].name);
+
+		if (strcmp(got, t[i].type) != 0)
+			fprintf(stderr, "content type of '%s': %s\n",
+			    t[i].name, got);
+		CHECK(strcmp(got, t[i].type) == 0);
+	}
+}
+
 static void
 part_sizes(void)
 {
@@ -442,6 +490,7 @@ void
 test_upload(void)
 {
 	part_sizes();
+	content_types();
 	keys();
 	filters();
 	open_kinds();
