@@ -511,8 +511,9 @@ cred_boto_s3(const struct cred_boto *b, struct boto_s3 *out, char *err,
 	if (b->verify.v != NULL && strcasecmp(b->verify.v, "true") != 0)
 		out->no_verify = b->verify.file;
 	if (b->host.v != NULL) {
-		if (b->host.v[0] == '\0' || strpbrk(b->host.v,
-		    " \t/?#@[]") != NULL)
+		/* cred_key_valid: printable ASCII, no space, not empty. */
+		if (!cred_key_valid(b->host.v) || strpbrk(b->host.v,
+		    "/?#@[]\\") != NULL)
 			return err_set(err, errlen, "%s: [Credentials] s3_host "
 			    "'%.64s' is not a host name", b->host.file,
 			    b->host.v);

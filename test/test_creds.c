@@ -504,6 +504,11 @@ boto_settings(void)
 	    sizeof(err)) == -1);
 	CHECK(boto_s3_of("[Credentials]\ns3_host = a/b\n", &o, err,
 	    sizeof(err)) == -1 && strstr(err, "s3_host") != NULL);
+	/* A carriage return inside would split the Host header. */
+	CHECK(boto_s3_of("[Credentials]\ns3_host = a\rX-Evil:1\n", &o, err,
+	    sizeof(err)) == -1 && strstr(err, "s3_host") != NULL);
+	CHECK(boto_s3_of("[Credentials]\ns3_host = a b\n", &o, err,
+	    sizeof(err)) == -1);
 	/* calling_format names. */
 	CHECK(boto_s3_of("[s3]\ncalling_format = boto.s3.connection."
 	    "OrdinaryCallingFormat\n", &o, err, sizeof(err)) == 0 &&
