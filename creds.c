@@ -1037,12 +1037,19 @@ cred_boto_load(struct cred_boto *b, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < b->nfiles; i++) {
 		const char *path = b->files[i];
+		struct stat sb;
 
-		/* boto passed over what it could not open; a file named by a
-		 * variable is read_file's to refuse. */
+		/* boto passed over what it could not open: a file of another
+		 * user, a directory (older boto kept ~/.boto/boto.cfg). A file
+		 * named by a variable is read_file's to refuse. */
 		if (var == NULL && access(path, R_OK) < 0 && errno == EACCES) {
 			log_debug("%s is not readable by this user: skipped, as "
 			    "boto skipped it", path);
+			continue;
+		}
+		if (var == NULL && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			log_debug("%s is a directory: skipped, as boto skipped it",
+			    path);
 			continue;
 		}
 		/* The default paths are looked up under an unset name. */

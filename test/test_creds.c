@@ -625,6 +625,13 @@ boto_files(void)
 	CHECK_STR(b.host.v, "home.example");
 	CHECK_STR(b.ak.file, home);
 	cred_boto_free(&b);
+	/* A ~/.boto directory (older boto's ~/.boto/boto.cfg) is passed
+	 * over, as boto passed over it. */
+	if (unlink(home) < 0 || mkdir(home, 0700) < 0)
+		abort();
+	CHECK(cred_boto_load(&b, err, sizeof(err)) == 0 && b.ak.v == NULL);
+	cred_boto_free(&b);
+	rmdir(home);
 	if (old_home != NULL)
 		setenv("HOME", old_home, 1);
 	else
