@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@
 				 * forced fetch gave again fetches again */
 #define ERRLEN		512
 
-enum kind { SRC_ARGS, SRC_ENV, SRC_FILE, SRC_CONTAINER, SRC_IMDS };
+enum kind { SRC_ARGS, SRC_ENV, SRC_FILE, SRC_BOTO, SRC_CONTAINER, SRC_IMDS };
 
 struct stamp {
 	int exists;
@@ -397,6 +398,160 @@ cred_profile_free(struct cred_profile *p)
 	free_secret(p->token);
 	free(p->region);
 	memset(p, 0, sizeof(*p));
+}
+
+/* ---- pure: boto 2's configuration ---- */
+
+struct boto_walk {
+	struct cred_boto *b;
+	const char *file;
+};
+
+static int
+boto_set(struct boto_value *bv, const char *value, const char *file)
+{
+	if (replace(&bv->v, value) < 0)
+		return -2;
+	bv->file = file;
+	return 0;
+}
+
+static int
+boto_cb(void *arg, const char *section, const char *key, const char *value)
+{
+	static const struct {
+		const char *section, *key;
+		size_t off;
+	} keys[] = {
+		{ "Credentials", "aws_access_key_id",
+		    offsetof(struct cred_boto, ak) },
+		{ "Credentials", "aws_secret_access_key",
+		    offsetof(struct cred_boto, sk) },
+		{ "Credentials", "aws_security_token",
+		    offsetof(struct cred_boto, tk) },
+		{ "Credentials", "s3_host", offsetof(struct cred_boto, host) },
+		{ "Credentials", "s3_port", offsetof(struct cred_boto, port) },
+		{ "Boto", "is_secure", offsetof(struct cred_boto, secure) },
+		{ "Boto", "https_validate_certificates",
+		    offsetof(struct cred_boto, verify) },
+		{ "Boto", "ca_certificates_file",
+		    offsetof(struct cred_boto, ca) },
+		{ "s3", "calling_format", offsetof(struct cred_boto, calling) },
+	};
+	struct boto_walk *w = arg;
+
+	/* Section names are case-sensitive in ConfigParser, keys not. */
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(section, keys[i].section) == 0 &&
+		    strcmp(key, keys[i].key) == 0)
+			return boto_set((struct boto_value *)(void *)
+			    ((char *)w->b + keys[i].off), value, w->file);
+	return 0;
+}
+
+int
+cred_boto_parse(const char *text, size_t len, const char *file,
+    struct cred_boto *b, size_t *errline)
+{
+	struct boto_walk w = { b, file };
+
+	return cred_ini_parse(text, len, boto_cb, &w, errline);
+}
+
+void
+cred_boto_free(struct cred_boto *b)
+{
+	struct boto_value *v[] = { &b->ak, &b->sk, &b->tk, &b->host, &b->port,
+	    &b->secure, &b->verify, &b->ca, &b->calling };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		free_secret(v[i]->v);
+	for (size_t i = 0; i < b->nfiles; i++)
+		free(b->files[i]);
+	free(b->files);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ConfigParser.getboolean: 1, -1 for false, 0 for neither. */
+static int
+config_boolean(const char *v)
+{
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+cred_boto_s3(const struct cred_boto *b, struct boto_s3 *out, char *err,
+    size_t errlen)
+{
+	static const char prefix[] = "boto.s3.connection.";
+	const char *cf;
+	char *end;
+	long port;
+	int t;
+
+	memset(out, 0, sizeof(*out));
+	out->tls = 1;
+	if (b->secure.v != NULL) {
+		if ((t = config_boolean(b->secure.v)) == 0)
+			return err_set(err, errlen, "%s: [Boto] is_secure '%.64s' "
+			    "is not a boolean (true/false, yes/no, on/off, 1/0)",
+			    b->secure.file, b->secure.v);
+		out->tls = t > 0;
+	}
+	/* boto's getbool: only "true" is true. */
+	if (b->verify.v != NULL && strcasecmp(b->verify.v, "true") != 0)
+		out->no_verify = b->verify.file;
+	if (b->host.v != NULL) {
+		/* cred_key_valid: printable ASCII, no space, not empty. */
+		if (!cred_key_valid(b->host.v) || strpbrk(b->host.v,
+		    "/?#@[]\\") != NULL)
+			return err_set(err, errlen, "%s: [Credentials] s3_host "
+			    "'%.64s' is not a host name", b->host.file,
+			    b->host.v);
+		out->host = b->host.v;
+		out->from = b->host.file;
+	}
+	(void)snprintf(out->port, sizeof(out->port), "%s",
+	    out->tls ? "443" : "80");
+	if (b->port.v != NULL) {
+		errno = 0;
+		port = strtol(b->port.v, &end, 10);
+		if (b->port.v[0] < '0' || b->port.v[0] > '9' || *end != '\0' ||
+		    errno != 0 || port < 1 || port > 65535)
+			return err_set(err, errlen, "%s: [Credentials] s3_port "
+			    "'%.64s' is not a port number", b->port.file,
+			    b->port.v);
+		(void)snprintf(out->port, sizeof(out->port), "%ld", port);
+	}
+	if ((cf = b->calling.v) != NULL) {
+		if (strncmp(cf, prefix, sizeof(prefix) - 1) == 0)
+			cf += sizeof(prefix) - 1;
+		if (strcmp(cf, "OrdinaryCallingFormat") == 0 ||
+		    strcmp(cf, "ProtocolIndependentOrdinaryCallingFormat") == 0)
+			out->path_style = 1;
+		else if (strcmp(cf, "SubdomainCallingFormat") == 0)
+			out->path_style = -1;
+		else
+			return err_set(err, errlen, "%s: [s3] calling_format "
+			    "'%.80s' is not one tablesnap knows (boto.s3."
+			    "connection.OrdinaryCallingFormat for path style, "
+			    "SubdomainCallingFormat for virtual hosts)",
+			    b->calling.file, b->calling.v);
+	}
+	/* boto: "system" is the system's bundle. */
+	if (b->ca.v != NULL && b->ca.v[0] != '\0' &&
+	    strcmp(b->ca.v, "system") != 0)
+		out->ca_file = b->ca.v;
+	return 0;
 }
 
 /* ---- pure: times, JSON, URLs, regions ---- */
@@ -791,6 +946,133 @@ cred_profile_region(char **region, char *err, size_t errlen)
 		return -1;
 	}
 	shared_free(&s);
+	return 0;
+}
+
+/* ---- the boto files ---- */
+
+/* Python's os.path.expanduser for "~" and "~/...". NULL: no memory. */
+static char *
+expand_home(const char *p)
+{
+	char *home, *out = NULL;
+
+	if (p[0] != '~' || (p[1] != '\0' && p[1] != '/') ||
+	    (home = home_dir()) == NULL)
+		return strdup(p);
+	if (asprintf(&out, "%s%s", home, p + 1) < 0)
+		out = NULL;
+	free(home);
+	return out;
+}
+
+static int
+boto_add_file(struct cred_boto *b, const char *path)
+{
+	char **f, *p;
+
+	if ((p = expand_home(path)) == NULL)
+		return -1;
+	if ((f = realloc(b->files, (b->nfiles + 1) * sizeof(*f))) == NULL) {
+		free(p);
+		return -1;
+	}
+	b->files = f;
+	b->files[b->nfiles++] = p;
+	return 0;
+}
+
+/* boto/pyami/config.py: BOTO_CONFIG (when set at all) alone; else the
+ * BOTO_PATH list; else /etc/boto.cfg then ~/.boto. ConfigParser.read
+ * takes them in that order, a later file overriding an earlier one key by
+ * key. */
+static int
+boto_files(struct cred_boto *b, const char **var)
+{
+	const char *one = getenv("BOTO_CONFIG"), *list = getenv("BOTO_PATH");
+
+	*var = NULL;
+	if (one != NULL) {
+		*var = "BOTO_CONFIG";
+		return one[0] != '\0' ? boto_add_file(b, one) : 0;
+	}
+	if (list != NULL) {
+		*var = "BOTO_PATH";
+		for (const char *p = list; *p != '\0'; ) {
+			size_t n = strcspn(p, ":");
+			char *elem;
+			int r;
+
+			if (n > 0) {
+				if ((elem = str_ndup(p, n)) == NULL)
+					return -1;
+				r = boto_add_file(b, elem);
+				free(elem);
+				if (r < 0)
+					return -1;
+			}
+			p += n + (p[n] == ':');
+		}
+		return 0;
+	}
+	if (boto_add_file(b, "/etc/boto.cfg") < 0 ||
+	    boto_add_file(b, "~/.boto") < 0)
+		return -1;
+	return 0;
+}
+
+int
+cred_boto_load(struct cred_boto *b, char *err, size_t errlen)
+{
+	const char *var;
+	struct stamp st;
+	char *text;
+	size_t len, line;
+	int r;
+
+	memset(b, 0, sizeof(*b));
+	if (boto_files(b, &var) < 0) {
+		cred_boto_free(b);
+		return err_set(err, errlen, "out of memory");
+	}
+	for (size_t i = 0; i < b->nfiles; i++) {
+		const char *path = b->files[i];
+		struct stat sb;
+
+		/* boto passed over what it could not open: a file of another
+		 * user, a directory (older boto kept ~/.boto/boto.cfg). A file
+		 * named by a variable is read_file's to refuse. */
+		if (var == NULL && access(path, R_OK) < 0 && errno == EACCES) {
+			log_debug("%s is not readable by this user: skipped, as "
+			    "boto skipped it", path);
+			continue;
+		}
+		if (var == NULL && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			log_debug("%s is a directory: skipped, as boto skipped it",
+			    path);
+			continue;
+		}
+		/* The default paths are looked up under an unset name. */
+		if ((r = read_file(path, var ? var : "BOTO_CONFIG", &text, &len,
+		    &st, err, errlen)) < 0) {
+			cred_boto_free(b);
+			return -1;
+		}
+		if (r == 0)
+			continue;
+		r = cred_boto_parse(text, len, path, b, &line);
+		free_secret(text);
+		if (r != 0) {
+			if (r == -1)
+				err_set(err, errlen, "%s line %zu: not a [section], "
+				    "a key = value or a comment (boto "
+				    "configuration)", path, line);
+			else
+				err_set(err, errlen, "out of memory");
+			cred_boto_free(b);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -1210,6 +1492,39 @@ walk_files(struct source **src, struct cred_keys *k, char *err,
 	return r;
 }
 
+/* The original's keys: [Credentials] of boto's files, read where boto read
+ * them (after the environment and ~/.aws, before container and instance
+ * credentials). Not refreshed by themselves: SIGHUP reads them again. */
+static int
+walk_boto(struct source **src, struct cred_keys *k, char *err,
+    size_t errlen)
+{
+	static const struct key_names names = { "aws_access_key_id",
+	    "aws_secret_access_key", "aws_security_token" };
+	struct cred_boto b;
+	const char *bad, *file;
+	int r = -1;
+
+	if (cred_boto_load(&b, err, errlen) < 0)
+		return -1;
+	file = b.ak.file ? b.ak.file : b.sk.file;
+	if (b.ak.v == NULL && b.sk.v == NULL)
+		r = 0;
+	else if (b.ak.v == NULL || b.sk.v == NULL)
+		err_set(err, errlen, "%s: [Credentials] has %s but no %s", file,
+		    b.ak.v ? names.ak : names.sk, b.ak.v ? names.sk : names.ak);
+	else if ((bad = bad_key(b.ak.v, b.sk.v, b.tk.v, &names)) != NULL)
+		err_set(err, errlen, "%s: [Credentials] %s is empty or holds a "
+		    "space or a control character", file, bad);
+	else if ((*src = source_new(SRC_BOTO, "the boto config %s%s", file,
+	    "")) == NULL || keys_set(k, b.ak.v, b.sk.v, b.tk.v) < 0)
+		err_set(err, errlen, "out of memory");
+	else
+		r = 1;
+	cred_boto_free(&b);
+	return r;
+}
+
 /* The container-credentials URL, or 0 when the variables are not set. */
 static int
 container_source(struct source **src, char *err, size_t errlen)
@@ -1298,6 +1613,8 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 	}
 	if ((r = walk_files(src, k, err, errlen)) != 0)
 		goto done;
+	if ((r = walk_boto(src, k, err, errlen)) != 0)
+		goto done;
 	if ((r = container_source(src, err, errlen)) != 0) {
 		if (r == 1)
 			(*src)->cancel_fd = ch->cancel_fd;
@@ -1312,8 +1629,8 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 	if (env_true("AWS_EC2_METADATA_DISABLED")) {
 		err_set(err, errlen, "no credentials: none on the command line "
 		    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the "
-		    "shared files (~/.aws/credentials, ~/.aws/config) or from "
-		    "a container, and AWS_EC2_METADATA_DISABLED is true");
+		    "shared files (~/.aws/credentials, ~/.aws/config), in boto's "
+		    "(/etc/boto.cfg, ~/.boto) or from a container, and AWS_EC2_METADATA_DISABLED is true");
 		return -1;
 	}
 	if ((r = imds_source(src, err, errlen)) == 1)
@@ -1321,8 +1638,8 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 	if (r == 1 && imds_fetch(*src, k, 1, why, sizeof(why)) < 0) {
 		err_set(err, errlen, "no credentials: none on the command line "
 		    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the "
-		    "shared files (~/.aws/credentials, ~/.aws/config) or from "
-		    "a container; %s", why);
+		    "shared files (~/.aws/credentials, ~/.aws/config), in boto's "
+		    "(/etc/boto.cfg, ~/.boto) or from a container; %s", why);
 		r = -1;
 	}
 done:
@@ -1371,7 +1688,8 @@ fetch_source(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 static int
 refreshable(const struct source *s)
 {
-	return s->kind != SRC_ARGS && s->kind != SRC_ENV;
+	return s->kind != SRC_ARGS && s->kind != SRC_ENV &&
+	    s->kind != SRC_BOTO;
 }
 
 /* Installs fetched keys; called with ch->lock held. 1 when they differ

@@ -16,13 +16,16 @@
  *   3. the profile (AWS_PROFILE, else "default") of the shared credentials
  *      file (AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials), then of the
  *      config file (AWS_CONFIG_FILE, ~/.aws/config; "[profile name]");
- *   4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or
+ *   4. the boto 2 configuration of the original tablesnap (cred_boto_load):
+ *      [Credentials] aws_access_key_id, aws_secret_access_key,
+ *      aws_security_token;
+ *   5. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or
  *      _FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE));
- *   5. EC2 instance metadata, IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT,
+ *   6. EC2 instance metadata, IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT,
  *      AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_V1_DISABLED).
  * Keys that expire are fetched again before they do (15 minutes ahead, or
  * halfway through a shorter life), and at once when S3 refuses them. A
- * shared file is read again when it changes.
+ * shared file is read again when it changes; the boto files on SIGHUP.
  */
 
 /* One copy of the keys, for one request. */
@@ -84,7 +87,65 @@ int cred_chain_reload(struct cred_chain *ch, char *err, size_t errlen);
  * parsed, or AWS_PROFILE names a profile that does not exist. */
 int cred_profile_region(char **region, char *err, size_t errlen);
 
+/* ---- the boto 2 configuration (the original's /etc/boto.cfg) ---- */
+
+/* One setting and the file it came from (NULL: not set). */
+struct boto_value {
+	char *v;
+	const char *file;
+};
+
+/* The settings tablesnap reads from boto's files, merged as boto merges
+ * them: a later file overrides a key of an earlier one. */
+struct cred_boto {
+	char **files;			/* the files read, in order */
+	size_t nfiles;
+	struct boto_value ak, sk, tk;	/* [Credentials] aws_... */
+	struct boto_value host, port;	/* [Credentials] s3_host, s3_port */
+	struct boto_value secure, verify, ca;	/* [Boto] is_secure,
+					 * https_validate_certificates,
+					 * ca_certificates_file */
+	struct boto_value calling;	/* [s3] calling_format */
+};
+
+/* Reads boto 2's files in boto's order (boto/pyami/config.py): the file
+ * named by BOTO_CONFIG alone when that is set; else each file of BOTO_PATH
+ * (':'-separated); else /etc/boto.cfg then ~/.boto. A missing or
+ * unreadable default file is skipped, as boto skips it; a file named by a
+ * variable must be there. Files must be regular. Returns 0, or -1 with one
+ * line in err (a malformed file is named with its line). */
+int cred_boto_load(struct cred_boto *b, char *err, size_t errlen);
+void cred_boto_free(struct cred_boto *b);
+
+/* What boto's settings ask of the S3 connection. */
+struct boto_s3 {
+	const char *host;		/* NULL: AWS (s3_host not set) */
+	char port[8];			/* s3_port, else 443 or 80 */
+	int tls;			/* is_secure, default true */
+	int path_style;			/* calling_format: 1 Ordinary, -1
+					 * Subdomain, 0 not set */
+	const char *ca_file;		/* NULL: not set, or "system" */
+	const char *no_verify;		/* the file that turns certificate
+					 * checks off, or NULL */
+	const char *from;		/* the file of s3_host */
+};
+
 /* ---- pure parts, for the unit tests ---- */
+
+/* Merges the text of one boto file into b (file must outlive b). Returns
+ * 0, -1 (not INI, *errline set), -2 (no memory). */
+int cred_boto_parse(const char *text, size_t len, const char *file,
+    struct cred_boto *b, size_t *errline);
+
+/* Interprets b's S3 settings as boto does: is_secure as ConfigParser's
+ * getboolean (1/yes/true/on, 0/no/false/off), https_validate_certificates
+ * as boto's getbool ("true" in any case, else false), s3_port a number,
+ * calling_format boto.s3.connection.OrdinaryCallingFormat (path style) or
+ * SubdomainCallingFormat (virtual host). Returns 0, or -1 with one line
+ * naming the file and the setting. */
+int cred_boto_s3(const struct cred_boto *b, struct boto_s3 *out, char *err,
+    size_t errlen);
+
 
 /* Calls cb for each "key = value" of an AWS shared file (INI as Python's
  * configparser reads it: [section], "=" or ":", comment lines starting

@@ -202,20 +202,31 @@ virtual_host_ok(const char *bucket)
 	return 1;
 }
 
-/* --endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS's for the region;
- * fills cfg's host, port, tls and addressing (ep keeps the strings). */
+/* --endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the boto files'
+ * s3_host (the original's way to an S3-compatible server), AWS's for the
+ * region; fills cfg's host, port, tls and addressing (ep keeps the
+ * strings). */
 static int
-setup_endpoint(const struct common_opts *c, struct s3_config *cfg,
-    struct endpoint *ep, char *err, size_t errlen)
+setup_endpoint(const struct common_opts *c, const struct boto_s3 *bs,
+    struct s3_config *cfg, struct endpoint *ep, char *err, size_t errlen)
 {
 	const char *url = c->endpoint;
-	char aws[128];
+	char aws[128], *boto = NULL;
+	int from_boto = 0, r;
 
 	if (url == NULL)
 		url = env_value("AWS_ENDPOINT_URL_S3");
 	if (url == NULL)
 		url = env_value("AWS_ENDPOINT_URL");
 	ep->custom = url != NULL;
+	if (url == NULL && bs->host != NULL) {
+		if (asprintf(&boto, "%s://%s%s%s:%s", bs->tls ? "https" : "http",
+		    strchr(bs->host, ':') ? "[" : "", bs->host,
+		    strchr(bs->host, ':') ? "]" : "", bs->port) < 0)
+			return err_set(err, errlen, "out of memory");
+		url = boto;
+		ep->custom = from_boto = 1;
+	}
 	if (url == NULL) {
 		if (strcmp(cfg->region, "us-east-1") == 0)
 			url = "https://s3.amazonaws.com";
@@ -226,14 +237,27 @@ setup_endpoint(const struct common_opts *c, struct s3_config *cfg,
 		else
 			url = aws;
 	}
-	if (parse_endpoint(url, ep) < 0)
-		return err_set(err, errlen, "invalid endpoint URL '%s' (want "
+	r = parse_endpoint(url, ep);
+	if (r < 0 && from_boto)
+		err_set(err, errlen, "%s: s3_host '%s' and s3_port %s make no "
+		    "endpoint URL", bs->from, bs->host, bs->port);
+	else if (r < 0)
+		err_set(err, errlen, "invalid endpoint URL '%s' (want "
 		    "http[s]://host[:port])", url);
+	free(boto);
+	if (r < 0)
+		return -1;
+	if (from_boto)
+		log_info("Endpoint %s from %s", url, bs->from);
 	cfg->host = ep->url.host;
 	cfg->port = ep->url.port;
 	cfg->tls = ep->url.tls;
+	/* boto's calling_format stands for the original's addressing when
+	 * the endpoint is the original's too. */
 	if (c->path_style != 0)
 		cfg->path_style = c->path_style > 0;
+	else if (bs->path_style != 0 && (from_boto || !ep->custom))
+		cfg->path_style = bs->path_style > 0;
 	else
 		cfg->path_style = ep->custom || !virtual_host_ok(cfg->bucket);
 	return 0;
@@ -241,15 +265,28 @@ setup_endpoint(const struct common_opts *c, struct s3_config *cfg,
 
 /* ---- trust, region, credentials ---- */
 
+/* --ca-file, AWS_CA_BUNDLE, the boto files' ca_certificates_file, the
+ * system's bundle. */
 static int
-setup_tls(const struct common_opts *c, struct tls_anchors *ta, char *err,
-    size_t errlen)
+setup_tls(const struct common_opts *c, const struct boto_s3 *bs,
+    struct tls_anchors *ta, char *err, size_t errlen)
 {
 	const char *ca = c->ca_file ? c->ca_file : env_value("AWS_CA_BUNDLE");
 	char why[512];
 	size_t skipped = 0;
 	long n;
 
+	/* A backup tool never sends keys or data to a server it has not
+	 * verified. Refusing to start would stop the backups of a host whose
+	 * server holds a valid certificate anyway; one that does not fails
+	 * the bucket check below, right after this line. */
+	if (bs->no_verify != NULL)
+		log_warning("%s: https_validate_certificates is false, but "
+		    "tablesnap always checks certificates: give the server's CA "
+		    "with --ca-file, AWS_CA_BUNDLE or ca_certificates_file",
+		    bs->no_verify);
+	if (ca == NULL)
+		ca = bs->ca_file;
 	if (ca == NULL)
 		ca = DEFAULT_CA;
 	n = tls_anchors_load(ta, ca, &skipped, why, sizeof(why));
@@ -360,6 +397,8 @@ setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
     int cancel_fd, char *err, size_t errlen)
 {
 	struct endpoint ep = { 0 };
+	struct cred_boto boto;
+	struct boto_s3 bs;
 	struct s3_config cfg = { .bucket = bucket, .retries = c->retries,
 	    .timeout_ms = c->request_timeout * 1000, .cancel_fd = cancel_fd };
 	struct s3_error why;
@@ -368,15 +407,21 @@ setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
 
 	memset(s, 0, sizeof(*s));
 	s->cancel_fd = cancel_fd;
+	/* The original read boto's files whatever else it was given: a
+	 * broken one stopped it. */
+	if (cred_boto_load(&boto, err, errlen) < 0)
+		return -1;
+	if (cred_boto_s3(&boto, &bs, err, errlen) < 0)
+		goto out;
 	if ((cfg.region = setup_region(c, &region, err, errlen)) == NULL)
 		goto out;
-	if (setup_endpoint(c, &cfg, &ep, err, errlen) < 0)
+	if (setup_endpoint(c, &bs, &cfg, &ep, err, errlen) < 0)
 		goto out;
 	cfg.region_host = !ep.custom;
 	cfg.connect_host = env_value("TABLESNAP_CONNECT_HOST");	/* tests */
 	s->tls = cfg.tls;
 	if (cfg.tls) {
-		if (setup_tls(c, &s->anchors, err, errlen) < 0)
+		if (setup_tls(c, &bs, &s->anchors, err, errlen) < 0)
 			goto out;
 		cfg.anchors = &s->anchors;
 	}
@@ -396,6 +441,7 @@ setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
 out:
 	if (r < 0)
 		setup_free(s);
+	cred_boto_free(&boto);
 	free(region);
 	return r;
 }

@@ -19,6 +19,8 @@
  *   4: isotime_parse (Expiration; isotime.c has its own target too)
  *   5: http_parse_url, then cred_full_uri_allowed
  *   6: cred_region_valid
+ *   7: cred_boto_parse of the text twice (two files merged), then
+ *      cred_boto_s3
  */
 #define STOP_CODE 7
 
@@ -32,6 +34,7 @@ static void	fuzz_ini(const char *, size_t, unsigned);
 static void	fuzz_profile(const char *, size_t, const char *, int);
 static void	fuzz_json(const char *, size_t);
 static void	fuzz_strings(int, const char *, size_t);
+static void	fuzz_boto(const char *, size_t);
 
 /* What the header promises of every entry: a section, a key that is not
  * empty and lower-case, a value of one line. */
@@ -117,6 +120,39 @@ fuzz_json(const char *text, size_t len)
 	cred_keys_free(&k);
 }
 
+/* boto's files: what cred_boto_s3 accepts is usable as it stands. */
+static void
+fuzz_boto(const char *text, size_t len)
+{
+	struct cred_boto b;
+	struct boto_s3 o;
+	size_t errline = 0;
+	char err[256];
+	int r;
+
+	memset(&b, 0, sizeof(b));
+	r = cred_boto_parse(text, len, "/etc/boto.cfg", &b, &errline);
+	if (r == 0)
+		r = cred_boto_parse(text, len, "/root/.boto", &b, &errline);
+	if (r != 0 && r != -1 && r != -2)
+		abort();
+	if (r == -1 && errline == 0)
+		abort();
+	if (r == 0 && cred_boto_s3(&b, &o, err, sizeof(err)) == 0) {
+		if ((o.tls != 0 && o.tls != 1) || o.path_style < -1 ||
+		    o.path_style > 1 || o.port[0] < '1' || o.port[0] > '9' ||
+		    strspn(o.port, "0123456789") != strlen(o.port) ||
+		    (o.host != NULL && (o.host[0] == '\0' ||
+		    strchr(o.host, '/') != NULL)))
+			abort();
+		/* The host goes into a Host header: one printable word. */
+		for (const char *h = o.host; h != NULL && *h != '\0'; h++)
+			if ((unsigned char)*h <= ' ' || (unsigned char)*h >= 0x7f)
+				abort();
+	}
+	cred_boto_free(&b);
+}
+
 /* The string parsers take NUL-terminated text: a copy of the input. */
 static void
 fuzz_strings(int mode, const char *text, size_t len)
@@ -155,7 +191,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	len = size - 2;
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0:
 		fuzz_ini(text, len, data[1]);
 		break;
@@ -174,8 +210,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		fuzz_json(text, len);
 		break;
+	case 7:
+		fuzz_boto(text, len);
+		break;
 	default:
-		fuzz_strings(data[0] % 7, text, len);
+		fuzz_strings(data[0] % 8, text, len);
 		break;
 	}
 	return 0;

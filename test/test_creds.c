@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -375,6 +376,273 @@ fifo_refused(void)
 	rmdir(dir);
 }
 
+/* ---- boto 2's configuration ---- */
+
+static int
+boto_text(const char *text, const char *file, struct cred_boto *b)
+{
+	size_t line;
+
+	return cred_boto_parse(text, strlen(text), file, b, &line);
+}
+
+static void
+boto_sections(void)
+{
+	struct cred_boto b = { 0 };
+	size_t line = 0;
+
+	/* Only [Credentials], [Boto] and [s3], spelt as boto spells them;
+	 * keys in any case, ':' or '='. */
+	CHECK(boto_text("# boto\n[credentials]\naws_access_key_id = LOWER\n"
+	    "[Credentials]\nAWS_Access_Key_Id: AK\naws_secret_access_key=SK\n"
+	    "aws_security_token = TK ; note\n[profile x]\n"
+	    "aws_secret_access_key = NOT\n[Boto]\nis_secure = False\n"
+	    "[s3]\ncalling_format = boto.s3.connection.OrdinaryCallingFormat\n"
+	    "[S3]\ncalling_format = WRONG\n", "/etc/boto.cfg", &b) == 0);
+	CHECK_STR(b.ak.v, "AK");
+	CHECK_STR(b.sk.v, "SK");
+	CHECK_STR(b.tk.v, "TK");
+	CHECK_STR(b.secure.v, "False");
+	CHECK_STR(b.calling.v, "boto.s3.connection.OrdinaryCallingFormat");
+	CHECK(b.host.v == NULL && b.port.v == NULL && b.ca.v == NULL);
+	CHECK_STR(b.ak.file, "/etc/boto.cfg");
+	cred_boto_free(&b);
+	/* Malformed: ConfigParser refused it, so do we, with the line. */
+	CHECK(cred_boto_parse("aws_access_key_id = AK\n", 23, "f", &b,
+	    &line) == -1 && line == 1);
+	cred_boto_free(&b);
+	CHECK(cred_boto_parse("[Credentials]\nno separator\n", 27, "f", &b,
+	    &line) == -1 && line == 2);
+	cred_boto_free(&b);
+}
+
+/* /etc/boto.cfg then ~/.boto: the later file wins key by key. */
+static void
+boto_precedence(void)
+{
+	struct cred_boto b = { 0 };
+
+	CHECK(boto_text("[Credentials]\naws_access_key_id = ETC\n"
+	    "aws_secret_access_key = ETCSK\ns3_host = etc.example\n",
+	    "/etc/boto.cfg", &b) == 0);
+	CHECK(boto_text("[Credentials]\naws_access_key_id = HOME\n"
+	    "s3_port = 8080\n", "/root/.boto", &b) == 0);
+	CHECK_STR(b.ak.v, "HOME");
+	CHECK_STR(b.ak.file, "/root/.boto");
+	CHECK_STR(b.sk.v, "ETCSK");
+	CHECK_STR(b.sk.file, "/etc/boto.cfg");
+	CHECK_STR(b.host.v, "etc.example");
+	CHECK_STR(b.port.v, "8080");
+	cred_boto_free(&b);
+}
+
+static int
+boto_s3_of(const char *text, struct boto_s3 *out, char *err, size_t errlen)
+{
+	struct cred_boto b = { 0 };
+	int r = -2;
+
+	if (boto_text(text, "/etc/boto.cfg", &b) == 0)
+		r = cred_boto_s3(&b, out, err, errlen);
+	/* out's strings point into b: compare before this in the tests
+	 * that need them, so keep b's pointers alive via a copy. */
+	if (r == 0 && out->host != NULL)
+		out->host = strcmp(out->host, "rgw.example") == 0 ?
+		    "rgw.example" : "?";
+	if (r == 0 && out->ca_file != NULL)
+		out->ca_file = strcmp(out->ca_file, "/etc/ca.pem") == 0 ?
+		    "/etc/ca.pem" : "?";
+	if (r == 0)
+		out->no_verify = out->no_verify ? "file" : NULL;
+	out->from = NULL;
+	cred_boto_free(&b);
+	return r;
+}
+
+static void
+boto_settings(void)
+{
+	struct boto_s3 o;
+	char err[256];
+
+	/* Nothing set: AWS, https, automatic addressing, checked. */
+	CHECK(boto_s3_of("", &o, err, sizeof(err)) == 0);
+	CHECK(o.host == NULL && o.tls == 1 && o.path_style == 0 &&
+	    o.ca_file == NULL && o.no_verify == NULL);
+	CHECK_STR(o.port, "443");
+	/* The radosgw of an S3-compatible install. */
+	CHECK(boto_s3_of("[Credentials]\ns3_host = rgw.example\n"
+	    "[Boto]\nis_secure = False\n", &o, err, sizeof(err)) == 0);
+	CHECK(o.tls == 0);
+	CHECK_STR(o.host, "rgw.example");
+	CHECK_STR(o.port, "80");
+	CHECK(boto_s3_of("[Credentials]\ns3_host = rgw.example\n"
+	    "s3_port = 7480\n[Boto]\nis_secure = no\n", &o, err,
+	    sizeof(err)) == 0 && o.tls == 0);
+	CHECK_STR(o.port, "7480");
+	/* getboolean's words, any case. */
+	CHECK(boto_s3_of("[Boto]\nis_secure = OFF\n", &o, err,
+	    sizeof(err)) == 0 && o.tls == 0);
+	CHECK(boto_s3_of("[Boto]\nis_secure = 0\n", &o, err,
+	    sizeof(err)) == 0 && o.tls == 0);
+	CHECK(boto_s3_of("[Boto]\nis_secure = Yes\n", &o, err,
+	    sizeof(err)) == 0 && o.tls == 1);
+	CHECK(boto_s3_of("[Boto]\nis_secure = True\n", &o, err,
+	    sizeof(err)) == 0 && o.tls == 1);
+	CHECK(boto_s3_of("[Boto]\nis_secure = maybe\n", &o, err,
+	    sizeof(err)) == -1 && strstr(err, "is_secure") != NULL &&
+	    strstr(err, "/etc/boto.cfg") != NULL);
+	/* Ports. */
+	CHECK(boto_s3_of("[Credentials]\ns3_port = 80a\n", &o, err,
+	    sizeof(err)) == -1 && strstr(err, "s3_port") != NULL);
+	CHECK(boto_s3_of("[Credentials]\ns3_port = 65536\n", &o, err,
+	    sizeof(err)) == -1);
+	CHECK(boto_s3_of("[Credentials]\ns3_port = -1\n", &o, err,
+	    sizeof(err)) == -1);
+	CHECK(boto_s3_of("[Credentials]\ns3_port =\n", &o, err,
+	    sizeof(err)) == -1);
+	CHECK(boto_s3_of("[Credentials]\ns3_host = a/b\n", &o, err,
+	    sizeof(err)) == -1 && strstr(err, "s3_host") != NULL);
+	/* A carriage return inside would split the Host header. */
+	CHECK(boto_s3_of("[Credentials]\ns3_host = a\rX-Evil:1\n", &o, err,
+	    sizeof(err)) == -1 && strstr(err, "s3_host") != NULL);
+	CHECK(boto_s3_of("[Credentials]\ns3_host = a b\n", &o, err,
+	    sizeof(err)) == -1);
+	/* calling_format names. */
+	CHECK(boto_s3_of("[s3]\ncalling_format = boto.s3.connection."
+	    "OrdinaryCallingFormat\n", &o, err, sizeof(err)) == 0 &&
+	    o.path_style == 1);
+	CHECK(boto_s3_of("[s3]\ncalling_format = boto.s3.connection."
+	    "ProtocolIndependentOrdinaryCallingFormat\n", &o, err,
+	    sizeof(err)) == 0 && o.path_style == 1);
+	CHECK(boto_s3_of("[s3]\ncalling_format = boto.s3.connection."
+	    "SubdomainCallingFormat\n", &o, err, sizeof(err)) == 0 &&
+	    o.path_style == -1);
+	CHECK(boto_s3_of("[s3]\ncalling_format = OrdinaryCallingFormat\n", &o,
+	    err, sizeof(err)) == 0 && o.path_style == 1);
+	CHECK(boto_s3_of("[s3]\ncalling_format = boto.s3.connection."
+	    "VHostCallingFormat\n", &o, err, sizeof(err)) == -1 &&
+	    strstr(err, "calling_format") != NULL);
+	CHECK(boto_s3_of("[s3]\ncalling_format = boto.s3.connection."
+	    "ordinarycallingformat\n", &o, err, sizeof(err)) == -1);
+	/* Certificates: boto's getbool takes only "true" as true. */
+	CHECK(boto_s3_of("[Boto]\nhttps_validate_certificates = True\n", &o,
+	    err, sizeof(err)) == 0 && o.no_verify == NULL);
+	CHECK(boto_s3_of("[Boto]\nhttps_validate_certificates = False\n", &o,
+	    err, sizeof(err)) == 0 && o.no_verify != NULL);
+	CHECK(boto_s3_of("[Boto]\nhttps_validate_certificates = yes\n", &o,
+	    err, sizeof(err)) == 0 && o.no_verify != NULL);
+	CHECK(boto_s3_of("[Boto]\nca_certificates_file = /etc/ca.pem\n", &o,
+	    err, sizeof(err)) == 0);
+	CHECK_STR(o.ca_file, "/etc/ca.pem");
+	CHECK(boto_s3_of("[Boto]\nca_certificates_file = system\n", &o, err,
+	    sizeof(err)) == 0 && o.ca_file == NULL);
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
+		abort();
+}
+
+/* Which files are read: BOTO_CONFIG alone; BOTO_PATH in order; else
+ * /etc/boto.cfg then ~/.boto. */
+static void
+boto_files(void)
+{
+	char dir[] = "/tmp/test_boto.XXXXXX", home[64], one[64], two[64];
+	char err[256], *old_home = getenv("HOME");
+	struct cred_boto b;
+
+	old_home = old_home ? strdup(old_home) : NULL;
+	if (mkdtemp(dir) == NULL ||
+	    snprintf(home, sizeof(home), "%s/.boto", dir) >= (int)sizeof(home) ||
+	    snprintf(one, sizeof(one), "%s/one.cfg", dir) >= (int)sizeof(one) ||
+	    snprintf(two, sizeof(two), "%s/two.cfg", dir) >= (int)sizeof(two))
+		abort();
+	write_text(home, "[Credentials]\naws_access_key_id = HOME\n"
+	    "s3_host = home.example\n");
+	write_text(one, "[Credentials]\naws_access_key_id = ONE\n");
+	write_text(two, "[Credentials]\naws_access_key_id = TWO\n"
+	    "aws_secret_access_key = TWOSK\n");
+	setenv("HOME", dir, 1);
+	unsetenv("BOTO_PATH");
+	/* BOTO_CONFIG alone: ~/.boto is not read. */
+	setenv("BOTO_CONFIG", one, 1);
+	CHECK(cred_boto_load(&b, err, sizeof(err)) == 0);
+	CHECK(b.nfiles == 1);
+	CHECK_STR(b.ak.v, "ONE");
+	CHECK(b.host.v == NULL);
+	cred_boto_free(&b);
+	/* "~/" expanded as Python's expanduser. */
+	setenv("BOTO_CONFIG", "~/.boto", 1);
+	CHECK(cred_boto_load(&b, err, sizeof(err)) == 0);
+	CHECK_STR(b.ak.v, "HOME");
+	cred_boto_free(&b);
+	/* Set but empty: no file at all. */
+	setenv("BOTO_CONFIG", "", 1);
+	CHECK(cred_boto_load(&b, err, sizeof(err)) == 0 && b.nfiles == 0 &&
+	    b.ak.v == NULL);
+	cred_boto_free(&b);
+	/* Named but missing: refused, naming it. */
+	setenv("BOTO_CONFIG", "/nonexistent/boto.cfg", 1);
+	CHECK(cred_boto_load(&b, err, sizeof(err)) == -1 &&
+	    strstr(err, "BOTO_CONFIG=/nonexistent/boto.cfg") != NULL);
+	/* A malformed one names the file and the line. */
+	write_text(one, "[Credentials]\naws_access_key_id = ONE\ngarbage\n");
+	setenv("BOTO_CONFIG", one, 1);
+	CHECK(cred_boto_load(&b, err, sizeof(err)) == -1 &&
+	    strstr(err, one) != NULL && strstr(err, "line 3") != NULL);
+	write_text(one, "[Credentials]\naws_access_key_id = ONE\n");
+	/* A directory is not a regular file. */
+	setenv("BOTO_CONFIG", dir, 1);
+	CHECK(cred_boto_load(&b, err, sizeof(err)) == -1 &&
+	    strstr(err, "not a regular file") != NULL);
+	unsetenv("BOTO_CONFIG");
+	/* BOTO_PATH: each in order, the later winning. */
+	{
+		char list[200];
+
+		if (snprintf(list, sizeof(list), "%s::%s", one, two) >=
+		    (int)sizeof(list))
+			abort();
+		setenv("BOTO_PATH", list, 1);
+		CHECK(cred_boto_load(&b, err, sizeof(err)) == 0 &&
+		    b.nfiles == 2);
+		CHECK_STR(b.ak.v, "TWO");
+		cred_boto_free(&b);
+		unsetenv("BOTO_PATH");
+	}
+	/* The defaults: /etc/boto.cfg, then ~/.boto overriding it. */
+	CHECK(cred_boto_load(&b, err, sizeof(err)) == 0 && b.nfiles == 2);
+	CHECK_STR(b.files[0], "/etc/boto.cfg");
+	CHECK_STR(b.files[1], home);
+	CHECK_STR(b.ak.v, "HOME");
+	CHECK_STR(b.host.v, "home.example");
+	CHECK_STR(b.ak.file, home);
+	cred_boto_free(&b);
+	/* A ~/.boto directory (older boto's ~/.boto/boto.cfg) is passed
+	 * over, as boto passed over it. */
+	if (unlink(home) < 0 || mkdir(home, 0700) < 0)
+		abort();
+	CHECK(cred_boto_load(&b, err, sizeof(err)) == 0 && b.ak.v == NULL);
+	cred_boto_free(&b);
+	rmdir(home);
+	if (old_home != NULL)
+		setenv("HOME", old_home, 1);
+	else
+		unsetenv("HOME");
+	free(old_home);
+	unlink(home);
+	unlink(one);
+	unlink(two);
+	rmdir(dir);
+}
+
 void
 test_creds(void)
 {
@@ -387,4 +655,8 @@ test_creds(void)
 	keys();
 	regions();
 	fifo_refused();
+	boto_sections();
+	boto_precedence();
+	boto_settings();
+	boto_files();
 }
