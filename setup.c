@@ -244,11 +244,11 @@ setup_endpoint(const struct common_opts *c, const struct boto_s3 *bs,
 	else if (r < 0)
 		err_set(err, errlen, "invalid endpoint URL '%s' (want "
 		    "http[s]://host[:port])", url);
+	if (r == 0 && from_boto)
+		log_info("Endpoint %s from %s", url, bs->from);
 	free(boto);
 	if (r < 0)
 		return -1;
-	if (from_boto)
-		log_info("Endpoint %s from %s", url, bs->from);
 	cfg->host = ep->url.host;
 	cfg->port = ep->url.port;
 	cfg->tls = ep->url.tls;
