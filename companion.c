@@ -32,6 +32,7 @@ static int cancel_fd = -1;	/* written by the first SIGINT/SIGTERM */
 enum { TEMP_FREE, TEMP_BUSY, TEMP_SET };
 static struct {
 	atomic_int state;
+	int dirfd;		/* the name is relative to it */
 	char path[PATH_MAX];
 } temps[MAX_TEMPS];
 
@@ -149,7 +150,8 @@ on_stop(int sig)
 	if (stop_flag) {
 		for (size_t i = 0; i < MAX_TEMPS; i++)
 			if (atomic_load(&temps[i].state) == TEMP_SET)
-				(void)unlink(temps[i].path);
+				(void)unlinkat(temps[i].dirfd,
+				    temps[i].path, 0);
 		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 		_exit(1);
 	}
@@ -190,7 +192,7 @@ companion_cancel_fd(void)
 }
 
 int
-companion_temp_add(const char *path)
+companion_temp_add(int dirfd, const char *path)
 {
 	size_t n = strlen(path);
 
@@ -201,6 +203,7 @@ companion_temp_add(const char *path)
 
 		if (atomic_compare_exchange_strong(&temps[i].state, &want,
 		    TEMP_BUSY)) {
+			temps[i].dirfd = dirfd;
 			memcpy(temps[i].path, path, n + 1);
 			atomic_store(&temps[i].state, TEMP_SET);
 			return i;

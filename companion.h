@@ -35,10 +35,11 @@ void companion_signals(void);
 int companion_stopped(void);
 int companion_cancel_fd(void);		/* 0 before companion_signals */
 
-/* A temporary file the second signal removes (at most 64 at a time; the
- * others are removed by their owner only). Returns a slot for
- * companion_temp_remove, or -1. */
-int companion_temp_add(const char *path);
+/* A temporary file the second signal removes: path, relative to dirfd
+ * (AT_FDCWD: the working directory), at most 64 at a time (the others are
+ * removed by their owner only). Returns a slot for companion_temp_remove,
+ * or -1. */
+int companion_temp_add(int dirfd, const char *path);
 void companion_temp_remove(int slot);
 
 /* Milliseconds since the epoch, now. */

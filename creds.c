@@ -81,7 +81,6 @@ struct cred_chain {
 
 /* forwards */
 static char	*xstrdup(const char *);
-static void	 free_secret(char *);
 static int	 env_true(const char *);
 static int	 walk(struct cred_chain *, struct source **, struct cred_keys *,
 		    char *, size_t);
@@ -95,15 +94,6 @@ static char *
 xstrdup(const char *s)
 {
 	return s != NULL ? strdup(s) : NULL;
-}
-
-static void
-free_secret(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
 }
 
 static int

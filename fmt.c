@@ -54,3 +54,12 @@ env_value(const char *name)
 
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
+
+void
+free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}

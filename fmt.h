@@ -27,4 +27,8 @@ char *str_ndup(const char *s, size_t n);
  * value means "not set" to the AWS tools and to us). */
 const char *env_value(const char *name);
 
+/* Wipes a secret string (a key, a token, a request holding one) and
+ * frees it; NULL is fine. */
+void free_secret(char *s);
+
 #endif

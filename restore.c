@@ -751,6 +751,7 @@ land(const struct run *r, struct job *j, int fd, const char *tmp,
 	int dfd = j->dir->fd;
 	struct perms p;
 	enum outcome res = DONE;
+	int synced;
 
 	file_perms(r, j, stat_json, &p);
 	/* chown first: it may clear set-id bits that chmod then sets. */
@@ -766,7 +767,8 @@ land(const struct run *r, struct job *j, int fd, const char *tmp,
 		    strerror(errno));
 		res = FAILED;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	synced = fsync(fd) == 0;
+	if (close(fd) < 0 || !synced) {
 		log_error("Cannot write %s: %s", dest, strerror(errno));
 		unlinkat(dfd, tmp, 0);
 		return FAILED;
@@ -883,7 +885,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		return FAILED;
 	}
 	/* A second signal removes it; the first ends the GET below. */
-	slot = companion_temp_add(tmp);
+	slot = companion_temp_add(j->dir->fd, tmp);
 	md5_init(&s.md5);
 	g = s3_get_object(r->s3, j->key, &sink, &info, &err);
 	if (g == 1 && verify(j, &s, &info, attempt) == 0) {
@@ -1067,7 +1069,9 @@ join(const char *a, const char *b)
 static int
 plan_table(struct run *r, const char *origin, const struct restore_table *t)
 {
-	char *dir = join(origin, t->rel);
+	/* The root is "" in keys but "/" in its listing. */
+	char *dir = origin[0] == '\0' && t->rel[0] == '\0' ? strdup("/") :
+	    join(origin, t->rel);
 	struct s3_error err;
 	char *body = NULL;
 	size_t len, count;

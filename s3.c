@@ -97,15 +97,6 @@ s3_client_new(const struct s3_config *cfg)
 	return c;
 }
 
-static void
-free_secret(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 void
 s3_client_free(struct s3_client *c)
 {
@@ -342,6 +333,7 @@ creds_free(struct creds *cr)
 	free_secret(cr->ak);
 	free_secret(cr->sk);
 	free_secret(cr->tk);
+	cr->ak = cr->sk = cr->tk = NULL;
 }
 
 /* The request path: /bucket/key (path style) or /key, encoded once. */
@@ -562,7 +554,7 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 		return ATTEMPT_FATAL;
 	}
 	if ((conn = conn_get(c)) == NULL) {
-		free(head);
+		free_secret(head);	/* it holds the token */
 		set_error(resp, "out of memory");
 		return ATTEMPT_FATAL;
 	}
@@ -576,13 +568,13 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 	if (conn_ready(c, conn, w, &reused) < 0) {
 		set_error(resp, "%s:%s: %s", c->connect_host ? c->connect_host :
 		    w->host, c->port, http_error(conn));
-		free(head);
+		free_secret(head);
 		http_conn_close(conn);
 		conn_done(c, conn);
 		return net_or_cancelled(c, resp, ATTEMPT_NET);
 	}
 	sent = send_request(c, conn, head, req, &deadline);
-	free(head);
+	free_secret(head);
 	/* Keep why the send failed: that, not the read after it, is news. */
 	if (sent < 0) {
 		set_error(resp, "%s", http_error(conn));
@@ -957,12 +949,6 @@ backoff_ms(int attempt, int throttled)
 	if (limit > cap_ms)
 		limit = cap_ms;
 	return (int)(random64() % (uint64_t)(limit + 1));
-}
-
-void
-s3_backoff(int attempt, int throttled)
-{
-	(void)http_sleep(-1, backoff_ms(attempt, throttled));
 }
 
 int

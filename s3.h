@@ -113,7 +113,6 @@ void s3_response_free(struct s3_response *resp);
 void s3_describe(struct s3_response *resp);
 
 /* Sleeps a full-jitter backoff for the attempt-th retry (1-based). */
-void s3_backoff(int attempt, int throttled);
 /* The same, ended early by the client's cancel fd: 0, or -1 when
  * cancelled. */
 int s3_backoff_wait(struct s3_client *c, int attempt, int throttled);

@@ -559,8 +559,10 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 		/* S3 got other bytes than we hashed: the file changed. */
 		if (rc < 0 && strcmp(err.code, "BadDigest") == 0)
 			return SEND_CHANGED;
-		if (attempt <= j->cfg->opt->c.retries)
-			s3_backoff(attempt, 0);
+		/* A stop ends the pause, and with it the part's tries. */
+		if (attempt <= j->cfg->opt->c.retries &&
+		    s3_backoff_wait(j->c, attempt, 0) < 0)
+			break;
 	}
 	return SEND_FAILED;
 }
@@ -1018,7 +1020,8 @@ delete_after(struct job *j)
 	close(dfd);
 }
 
-/* A Data.db file with -i: its directory's listing goes out before it. */
+/* A Data.db file, unless --without-index: its directory's listing goes
+ * out before it. */
 static int
 sends_listing(const struct job *j)
 {

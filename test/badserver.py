@@ -11,17 +11,23 @@ import socket
 import threading
 
 
+def listen_loopback(backlog):
+    """A TCP socket listening on a free port of 127.0.0.1, its accept()
+    timing out every 0.2 s so that a stop is seen; with its port and URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(backlog)
+    sock.settimeout(0.2)
+    port = sock.getsockname()[1]
+    return sock, port, "http://127.0.0.1:%d" % port
+
+
 class BadServer:
     def __init__(self, answer, close_after=True):
         self.answer = answer
         self.close_after = close_after
         self.requests = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.sock, self.port, self.url = listen_loopback(16)
         self.stopping = False
         self.threads = []
         self.acceptor = threading.Thread(target=self._accept, daemon=True)

@@ -20,6 +20,8 @@ import socket
 import threading
 import time
 
+from badserver import listen_loopback
+
 
 class StuckServer:
     def __init__(self, mode, interval=1.0, upstream=None, stall=None,
@@ -33,12 +35,7 @@ class StuckServer:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.held = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.sock, self.port, self.url = listen_loopback(64)
         threading.Thread(target=self._accept, daemon=True).start()
 
     def __enter__(self):
