@@ -21,6 +21,7 @@
 # DIR/env (KEY=value lines, no quoting needed; `set -a; . DIR/env; set +a` exports them):
 #   RGW_HTTP_URL RGW_HTTPS_URL RGW_CA RGW_DIR AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 #   RGW_ALT_ACCESS_KEY RGW_ALT_SECRET_KEY RGW_HTTP_PORT RGW_HTTPS_PORT AWS_DEFAULT_REGION CEPH_CONF
+#   RGW_KMS_KEY_IDS (comma-separated SSE-KMS key ids) RGW_STORAGE_CLASSES (comma-separated, besides STANDARD)
 # Clients must connect to "localhost" (the certificate has DNS:localhost and DNS:*.localhost;
 # BearSSL never matches IP addresses), and `rgw dns name` is localhost for path-style requests.
 set -eu
@@ -61,6 +62,8 @@ MON_V1_PORT=${RGW_MON_V1_PORT:-16789}
 OSD_STORE=${RGW_OSD_STORE:-}
 CERT_KEY=${RGW_CERT_KEY:-rsa}
 TIMEOUT=${RGW_START_TIMEOUT:-60}
+STORAGE_CLASSES="STANDARD_IA ONEZONE_IA INTELLIGENT_TIERING GLACIER_IR REDUCED_REDUNDANCY"
+KMS_KEY1= KMS_KEY2=
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -307,6 +310,10 @@ rgw frontends = beast $endpoints ssl_certificate=$DIR/tls/server.pem ssl_private
 rgw dns name = localhost
 rgw thread pool size = 128
 rgw init timeout = $TIMEOUT
+# SSE-KMS (issue 15): radosgw's static "testing" key source; the tests name
+# these keys with x-amz-server-side-encryption-aws-kms-key-id.
+rgw crypt s3 kms backend = testing
+rgw crypt s3 kms encryption keys = testkey-1=$KMS_KEY1 testkey-2=$KMS_KEY2
 EOF
 }
 
@@ -335,6 +342,24 @@ osd_up() { cephc osd stat -f json 2>/dev/null | grep -q '"num_up_osds":1'; }
 make_user() { # uid access secret
 	radosgw-admin -c "$CONF" user create --uid="$1" --display-name="$1" \
 		--access-key="$2" --secret-key="$3" >"$DIR/log/user-$1.json" 2>>"$DIR/log/radosgw-admin.out"
+}
+
+# Storage classes other than STANDARD must exist in the placement target, or
+# radosgw refuses a PUT naming them. radosgw-admin makes the default zone and
+# zonegroup on radosgw's first start, so this runs after it, and radosgw is
+# restarted to see them.
+add_storage_classes() {
+	local c
+	for c in $STORAGE_CLASSES; do
+		radosgw-admin -c "$CONF" zonegroup placement add --rgw-zonegroup default \
+			--placement-id default-placement --storage-class "$c" \
+			>>"$DIR/log/radosgw-admin.out" 2>&1 || { show_log "$DIR/log/radosgw-admin.out"; die "zonegroup placement add $c failed"; }
+		radosgw-admin -c "$CONF" zone placement add --rgw-zone default \
+			--placement-id default-placement --storage-class "$c" \
+			--data-pool default.rgw.buckets.data \
+			>>"$DIR/log/radosgw-admin.out" 2>&1 || { show_log "$DIR/log/radosgw-admin.out"; die "zone placement add $c failed"; }
+	done
+	log "storage classes $STORAGE_CLASSES added after $(since "$START") s"
 }
 
 on_start_exit() {
@@ -383,6 +408,8 @@ do_start() {
 	fi
 	FSID=$(uuidgen)
 	osd_uuid=$(uuidgen)
+	KMS_KEY1=$(head -c 32 /dev/urandom | base64)
+	KMS_KEY2=$(head -c 32 /dev/urandom | base64)
 	make_certs
 	write_conf
 	make_keys
@@ -413,6 +440,11 @@ do_start() {
 	make_user alt "$alt_ak" "$alt_sk" || { show_log "$DIR/log/radosgw-admin.out"; die "radosgw-admin user create alt failed"; }
 	wait "$p" || { show_log "$DIR/log/radosgw-admin.out"; die "radosgw-admin user create test failed"; }
 	log "users test and alt created after $(since "$START") s"
+	add_storage_classes
+	stop_rgw_daemon
+	launch rgw radosgw -c "$CONF" -f -n client.rgw.a
+	wait_for rgw "radosgw restarted with them, HTTP" http_up
+	wait_for rgw "radosgw HTTPS" https_up
 
 	cat >"$DIR/env.tmp" <<-EOF
 		RGW_DIR=$DIR
@@ -427,6 +459,8 @@ do_start() {
 		RGW_ALT_SECRET_KEY=$alt_sk
 		AWS_DEFAULT_REGION=us-east-1
 		CEPH_CONF=$CONF
+		RGW_KMS_KEY_IDS=testkey-1,testkey-2
+		RGW_STORAGE_CLASSES=$(echo $STORAGE_CLASSES | tr " " ,)
 	EOF
 	mv "$DIR/env.tmp" "$DIR/env"
 	trap - EXIT
@@ -448,8 +482,12 @@ load_ports() {
 }
 
 do_stop_rgw() {
-	local pid i t0
 	load_ports
+	stop_rgw_daemon
+}
+
+stop_rgw_daemon() {
+	local pid i t0
 	pid=$(pid_of rgw)
 	{ [ -n "$pid" ] && ours "$pid"; } || die "no radosgw of $DIR is running"
 	t0=$(now)
