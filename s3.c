@@ -622,11 +622,12 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 }
 
 /* An attempt with the current keys and addressing, kept in cr and w for
- * what the answer may ask to fix. */
+ * what the answer may ask to fix; signed with the clock this request
+ * learned when own_offset is not NULL (see s3_request). */
 static enum attempt_result
 attempt_now(struct s3_client *c, const struct s3_request *req,
-    const char *path, const char *payload_hash, struct creds *cr,
-    struct where *w, struct s3_response *resp)
+    const char *path, const char *payload_hash, const long *own_offset,
+    struct creds *cr, struct where *w, struct s3_response *resp)
 {
 	char err[256];
 
@@ -639,6 +640,8 @@ attempt_now(struct s3_client *c, const struct s3_request *req,
 		set_error(resp, "out of memory");
 		return ATTEMPT_FATAL;
 	}
+	if (own_offset != NULL)
+		w->clock_offset = *own_offset;
 	return attempt(c, req, path, payload_hash, cr, w, resp);
 }
 
@@ -898,10 +901,11 @@ is_retryable(int status, const char *code)
  * answer has no body to name the error), a Date further than S3's 15
  * minutes from the time we signed with (our clock plus signed_offset: not
  * the client's offset now, which another thread may have changed since).
- * Then learns the server clock from that Date header and returns 0. */
+ * Then learns the server clock from that Date header into *learned and
+ * the client, and returns 0. */
 static int
 learn_clock(struct s3_client *c, const struct s3_request *req,
-    const struct s3_response *resp, long signed_offset)
+    const struct s3_response *resp, long signed_offset, long *learned)
 {
 	const char *date = http_header(&resp->http, "Date");
 	time_t server;
@@ -918,6 +922,7 @@ learn_clock(struct s3_client *c, const struct s3_request *req,
 	pthread_mutex_lock(&c->lock);
 	c->clock_offset = off;
 	pthread_mutex_unlock(&c->lock);
+	*learned = off;
 	return 0;
 }
 
@@ -987,6 +992,9 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 	char payload_hash[65];
 	char *path;
 	int attempts = c->cfg.retries + 1, stale_retries = 2, fixes = 3;
+	int clock_fixes = 4;
+	long own_offset;	/* the clock this request learned */
+	const long *own = NULL;
 	int result = -1;
 
 	memset(resp, 0, sizeof(*resp));
@@ -1023,7 +1031,8 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 			break;
 		}
 		count(c, i > 1);
-		ar = attempt_now(c, req, path, payload_hash, &cr, &w, resp);
+		ar = attempt_now(c, req, path, payload_hash, own, &cr, &w,
+		    resp);
 		signed_offset = w.clock_offset;
 		/* A wrong region or refused keys: cured, not a retry. */
 		fixed = ar == ATTEMPT_ANSWER && fixes > 0 &&
@@ -1042,11 +1051,20 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 		if (ar == ATTEMPT_FATAL)
 			break;
 		if (ar == ATTEMPT_ANSWER) {
-			if (learn_clock(c, req, resp, signed_offset) == 0 &&
-			    i < attempts) {
+			/* The request goes on with the clock it learned
+			 * itself, whatever another thread's answer taught the
+			 * client meanwhile. The first few cures are not
+			 * retries: with several threads, one may have signed
+			 * with a clock just corrected by another. */
+			if (learn_clock(c, req, resp, signed_offset,
+			    &own_offset) == 0 && (clock_fixes > 0 ||
+			    i < attempts)) {
 				log_warning("Clock skew: the S3 clock is %+ld s "
 				    "from ours; signing with its time from now "
-				    "on", s3_clock_offset(c));
+				    "on", own_offset);
+				own = &own_offset;
+				if (clock_fixes-- > 0)
+					i--;
 				continue;
 			}
 			if (!is_retryable(resp->status, resp->code) ||
