@@ -66,6 +66,7 @@ const char *const chop_help[] = {
     HELP_TOKEN_REGION,
     HELP_KEYS,
     HELP_TLS,
+    HELP_SSE_C,
     HELP_RETRIES,
     "  --as-of TIME          apply the rule as of TIME instead of now, for\n"
     "                        audits (with -d); objects uploaded later are\n"

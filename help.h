@@ -28,6 +28,11 @@
     "  --path-style          address the bucket in the path\n" \
     "  --virtual-host        address the bucket in the host name\n"
 
+#define HELP_SSE_C \
+    "  --sse-c-key-file PATH encrypt with the customer key in PATH (32 bytes,\n" \
+    "                        or 44 base64 characters; https only; not\n" \
+    "                        readable by group or others)\n"
+
 #define HELP_RETRIES \
     "  --retries N           extra attempts per S3 request (default: 3)\n"
 

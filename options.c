@@ -11,6 +11,7 @@
 
 #include "fmt.h"
 #include "help.h"
+#include "isotime.h"
 #include "options.h"
 
 /* ---- the engine ---- */
@@ -291,6 +292,7 @@ const struct cli_opt common_options[] = {
 	CLI_SET(0, "path-style", struct common_opts, path_style, 1),
 	CLI_SET(0, "virtual-host", struct common_opts, path_style, -1),
 	CLI_NUM(0, "retries", struct common_opts, retries, 0, 100),
+	CLI_STR(0, "sse-c-key-file", struct common_opts, sse_c_key_file),
 	CLI_RET('h', "help", CLI_HELP),
 	CLI_RET(0, "version", CLI_VERSION),
 	CLI_END,
@@ -405,6 +407,84 @@ chunk_size(void *base, const char *name, const char *v, char *err,
 	    errlen);
 }
 
+/* One of the words in the NULL-terminated list, else a usage error. */
+static int
+choice(const char *name, const char *v, const char *const *words,
+    const char **out, char *err, size_t errlen)
+{
+	for (size_t i = 0; words[i] != NULL; i++)
+		if (strcmp(v, words[i]) == 0) {
+			*out = words[i];
+			return CLI_OK;
+		}
+	return cli_fail(err, errlen, "argument %s: invalid choice '%s' "
+	    "(choose from %s, %s)", name, v, words[0], words[1]);
+}
+
+static int
+sse(void *base, const char *name, const char *v, char *err, size_t errlen)
+{
+	static const char *const kinds[] = { "AES256", "aws:kms", NULL };
+
+	return choice(name, v, kinds, &((struct options *)base)->sse, err,
+	    errlen);
+}
+
+static int
+lock_mode(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	static const char *const modes[] = { "GOVERNANCE", "COMPLIANCE",
+	    NULL };
+
+	return choice(name, v, modes, &((struct options *)base)->lock_mode,
+	    err, errlen);
+}
+
+static int
+lock_until(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	struct options *o = base;
+
+	if (isotime_parse_ms(v, &o->lock_until_ms) < 0 || o->lock_until_ms <= 0)
+		return cli_fail(err, errlen, "argument %s: invalid date '%s' "
+		    "(2030-01-01, 2030-01-01T12:00:00Z or @<epoch seconds>)",
+		    name, v);
+	return CLI_OK;
+}
+
+/* A storage class goes into a header as is: S3's names are upper-case
+ * letters, digits and '_'. */
+static int
+storage_class(const char *name, const char *v, const char **out, char *err,
+    size_t errlen)
+{
+	if (*v == '\0' || strlen(v) > 64 ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(v))
+		return cli_fail(err, errlen, "argument %s: invalid storage "
+		    "class '%s' (upper-case letters, digits and '_', such as "
+		    "STANDARD_IA)", name, v);
+	*out = v;
+	return CLI_OK;
+}
+
+static int
+data_class(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	return storage_class(name, v, &((struct options *)base)->storage_class,
+	    err, errlen);
+}
+
+static int
+listing_class(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	return storage_class(name, v, &((struct options *)base)->listing_class,
+	    err, errlen);
+}
+
 /* Beside common_options. */
 static const struct cli_opt tablesnap_rows[] = {
 	CLI_STR('k', NULL, struct options, c.aws_key),
@@ -433,6 +513,14 @@ static const struct cli_opt tablesnap_rows[] = {
 	CLI_NUM(0, "request-timeout", struct options, c.request_timeout, 1,
 	    3600),
 	CLI_SET(0, "exit-on-lost-root", struct options, exit_on_lost_root, 1),
+	CLI_FN(0, "sse", sse),
+	CLI_STR(0, "sse-kms-key-id", struct options, sse_kms_key_id),
+	CLI_SET(0, "sse-bucket-key", struct options, sse_bucket_key, 1),
+	CLI_FN(0, "storage-class", data_class),
+	CLI_FN(0, "listing-storage-class", listing_class),
+	CLI_FN(0, "object-lock-mode", lock_mode),
+	CLI_NUM(0, "object-lock-days", struct options, lock_days, 1, 36500),
+	CLI_FN(0, "object-lock-until", lock_until),
 	CLI_END,
 };
 
@@ -448,7 +536,13 @@ const char options_usage[] =
     "                 [--path-style | --virtual-host] [--once]\n"
     "                 [--shutdown-timeout SECONDS] [--stats-file PATH]\n"
     "                 [--max-bandwidth RATE] [--request-timeout SECONDS]\n"
-    "                 [--exit-on-lost-root] [--version]\n"
+    "                 [--exit-on-lost-root] [--sse AES256|aws:kms]\n"
+    "                 [--sse-kms-key-id KEY] [--sse-bucket-key]\n"
+    "                 [--sse-c-key-file PATH] [--storage-class CLASS]\n"
+    "                 [--listing-storage-class CLASS]\n"
+    "                 [--object-lock-mode GOVERNANCE|COMPLIANCE]\n"
+    "                 [--object-lock-days N | --object-lock-until DATE]\n"
+    "                 [--version]\n"
     "                 bucket paths [paths ...]\n";
 const char *const options_help[] = {
     "Watch directories and upload every finished file to S3, with a JSON\n"
@@ -514,7 +608,25 @@ const char *const options_help[] = {
     "                        at 64 KiB/s\n"
     "  --exit-on-lost-root   exit 1 when a watched directory is deleted,\n"
     "                        moved away, unmounted or replaced (default:\n"
-    "                        log it and watch it again when it is back)\n",
+    "                        log it and watch it again when it is back)\n"
+    "  --sse AES256|aws:kms  server-side encryption (--with-sse: AES256)\n"
+    "  --sse-kms-key-id KEY  the KMS key of aws:kms: id, ARN or alias\n"
+    "                        (default: the account's S3 key)\n"
+    "  --sse-bucket-key      aws:kms with an S3 Bucket Key\n",
+    HELP_SSE_C,
+    "  --storage-class CLASS storage class of the files (STANDARD_IA,\n"
+    "                        ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR,\n"
+    "                        ...; default: STANDARD, -R: REDUCED_REDUNDANCY)\n"
+    "  --listing-storage-class CLASS\n"
+    "                        storage class of the listings (default:\n"
+    "                        STANDARD; with -R alone, REDUCED_REDUNDANCY)\n"
+    "  --object-lock-mode GOVERNANCE|COMPLIANCE\n"
+    "                        Object Lock every upload (the bucket must have\n"
+    "                        Object Lock), and keep the files the newest\n"
+    "                        listings name locked\n"
+    "  --object-lock-days N  lock for N days from the upload, renewed daily\n"
+    "  --object-lock-until DATE\n"
+    "                        lock until DATE (2030-01-01T00:00:00Z)\n",
     HELP_VERSION,
     NULL,
 };
@@ -535,6 +647,29 @@ check_positionals(struct options *o, char *err, size_t errlen)
 	if (o->nexcludes > 0 && o->nincludes > 0)
 		return cli_fail(err, errlen, "argument -i/--include: not "
 		    "allowed with argument -e/--exclude");
+	if (o->with_sse && o->sse != NULL && strcmp(o->sse, "AES256") != 0)
+		return cli_fail(err, errlen, "argument --sse: not allowed with "
+		    "argument --with-sse (AES256)");
+	if ((o->sse_kms_key_id != NULL || o->sse_bucket_key) &&
+	    (o->sse == NULL || strcmp(o->sse, "aws:kms") != 0))
+		return cli_fail(err, errlen, "argument %s: needs --sse aws:kms",
+		    o->sse_kms_key_id ? "--sse-kms-key-id" : "--sse-bucket-key");
+	if (o->c.sse_c_key_file != NULL && (o->sse != NULL || o->with_sse))
+		return cli_fail(err, errlen, "argument --sse-c-key-file: not "
+		    "allowed with argument --sse or --with-sse");
+	if (o->reduced_redundancy && o->storage_class != NULL)
+		return cli_fail(err, errlen, "argument --storage-class: not "
+		    "allowed with argument -R/--reduced-redundancy");
+	if (o->lock_days > 0 && o->lock_until_ms > 0)
+		return cli_fail(err, errlen, "argument --object-lock-until: not "
+		    "allowed with argument --object-lock-days");
+	if (o->lock_mode != NULL && o->lock_days == 0 && o->lock_until_ms == 0)
+		return cli_fail(err, errlen, "argument --object-lock-mode: needs "
+		    "--object-lock-days or --object-lock-until");
+	if (o->lock_mode == NULL && (o->lock_days > 0 || o->lock_until_ms > 0))
+		return cli_fail(err, errlen, "argument %s: needs "
+		    "--object-lock-mode", o->lock_days > 0 ?
+		    "--object-lock-days" : "--object-lock-until");
 	if (o->bucket == NULL || o->npaths == 0)
 		return cli_fail(err, errlen, "the following arguments are "
 		    "required: %s", o->bucket == NULL ? "bucket, paths" :

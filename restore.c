@@ -99,6 +99,7 @@ const char *const restore_help[] = {
     "                        bits of the metadata\n",
     HELP_KEYS,
     HELP_TLS,
+    HELP_SSE_C,
     HELP_RETRIES,
     "  --as-of TIME          point in time: the newest listings uploaded\n"
     "                        at or before TIME (2024-05-01T12:00:00Z,\n",

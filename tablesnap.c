@@ -108,6 +108,21 @@ die(const char *fmt, const char *arg)
 
 /* ---- configuration ---- */
 
+/* --object-lock-mode on a bucket without Object Lock: S3 would refuse
+ * every upload (or, some servers, store it unlocked). */
+static void
+check_object_lock(struct daemon *d)
+{
+	struct s3_error err;
+	int r = s3_object_lock_enabled(d->s3, &err);
+
+	if (r < 0)
+		die("cannot read the Object Lock configuration: %s", err.text);
+	if (r == 0)
+		die("--object-lock-mode: bucket %s has no Object Lock (it is "
+		    "enabled when a bucket is created)", d->opt.bucket);
+}
+
 /* Python's os.path.abspath: absolute, without ".", ".." and "//". */
 static char *
 absolute_path(const char *p)
@@ -790,6 +805,8 @@ main(int argc, char **argv)
 	}
 	startup_check();
 	d.s3 = d.setup.s3;
+	if (d.opt.lock_mode != NULL)
+		check_object_lock(&d);
 	if (s3_client_set_bandwidth(d.s3, d.opt.max_bandwidth) < 0)
 		die("%s", "out of memory");
 	/* Over plain HTTP nothing but the signature protects the body. */
