@@ -32,7 +32,7 @@ SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        notify.c restore.c chop.c companion.c jsonread.c isotime.c \
        fmt.c accounts.c listing.c setup.c buf.c htab.c
 # Encryption keys and Object Lock (issue 15).
-SRCS += protect.c
+SRCS += protect.c retention.c
 HDRS = $(wildcard *.h missing/*.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 

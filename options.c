@@ -536,11 +536,11 @@ const char options_usage[] =
     "                 [--path-style | --virtual-host] [--once]\n"
     "                 [--shutdown-timeout SECONDS] [--stats-file PATH]\n"
     "                 [--max-bandwidth RATE] [--request-timeout SECONDS]\n"
-    "                 [--exit-on-lost-root] [--sse AES256|aws:kms]\n"
+    "                 [--exit-on-lost-root] [--sse MODE]\n"
     "                 [--sse-kms-key-id KEY] [--sse-bucket-key]\n"
     "                 [--sse-c-key-file PATH] [--storage-class CLASS]\n"
     "                 [--listing-storage-class CLASS]\n"
-    "                 [--object-lock-mode GOVERNANCE|COMPLIANCE]\n"
+    "                 [--object-lock-mode MODE]\n"
     "                 [--object-lock-days N | --object-lock-until DATE]\n"
     "                 [--version]\n"
     "                 bucket paths [paths ...]\n";
@@ -609,24 +609,18 @@ const char *const options_help[] = {
     "  --exit-on-lost-root   exit 1 when a watched directory is deleted,\n"
     "                        moved away, unmounted or replaced (default:\n"
     "                        log it and watch it again when it is back)\n"
-    "  --sse AES256|aws:kms  server-side encryption (--with-sse: AES256)\n"
-    "  --sse-kms-key-id KEY  the KMS key of aws:kms: id, ARN or alias\n"
-    "                        (default: the account's S3 key)\n"
-    "  --sse-bucket-key      aws:kms with an S3 Bucket Key\n",
+    "  --sse MODE            server-side encryption: AES256 or aws:kms\n"
+    "  --sse-kms-key-id KEY  KMS key (default: the account's)\n"
+    "  --sse-bucket-key      with an S3 Bucket Key\n",
     HELP_SSE_C,
-    "  --storage-class CLASS storage class of the files (STANDARD_IA,\n"
-    "                        ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR,\n"
-    "                        ...; default: STANDARD, -R: REDUCED_REDUNDANCY)\n"
+    "  --storage-class CLASS of the files (default: STANDARD)\n"
     "  --listing-storage-class CLASS\n"
-    "                        storage class of the listings (default:\n"
-    "                        STANDARD; with -R alone, REDUCED_REDUNDANCY)\n"
-    "  --object-lock-mode GOVERNANCE|COMPLIANCE\n"
-    "                        Object Lock every upload (the bucket must have\n"
-    "                        Object Lock), and keep the files the newest\n"
-    "                        listings name locked\n"
-    "  --object-lock-days N  lock for N days from the upload, renewed daily\n"
-    "  --object-lock-until DATE\n"
-    "                        lock until DATE (2030-01-01T00:00:00Z)\n",
+    "                        of the listings (default: STANDARD)\n"
+    "  --object-lock-mode MODE\n"
+    "                        GOVERNANCE or COMPLIANCE, for N days (renewed\n"
+    "                        while listed) or until DATE:\n"
+    "  --object-lock-days N\n"
+    "  --object-lock-until DATE\n",
     HELP_VERSION,
     NULL,
 };

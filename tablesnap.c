@@ -26,6 +26,7 @@
 #include "notify.h"
 #include "options.h"
 #include "queue.h"
+#include "retention.h"
 #include "restore.h"
 #include "s3ops.h"
 #include "setup.h"
@@ -88,6 +89,7 @@ struct daemon {
 	int64_t lost_log_ms;		/* their interval */
 	int stopping;
 	int exit_status;		/* of the daemon once stopped */
+	struct retention *keeper;	/* --object-lock-days */
 };
 
 static int64_t
@@ -724,6 +726,24 @@ run_loop(struct daemon *d)
 	return d->exit_status;
 }
 
+/* --object-lock-days: the keeper extends the locks of the live files;
+ * TABLESNAP_LOCK_REFRESH_MS (tests only) shortens its day. */
+static void
+start_retention(struct daemon *d)
+{
+	const char *every = env_value("TABLESNAP_LOCK_REFRESH_MS");
+	struct retention_config rc = { .c = d->s3, .opt = &d->opt,
+	    .name = d->ucfg.name, .roots = (const char *const *)d->roots,
+	    .nroots = d->nroots, .every_ms = RETENTION_EVERY_MS };
+
+	if (every != NULL && atoll(every) >= 100 &&
+	    atoll(every) < RETENTION_EVERY_MS)
+		rc.every_ms = atoll(every);
+	if ((d->keeper = retention_start(&rc, &d->attr)) == NULL)
+		die("cannot start the Object Lock keeper: %s",
+		    strerror(errno));
+}
+
 static void
 setup_watches(struct daemon *d)
 {
@@ -835,5 +855,9 @@ main(int argc, char **argv)
 		startup_scan(&d);
 	if ((d.signal_fd = loop_signal_fd()) < 0)
 		die("signalfd: %s", strerror(errno));
-	return run_loop(&d);
+	if (d.opt.lock_days > 0 && !d.opt.once)
+		start_retention(&d);
+	r = run_loop(&d);
+	retention_stop(d.keeper);
+	return r;
 }
