@@ -96,6 +96,9 @@ s3_head_object(struct s3_client *c, const char *key,
 	v = http_header(&resp.http, "x-amz-meta-md5sum");
 	if (v != NULL && strlen(v) < sizeof(info->md5sum))
 		strcpy(info->md5sum, v);
+	v = http_header(&resp.http, "x-amz-object-lock-retain-until-date");
+	if (v != NULL && isotime_parse_ms(v, &info->lock_until_ms) < 0)
+		info->lock_until_ms = 0;
 	v = http_header(&resp.http, "x-amz-storage-class");
 	if (v != NULL && strlen(v) < sizeof(info->storage_class))
 		strcpy(info->storage_class, v);

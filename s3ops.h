@@ -25,6 +25,7 @@ struct s3_object_info {
 	char etag[80];		/* without quotes */
 	char md5sum[40];	/* x-amz-meta-md5sum, "" when absent */
 	char storage_class[32];	/* x-amz-storage-class, "" when absent */
+	long long lock_until_ms; /* Object Lock retain-until, 0: none */
 };
 
 /* 1: exists (info filled), 0: no such key, -1: error. */

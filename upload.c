@@ -209,13 +209,9 @@ stat_json(const struct stat *st)
 	return b.data;
 }
 
-/* How every object is stored: the storage class (a listing's its own),
- * server-side encryption, Object Lock with its retain-until date (until,
- * 32 bytes, holds it). Returns the count, at most STORAGE_HEADERS. */
-#define STORAGE_HEADERS	6
-static size_t
-storage_headers(struct s3_client *c, const struct options *o, int listing,
-    struct sigv4_header *h, char *until)
+size_t
+upload_storage_headers(const struct options *o, int listing,
+    long long until_ms, struct sigv4_header *h, char *until)
 {
 	const char *class = listing ? o->listing_class : o->storage_class;
 	const char *sse = o->with_sse ? "AES256" : o->sse;
@@ -236,16 +232,31 @@ storage_headers(struct s3_client *c, const struct options *o, int listing,
 		h[n++] = (struct sigv4_header){
 		    "x-amz-server-side-encryption-bucket-key-enabled", "true" };
 	if (o->lock_mode != NULL) {
-		/* By the server's clock, which judges the date. */
-		companion_format_time(o->lock_until_ms > 0 ? o->lock_until_ms :
-		    ((long long)time(NULL) + s3_clock_offset(c)) * 1000 +
-		    o->lock_days * 86400000LL, until);
+		companion_format_time(until_ms, until);
 		h[n++] = (struct sigv4_header){ "x-amz-object-lock-mode",
 		    o->lock_mode };
 		h[n++] = (struct sigv4_header){
 		    "x-amz-object-lock-retain-until-date", until };
 	}
 	return n;
+}
+
+/* The retain-until date of an upload now, by the server's clock (which
+ * judges it). */
+static long long
+lock_until_ms(struct s3_client *c, const struct options *o)
+{
+	return o->lock_until_ms > 0 ? o->lock_until_ms :
+	    ((long long)time(NULL) + s3_clock_offset(c)) * 1000 +
+	    o->lock_days * 86400000LL;
+}
+
+static size_t
+storage_headers(struct s3_client *c, const struct options *o, int listing,
+    struct sigv4_header *h, char *until)
+{
+	return upload_storage_headers(o, listing, lock_until_ms(c, o), h,
+	    until);
 }
 
 /* With SSE-KMS or SSE-C the ETag S3 returns is not the MD5 of the data:
@@ -280,7 +291,7 @@ upload_content_type(const char *name)
 
 /* Headers every data object and initiate carries. Returns the count, at
  * most DATA_HEADERS. */
-#define DATA_HEADERS	(4 + STORAGE_HEADERS)
+#define DATA_HEADERS	(4 + UPLOAD_STORAGE_HEADERS)
 static size_t
 data_headers(const struct job *j, struct sigv4_header *h, char *md5_b64,
     int with_md5, char *until)
@@ -361,7 +372,7 @@ put_listing(struct job *j)
 	char **names = NULL, *key = NULL;
 	char md5_b64[BASE64_LEN(16) + 1], until[32];
 	unsigned char md5[16];
-	struct sigv4_header h[2 + STORAGE_HEADERS];
+	struct sigv4_header h[2 + UPLOAD_STORAGE_HEADERS];
 	size_t n = 0, nh = 0;
 	struct buf b;
 	struct md5_ctx mc;
@@ -761,8 +772,12 @@ put_multipart(struct job *j)
 			r = put_part(j, id, i, etags);
 	if (r == SENT) {
 		log_debug("Uploaded %d parts, completing upload", j->h.nparts);
+		/* Some servers (radosgw 16) drop the initiate's lock: it is
+		 * set again on the object. */
 		if (s3_mpu_complete(j->c, j->key, id, etags, j->h.nparts,
-		    &err) < 0) {
+		    &err) < 0 || (j->cfg->opt->lock_mode != NULL &&
+		    s3_put_retention(j->c, j->key, j->cfg->opt->lock_mode,
+		    lock_until_ms(j->c, j->cfg->opt), &err) < 0)) {
 			log_error("Error uploading %s: %s", j->key, err.text);
 			r = SEND_FAILED;
 		}
