@@ -407,40 +407,6 @@ chunk_size(void *base, const char *name, const char *v, char *err,
 	    errlen);
 }
 
-/* One of the words in the NULL-terminated list, else a usage error. */
-static int
-choice(const char *name, const char *v, const char *const *words,
-    const char **out, char *err, size_t errlen)
-{
-	for (size_t i = 0; words[i] != NULL; i++)
-		if (strcmp(v, words[i]) == 0) {
-			*out = words[i];
-			return CLI_OK;
-		}
-	return cli_fail(err, errlen, "argument %s: invalid choice '%s' "
-	    "(choose from %s, %s)", name, v, words[0], words[1]);
-}
-
-static int
-sse(void *base, const char *name, const char *v, char *err, size_t errlen)
-{
-	static const char *const kinds[] = { "AES256", "aws:kms", NULL };
-
-	return choice(name, v, kinds, &((struct options *)base)->sse, err,
-	    errlen);
-}
-
-static int
-lock_mode(void *base, const char *name, const char *v, char *err,
-    size_t errlen)
-{
-	static const char *const modes[] = { "GOVERNANCE", "COMPLIANCE",
-	    NULL };
-
-	return choice(name, v, modes, &((struct options *)base)->lock_mode,
-	    err, errlen);
-}
-
 static int
 lock_until(void *base, const char *name, const char *v, char *err,
     size_t errlen)
@@ -448,41 +414,9 @@ lock_until(void *base, const char *name, const char *v, char *err,
 	struct options *o = base;
 
 	if (isotime_parse_ms(v, &o->lock_until_ms) < 0 || o->lock_until_ms <= 0)
-		return cli_fail(err, errlen, "argument %s: invalid date '%s' "
-		    "(2030-01-01, 2030-01-01T12:00:00Z or @<epoch seconds>)",
+		return cli_fail(err, errlen, "argument %s: invalid date '%s'",
 		    name, v);
 	return CLI_OK;
-}
-
-/* A storage class goes into a header as is: S3's names are upper-case
- * letters, digits and '_'. */
-static int
-storage_class(const char *name, const char *v, const char **out, char *err,
-    size_t errlen)
-{
-	if (*v == '\0' || strlen(v) > 64 ||
-	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(v))
-		return cli_fail(err, errlen, "argument %s: invalid storage "
-		    "class '%s' (upper-case letters, digits and '_', such as "
-		    "STANDARD_IA)", name, v);
-	*out = v;
-	return CLI_OK;
-}
-
-static int
-data_class(void *base, const char *name, const char *v, char *err,
-    size_t errlen)
-{
-	return storage_class(name, v, &((struct options *)base)->storage_class,
-	    err, errlen);
-}
-
-static int
-listing_class(void *base, const char *name, const char *v, char *err,
-    size_t errlen)
-{
-	return storage_class(name, v, &((struct options *)base)->listing_class,
-	    err, errlen);
 }
 
 /* Beside common_options. */
@@ -513,12 +447,12 @@ static const struct cli_opt tablesnap_rows[] = {
 	CLI_NUM(0, "request-timeout", struct options, c.request_timeout, 1,
 	    3600),
 	CLI_SET(0, "exit-on-lost-root", struct options, exit_on_lost_root, 1),
-	CLI_FN(0, "sse", sse),
+	CLI_STR(0, "sse", struct options, sse),
 	CLI_STR(0, "sse-kms-key-id", struct options, sse_kms_key_id),
 	CLI_SET(0, "sse-bucket-key", struct options, sse_bucket_key, 1),
-	CLI_FN(0, "storage-class", data_class),
-	CLI_FN(0, "listing-storage-class", listing_class),
-	CLI_FN(0, "object-lock-mode", lock_mode),
+	CLI_STR(0, "storage-class", struct options, storage_class),
+	CLI_STR(0, "listing-storage-class", struct options, listing_class),
+	CLI_STR(0, "object-lock-mode", struct options, lock_mode),
 	CLI_NUM(0, "object-lock-days", struct options, lock_days, 1, 36500),
 	CLI_FN(0, "object-lock-until", lock_until),
 	CLI_END,
@@ -539,9 +473,8 @@ const char options_usage[] =
     "                 [--exit-on-lost-root] [--sse MODE]\n"
     "                 [--sse-kms-key-id KEY] [--sse-bucket-key]\n"
     "                 [--sse-c-key-file PATH] [--storage-class CLASS]\n"
-    "                 [--listing-storage-class CLASS]\n"
-    "                 [--object-lock-mode MODE]\n"
-    "                 [--object-lock-days N | --object-lock-until DATE]\n"
+    "                 [--listing-storage-class CLASS] [--object-lock-mode\n"
+    "                 MODE --object-lock-days N|--object-lock-until DATE]\n"
     "                 [--version]\n"
     "                 bucket paths [paths ...]\n";
 const char *const options_help[] = {
@@ -610,17 +543,14 @@ const char *const options_help[] = {
     "                        moved away, unmounted or replaced (default:\n"
     "                        log it and watch it again when it is back)\n"
     "  --sse MODE            server-side encryption: AES256 or aws:kms\n"
-    "  --sse-kms-key-id KEY  KMS key (default: the account's)\n"
+    "  --sse-kms-key-id KEY  its KMS key (default: the account's)\n"
     "  --sse-bucket-key      with an S3 Bucket Key\n",
     HELP_SSE_C,
-    "  --storage-class CLASS of the files (default: STANDARD)\n"
-    "  --listing-storage-class CLASS\n"
-    "                        of the listings (default: STANDARD)\n"
-    "  --object-lock-mode MODE\n"
-    "                        GOVERNANCE or COMPLIANCE, for N days (renewed\n"
-    "                        while listed) or until DATE:\n"
-    "  --object-lock-days N\n"
-    "  --object-lock-until DATE\n",
+    "  --storage-class CLASS, --listing-storage-class CLASS\n"
+    "                        of the files, of the listings (STANDARD)\n"
+    "  --object-lock-mode GOVERNANCE|COMPLIANCE\n"
+    "  --object-lock-days N, --object-lock-until DATE\n"
+    "                        lock uploads; days are renewed while listed\n",
     HELP_VERSION,
     NULL,
 };
@@ -635,35 +565,60 @@ const struct cli_program tablesnap_program = {
 	sizeof(tablesnap_tables) / sizeof(tablesnap_tables[0]), 0,
 };
 
+/* An option that another rules out, or one that needs another. */
+#define REFUSE(cond, arg, why) \
+	if (cond) \
+		return cli_fail(err, errlen, "argument %s: %s", arg, why)
+
+/* The encryption, class and lock options: the combinations refused, and
+ * storage classes, which go into a header as they are (S3's are upper
+ * case letters, digits and '_'). */
+static int
+lock_rules(const struct options *o, char *err, size_t errlen)
+{
+	static const char class_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_";
+	const char *cls[2] = { o->storage_class, o->listing_class };
+	int kms = o->sse != NULL && strcmp(o->sse, "aws:kms") == 0;
+	int date = o->lock_days > 0 || o->lock_until_ms > 0;
+
+	REFUSE(o->sse && strcmp(o->sse, "AES256") != 0 && !kms, "--sse",
+	    "choose from AES256, aws:kms");
+	REFUSE(o->lock_mode && strcmp(o->lock_mode, "GOVERNANCE") != 0 &&
+	    strcmp(o->lock_mode, "COMPLIANCE") != 0, "--object-lock-mode",
+	    "choose from GOVERNANCE, COMPLIANCE");
+	for (int i = 0; i < 2; i++)
+		REFUSE(cls[i] != NULL && (*cls[i] == '\0' || strlen(cls[i]) > 64 ||
+		    strspn(cls[i], class_chars) != strlen(cls[i])), i ?
+		    "--listing-storage-class" : "--storage-class",
+		    "invalid storage class");
+	REFUSE(o->with_sse && kms, "--sse",
+	    "not allowed with argument --with-sse");
+	REFUSE(o->sse_kms_key_id && !kms, "--sse-kms-key-id",
+	    "needs --sse aws:kms");
+	REFUSE(o->sse_bucket_key && !kms, "--sse-bucket-key",
+	    "needs --sse aws:kms");
+	REFUSE(o->c.sse_c_key_file && (o->sse || o->with_sse),
+	    "--sse-c-key-file", "not allowed with argument --sse");
+	REFUSE(o->reduced_redundancy && o->storage_class, "--storage-class",
+	    "not allowed with argument -R");
+	REFUSE(o->lock_days > 0 && o->lock_until_ms > 0, "--object-lock-until",
+	    "not allowed with argument --object-lock-days");
+	REFUSE(o->lock_mode && !date, "--object-lock-mode",
+	    "needs --object-lock-days or --object-lock-until");
+	REFUSE(!o->lock_mode && date, o->lock_days ? "--object-lock-days" :
+	    "--object-lock-until", "needs --object-lock-mode");
+	return CLI_OK;
+}
+
 static int
 check_positionals(struct options *o, char *err, size_t errlen)
 {
 	if (o->nexcludes > 0 && o->nincludes > 0)
 		return cli_fail(err, errlen, "argument -i/--include: not "
 		    "allowed with argument -e/--exclude");
-	if (o->with_sse && o->sse != NULL && strcmp(o->sse, "AES256") != 0)
-		return cli_fail(err, errlen, "argument --sse: not allowed with "
-		    "argument --with-sse (AES256)");
-	if ((o->sse_kms_key_id != NULL || o->sse_bucket_key) &&
-	    (o->sse == NULL || strcmp(o->sse, "aws:kms") != 0))
-		return cli_fail(err, errlen, "argument %s: needs --sse aws:kms",
-		    o->sse_kms_key_id ? "--sse-kms-key-id" : "--sse-bucket-key");
-	if (o->c.sse_c_key_file != NULL && (o->sse != NULL || o->with_sse))
-		return cli_fail(err, errlen, "argument --sse-c-key-file: not "
-		    "allowed with argument --sse or --with-sse");
-	if (o->reduced_redundancy && o->storage_class != NULL)
-		return cli_fail(err, errlen, "argument --storage-class: not "
-		    "allowed with argument -R/--reduced-redundancy");
-	if (o->lock_days > 0 && o->lock_until_ms > 0)
-		return cli_fail(err, errlen, "argument --object-lock-until: not "
-		    "allowed with argument --object-lock-days");
-	if (o->lock_mode != NULL && o->lock_days == 0 && o->lock_until_ms == 0)
-		return cli_fail(err, errlen, "argument --object-lock-mode: needs "
-		    "--object-lock-days or --object-lock-until");
-	if (o->lock_mode == NULL && (o->lock_days > 0 || o->lock_until_ms > 0))
-		return cli_fail(err, errlen, "argument %s: needs "
-		    "--object-lock-mode", o->lock_days > 0 ?
-		    "--object-lock-days" : "--object-lock-until");
+	if (lock_rules(o, err, errlen) != CLI_OK)
+		return CLI_USAGE;
 	if (o->bucket == NULL || o->npaths == 0)
 		return cli_fail(err, errlen, "the following arguments are "
 		    "required: %s", o->bucket == NULL ? "bucket, paths" :

@@ -2,7 +2,6 @@
  * without I/O. The key is wiped from every buffer of ours that held it. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "companion.h"
 #include "encode.h"
@@ -55,5 +54,5 @@ int
 lock_refused(const char *code, const char *message)
 {
 	return strcmp(code, "AccessDenied") == 0 &&
-	    strcasestr(message, "lock") != NULL;
+	    strstr(message, "lock") != NULL;
 }

@@ -35,8 +35,7 @@ struct pass {
 	long long until_ms;
 	int pause_ms;
 	unsigned long extended, gone, failed;
-	char first_error[S3_ERRLEN];
-	int stopped, nomem;
+	int stopped;
 };
 
 /* ---- pure ---- */
@@ -111,11 +110,12 @@ add_page(void *ctx, const struct s3_list *page)
 	return 0;
 }
 
+/* Each failure has its line; the pass goes on. */
 static void
-failed(struct pass *p, const char *text)
+failed(struct pass *p, const char *key, const char *text)
 {
-	if (p->failed++ == 0)
-		err_set(p->first_error, sizeof(p->first_error), "%s", text);
+	p->failed++;
+	log_warning("Cannot keep %s locked: %s", key, text);
 }
 
 /* One object's retention moved to the pass's date, after a pause. */
@@ -134,7 +134,7 @@ extend(struct pass *p, const char *key)
 	else if (err.status == 404)
 		p->gone++;	/* deleted meanwhile (tablechop) */
 	else
-		failed(p, err.text);
+		failed(p, key, err.text);
 }
 
 /* The files a newest listing names, if their directory is still there
@@ -153,11 +153,11 @@ keep_listing(struct pass *p, const char *lkey)
 
 	if (g <= 0) {
 		if (g < 0)
-			failed(p, err.text);
+			failed(p, lkey, err.text);
 		return;
 	}
 	if (listing_read(body, len, &l, msg, sizeof(msg)) < 0) {
-		failed(p, msg);
+		failed(p, lkey, msg);
 		free(body);
 		return;
 	}
@@ -171,9 +171,7 @@ keep_listing(struct pass *p, const char *lkey)
 			    p->r->cfg.name, o->c.separator, s->dir,
 			    s->names[k]);
 
-			if (key == NULL)
-				p->nomem = 1;
-			else
+			if (key != NULL)
 				extend(p, key);
 			free(key);
 		}
@@ -202,9 +200,9 @@ run_pass(struct retention *r)
 		char *base = listing_key(cfg->opt->c.prefix, cfg->name,
 		    cfg->opt->c.separator, cfg->roots[i], "/");
 
-		if (base == NULL || s3_list_objects_by_page(cfg->c, base, NULL,
+		if (base != NULL && s3_list_objects_by_page(cfg->c, base, NULL,
 		    add_page, &p, &err) < 0)
-			failed(&p, base == NULL ? "out of memory" : err.text);
+			failed(&p, base, err.text);
 		free(base);
 	}
 	k = retention_newest(p.v, p.n);
@@ -213,9 +211,8 @@ run_pass(struct retention *r)
 	companion_format_time(p.until_ms, when);
 	if (!p.stopped)
 		log_info("Object Lock: %lu objects of %zu listings kept until "
-		    "%s, %lu gone, %lu failed%s%s%s", p.extended, k, when,
-		    p.gone, p.failed + p.nomem, p.failed ? " (" : "",
-		    p.first_error, p.failed ? ")" : "");
+		    "%s, %lu gone, %lu failed", p.extended, k, when, p.gone,
+		    p.failed);
 	for (size_t i = 0; i < p.n; i++)
 		free(p.v[i].key);
 	free(p.v);

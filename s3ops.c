@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "buf.h"
@@ -32,11 +31,8 @@ set_msg(struct s3_error *err, const char *msg)
 static void
 errf(struct s3_error *err, const char *what, const struct s3_response *resp)
 {
-	/* What S3 answers a read of an SSE-C object without its key: a bare
-	 * 400 to a HEAD, a message about encryption to a GET. */
-	int sse_c = resp->status == 400 && (strcmp(what, "HEAD") == 0 ||
-	    strcmp(what, "GET") == 0) && (resp->code[0] == '\0' ||
-	    strcasestr(resp->error, "encryption") != NULL);
+	/* What S3 answers a GET of an SSE-C object without its key. */
+	int sse_c = resp->status == 400 && strstr(resp->error, "ncryption");
 
 	err->status = resp->status;
 	err_set(err->code, sizeof(err->code), "%s", resp->code);
@@ -99,9 +95,6 @@ s3_head_object(struct s3_client *c, const char *key,
 	v = http_header(&resp.http, "x-amz-object-lock-retain-until-date");
 	if (v != NULL && isotime_parse_ms(v, &info->lock_until_ms) < 0)
 		info->lock_until_ms = 0;
-	v = http_header(&resp.http, "x-amz-storage-class");
-	if (v != NULL && strlen(v) < sizeof(info->storage_class))
-		strcpy(info->storage_class, v);
 	r = 1;
 	s3_response_free(&resp);
 	return r;
@@ -562,20 +555,14 @@ s3_object_lock_enabled(struct s3_client *c, struct s3_error *err)
 	struct s3_request req = { .method = "GET", .query = "object-lock",
 	    .body_fd = -1, .max_body = MAX_XML_ANSWER };
 	struct s3_response resp;
-	char v[16];
 	int r = -1;
 
-	if (s3_request(c, &req, &resp) < 0)
+	if (s3_request(c, &req, &resp) < 0 || (resp.status != 200 &&
+	    resp.status != 404))
 		errf(err, "object lock configuration", &resp);
-	else if (resp.status == 404 && strcmp(resp.code,
-	    "ObjectLockConfigurationNotFoundError") == 0)
-		r = 0;
-	else if (resp.status != 200)
-		errf(err, "object lock configuration", &resp);
-	else
-		r = resp.body != NULL && xml_text(resp.body, resp.body_len,
-		    "ObjectLockEnabled", v, sizeof(v)) > 0 &&
-		    strcmp(v, "Enabled") == 0;
+	else	/* 404 ObjectLockConfigurationNotFoundError: none */
+		r = resp.status == 200 && resp.body != NULL &&
+		    strstr(resp.body, "<ObjectLockEnabled>Enabled<") != NULL;
 	s3_response_free(&resp);
 	return r;
 }

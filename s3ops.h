@@ -24,7 +24,6 @@ struct s3_object_info {
 	long long size;
 	char etag[80];		/* without quotes */
 	char md5sum[40];	/* x-amz-meta-md5sum, "" when absent */
-	char storage_class[32];	/* x-amz-storage-class, "" when absent */
 	long long lock_until_ms; /* Object Lock retain-until, 0: none */
 };
 

@@ -395,8 +395,8 @@ bucket_check_error(const struct s3_setup *s, const struct s3_error *e,
 }
 
 /* --sse-c-key-file: the key for every object request, over TLS only,
- * from a file nobody else may read. Messages name the file, never a byte
- * of it. */
+ * from a file closed to group and others. Messages name the file, never
+ * a byte of it. */
 static int
 setup_sse_c(struct s3_setup *s, const char *path, char *err, size_t errlen)
 {
@@ -404,34 +404,28 @@ setup_sse_c(struct s3_setup *s, const char *path, char *err, size_t errlen)
 	struct sse_c k;
 	struct stat st;
 	ssize_t n = -1;
-	int fd, r = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	const char *why = NULL;
 
 	if (!s->tls)
-		return err_set(err, errlen, "--sse-c-key-file needs an https:// "
-		    "endpoint: S3 takes a customer key over TLS only");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0 ||
-	    fstat(fd, &st) < 0)
-		err_set(err, errlen, "cannot read the SSE-C key file %s: %s",
-		    path, strerror(errno));
+		why = "needs an https:// endpoint (S3 takes a customer key "
+		    "over TLS only)";
+	else if (fd < 0 || fstat(fd, &st) < 0 ||
+	    (n = read(fd, data, sizeof(data))) < 0)
+		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0)
-		err_set(err, errlen, "the SSE-C key file %s must be a regular "
-		    "file closed to group and others (chmod 600)", path);
-	else if ((n = read(fd, data, sizeof(data))) < 0)
-		err_set(err, errlen, "cannot read the SSE-C key file %s: %s",
-		    path, strerror(errno));
-	else if (sse_c_parse(data, (size_t)n, &k, err, errlen) == 0) {
-		if (s3_client_set_sse_c(s->s3, &k) < 0)
-			err_set(err, errlen, "out of memory");
-		else
-			r = 0;
-	} else
-		err_set(err, errlen, "the SSE-C key file %s holds %s", path,
-		    "no 256-bit key (32 bytes, or 44 base64 characters)");
+		why = "must be a file closed to group and others (chmod 600)";
+	else if (sse_c_parse(data, (size_t)n, &k, err, errlen) < 0)
+		why = "holds no 256-bit key (32 bytes, or 44 base64 "
+		    "characters)";
+	else if (s3_client_set_sse_c(s->s3, &k) < 0)
+		why = "out of memory";
 	explicit_bzero(data, sizeof(data));
 	explicit_bzero(&k, sizeof(k));
 	if (fd >= 0)
 		close(fd);
-	return r;
+	return why ? err_set(err, errlen, "--sse-c-key-file %s: %s", path,
+	    why) : 0;
 }
 
 /* ---- the client ---- */

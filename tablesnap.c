@@ -736,9 +736,10 @@ start_retention(struct daemon *d)
 	    .name = d->ucfg.name, .roots = (const char *const *)d->roots,
 	    .nroots = d->nroots, .every_ms = RETENTION_EVERY_MS };
 
-	if (every != NULL && atoll(every) >= 100 &&
-	    atoll(every) < RETENTION_EVERY_MS)
-		rc.every_ms = atoll(every);
+	long ms = every != NULL ? strtol(every, NULL, 10) : 0;
+
+	if (ms >= 100 && ms < RETENTION_EVERY_MS)
+		rc.every_ms = ms;
 	if ((d->keeper = retention_start(&rc, &d->attr)) == NULL)
 		die("cannot start the Object Lock keeper: %s",
 		    strerror(errno));

@@ -170,7 +170,7 @@ def encryption_startup_refusals(ctx):
         (["--sse-c-key-file", key_file(ctx, raw)], True,
          "needs an https:// endpoint"),
         (["--sse-c-key-file", os.path.join(ctx.tmp, "none")], False,
-         "cannot read the SSE-C key file"),
+         "No such file or directory"),
         (LOCK + ["--object-lock-days", "1"], False, "has no Object Lock"),
     ]
     for args, http, message in cases:
