@@ -542,15 +542,14 @@ const char *const options_help[] = {
     "  --exit-on-lost-root   exit 1 when a watched directory is deleted,\n"
     "                        moved away, unmounted or replaced (default:\n"
     "                        log it and watch it again when it is back)\n"
-    "  --sse MODE            server-side encryption: AES256 or aws:kms\n"
-    "  --sse-kms-key-id KEY  its KMS key (default: the account's)\n"
-    "  --sse-bucket-key      with an S3 Bucket Key\n",
+    "  --sse MODE, --sse-kms-key-id KEY, --sse-bucket-key\n"
+    "                        server-side encryption: AES256 or aws:kms\n",
     HELP_SSE_C,
     "  --storage-class CLASS, --listing-storage-class CLASS\n"
     "                        of the files, of the listings (STANDARD)\n"
-    "  --object-lock-mode GOVERNANCE|COMPLIANCE\n"
-    "  --object-lock-days N, --object-lock-until DATE\n"
-    "                        lock uploads; days are renewed while listed\n",
+    "  --object-lock-mode MODE, --object-lock-days N, --object-lock-until "
+    "DATE\n"
+    "                        GOVERNANCE or COMPLIANCE Object Lock\n",
     HELP_VERSION,
     NULL,
 };
