@@ -31,6 +31,8 @@ SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        stats.c keyset.c md5.c creds.c missing/ere.c \
        notify.c restore.c chop.c companion.c jsonread.c isotime.c \
        fmt.c accounts.c listing.c setup.c buf.c htab.c
+# Encryption keys and Object Lock (issue 15).
+SRCS += protect.c retention.c
 HDRS = $(wildcard *.h missing/*.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 

@@ -12,6 +12,7 @@
 #include "help.h"
 #include "listing.h"
 #include "log.h"
+#include "protect.h"
 #include "s3ops.h"
 #include "setup.h"
 
@@ -66,6 +67,7 @@ const char *const chop_help[] = {
     HELP_TOKEN_REGION,
     HELP_KEYS,
     HELP_TLS,
+    HELP_SSE_C,
     HELP_RETRIES,
     "  --as-of TIME          apply the rule as of TIME instead of now, for\n"
     "                        audits (with -d); objects uploaded later are\n"
@@ -472,9 +474,11 @@ key_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Deletes keys 1,000 a request; the count that could not be deleted. */
+/* Deletes keys 1,000 a request; the count that could not be deleted.
+ * Those Object Lock refused count in *retained too. */
 static size_t
-delete_keys(const struct run *r, const char **keys, size_t n)
+delete_keys(const struct run *r, const char **keys, size_t n,
+    size_t *retained)
 {
 	size_t failed = 0;
 
@@ -499,9 +503,14 @@ delete_keys(const struct run *r, const char **keys, size_t n)
 		}
 		log_debug("Delete request for %zu keys: %zu refused", batch,
 		    nerrs);
-		for (size_t i = 0; i < nerrs; i++)
-			log_error("Cannot delete %s: %s %s", errs[i].key,
+		for (size_t i = 0; i < nerrs; i++) {
+			int lock = lock_refused(errs[i].code, errs[i].message);
+
+			*retained += (size_t)lock;
+			log_msg(lock ? LOG_INFO_L : LOG_ERROR_L, "%s %s: %s %s",
+			    lock ? "Retained" : "Cannot delete", errs[i].key,
 			    errs[i].code, errs[i].message);
+		}
 		failed += nerrs;
 		s3_delete_errors_free(errs, nerrs);
 	}
@@ -532,10 +541,53 @@ doomed(const struct chop_obj *o, size_t n, size_t *nlist, size_t *total)
 	return v;
 }
 
-static int
-delete_all(const struct run *r, const struct chop_obj *o, size_t n)
+/* With Object Lock a delete only hides an object behind a delete marker
+ * (restores no longer see it, the bytes stay): one still locked is kept,
+ * counted as retained. */
+struct lock_check {
+	const struct run *r;
+	struct chop_obj *o;
+	long long now;
+};
+
+static void
+check_lock(void *ctx, size_t i)
 {
-	size_t nlist = 0, total = 0, failed, deleted;
+	struct lock_check *lc = ctx;
+	struct s3_object_info info;
+	struct s3_error err;
+
+	if (!lc->o[i].keep && s3_head_object(lc->r->s3, lc->o[i].key, &info,
+	    &err) == 1 && info.lock_until_ms > lc->now)
+		lc->o[i].retained = 1;
+}
+
+static size_t
+keep_locked(const struct run *r, struct chop_obj *o, size_t n,
+    long long now)
+{
+	struct lock_check lc = { r, o, now };
+	struct s3_error err;
+	size_t k = 0;
+
+	if (s3_object_lock_enabled(r->s3, &err) != 1)
+		return 0;
+	companion_parallel(n, r->o->parallel, check_lock, &lc);
+	for (size_t i = 0; i < n; i++)
+		if (o[i].retained) {
+			o[i].keep = 1;
+			k++;
+			log_msg(r->o->list ? LOG_INFO_L : LOG_DEBUG_L,
+			    "Retained %s: under Object Lock", o[i].key);
+		}
+	return k;
+}
+
+static int
+delete_all(const struct run *r, const struct chop_obj *o, size_t n,
+    size_t retained)
+{
+	size_t nlist = 0, total = 0, failed, deleted, refused = 0;
 	const char **keys = doomed(o, n, &nlist, &total);
 
 	if (keys == NULL) {
@@ -556,19 +608,20 @@ delete_all(const struct run *r, const struct chop_obj *o, size_t n)
 		return 0;
 	}
 	log_info("Deleting %zu/%zu files", total, n);
-	failed = delete_keys(r, keys, nlist);
+	failed = delete_keys(r, keys, nlist, &refused);
 	deleted = nlist - failed;
 	if (failed > 0)
 		log_error("%zu listings could not be deleted: the %zu files "
 		    "due with them are kept for now", failed, total - nlist);
 	else {
-		failed = delete_keys(r, keys + nlist, total - nlist);
+		failed = delete_keys(r, keys + nlist, total - nlist,
+		    &refused);
 		deleted += total - nlist - failed;
 	}
-	log_info("Deleted %zu files, %zu could not be deleted", deleted,
-	    failed);
+	log_info("Deleted %zu files, %zu could not be deleted, %zu retained "
+	    "by Object Lock", deleted, failed - refused, retained + refused);
 	free(keys);
-	return failed > 0 ? 1 : 0;
+	return failed > refused ? 1 : 0;
 }
 
 /* The objects under base; their keys point into l. */
@@ -649,7 +702,8 @@ chop_run(struct run *r, const char *prefix)
 				chop_keep_files(o, n, as_of);
 				log_info("Keeping %zu/%zu data files",
 				    count_kept(o, n, 0), n - nl);
-				status = delete_all(r, o, n);
+				status = delete_all(r, o, n, keep_locked(r, o,
+				    n, companion_now_ms()));
 			}
 		}
 	}

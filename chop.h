@@ -53,6 +53,7 @@ struct chop_obj {
 	int listing;		/* a -listdir.json */
 	int referenced;		/* named by a kept listing (the caller's) */
 	int keep;		/* the verdict */
+	int retained;		/* due, but under Object Lock: kept */
 };
 
 /*

@@ -28,6 +28,9 @@
     "  --path-style          address the bucket in the path\n" \
     "  --virtual-host        address the bucket in the host name\n"
 
+#define HELP_SSE_C \
+    "  --sse-c-key-file PATH SSE-C key: 32 bytes or 44 base64 characters\n"
+
 #define HELP_RETRIES \
     "  --retries N           extra attempts per S3 request (default: 3)\n"
 

@@ -11,6 +11,7 @@
 
 #include "fmt.h"
 #include "help.h"
+#include "isotime.h"
 #include "options.h"
 
 /* ---- the engine ---- */
@@ -291,6 +292,7 @@ const struct cli_opt common_options[] = {
 	CLI_SET(0, "path-style", struct common_opts, path_style, 1),
 	CLI_SET(0, "virtual-host", struct common_opts, path_style, -1),
 	CLI_NUM(0, "retries", struct common_opts, retries, 0, 100),
+	CLI_STR(0, "sse-c-key-file", struct common_opts, sse_c_key_file),
 	CLI_RET('h', "help", CLI_HELP),
 	CLI_RET(0, "version", CLI_VERSION),
 	CLI_END,
@@ -405,6 +407,18 @@ chunk_size(void *base, const char *name, const char *v, char *err,
 	    errlen);
 }
 
+static int
+lock_until(void *base, const char *name, const char *v, char *err,
+    size_t errlen)
+{
+	struct options *o = base;
+
+	if (isotime_parse_ms(v, &o->lock_until_ms) < 0 || o->lock_until_ms <= 0)
+		return cli_fail(err, errlen, "argument %s: invalid date '%s'",
+		    name, v);
+	return CLI_OK;
+}
+
 /* Beside common_options. */
 static const struct cli_opt tablesnap_rows[] = {
 	CLI_STR('k', NULL, struct options, c.aws_key),
@@ -433,6 +447,14 @@ static const struct cli_opt tablesnap_rows[] = {
 	CLI_NUM(0, "request-timeout", struct options, c.request_timeout, 1,
 	    3600),
 	CLI_SET(0, "exit-on-lost-root", struct options, exit_on_lost_root, 1),
+	CLI_STR(0, "sse", struct options, sse),
+	CLI_STR(0, "sse-kms-key-id", struct options, sse_kms_key_id),
+	CLI_SET(0, "sse-bucket-key", struct options, sse_bucket_key, 1),
+	CLI_STR(0, "storage-class", struct options, storage_class),
+	CLI_STR(0, "listing-storage-class", struct options, listing_class),
+	CLI_STR(0, "object-lock-mode", struct options, lock_mode),
+	CLI_NUM(0, "object-lock-days", struct options, lock_days, 1, 36500),
+	CLI_FN(0, "object-lock-until", lock_until),
 	CLI_END,
 };
 
@@ -448,7 +470,12 @@ const char options_usage[] =
     "                 [--path-style | --virtual-host] [--once]\n"
     "                 [--shutdown-timeout SECONDS] [--stats-file PATH]\n"
     "                 [--max-bandwidth RATE] [--request-timeout SECONDS]\n"
-    "                 [--exit-on-lost-root] [--version]\n"
+    "                 [--exit-on-lost-root] [--sse MODE]\n"
+    "                 [--sse-kms-key-id KEY] [--sse-bucket-key]\n"
+    "                 [--sse-c-key-file PATH] [--storage-class CLASS]\n"
+    "                 [--listing-storage-class CLASS] [--object-lock-mode\n"
+    "                 MODE --object-lock-days N|--object-lock-until DATE]\n"
+    "                 [--version]\n"
     "                 bucket paths [paths ...]\n";
 const char *const options_help[] = {
     "Watch directories and upload every finished file to S3, with a JSON\n"
@@ -514,7 +541,15 @@ const char *const options_help[] = {
     "                        at 64 KiB/s\n"
     "  --exit-on-lost-root   exit 1 when a watched directory is deleted,\n"
     "                        moved away, unmounted or replaced (default:\n"
-    "                        log it and watch it again when it is back)\n",
+    "                        log it and watch it again when it is back)\n"
+    "  --sse MODE, --sse-kms-key-id KEY, --sse-bucket-key\n"
+    "                        server-side encryption: AES256 or aws:kms\n",
+    HELP_SSE_C,
+    "  --storage-class CLASS, --listing-storage-class CLASS\n"
+    "                        of the files, of the listings (STANDARD)\n"
+    "  --object-lock-mode MODE, --object-lock-days N, --object-lock-until "
+    "DATE\n"
+    "                        GOVERNANCE or COMPLIANCE Object Lock\n",
     HELP_VERSION,
     NULL,
 };
@@ -529,12 +564,60 @@ const struct cli_program tablesnap_program = {
 	sizeof(tablesnap_tables) / sizeof(tablesnap_tables[0]), 0,
 };
 
+/* An option that another rules out, or one that needs another. */
+#define REFUSE(cond, arg, why) \
+	if (cond) \
+		return cli_fail(err, errlen, "argument %s: %s", arg, why)
+
+/* The encryption, class and lock options: the combinations refused, and
+ * storage classes, which go into a header as they are (S3's are upper
+ * case letters, digits and '_'). */
+static int
+lock_rules(const struct options *o, char *err, size_t errlen)
+{
+	static const char class_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_";
+	const char *cls[2] = { o->storage_class, o->listing_class };
+	int kms = o->sse != NULL && strcmp(o->sse, "aws:kms") == 0;
+	int date = o->lock_days > 0 || o->lock_until_ms > 0;
+
+	REFUSE(o->sse && strcmp(o->sse, "AES256") != 0 && !kms, "--sse",
+	    "choose from AES256, aws:kms");
+	REFUSE(o->lock_mode && strcmp(o->lock_mode, "GOVERNANCE") != 0 &&
+	    strcmp(o->lock_mode, "COMPLIANCE") != 0, "--object-lock-mode",
+	    "choose from GOVERNANCE, COMPLIANCE");
+	for (int i = 0; i < 2; i++)
+		REFUSE(cls[i] != NULL && (*cls[i] == '\0' || strlen(cls[i]) > 64 ||
+		    strspn(cls[i], class_chars) != strlen(cls[i])), i ?
+		    "--listing-storage-class" : "--storage-class",
+		    "invalid storage class");
+	REFUSE(o->with_sse && kms, "--sse",
+	    "not allowed with argument --with-sse");
+	REFUSE(o->sse_kms_key_id && !kms, "--sse-kms-key-id",
+	    "needs --sse aws:kms");
+	REFUSE(o->sse_bucket_key && !kms, "--sse-bucket-key",
+	    "needs --sse aws:kms");
+	REFUSE(o->c.sse_c_key_file && (o->sse || o->with_sse),
+	    "--sse-c-key-file", "not allowed with argument --sse");
+	REFUSE(o->reduced_redundancy && o->storage_class, "--storage-class",
+	    "not allowed with argument -R");
+	REFUSE(o->lock_days > 0 && o->lock_until_ms > 0, "--object-lock-until",
+	    "not allowed with argument --object-lock-days");
+	REFUSE(o->lock_mode && !date, "--object-lock-mode",
+	    "needs --object-lock-days or --object-lock-until");
+	REFUSE(!o->lock_mode && date, o->lock_days ? "--object-lock-days" :
+	    "--object-lock-until", "needs --object-lock-mode");
+	return CLI_OK;
+}
+
 static int
 check_positionals(struct options *o, char *err, size_t errlen)
 {
 	if (o->nexcludes > 0 && o->nincludes > 0)
 		return cli_fail(err, errlen, "argument -i/--include: not "
 		    "allowed with argument -e/--exclude");
+	if (lock_rules(o, err, errlen) != CLI_OK)
+		return CLI_USAGE;
 	if (o->bucket == NULL || o->npaths == 0)
 		return cli_fail(err, errlen, "the following arguments are "
 		    "required: %s", o->bucket == NULL ? "bucket, paths" :

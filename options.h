@@ -102,6 +102,7 @@ struct common_opts {
 	int retries;			/* extra attempts per request: 3 */
 	int request_timeout;		/* seconds: connect, each read and
 					 * write: 30 */
+	const char *sse_c_key_file;	/* --sse-c-key-file: SSE-C key */
 	int as_of_given;		/* companions: --as-of */
 	long long as_of_ms;		/* ms since the epoch */
 };
@@ -142,6 +143,14 @@ struct options {
 	const char *stats_file;		/* --stats-file: Prometheus text */
 	long long max_bandwidth;	/* bytes/s for all uploads, 0: none */
 	int exit_on_lost_root;		/* exit 1 when a watched root is lost */
+	const char *sse;		/* --sse: "AES256", "aws:kms" or NULL */
+	const char *sse_kms_key_id;	/* --sse-kms-key-id, NULL: default */
+	int sse_bucket_key;		/* --sse-bucket-key */
+	const char *storage_class;	/* --storage-class, NULL: STANDARD */
+	const char *listing_class;	/* --listing-storage-class */
+	const char *lock_mode;		/* --object-lock-mode, or NULL */
+	int lock_days;			/* --object-lock-days, 0: none */
+	long long lock_until_ms;	/* --object-lock-until, 0: none */
 	const char *bucket;
 	const char **paths;		/* NULL-terminated, malloc'd */
 	size_t npaths;

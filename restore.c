@@ -99,6 +99,7 @@ const char *const restore_help[] = {
     "                        bits of the metadata\n",
     HELP_KEYS,
     HELP_TLS,
+    HELP_SSE_C,
     HELP_RETRIES,
     "  --as-of TIME          point in time: the newest listings uploaded\n"
     "                        at or before TIME (2024-05-01T12:00:00Z,\n",
@@ -896,6 +897,10 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	} else if (s.werr != 0) {
 		/* The disk, not the network: another try would not help. */
 		log_error("Cannot write %s: %s", dest, strerror(s.werr));
+	} else if (strcmp(err.code, "InvalidObjectState") == 0) {
+		/* GLACIER, DEEP_ARCHIVE: no GET before a RestoreObject. */
+		log_error("%s is in an archive storage class: it needs a "
+		    "RestoreObject first; %s not restored", j->key, dest);
 	} else {
 		if (g < 0)
 			log_error("Failed to download %s (attempt %d of %d): "

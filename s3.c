@@ -17,6 +17,7 @@
 #include "fmt.h"
 #include "isotime.h"
 #include "log.h"
+#include "protect.h"
 #include "ratelimit.h"
 #include "s3.h"
 #include "version.h"
@@ -40,6 +41,7 @@ struct s3_client {
 	long clock_offset;
 	struct s3_stats stats;
 	struct ratelimit *limit;	/* --max-bandwidth, or NULL */
+	struct sse_c *sse_c;		/* --sse-c-key-file, or NULL */
 	struct http_session_cache tls_sessions;	/* resumed by new conns */
 };
 
@@ -114,6 +116,9 @@ s3_client_free(struct s3_client *c)
 	free_secret(c->secret_key);
 	free_secret(c->token);
 	ratelimit_free(c->limit);
+	if (c->sse_c != NULL)
+		explicit_bzero(c->sse_c, sizeof(*c->sse_c));
+	free(c->sse_c);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->tls_sessions.lock);
 	/* The session parameters hold a master secret. */
@@ -143,6 +148,23 @@ s3_client_set_credentials(struct s3_client *c, const char *access_key,
 	c->token = tk;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
+}
+
+int
+s3_client_set_sse_c(struct s3_client *c, const struct sse_c *k)
+{
+	if (c->sse_c == NULL && (c->sse_c = malloc(sizeof(*c->sse_c))) == NULL)
+		return -1;
+	*c->sse_c = *k;
+	return 0;
+}
+
+int
+s3_sse_c_applies(const char *method, const char *key, const char *query)
+{
+	return key != NULL && strcmp(method, "DELETE") != 0 &&
+	    (query == NULL || strcmp(query, "uploads") == 0 ||
+	    strncmp(query, "partNumber=", 11) == 0);
 }
 
 void
@@ -357,7 +379,7 @@ request_path(struct s3_client *c, const char *key)
 static char *
 request_head(const struct s3_request *req, const char *path,
     const char *payload_hash, const struct creds *cr, const struct where *w,
-    time_t now)
+    const struct sse_c *k, time_t now)
 {
 	struct sigv4_header *h;
 	struct sigv4_request sr;
@@ -367,7 +389,7 @@ request_head(const struct s3_request *req, const char *path,
 	long long body_len = req->body_fd >= 0 ? (long long)req->body_fd_len :
 	    (long long)req->body_len;
 
-	h = calloc(req->nheaders + 4, sizeof(*h));
+	h = calloc(req->nheaders + 7, sizeof(*h));
 	if (h == NULL)
 		return NULL;
 	sigv4_amz_date(now, amz_date);
@@ -378,6 +400,16 @@ request_head(const struct s3_request *req, const char *path,
 		h[n++] = (struct sigv4_header){ "x-amz-security-token", cr->tk };
 	for (size_t i = 0; i < req->nheaders; i++)
 		h[n++] = req->headers[i];
+	if (k != NULL && s3_sse_c_applies(req->method, req->key, req->query)) {
+		h[n++] = (struct sigv4_header){
+		    "x-amz-server-side-encryption-customer-algorithm",
+		    "AES256" };
+		h[n++] = (struct sigv4_header){
+		    "x-amz-server-side-encryption-customer-key", k->key_b64 };
+		h[n++] = (struct sigv4_header){
+		    "x-amz-server-side-encryption-customer-key-md5",
+		    k->md5_b64 };
+	}
 	sr = (struct sigv4_request){
 		.method = req->method, .canonical_uri = path,
 		.query = req->query ? req->query : "", .headers = h,
@@ -547,7 +579,7 @@ attempt(struct s3_client *c, const struct s3_request *req, const char *path,
 	long long deadline = 0, cl;
 	enum http_fail why = HTTP_FAIL_NONE;
 
-	head = request_head(req, path, payload_hash, cr, w,
+	head = request_head(req, path, payload_hash, cr, w, c->sse_c,
 	    time(NULL) + w->clock_offset);
 	if (head == NULL) {
 		set_error(resp, "out of memory");

@@ -55,6 +55,15 @@ int s3_client_set_credentials(struct s3_client *c, const char *access_key,
 struct cred_chain;
 void s3_client_set_cred_chain(struct s3_client *c, struct cred_chain *ch);
 
+/* Sends the SSE-C key headers (algorithm AES256, key, key MD5) with every
+ * request on an object's data: PUT, multipart initiate and parts, HEAD and
+ * GET (s3_sse_c_applies). Copies k; call before the threads start. */
+struct sse_c;
+int s3_client_set_sse_c(struct s3_client *c, const struct sse_c *k);
+/* Pure: whether a request of method on key (NULL: the bucket) with query
+ * reads or writes the object's data, so carries the SSE-C headers. */
+int s3_sse_c_applies(const char *method, const char *key, const char *query);
+
 /* A sink for the body of a successful GET; reset is called before a retry
  * starts the body again. Each returns 0, or -1 to stop. */
 struct s3_sink {

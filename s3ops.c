@@ -12,6 +12,7 @@
 #include "fmt.h"
 #include "isotime.h"
 #include "md5.h"
+#include "protect.h"
 #include "s3ops.h"
 #include "xml.h"
 
@@ -30,9 +31,14 @@ set_msg(struct s3_error *err, const char *msg)
 static void
 errf(struct s3_error *err, const char *what, const struct s3_response *resp)
 {
+	/* What S3 answers a GET of an SSE-C object without its key. */
+	int sse_c = resp->status == 400 && strstr(resp->error, "ncryption");
+
 	err->status = resp->status;
 	err_set(err->code, sizeof(err->code), "%s", resp->code);
-	err_set(err->text, sizeof(err->text), "%s: %s", what, resp->error);
+	err_set(err->text, sizeof(err->text), "%s: %s%s", what, resp->error,
+	    sse_c ? " (an object encrypted with a customer key needs "
+	    "--sse-c-key-file)" : "");
 }
 
 /* Copies an ETag header value without its quotes. */
@@ -86,6 +92,9 @@ s3_head_object(struct s3_client *c, const char *key,
 	v = http_header(&resp.http, "x-amz-meta-md5sum");
 	if (v != NULL && strlen(v) < sizeof(info->md5sum))
 		strcpy(info->md5sum, v);
+	v = http_header(&resp.http, "x-amz-object-lock-retain-until-date");
+	if (v != NULL && isotime_parse_ms(v, &info->lock_until_ms) < 0)
+		info->lock_until_ms = 0;
 	r = 1;
 	s3_response_free(&resp);
 	return r;
@@ -538,6 +547,45 @@ is_listing(struct s3_response *resp)
 		    "answer (HTTP 200 without a bucket listing)");
 	}
 	return 0;
+}
+
+int
+s3_object_lock_enabled(struct s3_client *c, struct s3_error *err)
+{
+	struct s3_request req = { .method = "GET", .query = "object-lock",
+	    .body_fd = -1, .max_body = MAX_XML_ANSWER };
+	struct s3_response resp;
+	int r = -1;
+
+	if (s3_request(c, &req, &resp) < 0 || (resp.status != 200 &&
+	    resp.status != 404))
+		errf(err, "object lock configuration", &resp);
+	else	/* 404 ObjectLockConfigurationNotFoundError: none */
+		r = resp.status == 200 && resp.body != NULL &&
+		    strstr(resp.body, "<ObjectLockEnabled>Enabled<") != NULL;
+	s3_response_free(&resp);
+	return r;
+}
+
+int
+s3_put_retention(struct s3_client *c, const char *key, const char *mode,
+    long long until_ms, struct s3_error *err)
+{
+	char body[256], md5_b64[BASE64_LEN(MD5_LEN) + 1];
+	unsigned char digest[MD5_LEN];
+	struct sigv4_header h[1] = { { "content-md5", md5_b64 } };
+	struct s3_put p = { .key = key, .headers = h, .nheaders = 1,
+	    .body = body, .fd = -1 };
+
+	if (lock_retention_body(mode, until_ms, body, sizeof(body)) < 0) {
+		set_msg(err, "internal error: retention document too long");
+		return -1;
+	}
+	p.body_len = strlen(body);
+	md5(body, p.body_len, digest);
+	base64_encode(digest, sizeof(digest), md5_b64);
+	return put(c, "retention", &p, NULL, err, "put object retention") == 0 ?
+	    0 : -1;
 }
 
 int

@@ -24,6 +24,7 @@ struct s3_object_info {
 	long long size;
 	char etag[80];		/* without quotes */
 	char md5sum[40];	/* x-amz-meta-md5sum, "" when absent */
+	long long lock_until_ms; /* Object Lock retain-until, 0: none */
 };
 
 /* 1: exists (info filled), 0: no such key, -1: error. */
@@ -80,6 +81,15 @@ struct s3_part {
 };
 int s3_mpu_parts(struct s3_client *c, const char *key, const char *upload_id,
     struct s3_part **out, size_t *n, struct s3_error *err);
+
+/* Whether the bucket has Object Lock (GET /?object-lock): 1 enabled,
+ * 0 not, -1 error (err says why). */
+int s3_object_lock_enabled(struct s3_client *c, struct s3_error *err);
+
+/* PutObjectRetention (PUT /key?retention, with Content-MD5): the key's
+ * current version locked in mode until ms since the epoch. 0 or -1. */
+int s3_put_retention(struct s3_client *c, const char *key, const char *mode,
+    long long until_ms, struct s3_error *err);
 
 /* Checks that the bucket exists and the keys may list it. */
 int s3_check_bucket(struct s3_client *c, struct s3_error *err);

@@ -134,7 +134,7 @@ canonical_request(const struct sigv4_request *req, char **signedp)
 		    req->method, uri, query, headers, signed_headers,
 		    req->payload_hash);
 	free(query);
-	free(headers);
+	free_secret(headers);	/* a token's, a customer key's value */
 	if (cr != NULL && signedp != NULL)
 		*signedp = signed_headers;
 	else
@@ -152,7 +152,7 @@ string_to_sign(const struct sigv4_request *req, char **signedp)
 	if ((cr = canonical_request(req, signedp)) == NULL)
 		return NULL;
 	sigv4_sha256_hex(cr, strlen(cr), crhash);
-	free(cr);
+	free_secret(cr);
 	sts = strfmt(SIGV4_ALGORITHM "\n"	/* Algorithm */
 	    "%s\n"				/* RequestDateTime */
 	    SCOPE_FMT "\n"			/* CredentialScope */
@@ -345,6 +345,7 @@ canonical_headers(const struct sigv4_header *hdrs, size_t nhdrs,
 	if (nhdrs > 0)
 		buf_add(&hb, "\n", 1);
 	free(ch);
+	explicit_bzero(text, textlen > 0 ? textlen : 1);
 	free(text);
 
 	*headersp = buf_take(&hb);

@@ -1,6 +1,8 @@
 /* setup.c: the front door of the three programs: options and environment
  * into a ready S3 client (endpoint, region, trust anchors, credentials,
  * the bucket check), plus help, version and usage-error output. */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <arpa/inet.h>
@@ -8,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "creds.h"
 #include "fmt.h"
 #include "log.h"
+#include "protect.h"
 #include "s3ops.h"
 #include "setup.h"
 #include "version.h"
@@ -390,6 +394,40 @@ bucket_check_error(const struct s3_setup *s, const struct s3_error *e,
 		err_set(err, errlen, "%s", e->text);
 }
 
+/* --sse-c-key-file: the key for every object request, over TLS only,
+ * from a file closed to group and others. Messages name the file, never
+ * a byte of it. */
+static int
+setup_sse_c(struct s3_setup *s, const char *path, char *err, size_t errlen)
+{
+	unsigned char data[64];
+	struct sse_c k;
+	struct stat st;
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	const char *why = NULL;
+
+	if (!s->tls)
+		why = "needs an https:// endpoint (S3 takes a customer key "
+		    "over TLS only)";
+	else if (fd < 0 || fstat(fd, &st) < 0 ||
+	    (n = read(fd, data, sizeof(data))) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0)
+		why = "must be a file closed to group and others (chmod 600)";
+	else if (sse_c_parse(data, (size_t)n, &k, err, errlen) < 0)
+		why = "holds no 256-bit key (32 bytes, or 44 base64 "
+		    "characters)";
+	else if (s3_client_set_sse_c(s->s3, &k) < 0)
+		why = "out of memory";
+	explicit_bzero(data, sizeof(data));
+	explicit_bzero(&k, sizeof(k));
+	if (fd >= 0)
+		close(fd);
+	return why ? err_set(err, errlen, "--sse-c-key-file %s: %s", path,
+	    why) : 0;
+}
+
 /* ---- the client ---- */
 
 int
@@ -430,6 +468,9 @@ setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
 		goto out;
 	}
 	if (setup_credentials(s, c, err, errlen) < 0)
+		goto out;
+	if (c->sse_c_key_file != NULL &&
+	    setup_sse_c(s, c->sse_c_key_file, err, errlen) < 0)
 		goto out;
 	if (s3_check_bucket(s->s3, &why) < 0) {
 		bucket_check_error(s, &why, err, errlen);

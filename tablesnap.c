@@ -26,6 +26,7 @@
 #include "notify.h"
 #include "options.h"
 #include "queue.h"
+#include "retention.h"
 #include "restore.h"
 #include "s3ops.h"
 #include "setup.h"
@@ -88,6 +89,7 @@ struct daemon {
 	int64_t lost_log_ms;		/* their interval */
 	int stopping;
 	int exit_status;		/* of the daemon once stopped */
+	struct retention *keeper;	/* --object-lock-days */
 };
 
 static int64_t
@@ -107,6 +109,21 @@ die(const char *fmt, const char *arg)
 }
 
 /* ---- configuration ---- */
+
+/* --object-lock-mode on a bucket without Object Lock: S3 would refuse
+ * every upload (or, some servers, store it unlocked). */
+static void
+check_object_lock(struct daemon *d)
+{
+	struct s3_error err;
+	int r = s3_object_lock_enabled(d->s3, &err);
+
+	if (r < 0)
+		die("cannot read the Object Lock configuration: %s", err.text);
+	if (r == 0)
+		die("--object-lock-mode: bucket %s has no Object Lock (it is "
+		    "enabled when a bucket is created)", d->opt.bucket);
+}
 
 /* Python's os.path.abspath: absolute, without ".", ".." and "//". */
 static char *
@@ -709,6 +726,25 @@ run_loop(struct daemon *d)
 	return d->exit_status;
 }
 
+/* --object-lock-days: the keeper extends the locks of the live files;
+ * TABLESNAP_LOCK_REFRESH_MS (tests only) shortens its day. */
+static void
+start_retention(struct daemon *d)
+{
+	const char *every = env_value("TABLESNAP_LOCK_REFRESH_MS");
+	struct retention_config rc = { .c = d->s3, .opt = &d->opt,
+	    .name = d->ucfg.name, .roots = (const char *const *)d->roots,
+	    .nroots = d->nroots, .every_ms = RETENTION_EVERY_MS };
+
+	long ms = every != NULL ? strtol(every, NULL, 10) : 0;
+
+	if (ms >= 100 && ms < RETENTION_EVERY_MS)
+		rc.every_ms = ms;
+	if ((d->keeper = retention_start(&rc, &d->attr)) == NULL)
+		die("cannot start the Object Lock keeper: %s",
+		    strerror(errno));
+}
+
 static void
 setup_watches(struct daemon *d)
 {
@@ -790,6 +826,8 @@ main(int argc, char **argv)
 	}
 	startup_check();
 	d.s3 = d.setup.s3;
+	if (d.opt.lock_mode != NULL)
+		check_object_lock(&d);
 	if (s3_client_set_bandwidth(d.s3, d.opt.max_bandwidth) < 0)
 		die("%s", "out of memory");
 	/* Over plain HTTP nothing but the signature protects the body. */
@@ -818,5 +856,9 @@ main(int argc, char **argv)
 		startup_scan(&d);
 	if ((d.signal_fd = loop_signal_fd()) < 0)
 		die("signalfd: %s", strerror(errno));
-	return run_loop(&d);
+	if (d.opt.lock_days > 0 && !d.opt.once)
+		start_retention(&d);
+	r = run_loop(&d);
+	retention_stop(d.keeper);
+	return r;
 }

@@ -17,6 +17,7 @@
 #include <bearssl.h>
 
 #include "accounts.h"
+#include "companion.h"
 #include "encode.h"
 #include "fmt.h"
 #include "json.h"
@@ -208,22 +209,63 @@ stat_json(const struct stat *st)
 	return b.data;
 }
 
-/* How every object is stored (data and listings alike): the storage
- * class, server-side encryption. Returns the count, at most
- * STORAGE_HEADERS. */
-#define STORAGE_HEADERS	2
-static size_t
-storage_headers(const struct options *o, struct sigv4_header *h)
+size_t
+upload_storage_headers(const struct options *o, int listing,
+    long long until_ms, struct sigv4_header *h, char *until)
 {
+	const char *class = listing ? o->listing_class : o->storage_class;
+	const char *sse = o->with_sse ? "AES256" : o->sse;
 	size_t n = 0;
 
-	if (o->reduced_redundancy)
-		h[n++] = (struct sigv4_header){ "x-amz-storage-class",
-		    "REDUCED_REDUNDANCY" };
-	if (o->with_sse)
+	if (class == NULL && o->reduced_redundancy)
+		class = "REDUCED_REDUNDANCY";
+	if (class != NULL)
+		h[n++] = (struct sigv4_header){ "x-amz-storage-class", class };
+	if (sse != NULL)
 		h[n++] = (struct sigv4_header){ "x-amz-server-side-encryption",
-		    "AES256" };
+		    sse };
+	if (o->sse_kms_key_id != NULL)
+		h[n++] = (struct sigv4_header){
+		    "x-amz-server-side-encryption-aws-kms-key-id",
+		    o->sse_kms_key_id };
+	if (o->sse_bucket_key)
+		h[n++] = (struct sigv4_header){
+		    "x-amz-server-side-encryption-bucket-key-enabled", "true" };
+	if (o->lock_mode != NULL) {
+		companion_format_time(until_ms, until);
+		h[n++] = (struct sigv4_header){ "x-amz-object-lock-mode",
+		    o->lock_mode };
+		h[n++] = (struct sigv4_header){
+		    "x-amz-object-lock-retain-until-date", until };
+	}
 	return n;
+}
+
+/* The retain-until date of an upload now, by the server's clock (which
+ * judges it). */
+static long long
+lock_until_ms(struct s3_client *c, const struct options *o)
+{
+	return o->lock_until_ms > 0 ? o->lock_until_ms :
+	    ((long long)time(NULL) + s3_clock_offset(c)) * 1000 +
+	    o->lock_days * 86400000LL;
+}
+
+static size_t
+storage_headers(struct s3_client *c, const struct options *o, int listing,
+    struct sigv4_header *h, char *until)
+{
+	return upload_storage_headers(o, listing, lock_until_ms(c, o), h,
+	    until);
+}
+
+/* With SSE-KMS or SSE-C the ETag S3 returns is not the MD5 of the data:
+ * then Content-MD5, which S3 checks, is the proof. */
+static int
+etag_is_md5(const struct options *o)
+{
+	return o->c.sse_c_key_file == NULL &&
+	    (o->sse == NULL || strcmp(o->sse, "AES256") == 0);
 }
 
 const char *
@@ -249,10 +291,10 @@ upload_content_type(const char *name)
 
 /* Headers every data object and initiate carries. Returns the count, at
  * most DATA_HEADERS. */
-#define DATA_HEADERS	(4 + STORAGE_HEADERS)
+#define DATA_HEADERS	(4 + UPLOAD_STORAGE_HEADERS)
 static size_t
 data_headers(const struct job *j, struct sigv4_header *h, char *md5_b64,
-    int with_md5)
+    int with_md5, char *until)
 {
 	size_t n = 0;
 
@@ -262,7 +304,7 @@ data_headers(const struct job *j, struct sigv4_header *h, char *md5_b64,
 		h[n++] = (struct sigv4_header){ "content-md5", md5_b64 };
 	h[n++] = (struct sigv4_header){ "x-amz-meta-md5sum", j->h.md5_hex };
 	h[n++] = (struct sigv4_header){ "x-amz-meta-stat", j->stat_json };
-	return n + storage_headers(j->cfg->opt, h + n);
+	return n + storage_headers(j->c, j->cfg->opt, 0, h + n, until);
 }
 
 /* ---- the listing ---- */
@@ -328,9 +370,9 @@ put_listing(struct job *j)
 	    j->path) : 1);
 	struct s3_error err;
 	char **names = NULL, *key = NULL;
-	char md5_b64[BASE64_LEN(16) + 1];
+	char md5_b64[BASE64_LEN(16) + 1], until[32];
 	unsigned char md5[16];
-	struct sigv4_header h[2 + STORAGE_HEADERS];
+	struct sigv4_header h[2 + UPLOAD_STORAGE_HEADERS];
 	size_t n = 0, nh = 0;
 	struct buf b;
 	struct md5_ctx mc;
@@ -353,7 +395,7 @@ put_listing(struct job *j)
 	base64_encode(md5, 16, md5_b64);
 	h[nh++] = (struct sigv4_header){ "content-type", "application/json" };
 	h[nh++] = (struct sigv4_header){ "content-md5", md5_b64 };
-	nh += storage_headers(j->cfg->opt, h + nh);
+	nh += storage_headers(j->c, j->cfg->opt, 1, h + nh, until);
 	struct s3_put p = { .key = key, .headers = h, .nheaders = nh,
 	    .body = b.data, .body_len = b.len, .fd = -1 };
 	if (s3_put_object(j->c, &p, NULL, &err) < 0)
@@ -489,12 +531,12 @@ put_single(struct job *j)
 {
 	struct sigv4_header h[DATA_HEADERS + 1];	/* + if-none-match */
 	struct s3_error err;
-	char md5_b64[BASE64_LEN(16) + 1], etag[80];
+	char md5_b64[BASE64_LEN(16) + 1], etag[80], until[32];
 	size_t nh;
 	int r;
 
 	base64_encode(j->h.md5, 16, md5_b64);
-	nh = data_headers(j, h, md5_b64, 1);
+	nh = data_headers(j, h, md5_b64, 1, until);
 	if (j->if_absent)
 		h[nh++] = (struct sigv4_header){ "if-none-match", "*" };
 	log_debug("Performing monolithic upload");
@@ -513,7 +555,7 @@ put_single(struct job *j)
 		return SEND_EXISTS;
 	}
 	/* With SSE-S3 or none, the ETag is the MD5 of what was stored. */
-	if (strcmp(etag, j->h.md5_hex) != 0) {
+	if (etag_is_md5(j->cfg->opt) && strcmp(etag, j->h.md5_hex) != 0) {
 		log_error("Error uploading %s: S3 stored MD5 %s, expected %s",
 		    j->key, etag, j->h.md5_hex);
 		return SEND_CHANGED;
@@ -546,6 +588,11 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 		log_debug("Uploading part #%d (size: %lld)", i + 1, len);
 		etag[0] = '\0';
 		rc = s3_mpu_part(j->c, id, i + 1, &p, etag, &err);
+		if (rc == 0 && !etag_is_md5(j->cfg->opt) && etag[0] != '\0' &&
+		    strlen(etag) < 33) {
+			memcpy(etags[i], etag, strlen(etag) + 1);
+			return SENT;
+		}
 		if (rc == 0 && strcmp(etag, md5_hex) == 0) {
 			memcpy(etags[i], md5_hex, 33);
 			return SENT;
@@ -700,7 +747,7 @@ put_multipart(struct job *j)
 {
 	struct sigv4_header h[DATA_HEADERS];
 	struct s3_error err;
-	char (*etags)[33];
+	char (*etags)[33], until[32];
 	struct inflight reg;
 	enum sent r = SENT;
 	char *id;
@@ -708,7 +755,7 @@ put_multipart(struct job *j)
 	int resumed;
 
 	log_info("Performing multipart upload for %s", j->path);
-	nh = data_headers(j, h, NULL, 0);
+	nh = data_headers(j, h, NULL, 0, until);
 	if ((etags = calloc((size_t)j->h.nparts, sizeof(*etags))) == NULL)
 		return SEND_FAILED;
 	id = find_resumable(j, etags);
@@ -725,8 +772,12 @@ put_multipart(struct job *j)
 			r = put_part(j, id, i, etags);
 	if (r == SENT) {
 		log_debug("Uploaded %d parts, completing upload", j->h.nparts);
+		/* Some servers (radosgw 16) drop the initiate's lock: it is
+		 * set again on the object. */
 		if (s3_mpu_complete(j->c, j->key, id, etags, j->h.nparts,
-		    &err) < 0) {
+		    &err) < 0 || (j->cfg->opt->lock_mode != NULL &&
+		    s3_put_retention(j->c, j->key, j->cfg->opt->lock_mode,
+		    lock_until_ms(j->c, j->cfg->opt), &err) < 0)) {
 			log_error("Error uploading %s: %s", j->key, err.text);
 			r = SEND_FAILED;
 		}

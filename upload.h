@@ -70,6 +70,15 @@ const char *upload_content_type(const char *name);
  * is too large for S3 even with 5 GiB parts. */
 long long upload_part_size(long long file_size, long long wanted);
 
+/* Pure: the headers that say how an object is stored, into h (at most
+ * UPLOAD_STORAGE_HEADERS): storage class (a listing's own, -R's), SSE,
+ * KMS key, Bucket Key, Object Lock until until_ms (its text into until,
+ * 32 bytes). Returns the count. */
+#define UPLOAD_STORAGE_HEADERS	6
+struct sigv4_header;
+size_t upload_storage_headers(const struct options *o, int listing,
+    long long until_ms, struct sigv4_header *h, char *until);
+
 /* The key of a path: prefix + name + separator + path, malloc'd. */
 char *upload_key(const struct upload_config *cfg, const char *path);
 

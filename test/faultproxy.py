@@ -17,6 +17,8 @@ Faults (one at most per request, drawn independently for each request):
              loopback Linux grows them to tcp_rmem + tcp_wmem, 36 MiB)
   truncate   forward the request (S3 carries it out), send the first half
              of S3's answer, then close
+  archived   answer 403 InvalidObjectState, as S3 answers a GET of an
+             object in GLACIER or DEEP_ARCHIVE, not forwarded
   skew       answer 403 RequestTimeTooSkewed, with a Date header `skew`
              seconds (3600) ahead, to requests signed more than 15 minutes
              away from that clock: a client that believes it then signs
@@ -67,7 +69,7 @@ import threading
 import time
 
 MODES = ("error500", "slowdown", "reset", "stall", "stallbody", "truncate",
-         "skew")
+         "skew", "archived")
 MAX_HEAD = 64 * 1024
 CHUNK = 64 * 1024
 
@@ -76,6 +78,9 @@ ERRORS = {
                  "We encountered an internal error. Please try again."),
     "slowdown": (503, "Slow Down", "SlowDown",
                  "Please reduce your request rate."),
+    "archived": (403, "Forbidden", "InvalidObjectState",
+                 "The operation is not valid for the object's storage "
+                 "class"),
     "skew": (403, "Forbidden", "RequestTimeTooSkewed",
              "The difference between the request time and the current "
              "time is too large."),

@@ -7,6 +7,7 @@ import signal
 import socket
 import stat
 import subprocess
+import time
 
 from badserver import BadServer
 from systest import (BIN, NAME, check, check_no_sanitizer_report, move_in,
@@ -235,3 +236,43 @@ def security_delete_on_backup_removes_only_uploads(ctx):
     for name in (b"ks-cf-tmp-ka-2-Data.db", b"bad-\xff.db"):
         check(os.path.exists(os.path.join(os.fsencode(sub), name)),
               "%r was deleted" % name)
+
+
+@test
+def security_customer_key_never_in_log_stats_or_command_line(ctx):
+    """--sse-c-key-file: the key goes to S3 with every object request and
+    nowhere else: not the debug log, the status line, the stats file, the
+    command line, nor a restore's output."""
+    import base64
+    raw = os.urandom(32)
+    keyfile = os.path.join(ctx.tmp, "customer.key")
+    with open(keyfile, "wb") as f:
+        f.write(base64.b64encode(raw) + b"\n")
+    os.chmod(keyfile, 0o600)
+    forms = [base64.b64encode(raw).decode(), raw.hex(), raw.hex().upper()]
+    stats = os.path.join(ctx.tmp, "stats.prom")
+    proc = ctx.start("--sse-c-key-file", keyfile, "--stats-file", stats,
+                     "--max-upload-size", "1", "--multipart-chunk-size", "5",
+                     env={"TDEBUG": "1"})
+    small = move_in(ctx, "s-Data.db", os.urandom(5000))
+    big = move_in(ctx, "b-Data.db", os.urandom(6 * 1024 * 1024 + 1))
+    ctx.wait_log("Finished uploading %s" % small)
+    ctx.wait_log("Finished uploading %s" % big)
+    assert_no_secret(cmdline(proc.pid), forms, "/proc/PID/cmdline")
+    proc.send_signal(signal.SIGUSR1)
+    ctx.wait_log("Status:")
+    time.sleep(6)   # a stats write after the uploads
+    check(ctx.stop() == 0, "exit status after SIGTERM")
+    log = ctx.logtext()
+    assert_no_secret(log, forms, "the log")
+    check(raw.decode("latin-1") not in log, "the raw key is in the log")
+    with open(stats) as f:
+        assert_no_secret(f.read(), forms, "the stats file")
+    p = subprocess.run([BIN, "restore", "--endpoint", ctx.env["RGW_HTTPS_URL"],
+                        "--ca-file", ctx.env["RGW_CA"], "-n", NAME,
+                        "--sse-c-key-file", keyfile, ctx.bucket, ctx.dir,
+                        os.path.join(ctx.tmp, "out")], capture_output=True,
+                       env=ctx.run_env({"TDEBUG": "1"}), timeout=120)
+    text = (p.stdout + p.stderr).decode(errors="replace")
+    check(p.returncode == 0 and "Restored 2 files" in text, text)
+    assert_no_secret(text, forms, "tableslurp's output")
