@@ -321,7 +321,7 @@ def sso_credentials(ctx):
         refreshed(ctx, sts, "GetRoleCredentials", rs, n=3)
         check(all(e["bearer_ok"] for e in sts.entries()), "bearer token")
         no_failures(ctx)
-        ctx.stop() if hasattr(ctx, "stop") else None
+        ctx.stop()
     # The legacy form: the cache file named after the start URL.
     write(conf, sso_config(None, legacy=True).encode())
     sso_cache(ctx, "https://example.awsapps.com/start", "sso-bearer-1",
