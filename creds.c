@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -81,11 +80,19 @@ struct source {
 	/* SRC_ROLE, SRC_WEBID: STS at url, signed for region; SRC_SSO: the
 	 * portal at url. */
 	char region[64];
-	char *role_arn, *session, *external_id, *duration;
-	char *token_file;		/* SRC_WEBID */
+	char *f[4];			/* the settings below */
 	char **argv;			/* SRC_PROCESS */
-	char *sso_key, *sso_account, *sso_role;	/* SRC_SSO */
 };
+/* SRC_ROLE's and SRC_WEBID's */
+#define role_arn	f[0]
+#define session		f[1]
+#define external_id	f[2]
+#define duration	f[3]
+#define token_file	f[2]		/* SRC_WEBID */
+/* SRC_SSO's */
+#define sso_account	f[0]
+#define sso_role	f[1]
+#define sso_key		f[2]		/* session name or start URL */
 
 struct cred_chain {
 	pthread_mutex_t lock;		/* guards everything below but args */
@@ -1457,15 +1464,9 @@ source_free(struct source *s)
 	free_secret(s->imds_token);
 	source_free(s->base);
 	cred_keys_free(&s->keys);
-	free(s->role_arn);
-	free(s->session);
-	free(s->external_id);
-	free(s->duration);
-	free(s->token_file);
+	for (int i = 0; i < 4; i++)
+		free(s->f[i]);
 	sts_argv_free(s->argv);
-	free(s->sso_key);
-	free(s->sso_account);
-	free(s->sso_role);
 	free(s);
 }
 
@@ -1747,47 +1748,57 @@ role_fetch(struct cred_chain *ch, struct source *s, int tries,
 	return r;
 }
 
+/* Starts argv (PATH searched, no shell) with stdin /dev/null, stdout on
+ * out and stderr on err. vfork: the child only moves descriptors and
+ * execs (or says why not on its stderr and exits 127). */
+static pid_t __attribute__((noinline))
+spawn(char **argv, int out, int err)
+{
+	pid_t pid = vfork();
+	int fd;
+
+	if (pid != 0)
+		return pid;
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0 && dup2(fd, 0) == 0 && dup2(out, 1) == 1 &&
+	    dup2(err, 2) == 2)
+		execvp(argv[0], argv);
+	fd = errno;
+	(void)!write(2, strerror(fd), strlen(strerror(fd)));
+	_exit(127);
+}
+
 /* Runs the credential_process: its output into *out, its stderr to the
  * log. 0, or -1 with err. */
 static int
 process_run(struct cred_chain *ch, struct source *s, char **out,
-    size_t *outlen, char *err, size_t errlen)
+    char *err, size_t errlen)
 {
-	extern char **environ;
-	posix_spawn_file_actions_t fa;
 	struct buf o = { 0 }, e = { 0 };
-	struct pollfd pf[3];
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, st, open_fds = 2, fa_ok;
+	struct pollfd pf[3] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
+	int po[2], pe[2], st, open_fds = 2;
 	long long end = http_now_ms() + PROCESS_MS;
-	pid_t pid;
+	pid_t pid = -1;
 	char chunk[4096];
 
 	*out = NULL;
-	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
-		err_set(err, errlen, "pipe: %s", strerror(errno));
-		goto fail;
+	if (pipe2(po, O_CLOEXEC) == 0) {
+		if (pipe2(pe, O_CLOEXEC) == 0) {
+			pid = spawn(s->argv, po[1], pe[1]);
+			pf[1].fd = pe[0];
+			close(pe[1]);
+		}
+		pf[0].fd = po[0];
+		close(po[1]);
 	}
-	fa_ok = posix_spawn_file_actions_init(&fa) == 0;
-	st = !fa_ok ? ENOMEM : posix_spawn_file_actions_addopen(&fa, 0,
-	    "/dev/null", O_RDONLY, 0) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, po[1], 1) != 0 ||
-	    posix_spawn_file_actions_adddup2(&fa, pe[1], 2) != 0 ? ENOMEM :
-	    posix_spawnp(&pid, s->argv[0], &fa, NULL, s->argv, environ);
-	if (fa_ok)
-		posix_spawn_file_actions_destroy(&fa);
-	close(po[1]);
-	close(pe[1]);
-	po[1] = pe[1] = -1;
-	if (st != 0) {
+	if (pid < 0) {
 		err_set(err, errlen, "cannot run %s: %s", s->argv[0],
-		    strerror(st));
-		goto fail;
+		    strerror(errno));
+		goto out;
 	}
-	pf[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
-	pf[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
-	pf[2] = (struct pollfd){ .fd = ch->cancel_fd > 0 ? ch->cancel_fd : -1,
-	    .events = POLLIN };
-	while (open_fds > 0) {
+	pf[0].events = pf[1].events = pf[2].events = POLLIN;
+	pf[2].fd = ch->cancel_fd > 0 ? ch->cancel_fd : -1;
+	while (open_fds > 0 && o.len <= MAX_ANSWER && e.len <= MAX_ANSWER) {
 		long long left = end - http_now_ms();
 		int n = left > 0 ? poll(pf, 3, (int)left) : 0;
 
@@ -1804,12 +1815,11 @@ process_run(struct cred_chain *ch, struct source *s, char **out,
 			if (got > 0)
 				buf_add(i ? &e : &o, chunk, (size_t)got);
 			else if (got == 0 || errno != EINTR) {
+				close(pf[i].fd);
 				pf[i].fd = -1;
 				open_fds--;
 			}
 		}
-		if (o.len > MAX_ANSWER || e.len > MAX_ANSWER)
-			break;
 	}
 	if (open_fds > 0)
 		(void)kill(pid, SIGKILL);
@@ -1823,8 +1833,8 @@ process_run(struct cred_chain *ch, struct source *s, char **out,
 			log_info("credential_process: %s", l);
 	}
 	if (open_fds > 0)
-		err_set(err, errlen, "%s did not finish within %d s (or said too "
-		    "much)", s->argv[0], PROCESS_MS / 1000);
+		err_set(err, errlen, "%s took over %d s or said too much",
+		    s->argv[0], PROCESS_MS / 1000);
 	else if (WIFSIGNALED(st))
 		err_set(err, errlen, "%s was killed by signal %d", s->argv[0],
 		    WTERMSIG(st));
@@ -1833,15 +1843,10 @@ process_run(struct cred_chain *ch, struct source *s, char **out,
 		    WEXITSTATUS(st));
 	else if ((*out = buf_take(&o)) == NULL)
 		err_set(err, errlen, "out of memory");
-	else
-		*outlen = strlen(*out);
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (po[i] >= 0)
-			close(po[i]);
-		if (pe[i] >= 0)
-			close(pe[i]);
-	}
+out:
+	for (int i = 0; i < 2; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
 	if (o.data != NULL)
 		explicit_bzero(o.data, o.len);
 	buf_free(&o);
@@ -1854,12 +1859,11 @@ process_fetch(struct cred_chain *ch, struct source *s, struct cred_keys *k,
     char *err, size_t errlen)
 {
 	char *text;
-	size_t len;
 	int r;
 
-	if (process_run(ch, s, &text, &len, err, errlen) < 0)
+	if (process_run(ch, s, &text, err, errlen) < 0)
 		return -1;
-	r = sts_parse_process(text, len, k, err, errlen);
+	r = sts_parse_process(text, strlen(text), k, err, errlen);
 	free_secret(text);
 	return r;
 }
@@ -1883,7 +1887,7 @@ sso_fetch(struct cred_chain *ch, struct source *s, int tries,
 	if (home == NULL || acct == NULL || role == NULL ||
 	    asprintf(&path, "%s/.aws/sso/cache/%s", home, name) < 0) {
 		path = NULL;
-		err_set(err, errlen, "no home directory for ~/.aws/sso/cache");
+		err_set(err, errlen, "no home directory");
 		goto out;
 	}
 	if ((r = read_file(path, "", &text, &len, &st, err, errlen)) <= 0) {
@@ -1990,6 +1994,19 @@ file_name(const struct plan *pc, int i)
 	return p ? p : i ? "the config file" : "the credentials file";
 }
 
+/* Copies the settings a source needs (NULL: not set) into s->f. */
+static int
+plan_fields(struct plan *pc, struct source *s, const char *a, const char *b,
+    const char *c, const char *d)
+{
+	const char *v[4] = { a, b, c, d };
+
+	for (int i = 0; i < 4; i++)
+		if (v[i] != NULL && (s->f[i] = strdup(v[i])) == NULL)
+			return err_set(pc->err, pc->errlen, "out of memory");
+	return 0;
+}
+
 static struct source *
 plan_new(struct plan *pc, enum kind kind, const char *fmt, const char *a,
     const char *b)
@@ -2079,8 +2096,7 @@ plan_role(struct plan *pc, const char *name, const struct prof *pr,
 	pc->visited[pc->nvisited++] = name;
 	if (prof_get(pr, CS_MFA_SERIAL) != NULL)
 		return err_set(pc->err, pc->errlen, "profile '%s' has mfa_serial: "
-		    "tablesnap cannot ask for an MFA code (give the role a "
-		    "source that needs none)", name);
+		    "tablesnap cannot ask for an MFA code", name);
 	if ((sp != NULL) == (cs != NULL))
 		return err_set(pc->err, pc->errlen, "profile '%s' has role_arn "
 		    "and needs %s source_profile or credential_source", name,
@@ -2088,8 +2104,7 @@ plan_role(struct plan *pc, const char *name, const struct prof *pr,
 	if (d != NULL && (strspn(d, "0123456789") != strlen(d) ||
 	    strlen(d) > 5 || atoi(d) < 900))
 		return err_set(pc->err, pc->errlen, "profile '%s': "
-		    "duration_seconds '%s' is not a number of seconds (900 to "
-		    "43200)", name, d);
+		    "duration_seconds '%s' is not 900 to 43200", name, d);
 	if (sp != NULL) {
 		if (plan_source(pc, sp, name, &base) < 0)
 			return -1;
@@ -2101,16 +2116,15 @@ plan_role(struct plan *pc, const char *name, const struct prof *pr,
 		    env_value("AWS_SESSION_TOKEN"), NULL, pc->err,
 		    pc->errlen) < 0)
 			err_set(pc->err, pc->errlen, "profile '%s': "
-			    "credential_source Environment: no usable "
-			    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", name);
+			    "credential_source Environment without keys there",
+			    name);
 	} else if (strcmp(cs, "Ec2InstanceMetadata") == 0) {
 		(void)imds_source(&base, pc->err, pc->errlen);
 	} else if (strcmp(cs, "EcsContainer") == 0) {
 		if (container_source(&base, pc->err, pc->errlen) == 0)
 			err_set(pc->err, pc->errlen, "profile '%s': "
-			    "credential_source EcsContainer, but "
-			    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI "
-			    "is not set", name);
+			    "credential_source EcsContainer without "
+			    "AWS_CONTAINER_CREDENTIALS_*_URI", name);
 	} else
 		return err_set(pc->err, pc->errlen, "profile '%s': "
 		    "credential_source '%s' is none of Environment, "
@@ -2140,13 +2154,9 @@ plan_role(struct plan *pc, const char *name, const struct prof *pr,
 	if (s != NULL) {
 		s->base = base;
 		base = NULL;
-		s->role_arn = xstrdup(prof_get(pr, CS_ROLE_ARN));
-		s->session = strdup(sn ? sn : dflt);
-		s->external_id = xstrdup(prof_get(pr, CS_EXTERNAL_ID));
-		s->duration = xstrdup(d);
-		if (s->role_arn == NULL || s->session == NULL)
-			err_set(pc->err, pc->errlen, "out of memory");
-		else if (plan_endpoint(pc, pr, s, NULL) == 0)
+		if (plan_fields(pc, s, prof_get(pr, CS_ROLE_ARN), sn ? sn :
+		    dflt, prof_get(pr, CS_EXTERNAL_ID), d) == 0 &&
+		    plan_endpoint(pc, pr, s, NULL) == 0)
 			r = 0;
 	}
 	source_free(base);
@@ -2190,15 +2200,8 @@ plan_other(struct plan *pc, const char *name, const struct prof *pr,
 		if ((s = plan_new(pc, SRC_WEBID, "web identity (role %s%s)", arn,
 		    "")) == NULL)
 			return -1;
-		s->token_file = strdup(tf);
-		s->role_arn = strdup(arn);
-		s->session = strdup(sn ? sn : dflt);
-		if (s->token_file == NULL || s->role_arn == NULL ||
-		    s->session == NULL) {
-			source_free(s);
-			return err_set(pc->err, pc->errlen, "out of memory");
-		}
-		if (plan_endpoint(pc, pr, s, NULL) < 0) {
+		if (plan_fields(pc, s, arn, sn ? sn : dflt, tf, NULL) < 0 ||
+		    plan_endpoint(pc, pr, s, NULL) < 0) {
 			source_free(s);
 			return -1;
 		}
@@ -2227,15 +2230,8 @@ plan_other(struct plan *pc, const char *name, const struct prof *pr,
 		    NULL ? "sso_role_name" : NULL;
 		if (missing == NULL && (s = plan_new(pc, SRC_SSO, "SSO (account "
 		    "%s, role %s)", acct, role)) != NULL) {
-			s->sso_key = strdup(sess ? sess : url);
-			s->sso_account = strdup(acct);
-			s->sso_role = strdup(role);
-			if (s->sso_key == NULL || s->sso_account == NULL ||
-			    s->sso_role == NULL) {
-				err_set(pc->err, pc->errlen, "out of memory");
-				source_free(s);
-				s = NULL;
-			} else if (plan_endpoint(pc, pr, s, reg) < 0) {
+			if (plan_fields(pc, s, acct, role, sess ? sess : url,
+			    NULL) < 0 || plan_endpoint(pc, pr, s, reg) < 0) {
 				source_free(s);
 				s = NULL;
 			}
@@ -2302,14 +2298,10 @@ plan_source(struct plan *pc, const char *name, const char *parent,
 		f = pr.p[0].access_key == NULL;
 		if (prof_static(&pr)) {
 			if ((*out = plan_new(pc, SRC_STATIC, "profile '%s' of %s",
-			    name, file_name(pc, f))) == NULL)
+			    name, file_name(pc, f))) == NULL ||
+			    profile_keys(&pr.p[f], name, file_name(pc, f),
+			    &(*out)->keys, pc->err, pc->errlen) < 0)
 				r = -1;
-			else if ((r = cred_keys_fill(&(*out)->keys,
-			    pr.p[f].access_key, pr.p[f].secret_key,
-			    pr.p[f].token, NULL, pc->err, pc->errlen)) < 0)
-				err_set(pc->err, pc->errlen, "profile '%s' of %s: a "
-				    "key is empty or holds a space or a control "
-				    "character", name, file_name(pc, f));
 		} else if ((r = plan_other(pc, name, &pr, 0, 1, out)) == 0)
 			r = err_set(pc->err, pc->errlen, "source_profile '%s' of "
 			    "profile '%s' has no credentials", name, parent);

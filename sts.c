@@ -1,9 +1,8 @@
 /* sts.c: reading what STS, the SSO portal and a credential_process answer
  * with, the SSO cache file name, and the credential_process words. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <bearssl.h>
 
 #include "buf.h"
 #include "encode.h"
@@ -175,17 +174,62 @@ sts_parse_sso_role(const char *body, size_t len, struct cred_keys *out,
 	return r;
 }
 
+/* SHA-1 (FIPS 180-4) of a short string: one file name per fetch, so
+ * small rather than fast (BearSSL's br_sha1 is four times the size). */
+static void
+sha1(const char *s, size_t len, unsigned char out[20])
+{
+	uint32_t h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476,
+	    0xc3d2e1f0 }, v[5], w[80], f, k, t;
+	uint64_t bits = (uint64_t)len * 8;
+	size_t total = (len + 9 + 63) / 64 * 64;	/* with the padding */
+
+	for (size_t off = 0; off < total; off += 64) {
+		for (size_t i = 0; i < 64; i++) {
+			size_t p = off + i;
+			uint32_t b = p < len ? (unsigned char)s[p] : p == len ?
+			    0x80 : p + 8 >= total ? (uint32_t)(bits >>
+			    (8 * (total - 1 - p))) & 0xff : 0;
+
+			w[i / 4] = (i % 4 ? w[i / 4] << 8 : 0) | b;
+		}
+		for (int i = 16; i < 80; i++) {
+			t = w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16];
+			w[i] = t << 1 | t >> 31;
+		}
+		memcpy(v, h, sizeof(v));
+		for (int i = 0; i < 80; i++) {
+			if (i < 20)
+				f = (v[1] & v[2]) | (~v[1] & v[3]), k = 0x5a827999;
+			else if (i < 40)
+				f = v[1] ^ v[2] ^ v[3], k = 0x6ed9eba1;
+			else if (i < 60)
+				f = (v[1] & v[2]) | (v[1] & v[3]) | (v[2] & v[3]),
+				k = 0x8f1bbcdc;
+			else
+				f = v[1] ^ v[2] ^ v[3], k = 0xca62c1d6;
+			t = (v[0] << 5 | v[0] >> 27) + f + v[4] + k + w[i];
+			v[4] = v[3];
+			v[3] = v[2];
+			v[2] = v[1] << 30 | v[1] >> 2;
+			v[1] = v[0];
+			v[0] = t;
+		}
+		for (int i = 0; i < 5; i++)
+			h[i] += v[i];
+	}
+	for (int i = 0; i < 20; i++)
+		out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
 void
 sts_sso_cache_name(const char *key, char out[STS_SSO_NAME_LEN])
 {
-	br_sha1_context c;
-	unsigned char h[br_sha1_SIZE];
+	unsigned char h[20];
 
-	br_sha1_init(&c);
-	br_sha1_update(&c, key, strlen(key));
-	br_sha1_out(&c, h);
+	sha1(key, strlen(key), h);
 	hex_encode(h, sizeof(h), out);
-	memcpy(out + 2 * br_sha1_SIZE, ".json", 6);
+	memcpy(out + 40, ".json", 6);
 }
 
 void

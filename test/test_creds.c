@@ -742,6 +742,33 @@ sso_files(void)
 	CHECK_STR(name, "ee0bfd2552fbd840c02cc48b6e823320543c450f.json");
 	sts_sso_cache_name("https://example.awsapps.com/start", name);
 	CHECK_STR(name, "e8be5486177c5b5392bd9aa76563515b29358e6e.json");
+	/* FIPS 180 examples, and the lengths around the padding's edges. */
+	{
+		static const char *const v[][2] = {
+			{ "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+			{ "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
+			{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+			    "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+		};
+		char buf[131];
+
+		for (size_t i = 0; i < 3; i++) {
+			sts_sso_cache_name(v[i][0], name);
+			CHECK(strncmp(name, v[i][1], 40) == 0);
+		}
+		memset(buf, 'a', 55);
+		buf[55] = '\0';
+		sts_sso_cache_name(buf, name);
+		CHECK_STR(name, "c1c8bbdc22796e28c0e15163d20899b65621d65a.json");
+		memset(buf, 'a', 64);
+		buf[64] = '\0';
+		sts_sso_cache_name(buf, name);
+		CHECK_STR(name, "0098ba824b5c16427bd7a1122a5a442a25ec644d.json");
+		memset(buf, 'b', 130);
+		buf[130] = '\0';
+		sts_sso_cache_name(buf, name);
+		CHECK_STR(name, "9aec7f62e945657b6b0af7e1171c578a7fe3b876.json");
+	}
 	CHECK(TOK("{\"accessToken\":\"abc\",\"expiresAt\":"
 	    "\"2026-12-06T17:00:00Z\",\"region\":\"eu-west-1\"}") == 0);
 	CHECK_STR(tok, "abc");
