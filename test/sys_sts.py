@@ -8,12 +8,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 
-from sys_creds import (NO_KEYS, PY, Servers, creds_served, good,
-                       refused_at_start, write_json, https, once_uploads,
-                       no_failures)
+from sys_creds import (NO_KEYS, PY, Servers, good, https, no_failures,
+                       once_uploads, refused_at_start, run, write_json)
 from systest import BIN, NAME, check, move_in, test, write
 
 ROLE = "arn:aws:iam::111122223333:role/cassandra-backup"
@@ -274,11 +272,19 @@ def credential_process_credentials(ctx):
         no_failures(ctx)
     # A failing helper: its exit status and its stderr, one error line.
     write_json(cfg, {"ak": ak, "sk": sk, "ttl": 6, "exit": 3})
-    refused_at_start(ctx, https(ctx), dict(NO_KEYS, AWS_CONFIG_FILE=conf),
+    env = dict(NO_KEYS, AWS_CONFIG_FILE=conf)
+    refused_at_start(ctx, https(ctx), env,
                      "credential_process of profile 'default'",
                      "exit status 3")
-    rc_err = ctx.logtext()
-    del rc_err
+    rc, err = run(ctx, https(ctx) + ["-B"], env)
+    check("INFO credential_process: helper: the vault is sealed" in err,
+          "its stderr is not in the log:\n%s" % err)
+    # A program that is not there: its error, and the shell's 127.
+    write(conf, b"[default]\ncredential_process = /nonexistent/helper\n")
+    rc, err = run(ctx, https(ctx) + ["-B"], env)
+    check(rc == 1 and "exit status 127" in err and
+          "credential_process: No such file or directory" in err,
+          "exit %d:\n%s" % (rc, err))
 
 
 def sso_config(url, legacy=False):
@@ -403,3 +409,34 @@ def memory_is_not_readable_by_the_same_user(ctx):
         got = attempt("Watching ", *argv)
         check(got.startswith("denied"), "tablesnap: %r\n%s" % (
             got, open(log, errors="replace").read()[-2000:]))
+
+
+@test
+def expired_token_refetches_assumed_role_keys_at_once(ctx):
+    state = os.path.join(ctx.tmp, "sts.json")
+    conf, cred = (os.path.join(ctx.tmp, n) for n in ("config", "cred"))
+    sts_state(ctx, state, ttl=3600)
+    write(cred, ("[base]\naws_access_key_id = %s\naws_secret_access_key = "
+                 "%s\n" % (SRC_AK, SRC_SK)).encode())
+    with Servers(ctx) as srv:
+        sts = srv.start("stsserver.py", "--state", state)
+        write(conf, ("[profile backup]\nrole_arn = %s\nsource_profile = "
+                     "base\nendpoint_url = %s\n" % (ROLE, sts.url)).encode())
+        rs, base = via_front(ctx, srv, expiry_margin=0)
+        front = os.path.join(ctx.tmp, "front.json")
+        ctx.start(base=base, env=dict(NO_KEYS, AWS_CONFIG_FILE=conf,
+                                      AWS_PROFILE="backup",
+                                      AWS_SHARED_CREDENTIALS_FILE=cred))
+        ctx.assert_stored(move_in(ctx, "x1.db", b"1" * 300))
+        check(len(served(sts, "AssumeRole")) == 1, "fetched more than once")
+        # The S3 front takes the token for expired an hour early: the
+        # role is assumed again at once and the upload goes through.
+        write_json(front, {"region": "us-east-1", "tokens": True,
+                           "min_serial": 2})
+        ctx.assert_stored(move_in(ctx, "x2.db", b"2" * 300))
+        check(len(served(sts, "AssumeRole")) == 2, "calls: %r" %
+              sts.entries())
+        check(len([e for e in rs.entries() if e.get("expired")]) == 1,
+              "refusals: %r" % rs.entries())
+        ctx.wait_log("S3 refused the credentials from role %s" % ROLE)
+        no_failures(ctx)
