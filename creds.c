@@ -1,10 +1,14 @@
 /* creds.c: the AWS credential chain (command line, environment, shared
- * files, container, EC2 instance metadata), its parsers, and the refresh. */
+ * files and what their profiles point to, container, EC2 instance
+ * metadata), its parsers, and the refresh. */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,11 +21,15 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "buf.h"
 #include "creds.h"
+#include "encode.h"
 #include "fmt.h"
 #include "isotime.h"
 #include "jsonread.h"
 #include "log.h"
+#include "s3sign.h"
+#include "sts.h"
 #include "version.h"
 
 #define IMDS_V4		"http://169.254.169.254"
@@ -30,6 +38,9 @@
 #define IMDS_TOKEN_TTL	21600		/* seconds, the maximum */
 #define IMDS_TIMEOUT_MS	1000		/* botocore: 1 s, one attempt */
 #define CONTAINER_TIMEOUT_MS 2000	/* botocore: 2 s, three attempts */
+#define STS_TIMEOUT_MS	10000		/* STS and the SSO portal */
+#define PROCESS_MS	60000		/* a credential_process at most */
+#define MAX_CHAIN	16		/* profiles in a source_profile chain */
 #define FETCH_TRIES	3		/* refreshes, when the service is known */
 #define MAX_ANSWER	(64 * 1024)
 #define MAX_FILE	(1024 * 1024)
@@ -39,7 +50,8 @@
 				 * forced fetch gave again fetches again */
 #define ERRLEN		512
 
-enum kind { SRC_ARGS, SRC_ENV, SRC_FILE, SRC_BOTO, SRC_CONTAINER, SRC_IMDS };
+enum kind { SRC_ARGS, SRC_ENV, SRC_FILE, SRC_BOTO, SRC_CONTAINER, SRC_IMDS,
+	SRC_STATIC, SRC_ROLE, SRC_WEBID, SRC_PROCESS, SRC_SSO };
 
 struct stamp {
 	int exists;
@@ -61,12 +73,32 @@ struct source {
 	time_t imds_token_until;
 	int imds_v1;			/* the token PUT was refused: IMDSv1 */
 	int cancel_fd;			/* the chain's: stops fetches */
+	/* SRC_ROLE: the source of the keys that sign the AssumeRole;
+	 * SRC_STATIC: the keys themselves. */
+	struct source *base;
+	struct cred_keys keys;
+	/* SRC_ROLE, SRC_WEBID: STS at url, signed for region; SRC_SSO: the
+	 * portal at url. */
+	char region[64];
+	char *f[4];			/* the settings below */
+	char **argv;			/* SRC_PROCESS */
 };
+/* SRC_ROLE's and SRC_WEBID's */
+#define role_arn	f[0]
+#define session		f[1]
+#define external_id	f[2]
+#define duration	f[3]
+#define token_file	f[2]		/* SRC_WEBID */
+/* SRC_SSO's */
+#define sso_account	f[0]
+#define sso_role	f[1]
+#define sso_key		f[2]		/* session name or start URL */
 
 struct cred_chain {
 	pthread_mutex_t lock;		/* guards everything below but args */
 	pthread_mutex_t fetch;		/* one fetch at a time */
 	char *arg_ak, *arg_sk, *arg_tk;
+	char *region;			/* for STS; NULL: not given */
 	const struct tls_anchors *anchors;
 	int cancel_fd;			/* see cred_args */
 	struct source *src;
@@ -302,22 +334,25 @@ cred_ini_parse(const char *text, size_t len, cred_ini_cb cb, void *arg,
 
 struct profile_walk {
 	const char *profile;
-	int config;
+	int kind;			/* see cred_profile_parse */
 	struct cred_profile *p;
 };
 
 static int
 section_is(const struct profile_walk *w, const char *section)
 {
-	const char *s = section;
+	const char *s = section, *word = w->kind == 2 ? "sso-session" :
+	    "profile";
+	size_t n = strlen(word);
 
-	if (!w->config)
+	if (w->kind == 0)
 		return strcmp(s, w->profile) == 0;
-	if (strcmp(w->profile, "default") == 0 && strcmp(s, "default") == 0)
+	if (w->kind == 1 && strcmp(w->profile, "default") == 0 &&
+	    strcmp(s, "default") == 0)
 		return 1;
-	if (strncmp(s, "profile", 7) != 0 || (s[7] != ' ' && s[7] != '\t'))
+	if (strncmp(s, word, n) != 0 || (s[n] != ' ' && s[n] != '\t'))
 		return 0;
-	s += 7;
+	s += n;
 	while (*s == ' ' || *s == '\t')
 		s++;
 	return strcmp(s, w->profile) == 0;
@@ -339,9 +374,13 @@ static int
 profile_cb(void *arg, const char *section, const char *key,
     const char *value)
 {
-	static const char *const unsupported[] = {
-		"role_arn", "credential_process", "sso_start_url",
-		"sso_session", "web_identity_token_file",
+	static const char *const settings[CS_N] = {
+		"role_arn", "source_profile", "credential_source",
+		"external_id", "role_session_name", "duration_seconds",
+		"mfa_serial", "web_identity_token_file", "credential_process",
+		"sso_session", "sso_start_url", "sso_account_id",
+		"sso_role_name", "sso_region", "endpoint_url",
+		"sts_regional_endpoints",
 	};
 	struct profile_walk *w = arg;
 	struct cred_profile *p = w->p;
@@ -359,18 +398,17 @@ profile_cb(void *arg, const char *section, const char *key,
 		return replace(&p->token, value);
 	if (strcmp(key, "region") == 0)
 		return replace(&p->region, value);
-	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]);
-	    i++)
-		if (strcmp(key, unsupported[i]) == 0 && p->unsupported == NULL)
-			p->unsupported = unsupported[i];
+	for (size_t i = 0; i < CS_N; i++)
+		if (strcmp(key, settings[i]) == 0)
+			return replace(&p->set[i], value);
 	return 0;
 }
 
 int
 cred_profile_parse(const char *text, size_t len, const char *profile,
-    int config, struct cred_profile *p, size_t *errline)
+    int kind, struct cred_profile *p, size_t *errline)
 {
-	struct profile_walk w = { profile, config, p };
+	struct profile_walk w = { profile, kind, p };
 	int r;
 
 	memset(p, 0, sizeof(*p));
@@ -387,6 +425,8 @@ cred_profile_free(struct cred_profile *p)
 	free_secret(p->secret_key);
 	free_secret(p->token);
 	free(p->region);
+	for (size_t i = 0; i < CS_N; i++)
+		free(p->set[i]);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -557,13 +597,38 @@ cred_refresh_time(time_t fetched, time_t expires)
 }
 
 int
-cred_parse_json(const char *body, size_t len, struct cred_keys *out,
-    char *err, size_t errlen)
+cred_keys_fill(struct cred_keys *k, const char *ak, const char *sk,
+    const char *tk, const char *exp, char *err, size_t errlen)
 {
 	static const struct key_names names = { "AccessKeyId",
 	    "SecretAccessKey", "Token" };
+	const char *bad;
+
+	memset(k, 0, sizeof(*k));
+	if (tk != NULL && tk[0] == '\0')
+		tk = NULL;
+	if (ak == NULL || sk == NULL || ak[0] == '\0' || sk[0] == '\0')
+		return err_set(err, errlen, "no AccessKeyId and SecretAccessKey "
+		    "in the answer");
+	if ((bad = bad_key(ak, sk, tk, &names)) != NULL)
+		return err_set(err, errlen, "%s in the answer holds a space or a "
+		    "control character", bad);
+	if (exp != NULL && isotime_parse(exp, &k->expiration) < 0)
+		return err_set(err, errlen, "Expiration \"%.64s\" is not an ISO "
+		    "8601 time", exp);
+	if (keys_set(k, ak, sk, tk) < 0) {
+		k->expiration = 0;
+		return err_set(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+int
+cred_parse_json(const char *body, size_t len, struct cred_keys *out,
+    char *err, size_t errlen)
+{
 	struct jr_value *doc;
-	const char *ak, *sk, *tk, *exp, *code, *bad;
+	const char *code;
 	char why[128];
 	int r = -1;
 
@@ -572,32 +637,16 @@ cred_parse_json(const char *body, size_t len, struct cred_keys *out,
 		err_set(err, errlen, "the answer is not JSON (%s)", why);
 		return -1;
 	}
-	ak = jr_member_str(doc, "AccessKeyId");
-	sk = jr_member_str(doc, "SecretAccessKey");
-	tk = jr_member_str(doc, "Token");
-	exp = jr_member_str(doc, "Expiration");
 	code = jr_member_str(doc, "Code");
 	if (doc->type != JR_OBJECT)
 		err_set(err, errlen, "the answer is not a JSON object");
 	else if (code != NULL && strcmp(code, "Success") != 0)
 		err_set(err, errlen, "the answer says Code \"%.64s\"", code);
-	else if (ak == NULL || sk == NULL || ak[0] == '\0' || sk[0] == '\0')
-		err_set(err, errlen, "no AccessKeyId and SecretAccessKey in the "
-		    "answer");
-	else if ((bad = bad_key(ak, sk, tk != NULL && tk[0] != '\0' ? tk :
-	    NULL, &names)) != NULL)
-		err_set(err, errlen, "%s in the answer holds a space or a control "
-		    "character", bad);
-	else if (exp != NULL && isotime_parse(exp, &out->expiration) < 0)
-		err_set(err, errlen, "Expiration \"%.64s\" is not an ISO 8601 "
-		    "time", exp);
-	else if (keys_set(out, ak, sk, tk != NULL && tk[0] != '\0' ? tk :
-	    NULL) < 0)
-		err_set(err, errlen, "out of memory");
 	else
-		r = 0;
-	if (r < 0)
-		out->expiration = 0;
+		r = cred_keys_fill(out, jr_member_str(doc, "AccessKeyId"),
+		    jr_member_str(doc, "SecretAccessKey"),
+		    jr_member_str(doc, "Token"),
+		    jr_member_str(doc, "Expiration"), err, errlen);
 	/* The tree holds the secret too. */
 	if (doc->type == JR_OBJECT)
 		for (size_t i = 0; i < doc->len; i++)
@@ -791,6 +840,8 @@ struct shared {
 	int explicit;
 	struct stamp cred_stamp, config_stamp;
 	struct cred_profile cred, config;
+	char *text[2];			/* the files: credentials, config */
+	size_t len[2];
 };
 
 static void
@@ -798,6 +849,8 @@ shared_free(struct shared *s)
 {
 	free(s->cred_path);
 	free(s->config_path);
+	free_secret(s->text[0]);
+	free_secret(s->text[1]);
 	cred_profile_free(&s->cred);
 	cred_profile_free(&s->config);
 }
@@ -806,15 +859,15 @@ static int
 shared_one(const char *path, const char *var, int config, struct shared *s,
     struct cred_profile *p, struct stamp *stamp, char *err, size_t errlen)
 {
-	char *text;
-	size_t len, line;
+	size_t line;
 	int r;
 
 	memset(p, 0, sizeof(*p));
-	if ((r = read_file(path, var, &text, &len, stamp, err, errlen)) <= 0)
+	if ((r = read_file(path, var, &s->text[config], &s->len[config], stamp,
+	    err, errlen)) <= 0)
 		return r;
-	r = cred_profile_parse(text, len, s->profile, config, p, &line);
-	free_secret(text);
+	r = cred_profile_parse(s->text[config], s->len[config], s->profile,
+	    config, p, &line);
 	if (r == -1)
 		err_set(err, errlen, "%s line %zu: not a [section], a key = value "
 		    "or a comment", path, line);
@@ -867,12 +920,6 @@ profile_keys(const struct cred_profile *p, const char *profile,
 		    profile, path, p->access_key ? "aws_access_key_id" :
 		    "aws_secret_access_key", p->access_key ?
 		    "aws_secret_access_key" : "aws_access_key_id");
-		return -1;
-	}
-	if (p->access_key == NULL && p->unsupported != NULL) {
-		err_set(err, errlen, "profile '%s' of %s uses %s, which tablesnap "
-		    "does not support: give it aws_access_key_id and "
-		    "aws_secret_access_key", profile, path, p->unsupported);
 		return -1;
 	}
 	if (p->access_key == NULL)
@@ -1076,16 +1123,28 @@ struct answer {
 
 /* One request, "Connection: close". 0 with a->status, or -1 (err) when no
  * answer came. */
+/* What the Host header of a request to u says. */
+static void
+host_value(const struct http_url *u, char out[272])
+{
+	int v6 = strchr(u->host, ':') != NULL;
+	int dflt = strcmp(u->port, u->tls ? "443" : "80") == 0;
+
+	/* host < 256, port < 8: fits */
+	(void)snprintf(out, 272, "%s%s%s%s%s", v6 ? "[" : "", u->host,
+	    v6 ? "]" : "", dflt ? "" : ":", dflt ? "" : u->port);
+}
+
 static int
 http_once(const struct http_url *u, const char *method, const char *path,
-    const char *headers, const struct tls_anchors *ta, int timeout_ms,
-    int cancel_fd, struct answer *a, char *err, size_t errlen)
+    const char *headers, const char *body, const struct tls_anchors *ta,
+    int timeout_ms, int cancel_fd, struct answer *a, char *err,
+    size_t errlen)
 {
 	struct http_conn *conn;
 	struct http_response resp;
-	char *req = NULL;
-	int n, r = -1, v6 = strchr(u->host, ':') != NULL;
-	int dflt = strcmp(u->port, u->tls ? "443" : "80") == 0;
+	char *req = NULL, host[272], cl[40] = "";
+	int n, r = -1;
 
 	memset(a, 0, sizeof(*a));
 	memset(&resp, 0, sizeof(resp));
@@ -1098,12 +1157,16 @@ http_once(const struct http_url *u, const char *method, const char *path,
 		err_set(err, errlen, "out of memory");
 		return -1;
 	}
-	n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n%s"
+	if (body == NULL && strcmp(method, "PUT") == 0)
+		body = "";
+	host_value(u, host);
+	if (body != NULL)	/* fits: 20 digits at most */
+		(void)snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n",
+		    strlen(body));
+	n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n%s"
 	    "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n"
-	    "%sConnection: close\r\n\r\n", method, path, v6 ? "[" : "",
-	    u->host, v6 ? "]" : "", dflt ? "" : ":", dflt ? "" : u->port,
-	    headers, strcmp(method, "PUT") == 0 ? "Content-Length: 0\r\n" :
-	    "");
+	    "%sConnection: close\r\n\r\n%s", method, path, host, headers, cl,
+	    body ? body : "");
 	if (n < 0) {
 		err_set(err, errlen, "out of memory");
 		http_conn_free(conn);
@@ -1134,8 +1197,9 @@ http_once(const struct http_url *u, const char *method, const char *path,
 
 static int
 http_tries(const struct http_url *u, const char *method, const char *path,
-    const char *headers, const struct tls_anchors *ta, int timeout_ms,
-    int cancel_fd, int tries, struct answer *a, char *err, size_t errlen)
+    const char *headers, const char *body, const struct tls_anchors *ta,
+    int timeout_ms, int cancel_fd, int tries, struct answer *a, char *err,
+    size_t errlen)
 {
 	int r = -1;
 
@@ -1144,7 +1208,7 @@ http_tries(const struct http_url *u, const char *method, const char *path,
 			err_set(err, errlen, "cancelled: the program is stopping");
 			break;
 		}
-		r = http_once(u, method, path, headers, ta, timeout_ms,
+		r = http_once(u, method, path, headers, body, ta, timeout_ms,
 		    cancel_fd, a, err, errlen);
 		/* A 5xx is worth another try too. */
 		if (r == 0 && a->status >= 500 && i + 1 < tries) {
@@ -1220,7 +1284,7 @@ container_fetch(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 
 	if ((auth = container_auth(why, sizeof(why))) == NULL)
 		goto fail;
-	if (http_tries(&s->url, "GET", s->url.path, auth, ch->anchors,
+	if (http_tries(&s->url, "GET", s->url.path, auth, NULL, ch->anchors,
 	    CONTAINER_TIMEOUT_MS, s->cancel_fd, tries, &a, why,
 	    sizeof(why)) < 0)
 		goto fail;
@@ -1256,7 +1320,7 @@ imds_token(struct source *s, int tries, char *err, size_t errlen)
 	    snprintf(path, sizeof(path), "%s/latest/api/token", s->url.path) >=
 	    (int)sizeof(path))
 		return err_set(err, errlen, "metadata service path too long");
-	if (http_tries(&s->url, "PUT", path, hdr, NULL, IMDS_TIMEOUT_MS,
+	if (http_tries(&s->url, "PUT", path, hdr, NULL, NULL, IMDS_TIMEOUT_MS,
 	    s->cancel_fd, tries, &a, err, errlen) < 0)
 		return -1;
 	if (a.status == 200 && a.len > 0 && a.len < 4096 &&
@@ -1289,7 +1353,7 @@ imds_get(struct source *s, const char *path, int tries, struct answer *a,
 		err_set(err, errlen, "out of memory");
 		return -1;
 	}
-	r = http_tries(&s->url, "GET", path, hdr ? hdr : "", NULL,
+	r = http_tries(&s->url, "GET", path, hdr ? hdr : "", NULL, NULL,
 	    IMDS_TIMEOUT_MS, s->cancel_fd, tries, a, err, errlen);
 	free_secret(hdr);
 	if (r == 0 && a->status == 401 && s->imds_token != NULL) {
@@ -1398,6 +1462,11 @@ source_free(struct source *s)
 	free(s->config_path);
 	free(s->profile);
 	free_secret(s->imds_token);
+	source_free(s->base);
+	cred_keys_free(&s->keys);
+	for (int i = 0; i < 4; i++)
+		free(s->f[i]);
+	sts_argv_free(s->argv);
 	free(s);
 }
 
@@ -1451,35 +1520,6 @@ walk_static(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 		return -1;
 	}
 	return 1;
-}
-
-static int
-walk_files(struct source **src, struct cred_keys *k, char *err,
-    size_t errlen)
-{
-	struct shared s;
-	const char *from;
-	int r;
-
-	if (shared_load(&s, err, errlen) < 0)
-		return -1;
-	if ((r = shared_keys(&s, k, &from, err, errlen)) == 1) {
-		*src = source_new(SRC_FILE, "profile '%s' of %s", s.profile,
-		    from);
-		if (*src == NULL || ((*src)->profile = strdup(s.profile)) ==
-		    NULL) {
-			err_set(err, errlen, "out of memory");
-			shared_free(&s);
-			return -1;
-		}
-		(*src)->cred_path = s.cred_path;
-		(*src)->config_path = s.config_path;
-		(*src)->cred_stamp = s.cred_stamp;
-		(*src)->config_stamp = s.config_stamp;
-		s.cred_path = s.config_path = NULL;
-	}
-	shared_free(&s);
-	return r;
 }
 
 /* The original's keys: [Credentials] of boto's files, read where boto read
@@ -1584,6 +1624,796 @@ imds_source(struct source **src, char *err, size_t errlen)
 	return 1;
 }
 
+/* ---- STS, SSO and credential_process ---- */
+
+/* Appends "&name=value" (the first without '&'), the value form-encoded. */
+static void
+form_add(struct buf *b, const char *name, const char *value)
+{
+	char *v;
+
+	if (value == NULL)
+		return;
+	if ((v = uri_encode(value, strlen(value), 0)) == NULL) {
+		b->failed = 1;
+		return;
+	}
+	buf_printf(b, "%s%s=%s", b->len > 0 ? "&" : "", name, v);
+	free_secret(v);
+}
+
+/* POSTs a form to STS and reads the keys of its answer. */
+static int
+sts_call(struct cred_chain *ch, struct source *s, struct buf *form,
+    const char *headers, int tries, struct cred_keys *k, char *err,
+    size_t errlen)
+{
+	struct answer a;
+	char *body = buf_take(form), *hdr = NULL;
+	int r = -1;
+
+	if (body == NULL || asprintf(&hdr, "Content-Type: application/"
+	    "x-www-form-urlencoded; charset=utf-8\r\n%s", headers) < 0) {
+		hdr = NULL;
+		err_set(err, errlen, "out of memory");
+	} else if (http_tries(&s->url, "POST", s->url.path, hdr, body,
+	    ch->anchors, STS_TIMEOUT_MS, ch->cancel_fd, tries, &a, err,
+	    errlen) == 0) {
+		r = sts_parse_answer(a.body, a.len, k, err, errlen);
+		if (r < 0 && a.status != 200 && strncmp(err, "no Cred", 7) == 0)
+			err_set(err, errlen, "HTTP %d", a.status);
+		answer_free(&a);
+	}
+	free_secret(hdr);
+	free_secret(body);
+	return r;
+}
+
+static int
+webid_fetch(struct cred_chain *ch, struct source *s, int tries,
+    struct cred_keys *k, char *err, size_t errlen)
+{
+	struct buf form = { 0 };
+	struct stamp st;
+	char *tok;
+	size_t len;
+	int r;
+
+	/* Read at every call: the cluster rotates it. */
+	r = read_file(s->token_file, "AWS_WEB_IDENTITY_TOKEN_FILE", &tok, &len,
+	    &st, err, errlen);
+	if (r == 0)
+		return err_set(err, errlen, "%s: %s", s->token_file,
+		    strerror(ENOENT));
+	if (r < 0)
+		return -1;
+	while (len > 0 && strchr(" \t\r\n", tok[len - 1]) != NULL)
+		tok[--len] = '\0';
+	if (len == 0 || strlen(tok) != len) {
+		free_secret(tok);
+		return err_set(err, errlen, "%s holds no token", s->token_file);
+	}
+	form_add(&form, "Action", "AssumeRoleWithWebIdentity");
+	form_add(&form, "RoleArn", s->role_arn);
+	form_add(&form, "RoleSessionName", s->session);
+	form_add(&form, "Version", "2011-06-15");
+	form_add(&form, "WebIdentityToken", tok);
+	free_secret(tok);
+	return sts_call(ch, s, &form, "", tries, k, err, errlen);
+}
+
+static int
+role_fetch(struct cred_chain *ch, struct source *s, int tries,
+    struct cred_keys *k, char *err, size_t errlen)
+{
+	struct buf form = { 0 };
+	struct cred_keys bk;
+	struct sigv4_header h[4];
+	char date[17], hash[65], host[272], *auth = NULL, *hdr = NULL, *body;
+	int r = -1;
+
+	if (fetch_source(ch, s->base, &bk, tries, err, errlen) < 0)
+		return -1;
+	form_add(&form, "Action", "AssumeRole");
+	form_add(&form, "DurationSeconds", s->duration);
+	form_add(&form, "ExternalId", s->external_id);
+	form_add(&form, "RoleArn", s->role_arn);
+	form_add(&form, "RoleSessionName", s->session);
+	form_add(&form, "Version", "2011-06-15");
+	sigv4_amz_date(time(NULL), date);
+	host_value(&s->url, host);
+	body = form.failed ? "" : form.data;
+	sigv4_sha256_hex(body, strlen(body), hash);
+	h[0] = (struct sigv4_header){ "content-type", "application/"
+	    "x-www-form-urlencoded; charset=utf-8" };
+	h[1] = (struct sigv4_header){ "host", host };
+	h[2] = (struct sigv4_header){ "x-amz-date", date };
+	h[3] = (struct sigv4_header){ "x-amz-security-token", bk.token };
+	auth = sigv4_authorization(&(struct sigv4_request){ .method = "POST",
+	    .canonical_uri = s->url.path, .query = "", .headers = h,
+	    .nheaders = bk.token ? 4 : 3, .payload_hash = hash,
+	    .amz_date = date, .region = s->region, .service = "sts",
+	    .access_key = bk.access_key, .secret_key = bk.secret_key });
+	if (auth == NULL || asprintf(&hdr, "X-Amz-Date: %s\r\n%s%s%s"
+	    "Authorization: %s\r\n", date, bk.token ? "X-Amz-Security-Token: " :
+	    "", bk.token ? bk.token : "", bk.token ? "\r\n" : "", auth) < 0) {
+		hdr = NULL;
+		err_set(err, errlen, "out of memory");
+		buf_free(&form);
+	} else
+		r = sts_call(ch, s, &form, hdr, tries, k, err, errlen);
+	free_secret(auth);
+	free_secret(hdr);
+	cred_keys_free(&bk);
+	return r;
+}
+
+/* Starts argv (PATH searched, no shell) with stdin /dev/null, stdout on
+ * out and stderr on err. vfork: the child only moves descriptors and
+ * execs (or says why not on its stderr and exits 127). */
+static pid_t __attribute__((noinline))
+spawn(char **argv, int out, int err)
+{
+	pid_t pid = vfork();
+	int fd;
+
+	if (pid != 0)
+		return pid;
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0 && dup2(fd, 0) == 0 && dup2(out, 1) == 1 &&
+	    dup2(err, 2) == 2)
+		execvp(argv[0], argv);
+	fd = errno;
+	(void)!write(2, strerror(fd), strlen(strerror(fd)));
+	_exit(127);
+}
+
+/* Runs the credential_process: its output into *out, its stderr to the
+ * log. 0, or -1 with err. */
+static int
+process_run(struct cred_chain *ch, struct source *s, char **out,
+    char *err, size_t errlen)
+{
+	struct buf o = { 0 }, e = { 0 };
+	struct pollfd pf[3] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
+	int po[2], pe[2], st, open_fds = 2;
+	long long end = http_now_ms() + PROCESS_MS;
+	pid_t pid = -1;
+	char chunk[4096];
+
+	*out = NULL;
+	if (pipe2(po, O_CLOEXEC) == 0) {
+		if (pipe2(pe, O_CLOEXEC) == 0) {
+			pid = spawn(s->argv, po[1], pe[1]);
+			pf[1].fd = pe[0];
+			close(pe[1]);
+		}
+		pf[0].fd = po[0];
+		close(po[1]);
+	}
+	if (pid < 0) {
+		err_set(err, errlen, "cannot run %s: %s", s->argv[0],
+		    strerror(errno));
+		goto out;
+	}
+	pf[0].events = pf[1].events = pf[2].events = POLLIN;
+	pf[2].fd = ch->cancel_fd > 0 ? ch->cancel_fd : -1;
+	while (open_fds > 0 && o.len <= MAX_ANSWER && e.len <= MAX_ANSWER) {
+		long long left = end - http_now_ms();
+		int n = left > 0 ? poll(pf, 3, (int)left) : 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || pf[2].revents != 0)
+			break;
+		for (int i = 0; i < 2; i++) {
+			ssize_t got;
+
+			if (pf[i].revents == 0)
+				continue;
+			got = read(pf[i].fd, chunk, sizeof(chunk));
+			if (got > 0)
+				buf_add(i ? &e : &o, chunk, (size_t)got);
+			else if (got == 0 || errno != EINTR) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	if (open_fds > 0)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	for (char *l = e.data, *nl; l != NULL && *l != '\0'; l = nl) {
+		nl = l + strcspn(l, "\n");
+		if (*nl != '\0')
+			*nl++ = '\0';
+		if (*l != '\0')
+			log_info("credential_process: %s", l);
+	}
+	if (open_fds > 0)
+		err_set(err, errlen, "%s took over %d s or said too much",
+		    s->argv[0], PROCESS_MS / 1000);
+	else if (WIFSIGNALED(st))
+		err_set(err, errlen, "%s was killed by signal %d", s->argv[0],
+		    WTERMSIG(st));
+	else if (WEXITSTATUS(st) != 0)
+		err_set(err, errlen, "%s failed with exit status %d", s->argv[0],
+		    WEXITSTATUS(st));
+	else if ((*out = buf_take(&o)) == NULL)
+		err_set(err, errlen, "out of memory");
+out:
+	for (int i = 0; i < 2; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+	if (o.data != NULL)
+		explicit_bzero(o.data, o.len);
+	buf_free(&o);
+	buf_free(&e);
+	return *out != NULL ? 0 : -1;
+}
+
+static int
+process_fetch(struct cred_chain *ch, struct source *s, struct cred_keys *k,
+    char *err, size_t errlen)
+{
+	char *text;
+	int r;
+
+	if (process_run(ch, s, &text, err, errlen) < 0)
+		return -1;
+	r = sts_parse_process(text, strlen(text), k, err, errlen);
+	free_secret(text);
+	return r;
+}
+
+static int
+sso_fetch(struct cred_chain *ch, struct source *s, int tries,
+    struct cred_keys *k, char *err, size_t errlen)
+{
+	char name[STS_SSO_NAME_LEN], *home = home_dir(), *path = NULL;
+	char *text = NULL, *tok = NULL, *hdr = NULL, *get = NULL, *acct, *role;
+	char why[200];
+	struct stamp st;
+	struct answer a;
+	size_t len;
+	time_t exp;
+	int r = -1;
+
+	sts_sso_cache_name(s->sso_key, name);
+	acct = uri_encode(s->sso_account, strlen(s->sso_account), 0);
+	role = uri_encode(s->sso_role, strlen(s->sso_role), 0);
+	if (home == NULL || acct == NULL || role == NULL ||
+	    asprintf(&path, "%s/.aws/sso/cache/%s", home, name) < 0) {
+		path = NULL;
+		err_set(err, errlen, "no home directory");
+		goto out;
+	}
+	if ((r = read_file(path, "", &text, &len, &st, err, errlen)) <= 0) {
+		if (r == 0)
+			err_set(err, errlen, "no SSO token for %s in %s: run aws "
+			    "sso login", s->sso_key, path);
+		r = -1;
+		goto out;
+	}
+	r = -1;
+	if (sts_parse_sso_token(text, len, &tok, &exp, why, sizeof(why)) < 0)
+		err_set(err, errlen, "%s: %s (run aws sso login)", path, why);
+	else if (exp <= time(NULL))
+		err_set(err, errlen, "the SSO token for %s has expired: run aws "
+		    "sso login", s->sso_key);
+	else if (asprintf(&hdr, "x-amz-sso_bearer_token: %s\r\n", tok) < 0 ||
+	    asprintf(&get, "%s/federation/credentials?account_id=%s&"
+	    "role_name=%s", strcmp(s->url.path, "/") ? s->url.path : "", acct,
+	    role) < 0)
+		err_set(err, errlen, "out of memory");
+	else if (http_tries(&s->url, "GET", get, hdr, NULL, ch->anchors,
+	    STS_TIMEOUT_MS, ch->cancel_fd, tries, &a, err, errlen) == 0) {
+		if (a.status == 401 || a.status == 403)
+			err_set(err, errlen, "the SSO portal refused the token "
+			    "(HTTP %d): run aws sso login", a.status);
+		else if (a.status != 200)
+			err_set(err, errlen, "the SSO portal answered HTTP %d",
+			    a.status);
+		else
+			r = sts_parse_sso_role(a.body, a.len, k, err, errlen);
+		answer_free(&a);
+	}
+out:
+	free(home);
+	free(path);
+	free(get);
+	free(acct);
+	free(role);
+	free_secret(text);
+	free_secret(tok);
+	free_secret(hdr);
+	return r;
+}
+
+/* ---- the profiles' plan: which source, from the files' texts ---- */
+
+struct plan {
+	const struct shared *sh;	/* texts and paths of the files */
+	const char *region;		/* for STS; NULL: the global one */
+	int cancel_fd;
+	const char *visited[MAX_CHAIN];
+	size_t nvisited;
+	char *err;
+	size_t errlen;
+};
+
+/* A profile of both files; p[0] the credentials file's part. */
+struct prof {
+	struct cred_profile p[2];
+};
+
+static void
+prof_free(struct prof *pr)
+{
+	cred_profile_free(&pr->p[0]);
+	cred_profile_free(&pr->p[1]);
+}
+
+static int
+prof_load(struct plan *pc, const char *name, int kind, struct prof *pr)
+{
+	size_t line;
+
+	memset(pr, 0, sizeof(*pr));
+	for (int i = 0; i < 2; i++)
+		if (pc->sh->text[i] != NULL && (kind == 1 || i == 1) &&
+		    cred_profile_parse(pc->sh->text[i], pc->sh->len[i], name,
+		    kind == 2 ? 2 : i, &pr->p[i], &line) != 0) {
+			prof_free(pr);
+			return err_set(pc->err, pc->errlen, "out of memory");
+		}
+	return 0;
+}
+
+/* A setting; the credentials file's wins. */
+static const char *
+prof_get(const struct prof *pr, int i)
+{
+	return pr->p[0].set[i] ? pr->p[0].set[i] : pr->p[1].set[i];
+}
+
+static int
+prof_static(const struct prof *pr)
+{
+	return (pr->p[0].access_key || pr->p[1].access_key) &&
+	    (pr->p[0].secret_key || pr->p[1].secret_key);
+}
+
+static const char *
+file_name(const struct plan *pc, int i)
+{
+	const char *p = i ? pc->sh->config_path : pc->sh->cred_path;
+
+	return p ? p : i ? "the config file" : "the credentials file";
+}
+
+/* Copies the settings a source needs (NULL: not set) into s->f. */
+static int
+plan_fields(struct plan *pc, struct source *s, const char *a, const char *b,
+    const char *c, const char *d)
+{
+	const char *v[4] = { a, b, c, d };
+
+	for (int i = 0; i < 4; i++)
+		if (v[i] != NULL && (s->f[i] = strdup(v[i])) == NULL)
+			return err_set(pc->err, pc->errlen, "out of memory");
+	return 0;
+}
+
+static struct source *
+plan_new(struct plan *pc, enum kind kind, const char *fmt, const char *a,
+    const char *b)
+{
+	struct source *s = source_new(kind, fmt, a, b);
+
+	if (s == NULL)
+		err_set(pc->err, pc->errlen, "out of memory");
+	else
+		s->cancel_fd = pc->cancel_fd;
+	return s;
+}
+
+static int
+sts_legacy(const char *r)
+{
+	static const char legacy[] = " ap-northeast-1 ap-south-1 "
+	    "ap-southeast-1 ap-southeast-2 aws-global ca-central-1 "
+	    "eu-central-1 eu-north-1 eu-west-1 eu-west-2 eu-west-3 sa-east-1 "
+	    "us-east-1 us-east-2 us-west-1 us-west-2 ";
+	const char *p = strstr(legacy, r);
+
+	return p != NULL && p[-1] == ' ' && p[strlen(r)] == ' ';
+}
+
+/* Where a profile's STS (or SSO portal: sso) is, into s->url and
+ * s->region. */
+static int
+plan_endpoint(struct plan *pc, const struct prof *pr, struct source *s,
+    const char *sso_region)
+{
+	const char *var = sso_region ? "AWS_ENDPOINT_URL_SSO" :
+	    "AWS_ENDPOINT_URL_STS", *u = env_value(var);
+	const char *reg = sso_region ? sso_region : pc->region, *how;
+	char host[128];
+
+	if (u == NULL && (u = env_value(var = "AWS_ENDPOINT_URL")) == NULL)
+		u = prof_get(pr, CS_ENDPOINT_URL), var = "endpoint_url";
+	if (env_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+		u = NULL;
+	if (reg != NULL && !cred_region_valid(reg))
+		return err_set(pc->err, pc->errlen, "'%s' is not a region name",
+		    reg);
+	how = env_value("AWS_STS_REGIONAL_ENDPOINTS");
+	if (how == NULL)
+		how = prof_get(pr, CS_STS_REGIONAL_ENDPOINTS);
+	if (!sso_region && (reg == NULL || (how != NULL &&
+	    strcmp(how, "legacy") == 0 && sts_legacy(reg))))
+		reg = NULL;
+	(void)snprintf(s->region, sizeof(s->region), "%s", reg ? reg :
+	    "us-east-1");		/* a valid region name fits */
+	if (u == NULL) {
+		if (reg == NULL)
+			(void)snprintf(host, sizeof(host),
+			    "https://sts.amazonaws.com");
+		else
+			(void)snprintf(host, sizeof(host), "https://%s.%s."
+			    "amazonaws.com", sso_region ? "portal.sso" : "sts",
+			    reg);
+		u = host;
+		var = "the endpoint";
+	}
+	if (http_parse_url(u, &s->url) < 0)
+		return err_set(pc->err, pc->errlen, "%s: '%s' is not an http(s) "
+		    "URL", var, u);
+	return 0;
+}
+
+static int plan_source(struct plan *, const char *, const char *,
+    struct source **);
+
+static int
+plan_role(struct plan *pc, const char *name, const struct prof *pr,
+    struct source **out)
+{
+	const char *sp = prof_get(pr, CS_SOURCE_PROFILE);
+	const char *cs = prof_get(pr, CS_CREDENTIAL_SOURCE);
+	const char *d = prof_get(pr, CS_DURATION_SECONDS);
+	const char *sn = prof_get(pr, CS_ROLE_SESSION_NAME);
+	struct source *s, *base = NULL;
+	char dflt[40];
+	int r = -1;
+
+	if (pc->nvisited == MAX_CHAIN)
+		return err_set(pc->err, pc->errlen, "profile '%s': more than %d "
+		    "profiles in its source_profile chain", name, MAX_CHAIN);
+	pc->visited[pc->nvisited++] = name;
+	if (prof_get(pr, CS_MFA_SERIAL) != NULL)
+		return err_set(pc->err, pc->errlen, "profile '%s' has mfa_serial: "
+		    "tablesnap cannot ask for an MFA code", name);
+	if ((sp != NULL) == (cs != NULL))
+		return err_set(pc->err, pc->errlen, "profile '%s' has role_arn "
+		    "and needs %s source_profile or credential_source", name,
+		    sp ? "only one of" : "either");
+	if (d != NULL && (strspn(d, "0123456789") != strlen(d) ||
+	    strlen(d) > 5 || atoi(d) < 900))
+		return err_set(pc->err, pc->errlen, "profile '%s': "
+		    "duration_seconds '%s' is not 900 to 43200", name, d);
+	if (sp != NULL) {
+		if (plan_source(pc, sp, name, &base) < 0)
+			return -1;
+	} else if (strcmp(cs, "Environment") == 0) {
+		if ((base = plan_new(pc, SRC_STATIC, "the environment%s%s", "",
+		    "")) != NULL && cred_keys_fill(&base->keys,
+		    env_value("AWS_ACCESS_KEY_ID"),
+		    env_value("AWS_SECRET_ACCESS_KEY"),
+		    env_value("AWS_SESSION_TOKEN"), NULL, pc->err,
+		    pc->errlen) < 0)
+			err_set(pc->err, pc->errlen, "profile '%s': "
+			    "credential_source Environment without keys there",
+			    name);
+	} else if (strcmp(cs, "Ec2InstanceMetadata") == 0) {
+		(void)imds_source(&base, pc->err, pc->errlen);
+	} else if (strcmp(cs, "EcsContainer") == 0) {
+		if (container_source(&base, pc->err, pc->errlen) == 0)
+			err_set(pc->err, pc->errlen, "profile '%s': "
+			    "credential_source EcsContainer without "
+			    "AWS_CONTAINER_CREDENTIALS_*_URI", name);
+	} else
+		return err_set(pc->err, pc->errlen, "profile '%s': "
+		    "credential_source '%s' is none of Environment, "
+		    "Ec2InstanceMetadata, EcsContainer", name, cs);
+	if (base == NULL || (base->kind == SRC_STATIC &&
+	    base->keys.access_key == NULL)) {
+		source_free(base);
+		return -1;
+	}
+	base->cancel_fd = pc->cancel_fd;
+	(void)snprintf(dflt, sizeof(dflt), "tablesnap-%lld",
+	    (long long)time(NULL));
+	s = plan_new(pc, SRC_ROLE, "role %s of profile '%s', source ",
+	    prof_get(pr, CS_ROLE_ARN), name);
+	if (s != NULL) {
+		char *d2 = NULL;
+
+		if (asprintf(&d2, "%s%s", s->desc, base->desc) < 0) {
+			source_free(s);
+			s = NULL;
+			err_set(pc->err, pc->errlen, "out of memory");
+		} else {
+			free(s->desc);
+			s->desc = d2;
+		}
+	}
+	if (s != NULL) {
+		s->base = base;
+		base = NULL;
+		if (plan_fields(pc, s, prof_get(pr, CS_ROLE_ARN), sn ? sn :
+		    dflt, prof_get(pr, CS_EXTERNAL_ID), d) == 0 &&
+		    plan_endpoint(pc, pr, s, NULL) == 0)
+			r = 0;
+	}
+	source_free(base);
+	if (r < 0)
+		source_free(s);
+	else
+		*out = s;
+	return r;
+}
+
+/* Web identity, SSO or credential_process of a profile: 1 with *out,
+ * 0 none of them, -1 err. env: AWS_WEB_IDENTITY_TOKEN_FILE and
+ * AWS_ROLE_ARN count (the profile the user chose). */
+static int
+plan_other(struct plan *pc, const char *name, const struct prof *pr,
+    int env, int process, struct source **out)
+{
+	const char *tf = prof_get(pr, CS_WEB_IDENTITY_TOKEN_FILE);
+	const char *arn = prof_get(pr, CS_ROLE_ARN);
+	const char *sn = prof_get(pr, CS_ROLE_SESSION_NAME), *sess, *url;
+	const char *reg, *acct = prof_get(pr, CS_SSO_ACCOUNT_ID);
+	const char *role = prof_get(pr, CS_SSO_ROLE_NAME), *cmd, *missing;
+	struct prof ss;
+	struct source *s = NULL;
+	char dflt[40], why[200];
+
+	if (env && env_value("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL) {
+		tf = env_value("AWS_WEB_IDENTITY_TOKEN_FILE");
+		if (env_value("AWS_ROLE_ARN") != NULL)
+			arn = env_value("AWS_ROLE_ARN");
+		if (env_value("AWS_ROLE_SESSION_NAME") != NULL)
+			sn = env_value("AWS_ROLE_SESSION_NAME");
+	}
+	if (tf != NULL) {
+		if (arn == NULL)
+			return err_set(pc->err, pc->errlen, "web identity (%s): "
+			    "no role: set AWS_ROLE_ARN or the profile's role_arn",
+			    tf);
+		(void)snprintf(dflt, sizeof(dflt), "tablesnap-%lld",
+		    (long long)time(NULL));
+		if ((s = plan_new(pc, SRC_WEBID, "web identity (role %s%s)", arn,
+		    "")) == NULL)
+			return -1;
+		if (plan_fields(pc, s, arn, sn ? sn : dflt, tf, NULL) < 0 ||
+		    plan_endpoint(pc, pr, s, NULL) < 0) {
+			source_free(s);
+			return -1;
+		}
+		*out = s;
+		return 1;
+	}
+	sess = prof_get(pr, CS_SSO_SESSION);
+	url = prof_get(pr, CS_SSO_START_URL);
+	reg = prof_get(pr, CS_SSO_REGION);
+	if (sess != NULL || url != NULL || acct != NULL || role != NULL) {
+		memset(&ss, 0, sizeof(ss));
+		if (sess != NULL && prof_load(pc, sess, 2, &ss) < 0)
+			return -1;
+		if (sess != NULL && !ss.p[1].found) {
+			prof_free(&ss);
+			return err_set(pc->err, pc->errlen, "profile '%s': "
+			    "sso_session '%s' has no [sso-session %s] in %s",
+			    name, sess, sess, file_name(pc, 1));
+		}
+		if (url == NULL)
+			url = prof_get(&ss, CS_SSO_START_URL);
+		if (prof_get(&ss, CS_SSO_REGION) != NULL)
+			reg = prof_get(&ss, CS_SSO_REGION);
+		missing = url == NULL ? "sso_start_url" : reg == NULL ?
+		    "sso_region" : acct == NULL ? "sso_account_id" : role ==
+		    NULL ? "sso_role_name" : NULL;
+		if (missing == NULL && (s = plan_new(pc, SRC_SSO, "SSO (account "
+		    "%s, role %s)", acct, role)) != NULL) {
+			if (plan_fields(pc, s, acct, role, sess ? sess : url,
+			    NULL) < 0 || plan_endpoint(pc, pr, s, reg) < 0) {
+				source_free(s);
+				s = NULL;
+			}
+		}
+		prof_free(&ss);
+		if (missing != NULL)
+			return err_set(pc->err, pc->errlen, "profile '%s' uses SSO "
+			    "but has no %s", name, missing);
+		if (s == NULL)
+			return -1;
+		*out = s;
+		return 1;
+	}
+	if (!process || (cmd = prof_get(pr, CS_CREDENTIAL_PROCESS)) == NULL)
+		return 0;
+	if ((s = plan_new(pc, SRC_PROCESS, "credential_process of profile "
+	    "'%s'%s", name, "")) == NULL)
+		return -1;
+	if ((s->argv = sts_split_argv(cmd, why, sizeof(why))) == NULL) {
+		source_free(s);
+		return err_set(pc->err, pc->errlen, "profile '%s': "
+		    "credential_process: %s", name, why);
+	}
+	*out = s;
+	return 1;
+}
+
+static int
+role_config(const struct prof *pr)
+{
+	return prof_get(pr, CS_ROLE_ARN) != NULL &&
+	    prof_get(pr, CS_WEB_IDENTITY_TOKEN_FILE) == NULL;
+}
+
+/* The source of the keys of source_profile `name` of profile `parent`, as
+ * botocore resolves it: a role of its own (a chain), else its web
+ * identity, SSO, keys or credential_process. */
+static int
+plan_source(struct plan *pc, const char *name, const char *parent,
+    struct source **out)
+{
+	struct prof pr;
+	struct buf loop = { 0 };
+	int seen = 0, r = -1, f;
+
+	*out = NULL;
+	for (size_t i = 0; i < pc->nvisited; i++)
+		seen |= strcmp(pc->visited[i], name) == 0;
+	if (prof_load(pc, name, 1, &pr) < 0)
+		return -1;
+	if (!pr.p[0].found && !pr.p[1].found)
+		err_set(pc->err, pc->errlen, "source_profile '%s' of profile '%s' "
+		    "is in neither %s nor %s", name, parent, file_name(pc, 0),
+		    file_name(pc, 1));
+	else if (seen && (strcmp(name, parent) != 0 || !prof_static(&pr))) {
+		for (size_t i = 0; i < pc->nvisited; i++)
+			buf_printf(&loop, "'%s' -> ", pc->visited[i]);
+		err_set(pc->err, pc->errlen, "source_profile loop: profile "
+		    "%s'%s'", loop.failed ? "" : loop.data, name);
+		buf_free(&loop);
+	} else if (role_config(&pr) && !prof_static(&pr))
+		r = plan_role(pc, name, &pr, out);
+	else if ((r = plan_other(pc, name, &pr, 0, 0, out)) == 0) {
+		f = pr.p[0].access_key == NULL;
+		if (prof_static(&pr)) {
+			if ((*out = plan_new(pc, SRC_STATIC, "profile '%s' of %s",
+			    name, file_name(pc, f))) == NULL ||
+			    profile_keys(&pr.p[f], name, file_name(pc, f),
+			    &(*out)->keys, pc->err, pc->errlen) < 0)
+				r = -1;
+		} else if ((r = plan_other(pc, name, &pr, 0, 1, out)) == 0)
+			r = err_set(pc->err, pc->errlen, "source_profile '%s' of "
+			    "profile '%s' has no credentials", name, parent);
+		if (r > 0)
+			r = 0;
+	} else if (r > 0)
+		r = 0;
+	if (r < 0 && *out != NULL) {
+		source_free(*out);
+		*out = NULL;
+	}
+	prof_free(&pr);
+	return r;
+}
+
+/* The chosen profile before its keys in the credentials file: an assumed
+ * role, web identity (the environment's first), SSO; after them (process
+ * set), its credential_process. 1 with *out, 0 none, -1 err. */
+static int
+plan_top(struct plan *pc, const char *name, int process, struct source **out)
+{
+	struct prof pr;
+	int r;
+
+	*out = NULL;
+	if (prof_load(pc, name, 1, &pr) < 0)
+		return -1;
+	if (!process && role_config(&pr))
+		r = plan_role(pc, name, &pr, out) < 0 ? -1 : 1;
+	else
+		r = plan_other(pc, name, &pr, !process, process, out);
+	prof_free(&pr);
+	return r;
+}
+
+int
+cred_profile_plan(const char *cred_text, const char *conf_text,
+    const char *profile, char *out, size_t outlen)
+{
+	struct shared sh = { .text = { (char *)cred_text, (char *)conf_text },
+	    .len = { cred_text ? strlen(cred_text) : 0,
+	    conf_text ? strlen(conf_text) : 0 } };
+	struct plan pc = { .sh = &sh, .err = out, .errlen = outlen,
+	    .region = "eu-west-1" };
+	struct source *s;
+	struct prof pr;
+	int r = plan_top(&pc, profile, 0, &s);
+
+	if (r == 0 && prof_load(&pc, profile, 1, &pr) == 0) {
+		if (pr.p[0].access_key == NULL)
+			r = plan_top(&pc, profile, 1, &s);
+		prof_free(&pr);
+	}
+	if (r == 1) {
+		err_set(out, outlen, "%s", s->desc);
+		source_free(s);
+		return 0;
+	}
+	return r == 0 ? 1 : -1;
+}
+
+/* The keys of the chosen profile in one of the files (i: 0 credentials,
+ * 1 config): 1 found, 0 none, -1 err. */
+static int
+file_source(struct shared *s, int i, struct source **src,
+    struct cred_keys *k, char *err, size_t errlen)
+{
+	const char *from = i ? s->config_path : s->cred_path;
+	int r = profile_keys(i ? &s->config : &s->cred, s->profile, from, k,
+	    err, errlen);
+
+	if (r != 1)
+		return r;
+	*src = source_new(SRC_FILE, "profile '%s' of %s", s->profile, from);
+	if (*src == NULL || ((*src)->profile = strdup(s->profile)) == NULL)
+		return err_set(err, errlen, "out of memory");
+	(*src)->cred_path = s->cred_path;
+	(*src)->config_path = s->config_path;
+	(*src)->cred_stamp = s->cred_stamp;
+	(*src)->config_stamp = s->config_stamp;
+	s->cred_path = s->config_path = NULL;
+	return 1;
+}
+
+/* The shared files in botocore's order: the chosen profile's role, web
+ * identity, SSO, then its keys in the credentials file, its
+ * credential_process, its keys in the config file. */
+static int
+walk_profile(struct cred_chain *ch, struct source **src, struct cred_keys *k,
+    char *err, size_t errlen)
+{
+	struct shared s;
+	struct plan pc = { .sh = &s, .cancel_fd = ch->cancel_fd, .err = err,
+	    .errlen = errlen, .region = ch->region };
+	int r;
+
+	if (shared_load(&s, err, errlen) < 0)
+		return -1;
+	if (pc.region == NULL && (pc.region = env_value("AWS_REGION")) == NULL &&
+	    (pc.region = env_value("AWS_DEFAULT_REGION")) == NULL)
+		pc.region = s.cred.region ? s.cred.region : s.config.region;
+	if ((r = plan_top(&pc, s.profile, 0, src)) == 0 &&
+	    (r = file_source(&s, 0, src, k, err, errlen)) == 0 &&
+	    (r = plan_top(&pc, s.profile, 1, src)) == 0)
+		r = file_source(&s, 1, src, k, err, errlen);
+	if (r == 1 && (*src)->kind != SRC_FILE && fetch_source(ch, *src, k,
+	    FETCH_TRIES, err, errlen) < 0)
+		r = -1;
+	shared_free(&s);
+	return r;
+}
+
 static int
 walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
     char *err, size_t errlen)
@@ -1601,7 +2431,7 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 			r = -1;
 		goto done;
 	}
-	if ((r = walk_files(src, k, err, errlen)) != 0)
+	if ((r = walk_profile(ch, src, k, err, errlen)) != 0)
 		goto done;
 	if ((r = walk_boto(src, k, err, errlen)) != 0)
 		goto done;
@@ -1613,9 +2443,6 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 			r = -1;
 		goto done;
 	}
-	if (env_value("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL)
-		log_warning("AWS_WEB_IDENTITY_TOKEN_FILE is set, but web "
-		    "identity credentials are not supported: ignored");
 	if (env_true("AWS_EC2_METADATA_DISABLED")) {
 		err_set(err, errlen, "no credentials: none on the command line "
 		    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the "
@@ -1648,10 +2475,28 @@ fetch_source(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 {
 	struct shared sh;
 	const char *from;
+	char why[ERRLEN];
 	int r;
 
 	memset(k, 0, sizeof(*k));
 	switch (s->kind) {
+	case SRC_STATIC:
+		if (keys_set(k, s->keys.access_key, s->keys.secret_key,
+		    s->keys.token) < 0)
+			return err_set(err, errlen, "out of memory");
+		return 0;
+	case SRC_ROLE:
+		r = role_fetch(ch, s, tries, k, why, sizeof(why));
+		break;
+	case SRC_WEBID:
+		r = webid_fetch(ch, s, tries, k, why, sizeof(why));
+		break;
+	case SRC_PROCESS:
+		r = process_fetch(ch, s, k, why, sizeof(why));
+		break;
+	case SRC_SSO:
+		r = sso_fetch(ch, s, tries, k, why, sizeof(why));
+		break;
 	case SRC_CONTAINER:
 		return container_fetch(ch, s, k, tries, err, errlen);
 	case SRC_IMDS:
@@ -1673,6 +2518,9 @@ fetch_source(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 		err_set(err, errlen, "%s cannot be fetched again", s->desc);
 		return -1;
 	}
+	if (r < 0)
+		err_set(err, errlen, "%s: %s", s->desc, why);
+	return r;
 }
 
 static int
@@ -1858,9 +2706,10 @@ chain_init(struct cred_chain *ch, const struct cred_args *args)
 	ch->arg_ak = xstrdup(args->access_key);
 	ch->arg_sk = xstrdup(args->secret_key);
 	ch->arg_tk = xstrdup(args->token);
+	ch->region = xstrdup(args->region);
 	ch->anchors = args->anchors;
 	ch->cancel_fd = args->cancel_fd;
-	if ((args->access_key && !ch->arg_ak) ||
+	if ((args->access_key && !ch->arg_ak) || (args->region && !ch->region) ||
 	    (args->secret_key && !ch->arg_sk) || (args->token && !ch->arg_tk))
 		return -1;
 	if (pthread_mutex_init(&ch->lock, NULL) != 0)
@@ -1905,6 +2754,7 @@ cred_chain_new(const struct cred_args *args, char *err, size_t errlen)
 			free_secret(ch->arg_ak);
 			free_secret(ch->arg_sk);
 			free_secret(ch->arg_tk);
+			free(ch->region);
 		}
 		free(ch);
 		err_set(err, errlen, "out of memory");
@@ -1931,6 +2781,7 @@ cred_chain_free(struct cred_chain *ch)
 	free_secret(ch->arg_ak);
 	free_secret(ch->arg_sk);
 	free_secret(ch->arg_tk);
+	free(ch->region);
 	pthread_mutex_destroy(&ch->lock);
 	pthread_mutex_destroy(&ch->fetch);
 	free(ch);

@@ -13,9 +13,17 @@
  *   1. the command line (-k, -s, --aws-token);
  *   2. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, token from
  *      AWS_SECURITY_TOKEN or AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION;
- *   3. the profile (AWS_PROFILE, else "default") of the shared credentials
- *      file (AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials), then of the
- *      config file (AWS_CONFIG_FILE, ~/.aws/config; "[profile name]");
+ *   3. the profile (AWS_PROFILE, else "default") of the shared files
+ *      (AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials, and AWS_CONFIG_FILE,
+ *      ~/.aws/config with "[profile name]"; the credentials file's values
+ *      win), as botocore takes them: a role_arn with source_profile (a
+ *      chain of them) or credential_source: STS AssumeRole signed with the
+ *      source's keys; web identity (AWS_WEB_IDENTITY_TOKEN_FILE and
+ *      AWS_ROLE_ARN, or the profile's web_identity_token_file and
+ *      role_arn): STS AssumeRoleWithWebIdentity; SSO (sso_session or
+ *      sso_start_url): the token of ~/.aws/sso/cache and the portal's
+ *      GetRoleCredentials; the credentials file's keys; credential_process;
+ *      the config file's keys;
  *   4. the boto 2 configuration of the original tablesnap (cred_boto_load):
  *      [Credentials] aws_access_key_id, aws_secret_access_key,
  *      aws_security_token;
@@ -39,6 +47,9 @@ struct cred_keys {
 /* What the command line gave; copied by cred_chain_new. */
 struct cred_args {
 	const char *access_key, *secret_key, *token;
+	/* The region STS is asked in (NULL: AWS_REGION, AWS_DEFAULT_REGION,
+	 * the profile's region, else the global endpoint). */
+	const char *region;
 	/* For an https container-credentials URL; NULL: refused. */
 	const struct tls_anchors *anchors;
 	/* > 0: while readable, fetches from the container service or
@@ -158,21 +169,44 @@ typedef int (*cred_ini_cb)(void *arg, const char *section, const char *key,
 int cred_ini_parse(const char *text, size_t len, cred_ini_cb cb, void *arg,
     size_t *errline);
 
+/* The settings of a profile beside its keys and region. */
+enum cred_setting {
+	CS_ROLE_ARN, CS_SOURCE_PROFILE, CS_CREDENTIAL_SOURCE, CS_EXTERNAL_ID,
+	CS_ROLE_SESSION_NAME, CS_DURATION_SECONDS, CS_MFA_SERIAL,
+	CS_WEB_IDENTITY_TOKEN_FILE, CS_CREDENTIAL_PROCESS, CS_SSO_SESSION,
+	CS_SSO_START_URL, CS_SSO_ACCOUNT_ID, CS_SSO_ROLE_NAME, CS_SSO_REGION,
+	CS_ENDPOINT_URL, CS_STS_REGIONAL_ENDPOINTS, CS_N
+};
+
 /* One profile of a shared file. */
 struct cred_profile {
 	int found;			/* the section exists */
 	char *access_key, *secret_key, *token, *region;
-	const char *unsupported;	/* a key tablesnap cannot act on
-					 * (role_arn, credential_process,
-					 * sso_...), or NULL */
+	char *set[CS_N];		/* NULL: not set */
 };
 
-/* Fills p from the text of a shared file. config: the config file's
- * naming ("[default]", "[profile name]"), else the credentials file's
- * ("[name]"). Returns 0, -1 (parse error, *errline set), -2 (no memory). */
+/* Fills p from the text of a shared file. kind: 0 the credentials file
+ * ("[name]"), 1 the config file ("[default]", "[profile name]"), 2 an
+ * sso-session of the config file ("[sso-session name]"). Returns 0, -1
+ * (parse error, *errline set), -2 (no memory). */
 int cred_profile_parse(const char *text, size_t len, const char *profile,
-    int config, struct cred_profile *p, size_t *errline);
+    int kind, struct cred_profile *p, size_t *errline);
 void cred_profile_free(struct cred_profile *p);
+
+/* How the profile `profile` of the two shared files' texts (NULL: no
+ * file) gets its keys, as cred_chain_source would name it ("assumed role
+ * R (profile 'a') with profile 'b' of FILE", ...), or what is wrong with
+ * it (a source_profile loop, mfa_serial, a missing setting): 0 with the
+ * description in out, 1 when the profile gives no keys, -1 with the
+ * problem in out. For the tests: no file is read, nothing fetched. */
+int cred_profile_plan(const char *cred_text, const char *conf_text,
+    const char *profile, char *out, size_t outlen);
+
+/* Fills k with copies of the keys after checking them (cred_key_valid;
+ * an empty token is none) and exp, an ISO 8601 time or NULL. 0, or -1
+ * with err naming what is missing or wrong. */
+int cred_keys_fill(struct cred_keys *k, const char *ak, const char *sk,
+    const char *tk, const char *exp, char *err, size_t errlen);
 
 /* The JSON document of IMDS and container credentials: AccessKeyId,
  * SecretAccessKey, Token, Expiration; a "Code" other than "Success" is an

@@ -345,11 +345,12 @@ erase_arg(const char **value)
 }
 
 static int
-setup_credentials(struct s3_setup *s, struct common_opts *c, char *err,
-    size_t errlen)
+setup_credentials(struct s3_setup *s, struct common_opts *c,
+    const char *region, char *err, size_t errlen)
 {
 	struct cred_args args = { .access_key = c->aws_key,
 	    .secret_key = c->aws_secret, .token = c->aws_token,
+	    .region = region,
 	    .anchors = s->tls ? &s->anchors : NULL,
 	    .cancel_fd = s->cancel_fd };
 
@@ -467,7 +468,7 @@ setup_s3(struct s3_setup *s, struct common_opts *c, const char *bucket,
 		err_set(err, errlen, "out of memory");
 		goto out;
 	}
-	if (setup_credentials(s, c, err, errlen) < 0)
+	if (setup_credentials(s, c, cfg.region, err, errlen) < 0)
 		goto out;
 	if (c->sse_c_key_file != NULL &&
 	    setup_sse_c(s, c->sse_c_key_file, err, errlen) < 0)

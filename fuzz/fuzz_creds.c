@@ -7,6 +7,7 @@
 
 #include "creds.h"
 #include "isotime.h"
+#include "sts.h"
 
 /*
  * Input layout: byte 0 picks the parser, byte 1 is a parameter, the rest
@@ -21,6 +22,11 @@
  *   6: cred_region_valid
  *   7: cred_boto_parse of the text twice (two files merged), then
  *      cred_boto_s3
+ *   8: byte 1 % 4: sts_parse_answer (XML), sts_parse_process,
+ *      sts_parse_sso_token, sts_parse_sso_role (JSON)
+ *   9: sts_split_argv
+ *  10: cred_profile_plan of the text as the config file (byte 1 odd: as
+ *      the credentials file too), profile "default"
  */
 #define STOP_CODE 7
 
@@ -153,19 +159,58 @@ fuzz_boto(const char *text, size_t len)
 	cred_boto_free(&b);
 }
 
+/* What STS, a credential_process and the SSO portal answer. */
+static void
+fuzz_answers(int which, const char *text, size_t len)
+{
+	struct cred_keys k;
+	char err[256], *tok = NULL;
+	time_t t;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	if (which == 2) {
+		r = sts_parse_sso_token(text, len, &tok, &t, err, sizeof(err));
+		if ((r == 0) != (tok != NULL) || (tok && !cred_key_valid(tok)))
+			abort();
+		free(tok);
+		return;
+	}
+	r = which == 0 ? sts_parse_answer(text, len, &k, err, sizeof(err)) :
+	    which == 1 ? sts_parse_process(text, len, &k, err, sizeof(err)) :
+	    sts_parse_sso_role(text, len, &k, err, sizeof(err));
+	/* Keys that go into a request are printable, or none at all. */
+	if (r == 0 && (!cred_key_valid(k.access_key) ||
+	    !cred_key_valid(k.secret_key) || (k.token != NULL &&
+	    !cred_key_valid(k.token))))
+		abort();
+	if (r != 0 && (k.access_key != NULL || err[0] == '\0'))
+		abort();
+	cred_keys_free(&k);
+}
+
 /* The string parsers take NUL-terminated text: a copy of the input. */
 static void
 fuzz_strings(int mode, const char *text, size_t len)
 {
 	struct http_url u;
 	time_t t;
-	char *s;
+	char *s, **argv, err[512];
 
 	if ((s = malloc(len + 1)) == NULL)
 		abort();
 	memcpy(s, text, len);
 	s[len] = '\0';
-	if (mode == 4)
+	if (mode == 9) {
+		if ((argv = sts_split_argv(s, err, sizeof(err))) != NULL &&
+		    argv[0] == NULL)
+			abort();	/* never an empty command */
+		sts_argv_free(argv);
+	} else if (mode == 10 || mode == 11) {
+		if (cred_profile_plan(mode == 11 ? s : NULL, s, "default", err,
+		    sizeof(err)) != 1 && err[0] == '\0')
+			abort();	/* a plan or a problem is named */
+	} else if (mode == 4)
 		(void)isotime_parse(s, &t);
 	else if (mode == 5) {
 		if (http_parse_url(s, &u) == 0) {
@@ -191,7 +236,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	len = size - 2;
-	switch (data[0] % 8) {
+	switch (data[0] % 11) {
 	case 0:
 		fuzz_ini(text, len, data[1]);
 		break;
@@ -213,8 +258,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 7:
 		fuzz_boto(text, len);
 		break;
+	case 8:
+		fuzz_answers(data[1] % 4, text, len);
+		break;
+	case 10:
+		fuzz_strings(10 + (data[1] & 1), text, len);
+		break;
 	default:
-		fuzz_strings(data[0] % 8, text, len);
+		fuzz_strings(data[0] % 11, text, len);
 		break;
 	}
 	return 0;

@@ -110,16 +110,31 @@ def badinput_options(ctx):
     report(bad, len(table))
 
 
+def set_env(ctx, env, spec, server=""):
+    """Applies a row's variables to env: null removes one; {tmp} and
+    {server} are replaced; "FILES" ({path under {tmp}: text}) are
+    written first."""
+    for rel, text in spec.get("FILES", {}).items():
+        path = os.path.join(ctx.tmp, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write(path, text.encode())
+    for k, v in spec.items():
+        if k == "FILES":
+            continue
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v.replace("{garbage-pem}", getattr(
+                ctx, "garbage_pem", "")).replace(
+                "{tmp}", ctx.tmp).replace("{server}", server)
+
+
 def env_case(ctx, spec):
     """The command line and environment of one env row."""
     spec = dict(spec)
     endpoint = spec.pop("ENDPOINT", "http")
     env = ctx.run_env()
-    for k, v in spec.items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = v.replace("{garbage-pem}", ctx.garbage_pem)
+    set_env(ctx, env, spec)
     args = [BIN, "-n", NAME]
     if "AWS_ENDPOINT_URL" in spec:
         pass
@@ -288,7 +303,10 @@ def badinput_server_answers(ctx):
             args = ctx.args(http=True) + ["--endpoint", url,
                                           "--retries", "1", ctx.bucket,
                                           ctx.dir]
-            res = judge(ctx, args, ctx.run_env(), code, message, why)
+            env = ctx.run_env()
+            if isinstance(spec, dict):  # the server as STS, say
+                set_env(ctx, env, spec.get("env", {}), srv.url)
+            res = judge(ctx, args, env, code, message, why)
             if res is None and not srv.requests:
                 res = "%s: the server got no request" % why
         if res:

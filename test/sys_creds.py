@@ -375,7 +375,8 @@ def bad_credential_sources_are_one_clear_line(ctx):
     refused_at_start(ctx, https(ctx), NO_KEYS, cred,
                      "no aws_secret_access_key")
     write(cred, b"[default]\nrole_arn = arn:aws:iam::1:role/r\n")
-    refused_at_start(ctx, https(ctx), NO_KEYS, "role_arn", "not support")
+    refused_at_start(ctx, https(ctx), NO_KEYS, "role_arn",
+                     "source_profile or credential_source")
     os.unlink(cred)
     # The metadata service unreachable, nothing else: fails fast.
     import socket

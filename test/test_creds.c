@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../creds.h"
+#include "../sts.h"
 #include "unit.h"
 
 /* A JSON literal, its length counted. */
@@ -148,11 +149,21 @@ profiles(void)
 	    &line) == 0);
 	CHECK_STR(p.access_key, "CAK");
 	CHECK_STR(p.region, "ap-south-1");
-	CHECK(p.unsupported == NULL);
+	CHECK(p.set[CS_ROLE_ARN] == NULL);
 	cred_profile_free(&p);
 	CHECK(cred_profile_parse(conf, strlen(conf), "role", 1, &p,
 	    &line) == 0 && p.found && p.access_key == NULL);
-	CHECK_STR(p.unsupported, "role_arn");
+	CHECK_STR(p.set[CS_ROLE_ARN], "arn:aws:iam::1:role/r");
+	CHECK_STR(p.set[CS_SOURCE_PROFILE], "default");
+	cred_profile_free(&p);
+	/* [sso-session name] only as kind 2, never as a profile. */
+#define SSO_SECTION "[sso-session corp]\nsso_region = r\n"
+	CHECK(cred_profile_parse(SSO_SECTION, strlen(SSO_SECTION),
+	    "corp", 2, &p, &line) == 0 && p.found);
+	CHECK_STR(p.set[CS_SSO_REGION], "r");
+	cred_profile_free(&p);
+	CHECK(cred_profile_parse(SSO_SECTION, strlen(SSO_SECTION),
+	    "corp", 1, &p, &line) == 0 && !p.found);
 	cred_profile_free(&p);
 	/* "[profile default]" names the default profile too. */
 	CHECK(cred_profile_parse("[profile default]\nregion=r\n",
@@ -643,6 +654,278 @@ boto_files(void)
 	rmdir(dir);
 }
 
+/* ---- issue 16: STS, SSO, credential_process ---- */
+
+#define SA(lit, k) sts_parse_answer(lit, sizeof(lit) - 1, k, err, sizeof(err))
+
+static void
+sts_answers(void)
+{
+	struct cred_keys k;
+	char err[256];
+
+	CHECK(SA("<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/"
+	    "2011-06-15/\"><AssumeRoleResult><AssumedRoleUser><Arn>x</Arn>"
+	    "</AssumedRoleUser><Credentials>\n <AccessKeyId>ASIA1</AccessKeyId>"
+	    "<SecretAccessKey>s/k+1</SecretAccessKey><SessionToken>t&amp;=="
+	    "</SessionToken><Expiration>2026-12-06T17:00:00Z</Expiration>"
+	    "</Credentials></AssumeRoleResult></AssumeRoleResponse>", &k) == 0);
+	CHECK_STR(k.access_key, "ASIA1");
+	CHECK_STR(k.secret_key, "s/k+1");
+	CHECK_STR(k.token, "t&==");
+	CHECK(k.expiration == 1796576400);
+	cred_keys_free(&k);
+	CHECK(SA("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied"
+	    "</Code><Message>Not authorized</Message></Error></ErrorResponse>",
+	    &k) == -1);
+	CHECK_STR(err, "AccessDenied: Not authorized");
+	CHECK(k.access_key == NULL);
+	CHECK(SA("<R><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>"
+	    "S</SecretAccessKey></Credentials></R>", &k) == -1 &&
+	    strstr(err, "Expiration"));
+	CHECK(SA("<R><AccessKeyId>A B</AccessKeyId><SecretAccessKey>S"
+	    "</SecretAccessKey><Expiration>2026-12-06T17:00:00Z</Expiration>"
+	    "</R>", &k) == -1 && strstr(err, "AccessKeyId"));
+	CHECK(SA("<R><AccessKeyId>A</AccessKeyId><SecretAccessKey>S"
+	    "</SecretAccessKey><Expiration>soon</Expiration></R>", &k) == -1 &&
+	    strstr(err, "soon"));
+	CHECK(SA("", &k) == -1 && SA("not xml", &k) == -1);
+}
+
+#define PP(lit, k) sts_parse_process(lit, sizeof(lit) - 1, k, err, \
+	sizeof(err))
+
+static void
+process_output(void)
+{
+	struct cred_keys k;
+	char err[256];
+
+	CHECK(PP("{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\":"
+	    " \"S\", \"SessionToken\": \"T\", \"Expiration\": "
+	    "\"2026-12-06T17:00:00Z\"}\n", &k) == 0);
+	CHECK_STR(k.token, "T");
+	CHECK(k.expiration == 1796576400);
+	cred_keys_free(&k);
+	/* Long-term keys: no token, no expiry. */
+	CHECK(PP("{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":"
+	    "\"S\"}", &k) == 0 && k.token == NULL && k.expiration == 0);
+	cred_keys_free(&k);
+	CHECK(PP("{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":"
+	    "\"S\"}", &k) == -1 && strstr(err, "Version"));
+	CHECK(PP("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}", &k) ==
+	    -1 && strstr(err, "Version"));
+	CHECK(PP("{\"Version\":1,\"AccessKeyId\":\"A\"}", &k) == -1 &&
+	    strstr(err, "SecretAccessKey"));
+	CHECK(PP("{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":"
+	    "\"S\",\"Expiration\":\"tomorrow\"}", &k) == -1 &&
+	    strstr(err, "tomorrow"));
+	CHECK(PP("Enter your password:", &k) == -1 && strstr(err, "JSON"));
+	CHECK(PP("[1]", &k) == -1 && strstr(err, "object"));
+}
+
+#define TOK(lit) sts_parse_sso_token(lit, sizeof(lit) - 1, &tok, &exp, err, \
+	sizeof(err))
+
+static void
+sso_files(void)
+{
+	static const char role[] = "{\"roleCredentials\":{\"accessKeyId\":"
+	    "\"ASIA2\",\"secretAccessKey\":\"S2\",\"sessionToken\":\"T2\","
+	    "\"expiration\":1796576400123}}";
+	struct cred_keys k;
+	char err[256], name[STS_SSO_NAME_LEN], *tok;
+	time_t exp;
+
+	/* hashlib.sha1(b"corp").hexdigest(), as botocore names the file */
+	sts_sso_cache_name("corp", name);
+	CHECK_STR(name, "ee0bfd2552fbd840c02cc48b6e823320543c450f.json");
+	sts_sso_cache_name("https://example.awsapps.com/start", name);
+	CHECK_STR(name, "e8be5486177c5b5392bd9aa76563515b29358e6e.json");
+	/* FIPS 180 examples, and the lengths around the padding's edges. */
+	{
+		static const char *const v[][2] = {
+			{ "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+			{ "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
+			{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+			    "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+		};
+		char buf[131];
+
+		for (size_t i = 0; i < 3; i++) {
+			sts_sso_cache_name(v[i][0], name);
+			CHECK(strncmp(name, v[i][1], 40) == 0);
+		}
+		memset(buf, 'a', 55);
+		buf[55] = '\0';
+		sts_sso_cache_name(buf, name);
+		CHECK_STR(name, "c1c8bbdc22796e28c0e15163d20899b65621d65a.json");
+		memset(buf, 'a', 64);
+		buf[64] = '\0';
+		sts_sso_cache_name(buf, name);
+		CHECK_STR(name, "0098ba824b5c16427bd7a1122a5a442a25ec644d.json");
+		memset(buf, 'b', 130);
+		buf[130] = '\0';
+		sts_sso_cache_name(buf, name);
+		CHECK_STR(name, "9aec7f62e945657b6b0af7e1171c578a7fe3b876.json");
+	}
+	CHECK(TOK("{\"accessToken\":\"abc\",\"expiresAt\":"
+	    "\"2026-12-06T17:00:00Z\",\"region\":\"eu-west-1\"}") == 0);
+	CHECK_STR(tok, "abc");
+	CHECK(exp == 1796576400);
+	free(tok);
+	CHECK(TOK("{\"accessToken\":\"abc\",\"expiresAt\":"
+	    "\"2026-12-06T17:00:00UTC\"}") == 0 && exp == 1796576400);
+	free(tok);
+	CHECK(TOK("{\"expiresAt\":\"2026-12-06T17:00:00Z\"}") == -1 &&
+	    tok == NULL && strstr(err, "accessToken"));
+	CHECK(TOK("{\"accessToken\":\"abc\",\"expiresAt\":\"never\"}") == -1 &&
+	    strstr(err, "never"));
+	CHECK(sts_parse_sso_role(role, sizeof(role) - 1, &k, err,
+	    sizeof(err)) == 0);
+	CHECK_STR(k.access_key, "ASIA2");
+	CHECK_STR(k.token, "T2");
+	CHECK(k.expiration == 1796576400);
+	cred_keys_free(&k);
+	CHECK(sts_parse_sso_role("{\"roleCredentials\":{\"accessKeyId\":\"A\"}}",
+	    39, &k, err, sizeof(err)) == -1);
+	CHECK(sts_parse_sso_role("{\"message\":\"x\"}", 15, &k, err,
+	    sizeof(err)) == -1 && strstr(err, "roleCredentials"));
+}
+
+/* The words joined with '|', or "ERR <reason>". */
+static void
+split(const char *cmd, char *out, size_t cap)
+{
+	char err[128], **argv = sts_split_argv(cmd, err, sizeof(err));
+
+	out[0] = '\0';
+	if (argv == NULL) {
+		snprintf(out, cap, "ERR %s", err);
+		return;
+	}
+	for (char **a = argv; *a != NULL; a++)
+		snprintf(out + strlen(out), cap - strlen(out), "%s%s",
+		    a == argv ? "" : "|", *a);
+	sts_argv_free(argv);
+}
+
+static void
+process_words(void)
+{
+	/* Python's shlex.split on each left side gives the right side. */
+	static const char *const cases[][2] = {
+		{ "/usr/bin/helper --json", "/usr/bin/helper|--json" },
+		{ "  a\t b\n", "a|b" },
+		{ "a 'two words' \"and three  more\"",
+		    "a|two words|and three  more" },
+		{ "a\\ b c", "a b|c" },
+		{ "'$HOME' \"`x`\" ;rm", "$HOME|`x`|;rm" },
+		{ "\"q\\\"uote\\\\\" 'it\\'", "q\"uote\\|it\\" },
+		{ "\"a\\b\"", "a\\b" },
+		{ "x''y \"\"", "xy|" },
+		{ "a#b", "a#b" },
+		{ "'unclosed", "ERR a quotation (') is not closed" },
+		{ "\"unclosed", "ERR a quotation (\") is not closed" },
+		{ "trailing\\", "ERR it ends in a backslash" },
+		{ "", "ERR it is empty" },
+		{ " \t ", "ERR it is empty" },
+	};
+	char out[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		split(cases[i][0], out, sizeof(out));
+		CHECK_STR(out, cases[i][1]);
+	}
+}
+
+#define PLAN(cred, conf, prof) cred_profile_plan(cred, conf, prof, out, \
+	sizeof(out))
+
+static void
+profile_plans(void)
+{
+	static const char keys[] = "[base]\naws_access_key_id = A\n"
+	    "aws_secret_access_key = S\n";
+	char out[512];
+
+	/* A chain: the description names each role and the keys at its end. */
+	CHECK(PLAN(keys, "[profile top]\nrole_arn = R1\nsource_profile = mid\n"
+	    "[profile mid]\nrole_arn = R2\nsource_profile = base\n", "top") ==
+	    0);
+	CHECK_STR(out, "role R1 of profile 'top', source role R2 of profile "
+	    "'mid', source profile 'base' of the credentials file");
+	/* Loops, named with their profiles, however long. */
+	CHECK(PLAN(NULL, "[profile a]\nrole_arn = R\nsource_profile = a\n",
+	    "a") == -1);
+	CHECK_STR(out, "source_profile loop: profile 'a' -> 'a'");
+	CHECK(PLAN(NULL, "[profile a]\nrole_arn = R\nsource_profile = b\n"
+	    "[profile b]\nrole_arn = R\nsource_profile = c\n"
+	    "[profile c]\nrole_arn = R\nsource_profile = b\n", "a") == -1);
+	CHECK_STR(out, "source_profile loop: profile 'a' -> 'b' -> 'c' -> 'b'");
+	/* A profile that is its own source with keys is no loop (botocore). */
+	CHECK(PLAN(NULL, "[default]\nrole_arn = R\nsource_profile = default\n"
+	    "aws_access_key_id = A\naws_secret_access_key = S\n", "default") ==
+	    0);
+	CHECK_STR(out, "role R of profile 'default', source profile 'default' "
+	    "of the config file");
+	/* A chain too long to be meant. */
+	{
+		char conf[4096] = "";
+
+		for (int i = 0; i < 20; i++)
+			snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf),
+			    "[profile p%d]\nrole_arn = R\nsource_profile = p%d\n",
+			    i, i + 1);
+		CHECK(PLAN(keys, conf, "p0") == -1 && strstr(out, "more than"));
+	}
+	CHECK(PLAN(keys, "[profile a]\nrole_arn = R\nsource_profile = base\n"
+	    "mfa_serial = arn:aws:iam::1:mfa/u\n", "a") == -1 &&
+	    strstr(out, "mfa_serial") && strstr(out, "'a'"));
+	CHECK(PLAN(keys, "[profile a]\nrole_arn = R\nsource_profile = nosuch\n",
+	    "a") == -1 && strstr(out, "'nosuch'"));
+	CHECK(PLAN(keys, "[profile a]\nrole_arn = R\nsource_profile = base\n"
+	    "credential_source = Environment\n", "a") == -1 &&
+	    strstr(out, "only one of"));
+	CHECK(PLAN(keys, "[profile a]\nrole_arn = R\n", "a") == -1 &&
+	    strstr(out, "either"));
+	CHECK(PLAN(keys, "[profile a]\nrole_arn = R\ncredential_source = "
+	    "Ec2\n", "a") == -1 && strstr(out, "'Ec2'"));
+	CHECK(PLAN(keys, "[profile a]\nrole_arn = R\nsource_profile = base\n"
+	    "duration_seconds = 1h\n", "a") == -1 && strstr(out, "'1h'"));
+	CHECK(PLAN(keys, "[profile a]\nrole_arn = R\nsource_profile = base\n"
+	    "endpoint_url = nope\n", "a") == -1 && strstr(out, "'nope'"));
+	CHECK(PLAN(NULL, "[profile a]\nrole_arn = R\nsource_profile = e\n"
+	    "[profile e]\nregion = x\n", "a") == -1 &&
+	    strstr(out, "has no credentials"));
+	/* Web identity; SSO; credential_process; plain keys. */
+	CHECK(PLAN(NULL, "[profile w]\nweb_identity_token_file = /t\n"
+	    "role_arn = R\n", "w") == 0);
+	CHECK_STR(out, "web identity (role R)");
+	CHECK(PLAN(NULL, "[profile w]\nweb_identity_token_file = /t\n", "w") ==
+	    -1 && strstr(out, "AWS_ROLE_ARN"));
+	CHECK(PLAN(NULL, "[profile s]\nsso_session = corp\nsso_account_id = 1\n"
+	    "sso_role_name = B\n[sso-session corp]\nsso_region = eu-west-1\n"
+	    "sso_start_url = https://x/start\n", "s") == 0);
+	CHECK_STR(out, "SSO (account 1, role B)");
+	CHECK(PLAN(NULL, "[profile s]\nsso_session = corp\nsso_account_id = 1\n"
+	    "sso_role_name = B\n", "s") == -1 &&
+	    strstr(out, "[sso-session corp]"));
+	CHECK(PLAN(NULL, "[profile s]\nsso_start_url = https://x/start\n"
+	    "sso_account_id = 1\nsso_role_name = B\n", "s") == -1 &&
+	    strstr(out, "sso_region"));
+	CHECK(PLAN(NULL, "[default]\ncredential_process = a 'b c\n",
+	    "default") == -1 && strstr(out, "credential_process"));
+	CHECK(PLAN(NULL, "[default]\ncredential_process = /bin/h --x\n",
+	    "default") == 0);
+	CHECK_STR(out, "credential_process of profile 'default'");
+	/* Keys of the credentials file come before credential_process. */
+	CHECK(PLAN("[default]\naws_access_key_id = A\naws_secret_access_key = "
+	    "S\n", "[default]\ncredential_process = /bin/h\n", "default") == 1);
+	CHECK(PLAN(keys, NULL, "base") == 1);
+	CHECK(PLAN(NULL, NULL, "default") == 1);
+}
+
 void
 test_creds(void)
 {
@@ -659,4 +942,9 @@ test_creds(void)
 	boto_precedence();
 	boto_settings();
 	boto_files();
+	sts_answers();
+	process_output();
+	sso_files();
+	process_words();
+	profile_plans();
 }
