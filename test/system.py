@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """System tests: the built static ./tablesnap against a real Ceph radosgw.
 
-Starts radosgw with test/rgw.sh (unless RGW_DIR already holds a running one
-and RGW_REUSE=1), runs every @test of test/sys_*.py, each in its own bucket
+Starts radosgw with test/rgw.sh (with RGW_REUSE=1: uses the one running in
+RGW_DIR, and stops with an error if there is none), runs every @test of test/sys_*.py, each in its own bucket
 and directory, and checks what landed with boto3, an independent client.
 Ends with "system: N passed, N failed".
 
@@ -34,8 +34,13 @@ def main():
     if not os.path.exists(BIN):
         sys.exit("build ./tablesnap first (make)")
     started = False
-    if not (os.environ.get("RGW_REUSE") and
-            os.path.exists(os.path.join(RGW_DIR, "env"))):
+    if os.environ.get("RGW_REUSE") == "1":
+        # Reuse means someone else's radosgw: never start one in its
+        # place (and remove its directory when done) if it is gone.
+        if not os.path.exists(os.path.join(RGW_DIR, "env")):
+            sys.exit("RGW_REUSE=1 but no radosgw in %s (no env file)"
+                     % RGW_DIR)
+    else:
         subprocess.run(["bash", os.path.join(HERE, "rgw.sh"), "start",
                         RGW_DIR], check=True)
         started = True
