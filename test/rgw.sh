@@ -63,7 +63,8 @@ OSD_STORE=${RGW_OSD_STORE:-}
 CERT_KEY=${RGW_CERT_KEY:-rsa}
 TIMEOUT=${RGW_START_TIMEOUT:-60}
 STORAGE_CLASSES="STANDARD_IA ONEZONE_IA INTELLIGENT_TIERING GLACIER_IR REDUCED_REDUNDANCY"
-KMS_KEY1= KMS_KEY2=
+KMS_KEY1=""
+KMS_KEY2=""
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -460,7 +461,7 @@ do_start() {
 		AWS_DEFAULT_REGION=us-east-1
 		CEPH_CONF=$CONF
 		RGW_KMS_KEY_IDS=testkey-1,testkey-2
-		RGW_STORAGE_CLASSES=$(echo $STORAGE_CLASSES | tr " " ,)
+		RGW_STORAGE_CLASSES=$(echo "$STORAGE_CLASSES" | tr " " ,)
 	EOF
 	mv "$DIR/env.tmp" "$DIR/env"
 	trap - EXIT
