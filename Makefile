@@ -30,7 +30,7 @@ SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c ratelimit.c \
        stats.c keyset.c md5.c creds.c missing/ere.c \
        notify.c restore.c chop.c companion.c jsonread.c isotime.c \
-       fmt.c accounts.c listing.c setup.c buf.c htab.c
+       fmt.c accounts.c listing.c setup.c buf.c htab.c verify.c
 HDRS = $(wildcard *.h missing/*.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 
