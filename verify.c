@@ -44,25 +44,18 @@ static const struct cli_opt verify_rows[] = {
 };
 
 const char verify_usage[] =
-    "usage: tableverify [-h] [-k AWS_KEY] [-s AWS_SECRET] [--token TOKEN]\n"
-    "                   [--aws-region REGION] [-r] [--all]\n"
-    "                   [--deep [PERCENT]] [--local] [--repair]\n"
-    "                   [-t THREADS] [--stats-file PATH] [-n NAME]\n"
-    "                   [-P PREFIX] [--keyname-separator SEP]\n"
-    "                   [--endpoint URL] [--ca-file PEM]\n"
-    "                   [--path-style | --virtual-host] [--retries N]\n"
-    "                   [--as-of TIME] [--version]\n"
+    "usage: tableverify [-h] [-r] [--all] [--deep [PERCENT]] [--local]\n"
+    "                   [--repair] [-t THREADS] [--stats-file PATH]\n"
+    "                   [common options of tableslurp]\n"
     "                   bucket {path | --all-hosts}\n";
 
 const char *const verify_help[] = {
-    "Check a tablesnap backup: every file the listings of path name is in\n"
-    "S3, and its MD5 is what its md5sum metadata says. Also run as\n"
-    "`tablesnap verify ...`.\n"
+    "Check that the files the listings of a tablesnap backup name are in\n"
+    "S3 and match their MD5. Also run as `tablesnap verify ...`.\n"
     "\n"
     "positional arguments:\n"
     "  bucket                S3 bucket\n"
-    "  path                  the directory as tablesnap saw it (the data\n"
-    "                        directory with -r)\n"
+    "  path                  the directory as tablesnap saw it\n"
     "\n"
     "options:\n",
     HELP_HELP,
@@ -71,28 +64,22 @@ const char *const verify_help[] = {
     "                        secret key (default: AWS_SECRET_ACCESS_KEY)\n",
     HELP_TOKEN_REGION,
     "  -r, --recursive       every table path/<keyspace>/<table>\n"
-    "  --all                 every listing up to the time, not only the\n"
-    "                        newest of each table\n"
-    "  --deep [PERCENT]      download and hash the files (all, or PERCENT\n"
-    "                        of them, a different share each day)\n"
-    "  --local               compare with the files on disk (size, MD5)\n"
-    "  --repair              upload again the local file of an object\n"
-    "                        found missing or corrupt, when it matches\n"
-    "  --all-hosts           every host name under the prefix, one line\n"
-    "                        each (no path)\n"
+    "  --all                 every listing, not the newest of each table\n"
+    "  --deep [PERCENT]      download and hash the files (or PERCENT)\n"
+    "  --local               compare with the files on disk\n"
+    "  --repair              upload files on disk again for bad objects\n"
+    "  --all-hosts           every host name under the prefix\n"
     "  -t, --threads N       checks at once (default: 4)\n"
-    "  --stats-file PATH     write the result there (Prometheus text)\n",
+    "  --stats-file PATH     the result in Prometheus text format\n",
     HELP_KEYS,
     HELP_TLS,
     HELP_RETRIES,
-    "  --as-of TIME          point in time: the listings uploaded at or\n"
-    "                        before TIME (2024-05-01T12:00:00Z,\n",
+    "  --as-of TIME          point in time: the newest listings uploaded\n"
+    "                        at or before TIME (2024-05-01T12:00:00Z,\n",
     HELP_TIME_FORMS,
     "\n"
-    "Exit status: 0 when everything checked is sound (or was repaired);\n"
-    "1 when a problem was found (missing, mismatched, unreadable), each\n"
-    "named on its own line; 2 for a bad command line; 3 when S3 could not\n"
-    "be asked about some of it.\n",
+    "Exit status: 0 sound, 1 problems found, 2 bad command line, 3 not\n"
+    "all could be checked.\n",
     NULL,
 };
 
@@ -131,24 +118,19 @@ verify_parse(int argc, char **argv, struct verify_opts *o, char *err,
 		return r;
 	o->bucket = npos > 0 ? pos[0] : NULL;
 	o->path = npos > 1 ? pos[1] : NULL;
-	if (npos == 0)
+	if (npos < (size_t)(2 - o->all_hosts))
 		return cli_fail(err, errlen, "the following arguments are "
-		    "required: bucket%s", o->all_hosts ? "" : ", path");
+		    "required: %s", npos ? "path" : "bucket, path");
 	if (o->bucket[0] == '\0')
 		return cli_fail(err, errlen, "argument bucket: empty bucket "
 		    "name");
-	if (o->all_hosts && (o->path != NULL || o->local || o->repair ||
+	if (o->all_hosts && (o->path || o->local || o->repair ||
 	    o->recursive))
 		return cli_fail(err, errlen, "argument --all-hosts: not "
-		    "allowed with %s", o->path != NULL ? "a path" : o->local ?
-		    "--local" : o->repair ? "--repair" : "-r/--recursive");
-	if (!o->all_hosts && o->path == NULL)
-		return cli_fail(err, errlen, "the following arguments are "
-		    "required: path");
+		    "allowed with a path, -r, --local or --repair");
 	if (o->all && (o->local || o->repair))
 		return cli_fail(err, errlen, "argument --all: not allowed "
-		    "with %s (older listings name files compaction removed)",
-		    o->local ? "--local" : "--repair");
+		    "with --local or --repair");
 	return CLI_OK;
 }
 
@@ -236,7 +218,6 @@ verify_object(const struct verify_facts *f, char want[33], char *why,
     size_t whylen)
 {
 	int plain = is_md5(f->etag), sum = is_md5(f->md5sum);
-	const char *src = sum ? "md5sum metadata" : "ETag";
 
 	want[0] = '\0';
 	if (sum || plain)
@@ -244,19 +225,19 @@ verify_object(const struct verify_facts *f, char want[33], char *why,
 	else if (f->got_md5 != NULL)
 		lower(want, f->got_md5);
 	if (f->md5sum[0] != '\0' && !sum)
-		return err_set(why, whylen, "its md5sum metadata '%.40s' is "
-		    "not an MD5", f->md5sum), VK_MISMATCHED;
+		return err_set(why, whylen, "md5sum metadata '%.40s' is not "
+		    "an MD5", f->md5sum), VK_MISMATCHED;
 	if (sum && plain && strcasecmp(f->md5sum, f->etag) != 0)
 		return err_set(why, whylen, "md5sum metadata %s, ETag %s",
 		    want, f->etag), VK_MISMATCHED;
 	if (f->got_md5 == NULL)
 		return 0;
 	if (f->size >= 0 && f->got_size != f->size)
-		return err_set(why, whylen, "read %lld of its %lld bytes",
+		return err_set(why, whylen, "read %lld of %lld bytes",
 		    f->got_size, f->size), VK_MISMATCHED;
 	if ((sum || plain) && strcasecmp(f->got_md5, want) != 0)
-		return err_set(why, whylen, "its content has MD5 %s, its %s "
-		    "says %s", f->got_md5, src, want), VK_MISMATCHED;
+		return err_set(why, whylen, "content MD5 %s, expected %s",
+		    f->got_md5, want), VK_MISMATCHED;
 	return 0;
 }
 
@@ -271,7 +252,7 @@ verify_local(long long local_size, const char *local_md5, long long size,
 		    local_size, size), VK_LOCAL_MISMATCHED;
 	if (want[0] != '\0' && local_md5 != NULL &&
 	    strcasecmp(local_md5, want) != 0)
-		return err_set(why, whylen, "MD5 %s on disk, %s in S3",
+		return err_set(why, whylen, "MD5 %s on disk, expected %s",
 		    local_md5, want), VK_LOCAL_MISMATCHED;
 	return 0;
 }
@@ -311,66 +292,62 @@ prom_label(struct buf *b, const char *name, const char *v)
 	free(e);
 }
 
+/* One series: tableverify_<name>{host="...",<label>="..."} */
 static void
-prom_head(struct buf *b, const char *name, const char *help)
+prom_series(struct buf *b, const char *name, const char *host,
+    const char *label, const char *v)
 {
-	buf_printf(b, "# HELP tableverify_%s %s\n# TYPE tableverify_%s "
-	    "gauge\n", name, help, name);
+	buf_printf(b, "tableverify_%s{", name);
+	prom_label(b, "host", host);
+	if (label != NULL) {
+		buf_add(b, ",", 1);
+		prom_label(b, label, v);
+	}
+	buf_add(b, "} ", 2);
 }
 
 char *
-verify_prom(const struct verify_prom_host *h, size_t nh,
-    const struct verify_prom_table *t, size_t nt, double now_s)
+verify_prom(const struct verify_host *h, size_t nh, double now_s)
 {
-	static const struct {
-		const char *name, *help;
-		size_t off;
-	} counts[] = {
-		{ "files_checked", "Files the listings name that were "
-		    "checked.", offsetof(struct verify_prom_host, files) },
-		{ "files_unchecked", "Files S3 could not be asked about.",
-		    offsetof(struct verify_prom_host, unchecked) },
-		{ "files_repaired", "Files uploaded again by --repair.",
-		    offsetof(struct verify_prom_host, repaired) },
+	static const char *const heads[] = {
+		"problems", "Problems found, by kind.",
+		"files_checked", "Listed files checked.",
+		"files_unchecked", "Listed files S3 could not be asked about.",
+		"complete_listing_age_seconds", "Age of the newest listing of "
+		    "each table whose files are all in S3 (+Inf: none).",
 	};
 	struct buf b;
 
 	buf_init(&b);
-	prom_head(&b, "problems", "Problems the last verify found, by "
-	    "kind.");
-	for (size_t i = 0; i < nh; i++)
-		for (int k = 0; k < VK_N; k++) {
-			buf_adds(&b, "tableverify_problems{");
-			prom_label(&b, "host", h[i].host);
-			buf_adds(&b, ",");
-			prom_label(&b, "kind", verify_kind_names[k]);
-			buf_printf(&b, "} %lu\n", h[i].problems[k]);
-		}
-	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
-		prom_head(&b, counts[c].name, counts[c].help);
+	for (size_t m = 0; m < 4; m++) {
+		const char *name = heads[2 * m];
+
+		buf_printf(&b, "# HELP tableverify_%s %s\n# TYPE tableverify_%s "
+		    "gauge\n", name, heads[2 * m + 1], name);
 		for (size_t i = 0; i < nh; i++) {
-			buf_printf(&b, "tableverify_%s{", counts[c].name);
-			prom_label(&b, "host", h[i].host);
-			buf_printf(&b, "} %lu\n", *(const unsigned long *)
-			    (const void *)((const char *)&h[i] +
-			    counts[c].off));
+			for (size_t k = 0; m == 0 && k < VK_N; k++) {
+				prom_series(&b, name, h[i].host, "kind",
+				    verify_kind_names[k]);
+				buf_printf(&b, "%lu\n", h[i].problems[k]);
+			}
+			if (m == 1 || m == 2) {
+				prom_series(&b, name, h[i].host, NULL, NULL);
+				buf_printf(&b, "%lu\n", m == 1 ? h[i].files :
+				    h[i].unchecked);
+			}
+			for (size_t k = 0; m == 3 && k < h[i].nt; k++) {
+				prom_series(&b, name, h[i].host, "dir",
+				    h[i].t[k].dir);
+				if (h[i].t[k].age < 0)
+					buf_adds(&b, "+Inf\n");
+				else
+					buf_printf(&b, "%.3f\n", h[i].t[k].age);
+			}
 		}
 	}
-	prom_head(&b, "newest_complete_listing_age_seconds", "Age of the "
-	    "newest listing of each table whose files are all in S3 (+Inf: "
-	    "none).");
-	for (size_t i = 0; i < nt; i++) {
-		buf_adds(&b, "tableverify_newest_complete_listing_age_seconds{");
-		prom_label(&b, "host", t[i].host);
-		buf_adds(&b, ",");
-		prom_label(&b, "dir", t[i].dir);
-		if (t[i].age < 0)
-			buf_adds(&b, "} +Inf\n");
-		else
-			buf_printf(&b, "} %.3f\n", t[i].age);
-	}
-	prom_head(&b, "last_run_timestamp_seconds", "When the verify ran.");
-	buf_printf(&b, "tableverify_last_run_timestamp_seconds %.3f\n", now_s);
+	buf_printf(&b, "# HELP tableverify_last_run_timestamp_seconds When it "
+	    "ran.\n# TYPE tableverify_last_run_timestamp_seconds gauge\n"
+	    "tableverify_last_run_timestamp_seconds %.3f\n", now_s);
 	return buf_take(&b);
 }
 
@@ -381,7 +358,7 @@ struct table {
 	char *dir;		/* as tablesnap saw it */
 	size_t first, n;	/* its listings in run.ls, newest first */
 	long long complete_ms;	/* newest complete listing, -1: none */
-	size_t checked;		/* listings checked */
+	unsigned long checked;	/* listings checked */
 	unsigned long bad;	/* listings and names unreadable */
 	unsigned long files, bad_files;
 	int unchecked;		/* a listing S3 did not give */
@@ -402,6 +379,12 @@ struct run {
 	const struct verify_opts *o;
 	struct s3_client *s3;
 	const char *host, *origin, *root;
+	unsigned long long seed;
+	struct upload_config ucfg;
+	pthread_mutex_t lock;
+	unsigned long done, found;	/* files checked, problems */
+	long long bytes, last_ms;	/* downloaded; last progress line */
+	/* One host's, from here on. */
 	struct keyset *seen;	/* the sweep: keys and sizes */
 	struct keyset *queued;	/* files already a job */
 	struct verify_listing *ls;
@@ -410,15 +393,12 @@ struct run {
 	size_t nt;
 	struct file *f;
 	size_t nf, fcap;
-	pthread_mutex_t lock;
-	unsigned long done, found;	/* files checked, problems */
-	long long bytes, last_ms;	/* downloaded; last progress line */
-	unsigned long long seed;
-	struct upload_config ucfg;
 };
 
+/* Counts files, problems and bytes; a line every PROGRESS_MS. */
 static void
-progress(struct run *r, unsigned long files, long long bytes)
+progress(struct run *r, unsigned long files, unsigned long found,
+    long long bytes)
 {
 	struct timespec ts;
 	long long now;
@@ -427,10 +407,11 @@ progress(struct run *r, unsigned long files, long long bytes)
 	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	pthread_mutex_lock(&r->lock);
 	r->done += files;
+	r->found += found;
 	r->bytes += bytes;
 	if (r->last_ms == 0)
 		r->last_ms = now;
-	else if (now - r->last_ms >= PROGRESS_MS) {
+	if (now - r->last_ms >= PROGRESS_MS) {
 		r->last_ms = now;
 		log_info("Checked %lu of %zu files, %lu problems, %lld MiB "
 		    "read", r->done, r->nf, r->found, r->bytes >> 20);
@@ -438,31 +419,15 @@ progress(struct run *r, unsigned long files, long long bytes)
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* A problem with a file: one line, counted. */
+/* A problem with a file: one line naming its key (its path on disk for
+ * the local kinds), counted. */
 static void
 problem(struct run *r, struct file *f, int kind, const char *why)
 {
-	log_error("%s: %s %s: %s", verify_kind_names[kind],
-	    kind >= VK_LOCAL_MISSING ? f->path : f->key,
-	    kind >= VK_LOCAL_MISSING ? "(local)" : "(S3)", why);
+	log_error("%s: %s: %s", verify_kind_names[kind],
+	    kind >= VK_LOCAL_MISSING ? f->path : f->key, why);
 	f->problems |= 1u << kind;
-	pthread_mutex_lock(&r->lock);
-	r->found++;
-	pthread_mutex_unlock(&r->lock);
-}
-
-/* S3's answer: a refusal (4xx) is the object's problem, anything else
- * (no answer, 5xx after the retries) leaves it unchecked. */
-static void
-s3_failed(struct run *r, struct file *f, const struct s3_error *err)
-{
-	if (err->status >= 400 && err->status < 500)
-		problem(r, f, VK_UNREADABLE, err->text);
-	else {
-		log_error("Cannot check %s: %s", f->key, companion_stopped() ?
-		    "interrupted" : err->text);
-		f->unchecked = 1;
-	}
+	progress(r, 0, 1, 0);
 }
 
 struct sink_state {
@@ -476,12 +441,10 @@ sink_write(void *arg, const void *buf, size_t len)
 {
 	struct sink_state *s = arg;
 
-	if (companion_stopped())
-		return -1;
 	md5_update(&s->md5, buf, len);
 	s->bytes += (long long)len;
-	progress(s->r, 0, (long long)len);
-	return 0;
+	progress(s->r, 0, 0, (long long)len);
+	return companion_stopped() ? -1 : 0;
 }
 
 static int
@@ -503,47 +466,41 @@ md5_hex(struct md5_ctx *c, char hex[33])
 	hex_encode(d, sizeof(d), hex);
 }
 
-/* The file on disk: *size (-1 absent) and, when hash, its MD5. 0, or -1
- * when it could not be read (logged). */
+/* The file on disk, opened as the daemon opens it (no link followed
+ * below the root): *size (-1: absent) and its MD5. 0, or -1 when it
+ * could not be read (logged). */
 static int
 local_file(const struct run *r, const struct file *f, long long *size,
-    char md5[33], int hash)
+    char md5[33])
 {
 	struct md5_ctx c;
 	struct stat st;
-	const char *kind;
-	unsigned char *buf = NULL;
-	ssize_t n = 0;
+	const char *kind = NULL;
+	unsigned char *buf = malloc(READ_BUF);
+	ssize_t n = -1;
 	int fd = upload_open(r->root, f->path, &st, &kind);
 
 	*size = -1;
-	md5[0] = '\0';
-	if (fd == -1 && errno == ENOENT)
-		return 0;
-	if (fd < 0) {
-		log_error("Cannot read %s: %s", f->path, fd == -2 ? kind :
-		    strerror(errno));
-		return -1;
-	}
-	*size = (long long)st.st_size;
-	if (hash && (buf = malloc(READ_BUF)) != NULL) {
+	if (fd >= 0 && buf != NULL) {
+		*size = (long long)st.st_size;
 		md5_init(&c);
 		while ((n = read(fd, buf, READ_BUF)) > 0 ||
 		    (n < 0 && errno == EINTR))
 			if (n > 0)
 				md5_update(&c, buf, (size_t)n);
-		if (n == 0)
-			md5_hex(&c, md5);
+		md5_hex(&c, md5);
 	}
-	if (hash && (buf == NULL || n != 0))
-		log_error("Cannot read %s: %s", f->path, strerror(errno));
 	free(buf);
-	close(fd);
-	return hash && md5[0] == '\0' ? -1 : 0;
+	if (fd >= 0)
+		close(fd);
+	if (n == 0 || (fd == -1 && errno == ENOENT))
+		return 0;
+	log_error("Cannot read %s: %s", f->path, kind ? kind :
+	    strerror(errno));
+	return -1;
 }
 
-/* The object: HEAD, or GET and hash with --deep. 1 when it exists and was
- * read, 0 when not (its problem noted). */
+/* The object: HEAD, or GET and hash with --deep. 1 when it is sound. */
 static int
 check_object(struct run *r, struct file *f)
 {
@@ -551,53 +508,52 @@ check_object(struct run *r, struct file *f)
 	struct s3_sink sink = { sink_write, sink_reset, &s };
 	struct s3_object_info hi;
 	struct s3_get_info gi = { 0 };
-	struct verify_facts facts;
+	struct verify_facts facts = { hi.md5sum, hi.etag, -1, NULL, 0 };
 	struct s3_error err;
 	char got[33], why[256];
-	int g, kind = 0;
+	int g = 0, kind = VK_MISSING;
 
-	if (f->size < 0) {
-		problem(r, f, VK_MISSING, "listed, not in S3");
-		return 0;
-	}
-	if (f->deep) {
+	if (f->size >= 0 && f->deep) {
 		md5_init(&s.md5);
 		g = s3_get_object(r->s3, f->key, &sink, &gi, &err);
-		if (g == 1)
-			md5_hex(&s.md5, got);
+		md5_hex(&s.md5, got);
 		facts = (struct verify_facts){ gi.md5sum, gi.etag, gi.size,
 		    got, s.bytes };
-	} else {
+	} else if (f->size >= 0) {
 		g = s3_head_object(r->s3, f->key, &hi, &err);
-		facts = (struct verify_facts){ hi.md5sum, hi.etag, hi.size,
-		    NULL, 0 };
+		facts.size = hi.size;
 	}
-	if (g == 0)
-		problem(r, f, VK_MISSING, "gone from S3 during the check");
-	else if (g < 0)
-		s3_failed(r, f, &err);
-	else if ((kind = verify_object(&facts, f->want, why, sizeof(why))) !=
-	    0)
-		problem(r, f, kind, why);
-	else if (f->want[0] == '\0')
+	if (g > 0 && (kind = verify_object(&facts, f->want, why,
+	    sizeof(why))) == 0 && f->want[0] == '\0')
 		log_warning("Cannot verify %s: no md5sum metadata and a "
-		    "multipart ETag (--deep hashes it)", f->key);
+		    "multipart ETag", f->key);
+	if (g == 0)
+		problem(r, f, kind, "not in S3");
+	else if (g > 0 && kind != 0)
+		problem(r, f, kind, why);
+	else if (g < 0 && err.status >= 400 && err.status < 500)
+		problem(r, f, kind = VK_UNREADABLE, err.text);
+	else if (g < 0) {
+		/* No answer, or 5xx after the retries: not the object's. */
+		log_error("Cannot check %s: %s", f->key, err.text);
+		f->unchecked = 1;
+	}
 	s3_get_info_free(&gi);
-	return g == 1 && kind == 0;
+	return g > 0 && kind == 0;
 }
 
-/* --repair: the file on disk goes up again when it is what the listing
- * expects (its MD5 the md5sum the object should have, where known). */
+/* --repair: the file on disk goes up again, as the daemon sends it,
+ * when it is what the listing expects (the MD5 the object should have,
+ * where that is known). */
 static void
 repair(struct run *r, struct file *f)
 {
 	long long size, bytes;
 	char md5[33];
 
-	if (local_file(r, f, &size, md5, 1) < 0)
-		log_error("Cannot repair %s: %s cannot be read", f->key,
-		    f->path);
-	else if (size < 0)
+	if (local_file(r, f, &size, md5) < 0)
+		return;
+	if (size < 0)
 		log_error("Cannot repair %s: %s is not on disk", f->key,
 		    f->path);
 	else if (f->want[0] != '\0' && strcmp(md5, f->want) != 0)
@@ -605,8 +561,7 @@ repair(struct run *r, struct file *f)
 		    f->path, md5, f->want);
 	else if (upload_file(r->s3, &r->ucfg, f->path, OBJECT_ABSENT,
 	    &bytes) != UPLOAD_DONE)
-		log_error("Cannot repair %s: the upload of %s failed", f->key,
-		    f->path);
+		log_error("Cannot repair %s: its upload failed", f->key);
 	else {
 		log_info("Repaired %s from %s", f->key, f->path);
 		f->repaired = 1;
@@ -622,28 +577,27 @@ check_file(void *ctx, size_t i)
 	char md5[33], why[256];
 	int sound, kind;
 
-	if (companion_stopped()) {
-		f->unchecked = 1;
+	f->unchecked = companion_stopped();
+	if (f->unchecked)
 		return;
-	}
 	sound = check_object(r, f);
 	if (r->o->local && !f->unchecked) {
-		if (local_file(r, f, &size, md5, 1) < 0)
+		if (local_file(r, f, &size, md5) < 0)
 			f->unchecked = 1;
-		else if ((kind = verify_local(size, size >= 0 ? md5 : NULL,
-		    sound ? f->size : -1, f->want, why, sizeof(why))) != 0)
+		else if ((kind = verify_local(size, md5, sound ? f->size : -1,
+		    f->want, why, sizeof(why))) != 0)
 			problem(r, f, kind, why);
 	}
 	if (r->o->repair && (f->problems & (1u << VK_MISSING |
 	    1u << VK_MISMATCHED)))
 		repair(r, f);
-	progress(r, 1, 0);
+	progress(r, 1, 0, 0);
 }
 
 /* ---- what to check ---- */
 
 static int
-add_file(struct run *r, size_t table, const char *key, const char *path,
+add_file(struct run *r, size_t table, char *key, char *path,
     long long size)
 {
 	struct file *f;
@@ -654,76 +608,65 @@ add_file(struct run *r, size_t table, const char *key, const char *path,
 	    (f = array_grow(r->f, &r->fcap, r->nf + 1, sizeof(*f))) == NULL)
 		return -1;
 	r->f = f;
-	f = &r->f[r->nf];
+	f = &r->f[r->nf++];
 	memset(f, 0, sizeof(*f));
-	f->key = strdup(key);
-	f->path = strdup(path);
+	f->key = key;
+	f->path = path;
 	f->table = table;
 	f->size = size;
 	f->deep = r->o->deep > 0 && verify_sampled(key, r->seed, r->o->deep);
-	if (f->key == NULL || f->path == NULL) {
-		free(f->key);
-		free(f->path);
-		return -1;
-	}
-	r->nf++;
-	return 0;
+	return 1;
 }
 
 /* A listing body's files: 1 when all are in S3, 0 when not, -1 when it
  * is unreadable (logged). With jobs, each file becomes one (locked), and
- * each name refused is a problem in *bad. */
+ * each name refused is counted in the table. */
 static int
 listing_files(struct run *r, size_t ti, const struct verify_listing *v,
-    const char *body, size_t len, int jobs, unsigned long *bad)
+    const char *body, size_t len, int jobs)
 {
 	struct table *t = &r->t[ti];
 	const struct listing_set *set;
 	struct listing l;
 	char err[256], *key, *path;
-	int complete = 1, ret = 0;
+	int complete, ret = 0;
 
 	if (listing_read(body, len, &l, err, sizeof(err)) < 0) {
-		log_msg(jobs ? LOG_ERROR_L : LOG_WARNING_L, "unreadable: %s: "
-		    "%s", v->key, err);
+		log_error("unreadable: %s: %s", v->key, err);
 		return -1;
 	}
 	if ((set = listing_find(&l, t->dir)) == NULL) {
-		log_msg(jobs ? LOG_ERROR_L : LOG_WARNING_L, "unreadable: %s: "
-		    "no file list for %s", v->key, t->dir);
+		log_error("unreadable: %s: no file list for %s", v->key,
+		    t->dir);
 		listing_free(&l);
 		return -1;
 	}
-	for (size_t i = 0; i < set->nrefused && jobs; i++)
+	for (size_t i = 0; i < set->nrefused; i++)
 		log_error("unreadable: %s names a file that cannot be in %s: "
 		    "%s", v->key, t->dir, set->refused[i]);
 	complete = set->nrefused == 0;
-	*bad += jobs ? set->nrefused : 0;
 	pthread_mutex_lock(&r->lock);
-	for (size_t i = 0; i < set->n && ret == 0; i++) {
+	t->bad += set->nrefused;
+	for (size_t i = 0; i < set->n && ret >= 0; i++) {
 		long long size;
 
 		key = listing_file_key(r->o->c.prefix, r->host,
 		    r->o->c.separator, t->dir, set->names[i]);
-		if (key == NULL || asprintf(&path, "%s/%s", strcmp(t->dir,
-		    "/") == 0 ? "" : t->dir, set->names[i]) < 0) {
-			free(key);
-			ret = -2;
-			break;
-		}
+		if (asprintf(&path, "%s/%s", t->dir[1] ? t->dir : "",
+		    set->names[i]) < 0)
+			path = NULL;
 		/* The original listed subdirectories too ("snapshots"):
 		 * every file Cassandra writes has an extension. */
-		if ((size = keyset_size(r->seen, key)) < 0 &&
-		    strchr(set->names[i] + 1, '.') == NULL)
-			log_debug("%s is not in S3: a directory the original "
-			    "listed, passed over", key);
-		else {
+		size = key ? keyset_size(r->seen, key) : 0;
+		if (size >= 0 || strchr(set->names[i] + 1, '.') != NULL) {
 			complete &= size >= 0;
-			if (jobs && add_file(r, ti, key, path, size) < 0)
-				ret = -2;
+			ret = key == NULL || path == NULL ? -1 : jobs ?
+			    add_file(r, ti, key, path, size) : 0;
 		}
-		free(key);
-		free(path);
+		if (ret <= 0) {
+			free(key);
+			free(path);
+		}
 	}
 	pthread_mutex_unlock(&r->lock);
 	listing_free(&l);
@@ -745,38 +688,35 @@ table_thread(void *ctx, size_t ti)
 
 	for (size_t k = 0; k < t->n && !companion_stopped(); k++) {
 		const struct verify_listing *v = &r->ls[t->first + k];
-		int jobs = k == 0 || r->o->all, g, c = -1, bad = 0;
+		int jobs = k == 0 || r->o->all, g, c = -1;
 
 		if (!jobs && t->complete_ms >= 0)
 			break;
 		g = s3_get_small(r->s3, v->key, MAX_LISTING, &body, &len,
 		    NULL, &err);
-		if (g == 1)
-			bad = (c = listing_files(r, ti, v, body, len, jobs,
-			    &t->bad)) < 0;
-		else if (g == 0 || (err.status >= 400 && err.status < 500)) {
-			log_msg(jobs ? LOG_ERROR_L : LOG_WARNING_L,
-			    "unreadable: %s: %s", v->key, g == 0 ?
-			    "gone from S3 during the check" : err.text);
-			bad = 1;
-		} else {
+		if (g > 0)
+			c = listing_files(r, ti, v, body, len, jobs);
+		else if (g == 0 || (err.status >= 400 && err.status < 500))
+			log_error("unreadable: %s: %s", v->key, g == 0 ?
+			    "not in S3" : err.text);
+		else {
 			log_error("Cannot read %s: %s", v->key, err.text);
 			t->unchecked = 1;
 		}
 		free(body);
-		t->checked += (size_t)jobs;
-		t->bad += (unsigned long)(jobs && bad);
-		if (c == 1 && t->complete_ms < 0)
+		t->checked += (unsigned long)jobs;
+		t->bad += c < 0 && t->unchecked == 0;
+		if (c > 0 && t->complete_ms < 0)
 			t->complete_ms = v->ms;
 	}
 }
 
-/* The tables of r->ls (sorted by rel), refused ones reported. */
+/* The tables of r->ls (sorted by rel); refused listings are problems. */
 static int
-make_tables(struct run *r, unsigned long *refused)
+make_tables(struct run *r, struct verify_host *out)
 {
-	*refused = 0;
-	if ((r->t = calloc(r->nls + 1, sizeof(*r->t))) == NULL)
+	if ((r->t = calloc(r->nls + 1, sizeof(*r->t))) == NULL ||
+	    (out->t = calloc(r->nls + 1, sizeof(*out->t))) == NULL)
 		return -1;
 	for (size_t i = 0; i < r->nls; i++) {
 		const struct verify_listing *v = &r->ls[i];
@@ -784,27 +724,22 @@ make_tables(struct run *r, unsigned long *refused)
 
 		if (v->refused) {
 			log_error("unreadable: %s: its directory is not a path "
-			    "below %s", v->key, r->origin[0] ? r->origin : "/");
-			(*refused)++;
-			continue;
+			    "below %s", v->key, r->root);
+			out->problems[VK_UNREADABLE]++;
+		} else if (r->nt > 0 &&
+		    strcmp(r->ls[t[-1].first].rel, v->rel) == 0)
+			t[-1].n++;
+		else {
+			t->first = i;
+			t->n = 1;
+			t->complete_ms = -1;
+			if (asprintf(&t->dir, "%s/%s", r->origin, v->rel) < 0)
+				return -1;
+			/* "/" for the root, else no final '/' */
+			if (v->rel[0] == '\0' && t->dir[1] != '\0')
+				t->dir[strlen(t->dir) - 1] = '\0';
+			r->nt++;
 		}
-		if (r->nt > 0 && strcmp(r->ls[r->t[r->nt - 1].first].rel,
-		    v->rel) == 0) {
-			r->t[r->nt - 1].n++;
-			continue;
-		}
-		t->first = i;
-		t->n = 1;
-		t->complete_ms = -1;
-		if (r->origin[0] == '\0' && v->rel[0] == '\0')
-			t->dir = strdup("/");
-		else if (v->rel[0] == '\0')
-			t->dir = strdup(r->origin);
-		else if (asprintf(&t->dir, "%s/%s", r->origin, v->rel) < 0)
-			t->dir = NULL;
-		if (t->dir == NULL)
-			return -1;
-		r->nt++;
 	}
 	return 0;
 }
@@ -823,123 +758,101 @@ free_run(struct run *r)
 	verify_listings_free(r->ls, r->nls);
 	keyset_free(r->seen);
 	keyset_free(r->queued);
-	r->f = NULL;
-	r->t = NULL;
-	r->ls = NULL;
-	r->seen = r->queued = NULL;
-	r->nf = r->fcap = r->nt = r->nls = 0;
-}
-
-/* What one host's check found, for the summary and the stats file. */
-struct outcome {
-	struct verify_prom_host h;
-	struct verify_prom_table *t;
-	size_t nt;
-	long long oldest_ms;	/* the oldest newest-complete listing */
-	const char *oldest_dir;
-	int none_complete;	/* a table without a complete listing */
-};
-
-static void
-summarize(struct run *r, struct outcome *out, long long now_ms)
-{
-	char when[32];
-
-	out->oldest_ms = -1;
-	for (size_t i = 0; i < r->nf; i++) {
-		const struct file *f = &r->f[i];
-
-		r->t[f->table].files++;
-		r->t[f->table].bad_files += f->problems != 0;
-		for (int k = 0; k < VK_N; k++)
-			out->h.problems[k] += (f->problems >> k) & 1;
-		out->h.files += !f->unchecked;
-		out->h.unchecked += (unsigned long)f->unchecked;
-		out->h.repaired += (unsigned long)f->repaired;
-	}
-	for (size_t i = 0; out->t != NULL && i < r->nt; i++) {
-		struct table *t = &r->t[i];
-		struct verify_prom_table *pt = &out->t[out->nt++];
-
-		out->h.problems[VK_UNREADABLE] += t->bad;
-		out->h.unchecked += (unsigned long)t->unchecked;
-		pt->host = out->h.host;
-		pt->dir = t->dir;	/* now the outcome's */
-		t->dir = NULL;
-		pt->age = t->complete_ms < 0 ? -1 :
-		    (double)(now_ms - t->complete_ms) / 1000;
-		if (t->complete_ms < 0)
-			out->none_complete = 1;
-		else if (out->oldest_ms < 0 || t->complete_ms < out->oldest_ms) {
-			out->oldest_ms = t->complete_ms;
-			out->oldest_dir = pt->dir;
-		}
-		companion_format_time(t->complete_ms, when);
-		log_msg(r->o->all_hosts ? LOG_DEBUG_L : LOG_INFO_L, "Table %s: "
-		    "%zu listing%s checked, %lu files, %lu with problems; "
-		    "newest complete listing %s", pt->dir, t->checked,
-		    t->checked == 1 ? "" : "s", t->files, t->bad_files + t->bad,
-		    t->complete_ms < 0 ? "none" : when);
-	}
-}
-
-/* One host (the base of its keys) at origin: sweep, listings, checks. */
-static int
-check_host(struct run *r, const char *base, int depth, struct outcome *out)
-{
-	const struct verify_opts *o = r->o;
-	struct s3_list l = { 0 };
-	struct s3_error err;
-	unsigned long refused;
-	long n;
-	int ret = -1;
-
-	if (s3_list_objects(r->s3, base, depth == 0 ? "/" : NULL, &l, &err) <
-	    0) {
-		log_error("Cannot list %s:%s: %s", o->bucket, base, err.text);
-		out->h.unchecked++;
-		return -1;
-	}
-	if ((r->seen = keyset_new()) == NULL ||
-	    (r->queued = keyset_new()) == NULL)
-		goto out;
-	for (size_t i = 0; i < l.n; i++)
-		if (keyset_add(r->seen, l.entries[i].key, l.entries[i].size) <
-		    0)
-			goto out;
-	if ((n = verify_find_listings(&l, base, depth, o->c.as_of_given ?
-	    o->c.as_of_ms : -1, &r->ls)) < 0)
-		goto out;
-	r->nls = (size_t)n;
-	s3_list_free(&l);
-	if (make_tables(r, &refused) < 0 ||
-	    (out->t = calloc(r->nt + 1, sizeof(*out->t))) == NULL)
-		goto out;
-	out->h.problems[VK_UNREADABLE] += refused;
-	if (r->nls == 0)
-		log_error("missing: no listing under %s:%s: nothing is backed "
-		    "up there", o->bucket, base);
-	out->h.problems[VK_MISSING] += r->nls == 0;
-	companion_parallel(r->nt, o->threads, table_thread, r);
-	log_info("Checking %zu files of %zu tables%s", r->nf, r->nt,
-	    o->deep ? " (downloading some)" : "");
-	companion_parallel(r->nf, o->threads, check_file, r);
-	ret = 0;
-out:
-	if (ret < 0)
-		log_error("Out of memory");
-	s3_list_free(&l);
-	return ret;
+	memset(&r->seen, 0, sizeof(*r) - offsetof(struct run, seen));
 }
 
 static unsigned long
-total(const struct verify_prom_host *h)
+total(const struct verify_host *h)
 {
 	unsigned long n = 0;
 
 	for (int k = 0; k < VK_N; k++)
 		n += h->problems[k];
 	return n;
+}
+
+/* Counts what the checks found into out, one line per table (per host
+ * with --all-hosts); out takes the tables' directories. */
+static void
+summarize(struct run *r, struct verify_host *out, long long now_ms)
+{
+	long long oldest = -1;
+	int none = r->nt == 0;
+	char when[32];
+
+	for (size_t i = 0; i < r->nf; i++) {
+		const struct file *f = &r->f[i];
+
+		r->t[f->table].files++;
+		r->t[f->table].bad_files += f->problems != 0;
+		for (int k = 0; k < VK_N; k++)
+			out->problems[k] += (f->problems >> k) & 1;
+		out->files += !f->unchecked;
+		out->unchecked += (unsigned long)f->unchecked;
+		out->repaired += (unsigned long)f->repaired;
+	}
+	for (size_t i = 0; i < r->nt; i++) {
+		struct table *t = &r->t[i];
+
+		out->problems[VK_UNREADABLE] += t->bad;
+		out->unchecked += (unsigned long)t->unchecked;
+		out->t[i].dir = t->dir;
+		out->t[i].age = t->complete_ms < 0 ? -1 :
+		    (double)(now_ms - t->complete_ms) / 1000;
+		out->nt++;
+		none |= t->complete_ms < 0;
+		if (oldest < 0 || t->complete_ms < oldest)
+			oldest = t->complete_ms;
+		companion_format_time(t->complete_ms, when);
+		log_msg(r->o->all_hosts ? LOG_DEBUG_L : LOG_INFO_L, "Table %s: "
+		    "%lu listings checked, %lu files, %lu problems; newest "
+		    "complete listing %s", t->dir, t->checked, t->files,
+		    t->bad_files + t->bad, t->complete_ms < 0 ? "none" : when);
+		t->dir = NULL;
+	}
+	companion_format_time(oldest, when);
+	if (r->o->all_hosts)
+		log_info("Host %s: %zu tables, oldest newest-complete listing "
+		    "%s, %lu problems, %lu unchecked", out->host, out->nt,
+		    none ? "none" : when, total(out), out->unchecked);
+}
+
+/* One host (the base of its keys): sweep, listings, checks. */
+static int
+check_host(struct run *r, const char *base, int depth,
+    struct verify_host *out)
+{
+	const struct verify_opts *o = r->o;
+	struct s3_list l = { 0 };
+	struct s3_error err;
+	long n = -1;
+
+	if (s3_list_objects(r->s3, base, depth == 0 ? "/" : NULL, &l, &err) <
+	    0) {
+		log_error("Cannot list %s:%s: %s", o->bucket, base, err.text);
+		return -1;
+	}
+	if ((r->seen = keyset_new()) != NULL &&
+	    (r->queued = keyset_new()) != NULL)
+		n = verify_find_listings(&l, base, depth, o->c.as_of_given ?
+		    o->c.as_of_ms : -1, &r->ls);
+	for (size_t i = 0; n >= 0 && i < l.n; i++)
+		if (keyset_add(r->seen, l.entries[i].key, l.entries[i].size) <
+		    0)
+			n = -1;
+	s3_list_free(&l);
+	r->nls = n > 0 ? (size_t)n : 0;
+	if (n < 0 || make_tables(r, out) < 0) {
+		log_error("Out of memory");
+		return -1;
+	}
+	if (n == 0)
+		log_error("missing: no listing under %s:%s", o->bucket, base);
+	out->problems[VK_MISSING] += n == 0;
+	companion_parallel(r->nt, o->threads, table_thread, r);
+	log_info("Checking %zu files of %zu tables", r->nf, r->nt);
+	companion_parallel(r->nf, o->threads, check_file, r);
+	return 0;
 }
 
 /* Every host name under the prefix: one delimited listing. */
@@ -955,8 +868,7 @@ find_hosts(const struct run *r, size_t *n)
 	*n = 0;
 	if (prefix == NULL)
 		return NULL;
-	listing_boto_key(prefix);
-	plen = strlen(prefix);
+	plen = strlen(listing_boto_key(prefix));
 	if (s3_list_objects(r->s3, prefix, o->c.separator, &l, &err) < 0)
 		log_error("Cannot list %s:%s: %s", o->bucket, prefix,
 		    err.text);
@@ -973,12 +885,14 @@ find_hosts(const struct run *r, size_t *n)
 	return hosts;
 }
 
+/* Every host (or the one), checked in turn; -1 when something could
+ * not be checked. */
 static int
-run_all(struct run *r, struct outcome **outs, size_t *nouts,
+run_all(struct run *r, struct verify_host **outs, size_t *nouts,
     long long now_ms)
 {
 	const struct verify_opts *o = r->o;
-	char **hosts = NULL, *base, when[32];
+	char **hosts = NULL, *base;
 	size_t nh = 1;
 	int status = 0;
 
@@ -988,74 +902,43 @@ run_all(struct run *r, struct outcome **outs, size_t *nouts,
 		log_error("missing: no host name under %s:%s", o->bucket,
 		    o->c.prefix);
 	if ((*outs = calloc(nh + 1, sizeof(**outs))) == NULL)
-		nh = 0;
-	for (size_t i = 0; i < nh && !companion_stopped(); i++) {
-		struct outcome *out = &(*outs)[(*nouts)++];
+		status = -1;
+	for (size_t i = 0; *outs != NULL && i < nh && !companion_stopped();
+	    i++) {
+		struct verify_host *out = &(*outs)[(*nouts)++];
 
-		if (hosts != NULL)
-			r->host = hosts[i];
-		if ((out->h.host = strdup(r->host)) == NULL ||
-		    (base = listing_key(o->c.prefix, r->host,
-		    o->c.separator, r->origin, "/")) == NULL) {
-			free((char *)out->h.host);
-			out->h.host = NULL;
-			(*nouts)--;
-			status = -1;
-			break;
-		}
-		if (check_host(r, base, o->all_hosts ? -1 : o->recursive ? 2 :
-		    0, out) < 0)
+		out->host = hosts != NULL ? hosts[i] : strdup(r->host);
+		r->host = out->host;
+		base = out->host == NULL ? NULL : listing_key(o->c.prefix,
+		    r->host, o->c.separator, r->origin, "/");
+		if (base == NULL || check_host(r, base, o->all_hosts ? -1 :
+		    o->recursive ? 2 : 0, out) < 0)
 			status = -1;
 		summarize(r, out, now_ms);
-		companion_format_time(out->oldest_ms, when);
-		if (o->all_hosts)
-			log_info("Host %s: %zu tables, oldest newest-complete "
-			    "listing %s%s%s, %lu problems, %lu unchecked",
-			    out->h.host, out->nt, out->none_complete ? "none "
-			    "for a table" : out->oldest_ms < 0 ? "none" : when,
-			    out->none_complete || out->oldest_dir == NULL ?
-			    "" : " in ", out->none_complete ||
-			    out->oldest_dir == NULL ? "" : out->oldest_dir,
-			    total(&out->h), out->h.unchecked);
 		free(base);
 		free_run(r);
 	}
-	for (size_t i = 0; hosts != NULL && i < nh; i++)
+	for (size_t i = *nouts; hosts != NULL && i < nh; i++)
 		free(hosts[i]);
 	free(hosts);
 	return status;
 }
 
-static void
-free_outcomes(struct outcome *outs, size_t n)
-{
-	for (size_t i = 0; outs != NULL && i < n; i++) {
-		for (size_t k = 0; k < outs[i].nt; k++)
-			free((char *)outs[i].t[k].dir);
-		free(outs[i].t);
-		free((char *)outs[i].h.host);
-	}
-	free(outs);
-}
-
-/* The last lines, the stats file, the exit status. */
+/* The last lines, the stats file: the exit status. */
 static int
-report(const struct verify_opts *o, struct outcome *outs, size_t n,
+report(const struct verify_opts *o, struct verify_host *outs, size_t n,
     long long now_ms, int failed)
 {
-	struct verify_prom_host all = { .host = "" }, *hs;
-	struct verify_prom_table *ts;
-	size_t nt = 0;
+	struct verify_host all = { 0 };
 	char *text;
 	int status;
 
 	for (size_t i = 0; i < n; i++) {
 		for (int k = 0; k < VK_N; k++)
-			all.problems[k] += outs[i].h.problems[k];
-		all.files += outs[i].h.files;
-		all.unchecked += outs[i].h.unchecked;
-		all.repaired += outs[i].h.repaired;
-		nt += outs[i].nt;
+			all.problems[k] += outs[i].problems[k];
+		all.files += outs[i].files;
+		all.unchecked += outs[i].unchecked;
+		all.repaired += outs[i].repaired;
 	}
 	log_info("Checked %lu files: %lu missing, %lu mismatched, %lu "
 	    "unreadable, %lu missing on disk, %lu differing on disk; %lu "
@@ -1070,24 +953,13 @@ report(const struct verify_opts *o, struct outcome *outs, size_t n,
 	    "Could not check everything");
 	if (o->stats_file == NULL)
 		return status;
-	hs = calloc(n + 1, sizeof(*hs));
-	ts = calloc(nt + 1, sizeof(*ts));
-	nt = 0;
-	for (size_t i = 0; hs != NULL && ts != NULL && i < n; i++) {
-		hs[i] = outs[i].h;
-		memcpy(ts + nt, outs[i].t, outs[i].nt * sizeof(*ts));
-		nt += outs[i].nt;
-	}
-	text = hs != NULL && ts != NULL ? verify_prom(hs, n, ts, nt,
-	    (double)now_ms / 1000) : NULL;
+	text = verify_prom(outs, n, (double)now_ms / 1000);
 	if (text == NULL || stats_write_text(o->stats_file, text) < 0) {
 		log_error("Cannot write %s: %s", o->stats_file, text == NULL ?
 		    "out of memory" : strerror(errno));
 		status = status ? status : EXIT_UNCHECKED;
 	}
 	free(text);
-	free(hs);
-	free(ts);
 	return status;
 }
 
@@ -1098,7 +970,7 @@ verify_main(int argc, char **argv)
 	struct run r = { .o = &o };
 	struct s3_setup su = { 0 };
 	struct options uopt;
-	struct outcome *outs = NULL;
+	struct verify_host *outs = NULL;
 	size_t nouts = 0;
 	char err[SETUP_ERRLEN], *origin = NULL, *name = NULL;
 	long long now_ms = companion_now_ms();
@@ -1145,7 +1017,13 @@ verify_main(int argc, char **argv)
 		now_ms = o.c.as_of_ms;
 	status = run_all(&r, &outs, &nouts, now_ms);
 	status = report(&o, outs, nouts, now_ms, status < 0);
-	free_outcomes(outs, nouts);
+	for (size_t i = 0; i < nouts; i++) {
+		for (size_t k = 0; k < outs[i].nt; k++)
+			free(outs[i].t[k].dir);
+		free(outs[i].t);
+		free(outs[i].host);
+	}
+	free(outs);
 	pthread_mutex_destroy(&r.lock);
 out:
 	setup_free(&su);

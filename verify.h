@@ -85,21 +85,24 @@ int verify_local(long long local_size, const char *local_md5,
  * day. */
 int verify_sampled(const char *key, unsigned long long seed, int percent);
 
-/* What the stats file says: per host, per table. */
-struct verify_prom_host {
-	const char *host;
+/* What the check of one host found, for the summary and the stats
+ * file: problems, files, and per table the age of its newest complete
+ * listing (a listing is complete when every file it names is in S3). */
+struct verify_table_age {
+	char *dir;
+	double age;		/* seconds; < 0: none complete */
+};
+struct verify_host {
+	char *host;
 	unsigned long problems[VK_N];
 	unsigned long files, unchecked, repaired;
-};
-struct verify_prom_table {
-	const char *host, *dir;
-	double age;		/* of its newest complete listing; < 0: none */
+	struct verify_table_age *t;
+	size_t nt;
 };
 
 /* Pure: the Prometheus text format (label values escaped), malloc'd;
  * NULL when out of memory. */
-char *verify_prom(const struct verify_prom_host *h, size_t nh,
-    const struct verify_prom_table *t, size_t nt, double now_s);
+char *verify_prom(const struct verify_host *h, size_t nh, double now_s);
 
 /* tableverify / tablesnap verify: the exit status (0 sound, 1 problems,
  * 2 bad command line, 3 could not check). */

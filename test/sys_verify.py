@@ -122,7 +122,7 @@ def verify_finds_and_repairs(ctx):
     check(metric(s, "tableverify_files_checked", host=NAME) == 6,
           "files checked: %r" % s)
     for t in TABLES:
-        age = metric(s, "tableverify_newest_complete_listing_age_seconds",
+        age = metric(s, "tableverify_complete_listing_age_seconds",
                      host=NAME, dir=os.path.join(ctx.dir, t))
         check(age is not None and 0 <= age < 600, "age of %s: %r" % (t, age))
 
@@ -149,7 +149,7 @@ def verify_finds_and_repairs(ctx):
                        (local_gone, "local_missing"),
                        (ctx.key(lost), "missing"),
                        (lost, "local_missing")):
-        got = lines_naming(err, "%s: %s (" % (kind, what))
+        got = lines_naming(err, "%s: %s: " % (kind, what))
         check(len(got) == 1,
               "want one %s line naming %s, got %r:\n%s" % (kind, what, got,
                                                           err))
@@ -160,7 +160,7 @@ def verify_finds_and_repairs(ctx):
                     ("local_missing", 2), ("local_mismatched", 0)):
         got = metric(s, "tableverify_problems", host=NAME, kind=kind)
         check(got == n, "problems %s: %r, want %d" % (kind, got, n))
-    age = metric(s, "tableverify_newest_complete_listing_age_seconds",
+    age = metric(s, "tableverify_complete_listing_age_seconds",
                  host=NAME, dir=os.path.join(ctx.dir, "ks/t1"))
     check(age == float("inf"), "t1 has no complete listing now: %r" % age)
 
