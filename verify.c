@@ -940,12 +940,12 @@ report(const struct verify_opts *o, struct verify_host *outs, size_t n,
 		all.unchecked += outs[i].unchecked;
 		all.repaired += outs[i].repaired;
 	}
-	log_info("Checked %lu files: %lu missing, %lu mismatched, %lu "
-	    "unreadable, %lu missing on disk, %lu differing on disk; %lu "
-	    "repaired, %lu not checked", all.files, all.problems[VK_MISSING],
-	    all.problems[VK_MISMATCHED], all.problems[VK_UNREADABLE],
-	    all.problems[VK_LOCAL_MISSING], all.problems[VK_LOCAL_MISMATCHED],
-	    all.repaired, all.unchecked);
+	log_info("Checked %lu files (%lu not checked), problems: %lu missing, "
+	    "%lu mismatched, %lu unreadable, %lu local_missing, %lu "
+	    "local_mismatched; %lu repaired", all.files, all.unchecked,
+	    all.problems[VK_MISSING], all.problems[VK_MISMATCHED],
+	    all.problems[VK_UNREADABLE], all.problems[VK_LOCAL_MISSING],
+	    all.problems[VK_LOCAL_MISMATCHED], all.repaired);
 	status = total(&all) > all.repaired ? 1 : all.unchecked > 0 ||
 	    failed || companion_stopped() ? EXIT_UNCHECKED : 0;
 	log_msg(status ? LOG_ERROR_L : LOG_INFO_L, "%s", status == 0 ?
@@ -969,7 +969,7 @@ verify_main(int argc, char **argv)
 	struct verify_opts o;
 	struct run r = { .o = &o };
 	struct s3_setup su = { 0 };
-	struct options uopt;
+	static struct options uopt;
 	struct verify_host *outs = NULL;
 	size_t nouts = 0;
 	char err[SETUP_ERRLEN], *origin = NULL, *name = NULL;
@@ -1000,7 +1000,6 @@ verify_main(int argc, char **argv)
 		goto out;
 	/* --repair uploads as the daemon does, without a new listing and
 	 * over whatever object is there. */
-	memset(&uopt, 0, sizeof(uopt));
 	uopt.c = o.c;
 	uopt.without_index = 1;
 	uopt.max_upload_size = 5120 * MIB;
@@ -1009,8 +1008,11 @@ verify_main(int argc, char **argv)
 	r.host = name;
 	r.origin = origin;
 	r.root = origin[0] != '\0' ? origin : "/";
-	r.ucfg = (struct upload_config){ .opt = &uopt, .name = name,
-	    .signed_payload = !su.tls, .roots = &r.root, .nroots = 1 };
+	r.ucfg.opt = &uopt;
+	r.ucfg.name = name;
+	r.ucfg.signed_payload = !su.tls;
+	r.ucfg.roots = &r.root;
+	r.ucfg.nroots = 1;
 	/* A new share of the files each day. */
 	r.seed = (unsigned long long)(now_ms / 86400000);
 	if (o.c.as_of_given)

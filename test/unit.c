@@ -42,6 +42,7 @@ SUITE(test_isotime);
 SUITE(test_fmt);
 SUITE(test_accounts);
 SUITE(test_fqdn);
+SUITE(test_verify);
 
 static const struct {
 	const char *name;
@@ -70,6 +71,7 @@ static const struct {
 	{ "fmt", test_fmt },
 	{ "accounts", test_accounts },
 	{ "fqdn", test_fqdn },
+	{ "verify", test_verify },
 };
 
 int
