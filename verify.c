@@ -313,8 +313,8 @@ verify_prom(const struct verify_host *h, size_t nh, double now_s)
 		"problems", "Problems found, by kind.",
 		"files_checked", "Listed files checked.",
 		"files_unchecked", "Listed files S3 could not be asked about.",
-		"complete_listing_age_seconds", "Age of the newest listing of "
-		    "each table whose files are all in S3 (+Inf: none).",
+		"complete_listing_age_seconds", ("Age of the newest listing "
+		    "of each table whose files are all in S3 (+Inf: none)."),
 	};
 	struct buf b;
 
