@@ -42,16 +42,18 @@ SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 RGW_DIR ?= /tmp/tablesnap-rgw
 
-# `make install [PREFIX=/usr] [DESTDIR=root]`: the binary, tableslurp and
-# tablechop as links to it (it acts on its name), the man pages. The
-# service files in contrib/ are for the distribution or the image to place.
+# `make install [PREFIX=/usr] [DESTDIR=root]`: the binary, tableslurp,
+# tablechop and tableverify as links to it (it acts on its name), the man
+# pages. The service files in contrib/ are for the distribution or the
+# image to place.
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 INSTALL ?= install
-MANS     = tablesnap.1 tableslurp.1 tablechop.1
+MANS     = tablesnap.1 tableslurp.1 tablechop.1 tableverify.1
 SCRIPTS  = contrib/tablesnap.init contrib/tablesnap.openrc contrib/default \
-           contrib/runit/run contrib/runit/log/run $(wildcard test/*.sh)
+           contrib/runit/run contrib/runit/log/run contrib/tableverify-daily \
+           $(wildcard test/*.sh)
 
 .PHONY: all deps check unit unit-clang system demo bench clean \
 	install uninstall lint
@@ -108,11 +110,12 @@ install: tablesnap
 	$(INSTALL) -m 755 tablesnap $(DESTDIR)$(BINDIR)/tablesnap
 	ln -sf tablesnap $(DESTDIR)$(BINDIR)/tableslurp
 	ln -sf tablesnap $(DESTDIR)$(BINDIR)/tablechop
+	ln -sf tablesnap $(DESTDIR)$(BINDIR)/tableverify
 	$(INSTALL) -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tablesnap $(DESTDIR)$(BINDIR)/tableslurp \
-	    $(DESTDIR)$(BINDIR)/tablechop
+	    $(DESTDIR)$(BINDIR)/tablechop $(DESTDIR)$(BINDIR)/tableverify
 	rm -f $(MANS:%=$(DESTDIR)$(MANDIR)/man1/%)
 
 demo: deps tablesnap

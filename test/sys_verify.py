@@ -9,8 +9,10 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
-from systest import BIN, NAME, check, check_no_sanitizer_report, test, write
+from systest import (BIN, NAME, ROOT, check, check_no_sanitizer_report, test,
+                     write)
 
 TABLES = ("ks/t1", "ks/t2")
 COMPONENTS = ("Data.db", "Index.db", "TOC.txt")
@@ -250,3 +252,49 @@ def verify_all_hosts(ctx):
                  kind="missing") == 1 and
           metric(s, "tableverify_problems", host="node-a",
                  kind="missing") == 0, "per-host problems: %r" % s)
+
+
+@test
+def verify_daily_loop_and_units(ctx):
+    """contrib/tableverify-daily runs tableverify again and again (here
+    every second), each run replacing the stats file; the systemd service
+    and timer verify."""
+    make_tables(ctx, tables=("ks/t1",))
+    backup(ctx)
+    stats = os.path.join(ctx.tmp, "daily.prom")
+    defaults = os.path.join(ctx.tmp, "default")
+    link = os.path.join(ctx.tmp, "tableverify")
+    if not os.path.lexists(link):
+        os.symlink(BIN, link)
+    write(defaults, ('VERIFY_OPTS="--endpoint %s --ca-file %s -n %s -r '
+                     '--stats-file %s %s %s"\n' % (
+                         ctx.env["RGW_HTTPS_URL"], ctx.env["RGW_CA"], NAME,
+                         stats, ctx.bucket, ctx.dir)).encode())
+    env = ctx.run_env({"DEFAULTS": defaults, "VERIFY_EVERY": "1",
+                       "TABLEVERIFY": link})
+    p = subprocess.Popen(["sh", os.path.join(ROOT, "contrib",
+                                             "tableverify-daily")],
+                         stderr=subprocess.PIPE, env=env)
+    runs = set()
+    try:
+        end = time.time() + 120
+        while len(runs) < 2 and time.time() < end and p.poll() is None:
+            if os.path.exists(stats):
+                s = parse_prom(open(stats).read())
+                runs.add(metric(s, "tableverify_last_run_timestamp_seconds"))
+            time.sleep(0.2)
+    finally:
+        p.kill()
+        err = p.communicate()[1].decode(errors="replace")
+    check(len(runs) >= 2 and "tableverify exited 0" in err,
+          "the loop ran %d times:\n%s" % (len(runs), err))
+    if shutil.which("systemd-analyze") is None:
+        print("     (no systemd-analyze: units not verified)")
+        return
+    units = [os.path.join(ROOT, "contrib", u)
+             for u in ("tableverify.service", "tableverify.timer")]
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no"] + units,
+                       capture_output=True, timeout=60)
+    msgs = [m for m in (r.stdout + r.stderr).decode().splitlines()
+            if "/usr/bin/tableverify is not executable" not in m]
+    check(msgs == [], "systemd-analyze verify:\n%s" % "\n".join(msgs))
