@@ -948,7 +948,8 @@ report(const struct verify_opts *o, struct verify_host *outs, size_t n,
 	    all.problems[VK_LOCAL_MISMATCHED], all.repaired);
 	status = total(&all) > all.repaired ? 1 : all.unchecked > 0 ||
 	    failed || companion_stopped() ? EXIT_UNCHECKED : 0;
-	log_msg(status ? LOG_ERROR_L : LOG_INFO_L, "%s", status == 0 ?
+	/* The problems had their error lines: this one is the verdict. */
+	log_info("%s", status == 0 ?
 	    "The backup is sound" : status == 1 ? "Problems found" :
 	    "Could not check everything");
 	if (o->stats_file == NULL)
