@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "listing.h"
 #include "log.h"
 #include "md5.h"
+#include "restore.h"
 #include "setup.h"
 #include "stats.h"
 #include "upload.h"
@@ -50,8 +50,7 @@ const char verify_usage[] =
     "                   bucket {path | --all-hosts}\n";
 
 const char *const verify_help[] = {
-    "Check that the files the listings of a tablesnap backup name are in\n"
-    "S3 and match their MD5. Also run as `tablesnap verify ...`.\n"
+    "Check that the files of tablesnap's listings are in S3, intact.\n"
     "\n"
     "positional arguments:\n"
     "  bucket                S3 bucket\n"
@@ -64,22 +63,20 @@ const char *const verify_help[] = {
     "                        secret key (default: AWS_SECRET_ACCESS_KEY)\n",
     HELP_TOKEN_REGION,
     "  -r, --recursive       every table path/<keyspace>/<table>\n"
-    "  --all                 every listing, not the newest of each table\n"
-    "  --deep [PERCENT]      download and hash the files (or PERCENT)\n"
+    "  --all                 every listing, not the newest\n"
+    "  --deep [PERCENT]      download and hash (PERCENT of) the files\n"
     "  --local               compare with the files on disk\n"
-    "  --repair              upload files on disk again for bad objects\n"
-    "  --all-hosts           every host name under the prefix\n"
+    "  --repair              upload again from disk\n"
+    "  --all-hosts           every host name, no path\n"
     "  -t, --threads N       checks at once (default: 4)\n"
-    "  --stats-file PATH     the result in Prometheus text format\n",
+    "  --stats-file PATH     write Prometheus metrics there\n",
     HELP_KEYS,
     HELP_TLS,
     HELP_RETRIES,
     "  --as-of TIME          point in time: the newest listings uploaded\n"
     "                        at or before TIME (2024-05-01T12:00:00Z,\n",
     HELP_TIME_FORMS,
-    "\n"
-    "Exit status: 0 sound, 1 problems found, 2 bad command line, 3 not\n"
-    "all could be checked.\n",
+    "\nExit status: 0 sound, 1 problems, 2 usage, 3 not all checked.\n",
     NULL,
 };
 
@@ -200,42 +197,32 @@ verify_find_listings(const struct s3_list *l, const char *base, int depth,
 	return (long)n;
 }
 
-static int
-is_md5(const char *s)
-{
-	return strlen(s) == 32 && strspn(s, "0123456789abcdefABCDEF") == 32;
-}
-
-static void
-lower(char out[33], const char *s)
-{
-	for (int i = 0; i < 33; i++)
-		out[i] = (char)(s[i] >= 'A' && s[i] <= 'F' ? s[i] + 32 : s[i]);
-}
-
 int
 verify_object(const struct verify_facts *f, char want[33], char *why,
     size_t whylen)
 {
-	int plain = is_md5(f->etag), sum = is_md5(f->md5sum);
+	char etag[33];
+	int which, plain;
 
+	/* restore.c's rule: md5sum (1), else a plain ETag (2), lower-case;
+	 * else what was downloaded. */
 	want[0] = '\0';
-	if (sum || plain)
-		lower(want, sum ? f->md5sum : f->etag);
-	else if (f->got_md5 != NULL)
-		lower(want, f->got_md5);
-	if (f->md5sum[0] != '\0' && !sum)
+	which = restore_expected_md5(f->md5sum, f->etag, want);
+	plain = restore_expected_md5(NULL, f->etag, etag) == 2;
+	if (which == 0 && f->got_md5 != NULL)
+		restore_expected_md5(NULL, f->got_md5, want);
+	if (f->md5sum[0] != '\0' && which != 1)
 		return err_set(why, whylen, "md5sum metadata '%.40s' is not "
 		    "an MD5", f->md5sum), VK_MISMATCHED;
-	if (sum && plain && strcasecmp(f->md5sum, f->etag) != 0)
+	if (which == 1 && plain && strcmp(want, etag) != 0)
 		return err_set(why, whylen, "md5sum metadata %s, ETag %s",
-		    want, f->etag), VK_MISMATCHED;
+		    want, etag), VK_MISMATCHED;
 	if (f->got_md5 == NULL)
 		return 0;
 	if (f->size >= 0 && f->got_size != f->size)
 		return err_set(why, whylen, "read %lld of %lld bytes",
 		    f->got_size, f->size), VK_MISMATCHED;
-	if ((sum || plain) && strcasecmp(f->got_md5, want) != 0)
+	if (which != 0 && strcmp(f->got_md5, want) != 0)
 		return err_set(why, whylen, "content MD5 %s, expected %s",
 		    f->got_md5, want), VK_MISMATCHED;
 	return 0;
@@ -251,7 +238,7 @@ verify_local(long long local_size, const char *local_md5, long long size,
 		return err_set(why, whylen, "%lld bytes on disk, %lld in S3",
 		    local_size, size), VK_LOCAL_MISMATCHED;
 	if (want[0] != '\0' && local_md5 != NULL &&
-	    strcasecmp(local_md5, want) != 0)
+	    strcmp(local_md5, want) != 0)
 		return err_set(why, whylen, "MD5 %s on disk, expected %s",
 		    local_md5, want), VK_LOCAL_MISMATCHED;
 	return 0;
@@ -310,11 +297,10 @@ char *
 verify_prom(const struct verify_host *h, size_t nh, double now_s)
 {
 	static const char *const heads[] = {
-		"problems", "Problems found, by kind.",
-		"files_checked", "Listed files checked.",
-		"files_unchecked", "Listed files S3 could not be asked about.",
-		"complete_listing_age_seconds", ("Age of the newest listing "
-		    "of each table whose files are all in S3 (+Inf: none)."),
+		"problems", "Problems by kind.",
+		"files_checked", "Files checked.",
+		"files_unchecked", "Files not checked.",
+		"complete_listing_age_seconds", "Newest complete listing age.",
 	};
 	struct buf b;
 
@@ -413,8 +399,8 @@ progress(struct run *r, unsigned long files, unsigned long found,
 		r->last_ms = now;
 	if (now - r->last_ms >= PROGRESS_MS) {
 		r->last_ms = now;
-		log_info("Checked %lu of %zu files, %lu problems, %lld MiB "
-		    "read", r->done, r->nf, r->found, r->bytes >> 20);
+		log_info("Checked %lu of %zu files, %lu problems, %lld MiB",
+		    r->done, r->nf, r->found, r->bytes >> 20);
 	}
 	pthread_mutex_unlock(&r->lock);
 }
@@ -525,8 +511,8 @@ check_object(struct run *r, struct file *f)
 	}
 	if (g > 0 && (kind = verify_object(&facts, f->want, why,
 	    sizeof(why))) == 0 && f->want[0] == '\0')
-		log_warning("Cannot verify %s: no md5sum metadata and a "
-		    "multipart ETag", f->key);
+		log_warning("Cannot verify %s: no md5sum, multipart ETag",
+		    f->key);
 	if (g == 0)
 		problem(r, f, kind, "not in S3");
 	else if (g > 0 && kind != 0)
@@ -554,11 +540,9 @@ repair(struct run *r, struct file *f)
 	if (local_file(r, f, &size, md5) < 0)
 		return;
 	if (size < 0)
-		log_error("Cannot repair %s: %s is not on disk", f->key,
-		    f->path);
+		log_error("Cannot repair %s: not on disk", f->key);
 	else if (f->want[0] != '\0' && strcmp(md5, f->want) != 0)
-		log_error("Cannot repair %s: %s has MD5 %s, not %s", f->key,
-		    f->path, md5, f->want);
+		log_error("Cannot repair %s: MD5 %s on disk", f->key, md5);
 	else if (upload_file(r->s3, &r->ucfg, f->path, OBJECT_ABSENT,
 	    &bytes) != UPLOAD_DONE)
 		log_error("Cannot repair %s: its upload failed", f->key);
@@ -642,8 +626,8 @@ listing_files(struct run *r, size_t ti, const struct verify_listing *v,
 		return -1;
 	}
 	for (size_t i = 0; i < set->nrefused; i++)
-		log_error("unreadable: %s names a file that cannot be in %s: "
-		    "%s", v->key, t->dir, set->refused[i]);
+		log_error("unreadable: %s: names %s", v->key,
+		    set->refused[i]);
 	complete = set->nrefused == 0;
 	pthread_mutex_lock(&r->lock);
 	t->bad += set->nrefused;
@@ -723,8 +707,8 @@ make_tables(struct run *r, struct verify_host *out)
 		struct table *t = &r->t[r->nt];
 
 		if (v->refused) {
-			log_error("unreadable: %s: its directory is not a path "
-			    "below %s", v->key, r->root);
+			log_error("unreadable: %s: not below %s", v->key,
+			    r->root);
 			out->problems[VK_UNREADABLE]++;
 		} else if (r->nt > 0 &&
 		    strcmp(r->ls[t[-1].first].rel, v->rel) == 0)
@@ -805,15 +789,15 @@ summarize(struct run *r, struct verify_host *out, long long now_ms)
 			oldest = t->complete_ms;
 		companion_format_time(t->complete_ms, when);
 		log_msg(r->o->all_hosts ? LOG_DEBUG_L : LOG_INFO_L, "Table %s: "
-		    "%lu listings checked, %lu files, %lu problems; newest "
-		    "complete listing %s", t->dir, t->checked, t->files,
-		    t->bad_files + t->bad, t->complete_ms < 0 ? "none" : when);
+		    "%lu listings, %lu files, %lu problems; complete: %s",
+		    t->dir, t->checked, t->files, t->bad_files + t->bad,
+		    t->complete_ms < 0 ? "none" : when);
 		t->dir = NULL;
 	}
 	companion_format_time(oldest, when);
 	if (r->o->all_hosts)
-		log_info("Host %s: %zu tables, oldest newest-complete listing "
-		    "%s, %lu problems, %lu unchecked", out->host, out->nt,
+		log_info("Host %s: %zu tables, oldest complete: %s, %lu "
+		    "problems, %lu unchecked", out->host, out->nt,
 		    none ? "none" : when, total(out), out->unchecked);
 }
 
@@ -940,9 +924,9 @@ report(const struct verify_opts *o, struct verify_host *outs, size_t n,
 		all.unchecked += outs[i].unchecked;
 		all.repaired += outs[i].repaired;
 	}
-	log_info("Checked %lu files (%lu not checked), problems: %lu missing, "
-	    "%lu mismatched, %lu unreadable, %lu local_missing, %lu "
-	    "local_mismatched; %lu repaired", all.files, all.unchecked,
+	log_info("Checked %lu files (%lu not): %lu missing, %lu mismatched, "
+	    "%lu unreadable, %lu local_missing, %lu local_mismatched; %lu "
+	    "repaired", all.files, all.unchecked,
 	    all.problems[VK_MISSING], all.problems[VK_MISMATCHED],
 	    all.problems[VK_UNREADABLE], all.problems[VK_LOCAL_MISSING],
 	    all.problems[VK_LOCAL_MISMATCHED], all.repaired);

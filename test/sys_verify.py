@@ -243,7 +243,7 @@ def verify_all_hosts(ctx):
     rc, err = verify(ctx, "--all-hosts", "--stats-file", stats, ctx.bucket)
     hosts = [ln for ln in err.splitlines() if " Host " in ln]
     check(rc == 1 and len(hosts) == 2 and " 0 problems" in hosts[0] and
-          " 1 problems" in hosts[1] and "oldest newest-complete listing "
+          " 1 problems" in hosts[1] and "oldest complete: "
           "none" in hosts[1] and lines_naming(err, "node-b:" + victim),
           "--all-hosts after a delete: exit %d:\n%s" % (rc, err))
     s = parse_prom(open(stats).read())

@@ -254,7 +254,7 @@ test_prom(void)
 	char *text = verify_prom(&h, 1, 1700000000.25);
 
 	CHECK_STR(text,
-	    "# HELP tableverify_problems Problems found, by kind.\n"
+	    "# HELP tableverify_problems Problems by kind.\n"
 	    "# TYPE tableverify_problems gauge\n"
 	    "tableverify_problems{host=\"node-1\",kind=\"missing\"} 1\n"
 	    "tableverify_problems{host=\"node-1\",kind=\"mismatched\"} 2\n"
@@ -262,15 +262,14 @@ test_prom(void)
 	    "tableverify_problems{host=\"node-1\",kind=\"local_missing\"} 4\n"
 	    "tableverify_problems{host=\"node-1\",kind=\"local_mismatched\"} "
 	    "5\n"
-	    "# HELP tableverify_files_checked Listed files checked.\n"
+	    "# HELP tableverify_files_checked Files checked.\n"
 	    "# TYPE tableverify_files_checked gauge\n"
 	    "tableverify_files_checked{host=\"node-1\"} 10\n"
-	    "# HELP tableverify_files_unchecked Listed files S3 could not be "
-	    "asked about.\n"
+	    "# HELP tableverify_files_unchecked Files not checked.\n"
 	    "# TYPE tableverify_files_unchecked gauge\n"
 	    "tableverify_files_unchecked{host=\"node-1\"} 1\n"
-	    "# HELP tableverify_complete_listing_age_seconds Age of the newest "
-	    "listing of each table whose files are all in S3 (+Inf: none).\n"
+	    "# HELP tableverify_complete_listing_age_seconds Newest complete "
+	    "listing age.\n"
 	    "# TYPE tableverify_complete_listing_age_seconds gauge\n"
 	    "tableverify_complete_listing_age_seconds{host=\"node-1\","
 	    "dir=\"/d/ks/t1\"} 60.500\n"
