@@ -297,3 +297,48 @@ def verify_daily_loop_and_units(ctx):
     msgs = [m for m in (r.stdout + r.stderr).decode().splitlines()
             if "/usr/bin/tableverify is not executable" not in m]
     check(msgs == [], "systemd-analyze verify:\n%s" % "\n".join(msgs))
+
+
+@test
+def verify_complete_listing_and_all(ctx):
+    """A newest listing that names a file missing from S3 is not complete:
+    the age of the table's newest complete listing is the older one's;
+    --all checks both listings, each file once; --as-of before the newer
+    listing sees a sound backup."""
+    d = os.path.join(ctx.dir, "ks", "t1")
+    os.makedirs(d)
+    for c in COMPONENTS:
+        write(os.path.join(d, "ks-t1-ka-1-" + c), os.urandom(500))
+    backup(ctx)
+    first_ms = max(o["LastModified"].timestamp() for o in
+                   ctx.s3.list_objects_v2(Bucket=ctx.bucket)["Contents"])
+    time.sleep(1.5)
+    for c in COMPONENTS:
+        write(os.path.join(d, "ks-t1-ka-2-" + c), os.urandom(500))
+    backup(ctx)
+    gone = os.path.join(d, "ks-t1-ka-2-Index.db")
+    ctx.s3.delete_object(Bucket=ctx.bucket, Key=ctx.key(gone))
+    stats = os.path.join(ctx.tmp, "v.prom")
+    rc, err = verify(ctx, "-r", "--stats-file", stats, ctx.bucket, ctx.dir)
+    check(rc == 1 and len(error_lines(err)) == 1 and
+          lines_naming(err, "missing: " + ctx.key(gone) + ": "),
+          "exit %d:\n%s" % (rc, err))
+    s = parse_prom(open(stats).read())
+    age = metric(s, "tableverify_complete_listing_age_seconds", host=NAME,
+                 dir=d)
+    now = metric(s, "tableverify_last_run_timestamp_seconds")
+    check(age is not None and abs((now - age) - first_ms) < 1.0,
+          "the complete listing is the first one (%r): age %r, now %r" % (
+              first_ms, age, now))
+    check(metric(s, "tableverify_files_checked", host=NAME) == 6,
+          "the newest listing names 6 files: %r" % s)
+    rc, err = verify(ctx, "-r", "--all", "--stats-file", stats, ctx.bucket,
+                     ctx.dir)
+    s = parse_prom(open(stats).read())
+    check(rc == 1 and "Table %s: 2 listings, 6 files, 1 problems" % d in err
+          and metric(s, "tableverify_files_checked", host=NAME) == 6,
+          "--all: exit %d:\n%s" % (rc, err))
+    rc, err = verify(ctx, "-r", "--as-of", "@%d" % int(first_ms + 1),
+                     ctx.bucket, ctx.dir)
+    check(rc == 0 and "Table %s: 1 listings, 3 files, 0 problems" % d in err,
+          "--as-of the first backup: exit %d:\n%s" % (rc, err))
