@@ -870,7 +870,7 @@ find_hosts(const struct run *r, size_t *n)
 }
 
 /* Every host (or the one), checked in turn; -1 when something could
- * not be checked. */
+ * not be checked, 1 when there is no host at all. */
 static int
 run_all(struct run *r, struct verify_host **outs, size_t *nouts,
     long long now_ms)
@@ -882,9 +882,11 @@ run_all(struct run *r, struct verify_host **outs, size_t *nouts,
 
 	if (o->all_hosts && (hosts = find_hosts(r, &nh)) == NULL)
 		return -1;
-	if (o->all_hosts && nh == 0)
+	if (o->all_hosts && nh == 0) {
 		log_error("missing: no host name under %s:%s", o->bucket,
 		    o->c.prefix);
+		status = 1;
+	}
 	if ((*outs = calloc(nh + 1, sizeof(**outs))) == NULL)
 		status = -1;
 	for (size_t i = 0; *outs != NULL && i < nh && !companion_stopped();
@@ -911,7 +913,7 @@ run_all(struct run *r, struct verify_host **outs, size_t *nouts,
 /* The last lines, the stats file: the exit status. */
 static int
 report(const struct verify_opts *o, struct verify_host *outs, size_t n,
-    long long now_ms, int failed)
+    long long now_ms, int run)
 {
 	struct verify_host all = { 0 };
 	char *text;
@@ -930,8 +932,9 @@ report(const struct verify_opts *o, struct verify_host *outs, size_t n,
 	    all.problems[VK_MISSING], all.problems[VK_MISMATCHED],
 	    all.problems[VK_UNREADABLE], all.problems[VK_LOCAL_MISSING],
 	    all.problems[VK_LOCAL_MISMATCHED], all.repaired);
-	status = total(&all) > all.repaired ? 1 : all.unchecked > 0 ||
-	    failed || companion_stopped() ? EXIT_UNCHECKED : 0;
+	status = total(&all) > all.repaired || run > 0 ? 1 :
+	    all.unchecked > 0 || run < 0 || companion_stopped() ?
+	    EXIT_UNCHECKED : 0;
 	/* The problems had their error lines: this one is the verdict. */
 	log_info("%s", status == 0 ?
 	    "The backup is sound" : status == 1 ? "Problems found" :
@@ -1003,7 +1006,7 @@ verify_main(int argc, char **argv)
 	if (o.c.as_of_given)
 		now_ms = o.c.as_of_ms;
 	status = run_all(&r, &outs, &nouts, now_ms);
-	status = report(&o, outs, nouts, now_ms, status < 0);
+	status = report(&o, outs, nouts, now_ms, status);
 	for (size_t i = 0; i < nouts; i++) {
 		for (size_t k = 0; k < outs[i].nt; k++)
 			free(outs[i].t[k].dir);
