@@ -44,10 +44,8 @@ static const struct cli_opt verify_rows[] = {
 };
 
 const char verify_usage[] =
-    "usage: tableverify [-h] [-r] [--all] [--deep [PERCENT]] [--local]\n"
-    "                   [--repair] [-t THREADS] [--stats-file PATH]\n"
-    "                   [common options of tableslurp]\n"
-    "                   bucket {path | --all-hosts}\n";
+    "usage: tableverify [-hr] [--all] [--deep [PERCENT]] [--local]\n"
+    "                   [--repair] [options] bucket {path | --all-hosts}\n";
 
 const char *const verify_help[] = {
     "Check that the files of tablesnap's listings are in S3, intact.\n"
@@ -257,26 +255,18 @@ verify_sampled(const char *key, unsigned long long seed, int percent)
 	return h % 10000 < (unsigned long long)percent * 100;
 }
 
-/* A label value: escape_controls, then Prometheus' \\, \" and \n. */
+/* A label value, with the text format's three escapes. Keys are UTF-8
+ * (S3 has no other kind), and so are the values taken from them. */
 static void
 prom_label(struct buf *b, const char *name, const char *v)
 {
-	size_t n = strlen(v);
-	char *e = malloc(4 * n + 1);
-
-	if (e == NULL) {
-		b->failed = 1;
-		return;
-	}
-	escape_controls(v, n, e);
 	buf_printf(b, "%s=\"", name);
-	for (const char *p = e; *p != '\0'; p++) {
-		if (*p == '\\' || *p == '"')
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"' || *v == '\n')
 			buf_add(b, "\\", 1);
-		buf_add(b, p, 1);
+		buf_add(b, *v == '\n' ? "n" : v, 1);
 	}
 	buf_add(b, "\"", 1);
-	free(e);
 }
 
 /* One series: tableverify_<name>{host="...",<label>="..."} */
@@ -926,12 +916,8 @@ report(const struct verify_opts *o, struct verify_host *outs, size_t n,
 		all.unchecked += outs[i].unchecked;
 		all.repaired += outs[i].repaired;
 	}
-	log_info("Checked %lu files (%lu not): %lu missing, %lu mismatched, "
-	    "%lu unreadable, %lu local_missing, %lu local_mismatched; %lu "
-	    "repaired", all.files, all.unchecked,
-	    all.problems[VK_MISSING], all.problems[VK_MISMATCHED],
-	    all.problems[VK_UNREADABLE], all.problems[VK_LOCAL_MISSING],
-	    all.problems[VK_LOCAL_MISMATCHED], all.repaired);
+	log_info("Checked %lu files: %lu problems, %lu repaired, %lu not "
+	    "checked", all.files, total(&all), all.repaired, all.unchecked);
 	status = total(&all) > all.repaired || run > 0 ? 1 :
 	    all.unchecked > 0 || run < 0 || companion_stopped() ?
 	    EXIT_UNCHECKED : 0;

@@ -274,7 +274,7 @@ test_prom(void)
 	    "tableverify_complete_listing_age_seconds{host=\"node-1\","
 	    "dir=\"/d/ks/t1\"} 60.500\n"
 	    "tableverify_complete_listing_age_seconds{host=\"node-1\","
-	    "dir=\"/d/a\\\"b\\\\c\\\\x0ad\"} +Inf\n"
+	    "dir=\"/d/a\\\"b\\\\c\\nd\"} +Inf\n"
 	    "# HELP tableverify_last_run_timestamp_seconds When it ran.\n"
 	    "# TYPE tableverify_last_run_timestamp_seconds gauge\n"
 	    "tableverify_last_run_timestamp_seconds 1700000000.250\n");
