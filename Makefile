@@ -31,7 +31,7 @@ SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        stats.c keyset.c md5.c creds.c missing/ere.c \
        notify.c restore.c chop.c companion.c jsonread.c isotime.c \
        fmt.c accounts.c listing.c setup.c buf.c htab.c sts.c \
-       protect.c retention.c
+       protect.c retention.c verify.c
 HDRS = $(wildcard *.h missing/*.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 
@@ -43,16 +43,18 @@ SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 RGW_DIR ?= /tmp/tablesnap-rgw
 
-# `make install [PREFIX=/usr] [DESTDIR=root]`: the binary, tableslurp and
-# tablechop as links to it (it acts on its name), the man pages. The
-# service files in contrib/ are for the distribution or the image to place.
+# `make install [PREFIX=/usr] [DESTDIR=root]`: the binary, tableslurp,
+# tablechop and tableverify as links to it (it acts on its name), the man
+# pages. The service files in contrib/ are for the distribution or the
+# image to place.
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 INSTALL ?= install
-MANS     = tablesnap.1 tableslurp.1 tablechop.1
+MANS     = tablesnap.1 tableslurp.1 tablechop.1 tableverify.1
 SCRIPTS  = contrib/tablesnap.init contrib/tablesnap.openrc contrib/default \
-           contrib/runit/run contrib/runit/log/run $(wildcard test/*.sh)
+           contrib/runit/run contrib/runit/log/run contrib/tableverify-daily \
+           $(wildcard test/*.sh)
 
 .PHONY: all deps check unit unit-clang system demo bench clean \
 	install uninstall lint
@@ -109,11 +111,12 @@ install: tablesnap
 	$(INSTALL) -m 755 tablesnap $(DESTDIR)$(BINDIR)/tablesnap
 	ln -sf tablesnap $(DESTDIR)$(BINDIR)/tableslurp
 	ln -sf tablesnap $(DESTDIR)$(BINDIR)/tablechop
+	ln -sf tablesnap $(DESTDIR)$(BINDIR)/tableverify
 	$(INSTALL) -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tablesnap $(DESTDIR)$(BINDIR)/tableslurp \
-	    $(DESTDIR)$(BINDIR)/tablechop
+	    $(DESTDIR)$(BINDIR)/tablechop $(DESTDIR)$(BINDIR)/tableverify
 	rm -f $(MANS:%=$(DESTDIR)$(MANDIR)/man1/%)
 
 demo: deps tablesnap
@@ -173,7 +176,7 @@ SAN_SKIP   = -make_install -lsb_init -shellcheck -man_pages -systemd_unit \
 TSAN_TESTS ?= threads_ multipart changed_during key_rotation temporary_keys \
               sighup stats_file max_bandwidth faults_reset faults_truncate \
               faults_error500 faults_lost faults_clock kill_9 shutdown_aborts \
-              badinput_file_names security_ faults_kill9
+              badinput_file_names security_ faults_kill9 verify_
 CHECK_ASAN_SKIP = -faults_radosgw_down -faults_stall -faults_slowdown \
                   -faults_inotify_queue_overflow
 

@@ -111,6 +111,12 @@ store(struct cli *p, const struct found *f, const char *name, const char *v)
 	case CLI_STRING:
 		*(const char **)(void *)field = v;
 		return CLI_OK;
+	case CLI_OPTINT:
+		if (v == NULL) {
+			*(int *)(void *)field = (int)o->max;
+			return CLI_OK;
+		}
+		/* FALLTHROUGH */
 	case CLI_INT:
 		r = cli_number(name, v, o->n, o->max, &n, p->err, p->errlen);
 		if (r == CLI_OK)
@@ -140,6 +146,10 @@ apply(struct cli *p, const struct found *f, const char *name,
 			    "ignored explicit argument '%s'", name, attached);
 		return store(p, f, name, NULL);
 	}
+	if (v == NULL && o->kind == CLI_OPTINT && (p->i + 1 >= p->argc ||
+	    p->argv[p->i + 1][0] == '\0' || p->argv[p->i + 1][strspn(
+	    p->argv[p->i + 1], "0123456789")] != '\0'))
+		return store(p, f, name, NULL);
 	if (v == NULL) {
 		if (p->i + 1 >= p->argc ||
 		    looks_like_option(p, p->argv[p->i + 1]))

@@ -25,6 +25,8 @@ enum cli_kind {
 	CLI_ANSWER,	/* no value: parsing ends with result n (-h) */
 	CLI_STRING,	/* one value: a const char * points to it */
 	CLI_INT,	/* one value: a whole number in [n, max] into an int */
+	CLI_OPTINT,	/* as CLI_INT, the value optional: taken when the next
+			 * word is a whole number (or attached), else max */
 	CLI_CALL,	/* one value, handed to fn */
 	CLI_LIST,	/* one or more, greedy as argparse's nargs='+', onto a
 			 * NULL-terminated array (its count at offset max) */
@@ -50,6 +52,8 @@ struct cli_opt {
 	{ s, l, CLI_STRING, offsetof(type, field), 0, 0, NULL }
 #define CLI_NUM(s, l, type, field, lo, hi) \
 	{ s, l, CLI_INT, offsetof(type, field), lo, hi, NULL }
+#define CLI_OPTNUM(s, l, type, field, lo, hi) \
+	{ s, l, CLI_OPTINT, offsetof(type, field), lo, hi, NULL }
 #define CLI_FN(s, l, fn) { s, l, CLI_CALL, 0, 0, 0, fn }
 #define CLI_APPEND(s, l, type, field, count) \
 	{ s, l, CLI_LIST, offsetof(type, field), 0, offsetof(type, count), NULL }

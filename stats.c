@@ -119,13 +119,24 @@ create_temporary(const char *path, char **tmp)
 int
 stats_write(const char *path, const struct stats *s)
 {
-	char *text = stats_format(s), *tmp = NULL;
-	int fd = -1, r = -1, saved;
+	char *text = stats_format(s);
+	int r;
 
 	if (text == NULL) {
 		errno = ENOMEM;
-		goto out;
+		return -1;
 	}
+	r = stats_write_text(path, text);
+	free(text);
+	return r;
+}
+
+int
+stats_write_text(const char *path, const char *text)
+{
+	char *tmp = NULL;
+	int fd = -1, r = -1, saved;
+
 	if ((fd = create_temporary(path, &tmp)) < 0 ||
 	    log_write(fd, text, strlen(text)) < 0)
 		goto out;
@@ -141,7 +152,6 @@ out:
 	if (r < 0 && tmp != NULL)
 		unlink(tmp);
 	free(tmp);
-	free(text);
 	errno = saved;
 	return r;
 }

@@ -24,5 +24,7 @@ char *stats_format(const struct stats *s);
  * planted in the directory is never written through. It is removed when
  * anything fails. 0 or -1 (errno). */
 int stats_write(const char *path, const struct stats *s);
+/* The same for any text (tableverify's metrics). */
+int stats_write_text(const char *path, const char *text);
 
 #endif

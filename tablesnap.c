@@ -33,6 +33,7 @@
 #include "setup.h"
 #include "stats.h"
 #include "upload.h"
+#include "verify.h"
 #include "version.h"
 #include "watch.h"
 
@@ -802,10 +803,14 @@ main(int argc, char **argv)
 		return restore_main(argc, argv);
 	if (strcmp(prog, "tablechop") == 0)
 		return chop_main(argc, argv);
+	if (strcmp(prog, "tableverify") == 0)
+		return verify_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "restore") == 0)
 		return restore_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "chop") == 0)
 		return chop_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "verify") == 0)
+		return verify_main(argc - 1, argv + 1);
 	log_init("tablesnap", env_value("TABLESNAP_SYSLOG") != NULL,
 	    env_value("TDEBUG") != NULL);
 	if ((r = setup_parsed(&tablesnap_program, options_parse(argc, argv,

@@ -14,7 +14,7 @@ from systest import (BIN, HERE, NAME, Failure, check_no_sanitizer_report,
                      test, write)
 
 TABLE = os.path.join(HERE, "bad_inputs.tsv")
-KINDS = ("option", "env", "path", "name", "server", "listing")
+KINDS = ("option", "env", "path", "name", "server", "listing", "verify")
 TIMEOUT = 60        # a run that takes longer has hung
 NOBODY = 65534
 
@@ -127,6 +127,26 @@ def set_env(ctx, env, spec, server=""):
             env[k] = v.replace("{garbage-pem}", getattr(
                 ctx, "garbage_pem", "")).replace(
                 "{tmp}", ctx.tmp).replace("{server}", server)
+
+
+@test
+def badinput_verify_options(ctx):
+    """The option rows of tableverify: tablesnap verify --endpoint URL
+    --ca-file CA -n testhost, then the words (and BUCKET DIR unless the row
+    names {bucket}, {dir} or {none})."""
+    names = {"bucket": ctx.bucket, "dir": ctx.dir, "tmp": ctx.tmp}
+    bad, table = [], rows("verify")
+    for words, code, message, why in table:
+        args = [BIN, "verify"] + ctx.args(http=True)[1:]
+        if not any("{bucket}" in w or "{dir}" in w or w == "{none}"
+                   for w in words):
+            words = words + ["{bucket}", "{dir}"]
+        words = [subst(w, names) for w in words if w != "{none}"]
+        res = judge(ctx, args + words, ctx.run_env(), code,
+                    subst(message, names), why)
+        if res:
+            bad.append(res)
+    report(bad, len(table))
 
 
 def env_case(ctx, spec):

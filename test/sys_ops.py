@@ -13,9 +13,10 @@ import threading
 from systest import BIN, NAME, ROOT, Failure, check, move_in, test, write
 
 CONTRIB = os.path.join(ROOT, "contrib")
-MANS = ["tablesnap.1", "tableslurp.1", "tablechop.1"]
+MANS = ["tablesnap.1", "tableslurp.1", "tablechop.1", "tableverify.1"]
 SCRIPTS = ["contrib/tablesnap.init", "contrib/tablesnap.openrc",
-           "contrib/default", "contrib/runit/run", "contrib/runit/log/run"]
+           "contrib/default", "contrib/runit/run", "contrib/runit/log/run",
+           "contrib/tableverify-daily"]
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -153,7 +154,8 @@ def make_install_into_destdir(ctx):
     dest = os.path.join(ctx.tmp, "root")
     make("install", "DESTDIR=" + dest, "PREFIX=/usr")
     want = {"usr/bin/tablesnap": None, "usr/bin/tableslurp": "tablesnap",
-            "usr/bin/tablechop": "tablesnap"}
+            "usr/bin/tablechop": "tablesnap",
+            "usr/bin/tableverify": "tablesnap"}
     want.update(("usr/share/man/man1/" + m, None) for m in MANS)
     got = tree(dest)
     check(got == want, "installed %r, expected %r" % (got, want))
@@ -358,7 +360,7 @@ def help_options(prog):
 
 @test
 def man_pages_document_every_option(ctx):
-    for prog in ("tablesnap", "tableslurp", "tablechop"):
+    for prog in ("tablesnap", "tableslurp", "tablechop", "tableverify"):
         opts = help_options(prog)
         if opts is None:
             check(prog != "tablesnap", "tablesnap --help failed")

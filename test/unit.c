@@ -43,6 +43,7 @@ SUITE(test_fmt);
 SUITE(test_accounts);
 SUITE(test_fqdn);
 SUITE(test_protect);
+SUITE(test_verify);
 
 static const struct {
 	const char *name;
@@ -72,6 +73,7 @@ static const struct {
 	{ "accounts", test_accounts },
 	{ "fqdn", test_fqdn },
 	{ "protect", test_protect },
+	{ "verify", test_verify },
 };
 
 int
