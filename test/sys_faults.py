@@ -504,6 +504,9 @@ def faults_inotify_queue_overflow(ctx):
     again = [(k, st) for k, st in tablesnap_requests(ctx, "PUT")
              if k.endswith("/first-Index.db") or st != 200]
     check(len(again) == 2, "PUTs after the rescan: %r" % again)
+    # The rescan listed each directory instead of a HEAD per file (issue 17).
+    heads = tablesnap_requests(ctx, "HEAD")
+    check(not heads, "HEADs: %d, e.g. %r" % (len(heads), heads[:3]))
     check_alive(ctx)
     check_no_crash(ctx)
 
