@@ -40,7 +40,6 @@ queue_free(struct queue *q)
 		    hnode);
 
 		next = n->next;
-		free(it->path);
 		free(it);
 	}
 	htab_free(&q->set);
@@ -64,7 +63,6 @@ static void
 forget(struct queue *q, struct queue_item *it)
 {
 	htab_remove(&q->set, &it->hnode);
-	free(it->path);
 	free(it);
 }
 
@@ -74,6 +72,7 @@ queue_push(struct queue *q, const char *path, enum object_hint hint,
 {
 	struct htab_node *n = htab_find(&q->set, path);
 	struct queue_item *it;
+	size_t len = strlen(path);
 
 	if (n != NULL) {
 		it = HTAB_ENTRY(n, struct queue_item, hnode);
@@ -86,11 +85,10 @@ queue_push(struct queue *q, const char *path, enum object_hint hint,
 			it->hint = hint;
 		return 0;
 	}
-	it = calloc(1, sizeof(*it));
-	if (it == NULL || (it->path = strdup(path)) == NULL) {
-		free(it);
+	if ((it = malloc(offsetof(struct queue_item, path) + len + 1)) == NULL)
 		return -1;
-	}
+	memset(it, 0, offsetof(struct queue_item, path));
+	memcpy(it->path, path, len + 1);
 	it->queued_ms = now_ms;
 	it->hint = hint;
 	it->hnode.key = it->path;
@@ -154,12 +152,24 @@ queue_done(struct queue *q, struct queue_item *it, int ok, int64_t retry_ms,
 			forget(q, it);
 		return;
 	}
-	it->failures++;
+	if (it->failures < UINT16_MAX)
+		it->failures++;
 	it->state = ST_WAITING;
 	it->not_before_ms = now_ms + retry_ms;
 	it->next = q->waiting;
 	q->waiting = it;
 	q->nwaiting++;
+}
+
+size_t
+queue_retry_now(struct queue *q)
+{
+	size_t n = q->nwaiting;
+
+	for (struct queue_item *it = q->waiting; it != NULL; it = it->next)
+		it->failures = 0;
+	wake_waiting(q, INT64_MAX);
+	return n;
 }
 
 int64_t

@@ -19,18 +19,20 @@ enum object_hint {
 	OBJECT_LIKELY,		/* found again by a scan: likely there */
 };
 
-/* One file known to the queue. path is owned by the queue. */
+/* One file known to the queue, in one allocation with its path: 45
+ * bytes and the path (bench/RESULTS.md has the measured figure). */
 struct queue_item {
-	char *path;
-	int state;		/* private */
-	int again;		/* an event came while it was in flight */
-	enum object_hint hint;	/* copied by the dispatcher: the queue
-				 * changes it while the file is in flight */
-	unsigned failures;	/* consecutive failed attempts */
-	int64_t not_before_ms;	/* retry time, monotonic */
-	int64_t queued_ms;	/* when it was first queued */
 	struct queue_item *next;
 	struct htab_node hnode;	/* private: keyed by path */
+	int64_t not_before_ms;	/* retry time, monotonic */
+	int64_t queued_ms;	/* when it was first queued */
+	uint16_t failures;	/* consecutive failed attempts (capped) */
+	uint8_t state;		/* private */
+	uint8_t again;		/* an event came while it was in flight */
+	uint8_t hint;		/* enum object_hint; copied by the
+				 * dispatcher: the queue changes it while the
+				 * file is in flight */
+	char path[];
 };
 
 struct queue *queue_new(void);
@@ -50,6 +52,10 @@ struct queue_item *queue_pop(struct queue *q, int64_t now_ms);
  * came meanwhile). Not ok: it waits retry_ms, then is ready again. */
 void queue_done(struct queue *q, struct queue_item *it, int ok,
     int64_t retry_ms, int64_t now_ms);
+
+/* S3 answers again: every waiting item is ready now, its back-off reset.
+ * Returns how many there were. */
+size_t queue_retry_now(struct queue *q);
 
 /* Milliseconds until a waiting item becomes ready; -1 when none waits. */
 int64_t queue_next_wait(const struct queue *q, int64_t now_ms);

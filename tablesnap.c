@@ -37,6 +37,7 @@
 #define THREAD_STACK	(256 * 1024)
 #define RETRY_MIN_MS	5000
 #define RETRY_MAX_MS	300000
+#define PROBE_MS	4000	/* S3 down: one upload this often */
 #define STATS_EVERY_MS	5000
 #define SCAN_PROGRESS_MS 10000
 #define ROOT_CHECK_MS	2000	/* is each root still the one watched? */
@@ -81,6 +82,9 @@ struct daemon {
 		int64_t last_ms;
 	} scan;
 	unsigned long given_up;		/* --once: files that failed */
+	int outage;			/* S3 does not answer: one upload (a
+					 * probe) at a time, every PROBE_MS */
+	int64_t next_probe_ms;
 	int64_t next_root_check_ms;	/* watcher_check_roots */
 	int64_t next_lost_log_ms;	/* the lost roots' lines again */
 	int64_t lost_log_ms;		/* their interval */
@@ -318,6 +322,8 @@ static void
 collect(struct daemon *d)
 {
 	struct worker *w, *next;
+	struct s3_stats ss;
+	int answered = 0, retry = 0;
 	uint64_t n;
 
 	if (read(d->done_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
@@ -330,6 +336,9 @@ collect(struct daemon *d)
 		int ok = w->status != UPLOAD_RETRY;
 
 		next = w->next;
+		answered |= w->status == UPLOAD_DONE ||
+		    w->status == UPLOAD_SKIPPED;
+		retry |= !ok;
 		if (w->status == UPLOAD_DONE) {
 			d->uploaded++;
 			d->bytes_uploaded += (unsigned long long)w->bytes;
@@ -359,6 +368,18 @@ collect(struct daemon *d)
 		    retry_delay(w->item->failures + 1), now_ms());
 		free(w);
 	}
+	/* An outage: no answer (or 5xx) from S3. Its end: an answer. */
+	s3_get_stats(d->s3, &ss);
+	d->next_probe_ms = now_ms() + PROBE_MS;
+	if (!d->outage && retry && ss.down && !d->opt.once) {
+		d->outage = 1;
+		log_warning("S3 does not answer: one upload at a time, every "
+		    "%d s, until it does", PROBE_MS / 1000);
+	} else if (d->outage && (answered || !ss.down)) {
+		d->outage = 0;
+		log_info("S3 answers again: retrying the %zu waiting files now",
+		    queue_retry_now(d->queue));
+	}
 }
 
 static void
@@ -366,9 +387,11 @@ dispatch(struct daemon *d)
 {
 	struct queue_item *it;
 
-	while (!d->stopping &&
-	    queue_in_flight(d->queue) < (size_t)d->opt.threads &&
-	    (it = queue_pop(d->queue, now_ms())) != NULL) {
+	while (!d->stopping && queue_in_flight(d->queue) <
+	    (d->outage ? 1 : (size_t)d->opt.threads) &&
+	    (!d->outage || now_ms() >= d->next_probe_ms) &&
+	    (it = queue_pop(d->queue, d->outage ? INT64_MAX : now_ms())) !=
+	    NULL) {
 		struct worker *w = calloc(1, sizeof(*w));
 
 		if (w != NULL) {
@@ -430,6 +453,10 @@ loop_timeout(struct daemon *d, int64_t deadline)
 	int64_t now = now_ms(), wait;
 
 	wait = d->stopping ? deadline - now : queue_next_wait(d->queue, now);
+	if (d->outage && !d->stopping)
+		wait = queue_ready_count(d->queue) == 0 ||
+		    queue_in_flight(d->queue) > 0 ? -1 :
+		    d->next_probe_ms > now ? d->next_probe_ms - now : 0;
 	if (d->opt.stats_file != NULL &&
 	    (wait < 0 || d->next_stats_ms - now < wait))
 		wait = d->next_stats_ms - now;
