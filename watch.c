@@ -333,13 +333,15 @@ count_dirs(const char *dir, int recurse)
 }
 
 /* The watch limit was hit watching the tree at dir: one line naming the
- * sysctl, its value, the watches in use and the number needed. */
+ * sysctl, its value, the watches in use and the number needed. The value
+ * is read from the user namespace's own limit, which is the sysctl's in
+ * the first namespace (a container may have a lower one of its own). */
 static void
 limit_err(struct watcher *w, const char *dir, int recurse, char *err,
     size_t errlen)
 {
 	char max[24] = "?";
-	int fd = open("/proc/sys/fs/inotify/max_user_watches", O_RDONLY |
+	int fd = open("/proc/sys/user/max_inotify_watches", O_RDONLY |
 	    O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, max, sizeof(max) - 1) : -1;
 
