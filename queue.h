@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "htab.h"
 
 struct queue;
 
@@ -19,19 +18,22 @@ enum object_hint {
 	OBJECT_LIKELY,		/* found again by a scan: likely there */
 };
 
-/* One file known to the queue, in one allocation with its path: 45
- * bytes and the path (bench/RESULTS.md has the measured figure). */
+/* One file known to the queue, in one allocation with its path: 26 bytes
+ * and the path (bench/RESULTS.md has the figure measured with malloc's
+ * own overhead and the hash table). Times are kept in tenths of a second
+ * from the queue's first push, rounded to the safe side. */
 struct queue_item {
-	struct queue_item *next;
-	struct htab_node hnode;	/* private: keyed by path */
-	int64_t not_before_ms;	/* retry time, monotonic */
-	int64_t queued_ms;	/* when it was first queued */
-	uint16_t failures;	/* consecutive failed attempts (capped) */
-	uint8_t state;		/* private */
-	uint8_t again;		/* an event came while it was in flight */
-	uint8_t hint;		/* enum object_hint; copied by the
-				 * dispatcher: the queue changes it while the
-				 * file is in flight */
+	struct queue_item *next;	/* private: ready FIFO or waiting */
+	struct queue_item *hnext;	/* private: hash chain */
+	uint32_t not_before;		/* private: retry time */
+	uint32_t queued;		/* private: when first queued */
+	uint8_t failures;		/* consecutive failed attempts (255
+					 * at most) */
+	uint8_t state : 2;		/* private */
+	uint8_t again : 1;		/* an event came while in flight */
+	uint8_t hint : 2;		/* enum object_hint; copied by the
+					 * dispatcher: the queue changes it
+					 * while the file is in flight */
 	char path[];
 };
 
