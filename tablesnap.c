@@ -157,6 +157,20 @@ reload_credentials(struct daemon *d)
 
 /* ---- queueing and uploads ---- */
 
+/* S3 gives no answer (or a 5xx): from now on one upload, the probe, every
+ * PROBE_MS, and no listing; collect ends it at the first answer. Not with
+ * --once, whose single pass has only the requests' own retries. */
+static void
+outage_begin(struct daemon *d)
+{
+	if (d->outage || d->opt.once)
+		return;
+	d->outage = 1;
+	d->next_probe_ms = now_ms() + PROBE_MS;
+	log_warning("S3 does not answer: one upload at a time, every %d s, "
+	    "until it does", PROBE_MS / 1000);
+}
+
 /* The listing of one directory, kept for the paths of interest only:
  * keys maps their keys to their index, sizes the size listed (-1: none). */
 struct dir_listing {
@@ -189,6 +203,7 @@ list_dir(struct daemon *d, const char *dir, char *const *paths, size_t n,
 {
 	struct dir_listing l = { keyset_new(), sizes };
 	struct s3_error err = { .text = "out of memory" };
+	struct s3_stats ss;
 	char *slash = NULL, *prefix = NULL, *key;
 	int r = l.keys != NULL ? 0 : -1;
 
@@ -212,6 +227,9 @@ list_dir(struct daemon *d, const char *dir, char *const *paths, size_t n,
 	if (r < 0 && !s3_cancelled(d->s3))	/* stopping: main says */
 		log_warning("Cannot list %s in S3 (%s): checking each file "
 		    "with HEAD instead", prefix ? prefix : dir, err.text);
+	s3_get_stats(d->s3, &ss);
+	if (r < 0 && ss.down)	/* not one more listing to wait for */
+		outage_begin(d);
 	free(slash);
 	free(prefix);
 	keyset_free(l.keys);
@@ -250,7 +268,7 @@ found(void *ctx, const char *dir, char *const *paths, size_t n,
 		d->scan.scanned += n;
 		scan_progress(d, 0);
 	}
-	if (scan && !d->opt.md5_on_start &&
+	if (scan && !d->opt.md5_on_start && !d->outage &&
 	    (sizes = malloc(n * sizeof(*sizes))) != NULL &&
 	    list_dir(d, dir, paths, n, sizes) < 0) {
 		free(sizes);
@@ -371,11 +389,9 @@ collect(struct daemon *d)
 	/* An outage: no answer (or 5xx) from S3. Its end: an answer. */
 	s3_get_stats(d->s3, &ss);
 	d->next_probe_ms = now_ms() + PROBE_MS;
-	if (!d->outage && retry && ss.down && !d->opt.once) {
-		d->outage = 1;
-		log_warning("S3 does not answer: one upload at a time, every "
-		    "%d s, until it does", PROBE_MS / 1000);
-	} else if (d->outage && (answered || !ss.down)) {
+	if (retry && ss.down)
+		outage_begin(d);
+	else if (d->outage && (answered || !ss.down)) {
 		d->outage = 0;
 		log_info("S3 answers again: retrying the %zu waiting files now",
 		    queue_retry_now(d->queue));
