@@ -9,15 +9,20 @@
 static size_t	slot(const char *, size_t);
 static void	grow(struct htab *);
 
-/* FNV-1a of key, modulo nb. */
-static size_t
-slot(const char *key, size_t nb)
+uint64_t
+htab_hash(const char *key)
 {
 	uint64_t h = 1469598103934665603ULL;
 
 	while (*key)
 		h = (h ^ (unsigned char)*key++) * 1099511628211ULL;
-	return (size_t)(h % nb);
+	return h;
+}
+
+static size_t
+slot(const char *key, size_t nb)
+{
+	return (size_t)(htab_hash(key) % nb);
 }
 
 int

@@ -4,6 +4,7 @@
 #define TABLESNAP_HTAB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Embed one in each entry and set key before htab_add; the key must not
  * change or go away while the node is in a table. */
@@ -36,5 +37,8 @@ void htab_add(struct htab *t, struct htab_node *n);
 void htab_remove(struct htab *t, struct htab_node *n);
 /* Empties the table and returns its nodes chained by next, to be freed. */
 struct htab_node *htab_drain(struct htab *t);
+
+/* The table's hash of a key (FNV-1a), for tables of their own. */
+uint64_t htab_hash(const char *key);
 
 #endif

@@ -1,19 +1,75 @@
 /* queue.c: a FIFO of ready paths, a list of paths waiting to be retried,
- * and a hash table (htab.c) over both and the ones in flight, so that a
- * path is never queued twice or uploaded by two threads at once. */
+ * and a hash table over both and the ones in flight, so that a path is
+ * never queued twice or uploaded by two threads at once. The table is its
+ * own (chained through the items, keyed by their path) rather than htab.c,
+ * whose nodes carry a key pointer: a storm of a million files counts every
+ * byte of an item. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "htab.h"
 #include "queue.h"
 
 enum { ST_READY, ST_WAITING, ST_FLIGHT };
 
 struct queue {
-	struct htab set;		/* every item: ready, waiting, flying */
+	struct queue_item **b;		/* every item: ready, waiting, flying */
+	size_t nb, n;			/* buckets, items */
 	struct queue_item *head, *tail;	/* ready, FIFO */
 	struct queue_item *waiting;	/* failed, unordered */
 	size_t nready, nwaiting, nflight;
+	int64_t epoch_ms;		/* the items' time 0 */
+	int started;			/* epoch_ms set */
 };
+
+static struct queue_item **
+bucket(const struct queue *q, const char *path)
+{
+	return &q->b[htab_hash(path) % q->nb];
+}
+
+/* Doubles the buckets when there are as many items; when that fails the
+ * table only gets slower. */
+static void
+grow(struct queue *q)
+{
+	size_t nb = q->nb * 2;
+	struct queue_item **old = q->b, **b;
+
+	if (q->n < q->nb || nb > SIZE_MAX / sizeof(*b) ||
+	    (b = calloc(nb, sizeof(*b))) == NULL)
+		return;
+	q->b = b;
+	q->nb = nb;
+	for (size_t i = 0; i < nb / 2; i++)
+		for (struct queue_item *it = old[i], *next; it; it = next) {
+			struct queue_item **pp = bucket(q, it->path);
+
+			next = it->hnext;
+			it->hnext = *pp;
+			*pp = it;
+		}
+	free(old);
+}
+
+/* Tenths of a second since the epoch, rounded down or (up) up; never
+ * below 0 (a time before the first push is the epoch). */
+static uint32_t
+tick(const struct queue *q, int64_t ms, int up)
+{
+	int64_t t = ms - q->epoch_ms;
+
+	if (t <= 0)
+		return 0;
+	t = (t + (up ? 99 : 0)) / 100;
+	return t < UINT32_MAX ? (uint32_t)t : UINT32_MAX;
+}
+
+static int64_t
+tick_ms(const struct queue *q, uint32_t t)
+{
+	return q->epoch_ms + (int64_t)t * 100;
+}
 
 struct queue *
 queue_new(void)
@@ -22,7 +78,8 @@ queue_new(void)
 
 	if (q == NULL)
 		return NULL;
-	if (htab_init(&q->set, 1024) == -1) {
+	q->nb = 1024;
+	if ((q->b = calloc(q->nb, sizeof(*q->b))) == NULL) {
 		free(q);
 		return NULL;
 	}
@@ -34,16 +91,12 @@ queue_free(struct queue *q)
 {
 	if (q == NULL)
 		return;
-	for (struct htab_node *n = htab_drain(&q->set), *next; n != NULL;
-	    n = next) {
-		struct queue_item *it = HTAB_ENTRY(n, struct queue_item,
-		    hnode);
-
-		next = n->next;
-		free(it->path);
-		free(it);
-	}
-	htab_free(&q->set);
+	for (size_t i = 0; i < q->nb; i++)
+		for (struct queue_item *it = q->b[i], *next; it; it = next) {
+			next = it->hnext;
+			free(it);
+		}
+	free(q->b);
 	free(q);
 }
 
@@ -63,8 +116,12 @@ append_ready(struct queue *q, struct queue_item *it)
 static void
 forget(struct queue *q, struct queue_item *it)
 {
-	htab_remove(&q->set, &it->hnode);
-	free(it->path);
+	struct queue_item **pp = bucket(q, it->path);
+
+	while (*pp != it)
+		pp = &(*pp)->hnext;
+	*pp = it->hnext;
+	q->n--;
 	free(it);
 }
 
@@ -72,11 +129,12 @@ int
 queue_push(struct queue *q, const char *path, enum object_hint hint,
     int64_t now_ms)
 {
-	struct htab_node *n = htab_find(&q->set, path);
-	struct queue_item *it;
+	struct queue_item *it = *bucket(q, path);
+	size_t len = strlen(path);
 
-	if (n != NULL) {
-		it = HTAB_ENTRY(n, struct queue_item, hnode);
+	while (it != NULL && strcmp(it->path, path) != 0)
+		it = it->hnext;
+	if (it != NULL) {
 		/* In flight, the upload holds its own copy of the hint:
 		 * the first repeat starts the next run's. */
 		if (it->state == ST_FLIGHT && !it->again) {
@@ -86,15 +144,20 @@ queue_push(struct queue *q, const char *path, enum object_hint hint,
 			it->hint = hint;
 		return 0;
 	}
-	it = calloc(1, sizeof(*it));
-	if (it == NULL || (it->path = strdup(path)) == NULL) {
-		free(it);
+	if ((it = malloc(offsetof(struct queue_item, path) + len + 1)) == NULL)
 		return -1;
+	memset(it, 0, offsetof(struct queue_item, path));
+	memcpy(it->path, path, len + 1);
+	if (!q->started) {
+		q->started = 1;
+		q->epoch_ms = now_ms;
 	}
-	it->queued_ms = now_ms;
+	it->queued = tick(q, now_ms, 0);
 	it->hint = hint;
-	it->hnode.key = it->path;
-	htab_add(&q->set, &it->hnode);
+	grow(q);
+	it->hnext = *bucket(q, path);
+	*bucket(q, path) = it;
+	q->n++;
 	append_ready(q, it);
 	return 1;
 }
@@ -108,7 +171,7 @@ wake_waiting(struct queue *q, int64_t now_ms)
 	while (*pp != NULL) {
 		struct queue_item *it = *pp;
 
-		if (it->not_before_ms <= now_ms) {
+		if (tick_ms(q, it->not_before) <= now_ms) {
 			*pp = it->next;
 			q->nwaiting--;
 			append_ready(q, it);
@@ -154,12 +217,24 @@ queue_done(struct queue *q, struct queue_item *it, int ok, int64_t retry_ms,
 			forget(q, it);
 		return;
 	}
-	it->failures++;
+	if (it->failures < UINT8_MAX)
+		it->failures++;
 	it->state = ST_WAITING;
-	it->not_before_ms = now_ms + retry_ms;
+	it->not_before = tick(q, now_ms + retry_ms, 1);
 	it->next = q->waiting;
 	q->waiting = it;
 	q->nwaiting++;
+}
+
+size_t
+queue_retry_now(struct queue *q)
+{
+	size_t n = q->nwaiting;
+
+	for (struct queue_item *it = q->waiting; it != NULL; it = it->next)
+		it->failures = 0;
+	wake_waiting(q, INT64_MAX);
+	return n;
 }
 
 int64_t
@@ -168,7 +243,7 @@ queue_next_wait(const struct queue *q, int64_t now_ms)
 	int64_t best = -1;
 
 	for (const struct queue_item *it = q->waiting; it; it = it->next) {
-		int64_t d = it->not_before_ms - now_ms;
+		int64_t d = tick_ms(q, it->not_before) - now_ms;
 
 		if (d < 0)
 			d = 0;
@@ -194,10 +269,10 @@ int64_t
 queue_oldest_ms(const struct queue *q)
 {
 	/* The FIFO's head is its oldest; waiting items may be older. */
-	int64_t oldest = q->head != NULL ? q->head->queued_ms : -1;
+	int64_t oldest = q->head != NULL ? (int64_t)q->head->queued : -1;
 
 	for (const struct queue_item *it = q->waiting; it; it = it->next)
-		if (oldest < 0 || it->queued_ms < oldest)
-			oldest = it->queued_ms;
-	return oldest;
+		if (oldest < 0 || it->queued < oldest)
+			oldest = it->queued;
+	return oldest < 0 ? -1 : tick_ms(q, (uint32_t)oldest);
 }

@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "htab.h"
 
 struct queue;
 
@@ -19,18 +18,23 @@ enum object_hint {
 	OBJECT_LIKELY,		/* found again by a scan: likely there */
 };
 
-/* One file known to the queue. path is owned by the queue. */
+/* One file known to the queue, in one allocation with its path: 26 bytes
+ * and the path (bench/RESULTS.md has the figure measured with malloc's
+ * own overhead and the hash table). Times are kept in tenths of a second
+ * from the queue's first push, rounded to the safe side. */
 struct queue_item {
-	char *path;
-	int state;		/* private */
-	int again;		/* an event came while it was in flight */
-	enum object_hint hint;	/* copied by the dispatcher: the queue
-				 * changes it while the file is in flight */
-	unsigned failures;	/* consecutive failed attempts */
-	int64_t not_before_ms;	/* retry time, monotonic */
-	int64_t queued_ms;	/* when it was first queued */
-	struct queue_item *next;
-	struct htab_node hnode;	/* private: keyed by path */
+	struct queue_item *next;	/* private: ready FIFO or waiting */
+	struct queue_item *hnext;	/* private: hash chain */
+	uint32_t not_before;		/* private: retry time */
+	uint32_t queued;		/* private: when first queued */
+	uint8_t failures;		/* consecutive failed attempts (255
+					 * at most) */
+	uint8_t state : 2;		/* private */
+	uint8_t again : 1;		/* an event came while in flight */
+	uint8_t hint : 2;		/* enum object_hint; copied by the
+					 * dispatcher: the queue changes it
+					 * while the file is in flight */
+	char path[];
 };
 
 struct queue *queue_new(void);
@@ -50,6 +54,10 @@ struct queue_item *queue_pop(struct queue *q, int64_t now_ms);
  * came meanwhile). Not ok: it waits retry_ms, then is ready again. */
 void queue_done(struct queue *q, struct queue_item *it, int ok,
     int64_t retry_ms, int64_t now_ms);
+
+/* S3 answers again: every waiting item is ready now, its back-off reset.
+ * Returns how many there were. */
+size_t queue_retry_now(struct queue *q);
 
 /* Milliseconds until a waiting item becomes ready; -1 when none waits. */
 int64_t queue_next_wait(const struct queue *q, int64_t now_ms);

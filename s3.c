@@ -1065,6 +1065,12 @@ s3_request(struct s3_client *c, const struct s3_request *req,
 		count(c, i > 1);
 		ar = attempt_now(c, req, path, payload_hash, own, &cr, &w,
 		    resp);
+		if (ar == ATTEMPT_NET || ar == ATTEMPT_ANSWER) {
+			pthread_mutex_lock(&c->lock);
+			c->stats.down = ar == ATTEMPT_NET ||
+			    is_retryable(resp->status, resp->code);
+			pthread_mutex_unlock(&c->lock);
+		}
 		signed_offset = w.clock_offset;
 		/* A wrong region or refused keys: cured, not a retry. */
 		fixed = ar == ATTEMPT_ANSWER && fixes > 0 &&

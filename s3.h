@@ -143,6 +143,7 @@ long s3_clock_offset(struct s3_client *c);
 /* Counters for the status line and the metrics. */
 struct s3_stats {
 	unsigned long requests, retries, connections;
+	int down;	/* the last attempt got no answer, or a 5xx/throttle */
 };
 void s3_get_stats(struct s3_client *c, struct s3_stats *out);
 

@@ -40,6 +40,7 @@
 #define THREAD_STACK	(256 * 1024)
 #define RETRY_MIN_MS	5000
 #define RETRY_MAX_MS	300000
+#define PROBE_MS	4000	/* S3 down: one upload this often */
 #define STATS_EVERY_MS	5000
 #define SCAN_PROGRESS_MS 10000
 #define ROOT_CHECK_MS	2000	/* is each root still the one watched? */
@@ -79,13 +80,14 @@ struct daemon {
 	int64_t next_stats_ms;		/* --stats-file: next write */
 	char **roots;			/* the paths, absolute */
 	size_t nroots;
-	struct keyset *known;		/* start-up scan: keys in S3 */
 	struct {
-		int active;
 		unsigned long scanned, queued, present;
 		int64_t last_ms;
 	} scan;
 	unsigned long given_up;		/* --once: files that failed */
+	int outage;			/* S3 does not answer: one upload (a
+					 * probe) at a time, every PROBE_MS */
+	int64_t next_probe_ms;
 	int64_t next_root_check_ms;	/* watcher_check_roots */
 	int64_t next_lost_log_ms;	/* the lost roots' lines again */
 	int64_t lost_log_ms;		/* their interval */
@@ -174,29 +176,82 @@ reload_credentials(struct daemon *d)
 
 /* ---- queueing and uploads ---- */
 
-/* During the start-up scan, what the listing says of path's object:
- * 1 there with the same size (skip), -1 not there (upload, no HEAD needed),
- * 0 ask S3 with a HEAD as usual. */
-static int
-listed_in_s3(struct daemon *d, const char *path)
+/* S3 gives no answer (or a 5xx): from now on one upload, the probe, every
+ * PROBE_MS, and no listing; collect ends it at the first answer. Not with
+ * --once, whose single pass has only the requests' own retries. */
+static void
+outage_begin(struct daemon *d)
 {
-	struct stat st;
-	char *key;
-	long long size;
-	int r = 0;
+	if (d->outage || d->opt.once)
+		return;
+	d->outage = 1;
+	d->next_probe_ms = now_ms() + PROBE_MS;
+	log_warning("S3 does not answer: one upload at a time, every %d s, "
+	    "until it does", PROBE_MS / 1000);
+}
 
-	if (d->known == NULL || d->opt.md5_on_start)
-		return 0;
-	if ((key = upload_key(&d->ucfg, path)) == NULL)
-		return 0;
-	size = keyset_size(d->known, key);
-	if (size < 0)
-		r = -1;
-	else if (lstat(path, &st) == 0 && st.st_size == size) {
-		log_debug("Keyname %s already exists, skipping upload", key);
-		r = 1;
+/* The listing of one directory, kept for the paths of interest only:
+ * keys maps their keys to their index, sizes the size listed (-1: none). */
+struct dir_listing {
+	struct keyset *keys;
+	long long *sizes;
+};
+
+static int
+add_listed(void *ctx, const struct s3_list *page)
+{
+	struct dir_listing *l = ctx;
+
+	for (size_t i = 0; i < page->n; i++) {
+		long long at = keyset_size(l->keys, page->entries[i].key);
+
+		if (at >= 0)
+			l->sizes[at] = page->entries[i].size;
 	}
-	free(key);
+	return 0;
+}
+
+/* What S3 has of dir's files, with one ListObjectsV2 sweep of dir's keys
+ * (a delimiter leaves the subdirectories out) instead of a HEAD per file:
+ * sizes[i] is the size of paths[i]'s object, -1 when there is none. The
+ * memory it takes is that of the local names, whatever S3 holds. 0, or
+ * -1 (then HEADs it is) when the listing failed. */
+static int
+list_dir(struct daemon *d, const char *dir, char *const *paths, size_t n,
+    long long *sizes)
+{
+	struct dir_listing l = { keyset_new(), sizes };
+	struct s3_error err = { .text = "out of memory" };
+	struct s3_stats ss;
+	char *slash = NULL, *prefix = NULL, *key;
+	int r = l.keys != NULL ? 0 : -1;
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		sizes[i] = -1;
+		if ((key = upload_key(&d->ucfg, paths[i])) == NULL ||
+		    keyset_add(l.keys, key, (long long)i) < 0)
+			r = -1;
+		free(key);
+	}
+	/* The keys below dir, as upload_key makes them (a "//" from the
+	 * root "/" collapses with the rest). */
+	if (r == 0 && asprintf(&slash, "%s/", dir) < 0)
+		slash = NULL;
+	if (r == 0 && (slash == NULL ||
+	    (prefix = upload_key(&d->ucfg, slash)) == NULL))
+		r = -1;
+	if (r == 0)
+		r = s3_list_objects_by_page(d->s3, prefix, "/", add_listed, &l,
+		    &err);
+	if (r < 0 && !s3_cancelled(d->s3))	/* stopping: main says */
+		log_warning("Cannot list %s in S3 (%s): checking each file "
+		    "with HEAD instead", prefix ? prefix : dir, err.text);
+	s3_get_stats(d->s3, &ss);
+	if (r < 0 && ss.down)	/* not one more listing to wait for */
+		outage_begin(d);
+	free(slash);
+	free(prefix);
+	keyset_free(l.keys);
 	return r;
 }
 
@@ -213,96 +268,62 @@ scan_progress(struct daemon *d, int final)
 	    d->scan.queued, d->scan.present);
 }
 
-/* The start-up scan hints from the listing (or, without one, that the
- * object is likely there, as it is after a restart); a rescan after lost
- * events finds mostly files uploaded already; an event or a new
- * directory, files likely new. */
+/* A scan (-B, --once, an overflow rescan, a root back) lists the
+ * directory: files there with their size are skipped, files absent are
+ * sent without a lookup; without a listing, the object is likely there
+ * (as after a restart). An event or a new directory: files likely new. */
 static void
-found(void *ctx, const char *path, int again)
+found(void *ctx, const char *dir, char *const *paths, size_t n,
+    enum found_how how)
 {
 	struct daemon *d = ctx;
-	int scanning = d->scan.active, listed;
-	enum object_hint hint = again ? OBJECT_LIKELY : OBJECT_UNKNOWN;
+	int start = how == FOUND_START, scan = start || how == FOUND_AGAIN;
+	long long *sizes = NULL;
+	struct stat st;
 
 	if (d->stopping)
 		return;
-	if (scanning) {
-		d->scan.scanned++;
+	if (start) {
+		d->scan.scanned += n;
 		scan_progress(d, 0);
 	}
-	if (!filter_keep(d->filter, path)) {
-		log_info("Skipping %s due to exclusion rule", path);
-		return;
+	if (scan && !d->opt.md5_on_start && !d->outage &&
+	    (sizes = malloc(n * sizeof(*sizes))) != NULL &&
+	    list_dir(d, dir, paths, n, sizes) < 0) {
+		free(sizes);
+		sizes = NULL;
 	}
-	listed = scanning ? listed_in_s3(d, path) : 0;
-	if (listed > 0) {
-		d->scan.present++;
-		d->skipped++;
-		return;
-	}
-	if (scanning)
-		hint = listed < 0 ? OBJECT_ABSENT : OBJECT_LIKELY;
-	if (queue_push(d->queue, path, hint, now_ms()) < 0)
-		log_error("Out of memory: %s not queued", path);
-	else if (scanning)
-		d->scan.queued++;
-}
+	for (size_t i = 0; i < n; i++) {
+		enum object_hint hint = scan ? OBJECT_LIKELY : OBJECT_UNKNOWN;
 
-static int
-add_listed(void *ctx, const struct s3_list *page)
-{
-	for (size_t i = 0; i < page->n; i++)
-		if (keyset_add(ctx, page->entries[i].key,
-		    page->entries[i].size) < 0)
-			return -1;
-	return 0;
-}
-
-/* Lists what S3 has under each root: one ListObjectsV2 sweep instead of
- * a HEAD per file, page by page into the key set. NULL (then HEADs it is)
- * when the listing fails. */
-static struct keyset *
-list_known(struct daemon *d)
-{
-	struct keyset *ks = keyset_new();
-	struct s3_error err = { .text = "out of memory" };
-
-	for (size_t i = 0; ks != NULL && i < d->nroots; i++) {
-		char *dir = NULL, *prefix = NULL;
-		int r = -1;
-
-		/* The keys below the root, as upload_key makes them (a "//"
-		 * from the root "/" collapses with the rest). */
-		if (asprintf(&dir, "%s/", d->roots[i]) < 0)
-			dir = NULL;
-		else if ((prefix = upload_key(&d->ucfg, dir)) != NULL)
-			r = s3_list_objects_by_page(d->s3, prefix,
-			    d->opt.recursive ? NULL : "/", add_listed, ks, &err);
-		if (r < 0) {
-			if (!s3_cancelled(d->s3))	/* stopping: main says */
-				log_warning("Cannot list %s in S3 (%s): "
-				    "checking each file with HEAD instead",
-				    prefix ? prefix : "keys", err.text);
-			keyset_free(ks);
-			ks = NULL;
+		if (!filter_keep(d->filter, paths[i])) {
+			log_info("Skipping %s due to exclusion rule", paths[i]);
+			continue;
 		}
-		free(prefix);
-		free(dir);
+		if (sizes != NULL && sizes[i] < 0)
+			hint = OBJECT_ABSENT;
+		else if (sizes != NULL && lstat(paths[i], &st) == 0 &&
+		    st.st_size == sizes[i]) {
+			log_debug("%s is in S3 already, skipping upload",
+			    paths[i]);
+			d->scan.present += start;
+			d->skipped++;
+			continue;
+		}
+		if (queue_push(d->queue, paths[i], hint, now_ms()) < 0)
+			log_error("Out of memory: %s not queued", paths[i]);
+		else
+			d->scan.queued += start;
 	}
-	return ks;
+	free(sizes);
 }
 
 static void
 startup_scan(struct daemon *d)
 {
-	d->known = list_known(d);
-	d->scan.active = 1;
 	d->scan.last_ms = now_ms();
 	watcher_scan_roots(d->watcher);
-	d->scan.active = 0;
 	scan_progress(d, 1);
-	keyset_free(d->known);
-	d->known = NULL;
 }
 
 static void *
@@ -338,6 +359,8 @@ static void
 collect(struct daemon *d)
 {
 	struct worker *w, *next;
+	struct s3_stats ss;
+	int answered = 0, retry = 0;
 	uint64_t n;
 
 	if (read(d->done_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
@@ -350,6 +373,9 @@ collect(struct daemon *d)
 		int ok = w->status != UPLOAD_RETRY;
 
 		next = w->next;
+		answered |= w->status == UPLOAD_DONE ||
+		    w->status == UPLOAD_SKIPPED;
+		retry |= !ok;
 		if (w->status == UPLOAD_DONE) {
 			d->uploaded++;
 			d->bytes_uploaded += (unsigned long long)w->bytes;
@@ -379,6 +405,16 @@ collect(struct daemon *d)
 		    retry_delay(w->item->failures + 1), now_ms());
 		free(w);
 	}
+	/* An outage: no answer (or 5xx) from S3. Its end: an answer. */
+	s3_get_stats(d->s3, &ss);
+	d->next_probe_ms = now_ms() + PROBE_MS;
+	if (retry && ss.down)
+		outage_begin(d);
+	else if (d->outage && (answered || !ss.down)) {
+		d->outage = 0;
+		log_info("S3 answers again: retrying the %zu waiting files now",
+		    queue_retry_now(d->queue));
+	}
 }
 
 static void
@@ -386,9 +422,11 @@ dispatch(struct daemon *d)
 {
 	struct queue_item *it;
 
-	while (!d->stopping &&
-	    queue_in_flight(d->queue) < (size_t)d->opt.threads &&
-	    (it = queue_pop(d->queue, now_ms())) != NULL) {
+	while (!d->stopping && queue_in_flight(d->queue) <
+	    (d->outage ? 1 : (size_t)d->opt.threads) &&
+	    (!d->outage || now_ms() >= d->next_probe_ms) &&
+	    (it = queue_pop(d->queue, d->outage ? INT64_MAX : now_ms())) !=
+	    NULL) {
 		struct worker *w = calloc(1, sizeof(*w));
 
 		if (w != NULL) {
@@ -450,6 +488,10 @@ loop_timeout(struct daemon *d, int64_t deadline)
 	int64_t now = now_ms(), wait;
 
 	wait = d->stopping ? deadline - now : queue_next_wait(d->queue, now);
+	if (d->outage && !d->stopping)
+		wait = queue_ready_count(d->queue) == 0 ||
+		    queue_in_flight(d->queue) > 0 ? -1 :
+		    d->next_probe_ms > now ? d->next_probe_ms - now : 0;
 	if (d->opt.stats_file != NULL &&
 	    (wait < 0 || d->next_stats_ms - now < wait))
 		wait = d->next_stats_ms - now;

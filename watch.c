@@ -3,6 +3,7 @@
  * new hard link to a finished file (IN_CREATE with st_nlink > 1). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -44,16 +45,25 @@ struct watcher {
 	size_t nroots;
 	size_t nlost;		/* roots lost now */
 	unsigned long reported;	/* files reported (for the log lines) */
+	size_t full_used;	/* watches held when the limit was hit */
+	int full;		/* the limit was hit (cleared by the caller) */
+	int full_logged;	/* the limit's line was logged (-a, later) */
 	char **old;		/* -a without -r: the roots' subdirectories at
 				 * start, left unwatched on purpose */
 	size_t nold;
 };
 
-/* What a walk reports: nothing, files as new, or files found again. */
-enum scan { SCAN_NONE, SCAN_NEW, SCAN_AGAIN };
+/* What a walk reports: nothing, or files found as enum found_how says. */
+#define SCAN_NONE	(-1)
+
+/* The regular files of one directory, reported at once. */
+struct batch {
+	char **paths;
+	size_t n, cap;
+};
 
 static int add_tree(struct watcher *w, const char *dir, int recurse,
-    enum scan scan, char *err, size_t errlen);
+    int scan, char *err, size_t errlen);
 static void rescan_dir(struct watcher *w, const char *dir);
 
 struct watcher *
@@ -197,10 +207,13 @@ watch_one(struct watcher *w, const char *dir, char *err, size_t errlen)
 	int wd = inotify_add_watch(w->fd, dir, w->mask), saved = errno;
 
 	if (wd < 0) {
+		if (errno == ENOSPC) {
+			w->full = 1;		/* see limit_err */
+			w->full_used = w->count;
+		}
 		if (errno == ENOSPC)
 			set_err(err, errlen, "cannot watch %s: inotify watch "
-			    "limit reached (raise fs.inotify.max_user_watches)",
-			    dir);
+			    "limit reached", dir);
 		else if (errno == ENOTDIR)
 			set_err(err, errlen, "cannot watch %s: not a directory",
 			    dir);
@@ -261,20 +274,94 @@ entry_type(const char *path, const struct dirent *de)
 	return DT_UNKNOWN;
 }
 
-static void
-report(struct watcher *w, const char *path, int again)
+/* Takes path; -1 when out of memory (path freed). */
+static int
+batch_add(struct batch *b, char *path)
 {
-	w->reported++;
-	w->found(w->ctx, path, again);
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		char **grown = realloc(b->paths, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			free(path);
+			return -1;
+		}
+		b->paths = grown;
+		b->cap = cap;
+	}
+	b->paths[b->n++] = path;
+	return 0;
+}
+
+/* Reports the batch of dir's files (if any) and empties it. */
+static void
+report(struct watcher *w, const char *dir, struct batch *b, int how)
+{
+	if (b->n > 0) {
+		w->reported += b->n;
+		w->found(w->ctx, dir, b->paths, b->n, (enum found_how)how);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		free(b->paths[i]);
+	free(b->paths);
+	memset(b, 0, sizeof(*b));
+}
+
+/* The directories of the tree at dir (itself included, only itself
+ * without recurse). */
+static size_t
+count_dirs(const char *dir, int recurse)
+{
+	DIR *d = recurse ? opendir(dir) : NULL;
+	struct dirent *de;
+	size_t n = 1;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char *path;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    (path = join(dir, de->d_name)) == NULL)
+			continue;
+		if (entry_type(path, de) == DT_DIR)
+			n += count_dirs(path, 1);
+		free(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/* The watch limit was hit watching the tree at dir: one line naming the
+ * sysctl, its value, the watches in use and the number needed. The value
+ * is read from the user namespace's own limit, which is the sysctl's in
+ * the first namespace (a container may have a lower one of its own). */
+static void
+limit_err(struct watcher *w, const char *dir, int recurse, char *err,
+    size_t errlen)
+{
+	char max[24] = "?";
+	int fd = open("/proc/sys/user/max_inotify_watches", O_RDONLY |
+	    O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, max, sizeof(max) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	max[n > 0 ? strcspn(max, "\n") : 1] = '\0';
+	set_err(err, errlen, "cannot watch %s: the inotify watch limit "
+	    "fs.inotify.max_user_watches (%s) is reached: %zu watches in use, "
+	    "%zu needed; raise it (sysctl fs.inotify.max_user_watches=N)", dir,
+	    max, w->full_used, w->count + count_dirs(dir, recurse));
 }
 
 /* Walks dir: reports regular files when scan, descends when recurse,
  * watching each directory first when watch (so that nothing written after
  * the scan passed by is missed). */
 static int
-walk(struct watcher *w, const char *dir, int recurse, enum scan scan,
+walk(struct watcher *w, const char *dir, int recurse, int scan,
     int watch, char *err, size_t errlen)
 {
+	struct batch b = { 0 };
 	DIR *d;
 	struct dirent *de;
 	int rc = 0;
@@ -303,18 +390,24 @@ walk(struct watcher *w, const char *dir, int recurse, enum scan scan,
 			break;
 		}
 		type = entry_type(path, de);
-		if (type == DT_REG && scan != SCAN_NONE)
-			report(w, path, scan == SCAN_AGAIN);
-		else if (type == DT_DIR && recurse)
+		if (type == DT_REG && scan != SCAN_NONE) {
+			if (batch_add(&b, path) < 0) {
+				set_err(err, errlen, "out of memory");
+				rc = -1;
+			}
+			continue;
+		}
+		if (type == DT_DIR && recurse)
 			rc = walk(w, path, recurse, scan, watch, err, errlen);
 		free(path);
 	}
 	closedir(d);
+	report(w, dir, &b, scan);
 	return rc;
 }
 
 static int
-add_tree(struct watcher *w, const char *dir, int recurse, enum scan scan,
+add_tree(struct watcher *w, const char *dir, int recurse, int scan,
     char *err, size_t errlen)
 {
 	return walk(w, dir, recurse, scan, 1, err, errlen);
@@ -360,7 +453,7 @@ note_old_subdirs(struct watcher *w, const char *root)
  * directory is watched. -1 with err set (errno ENOENT when the path
  * leads nowhere). */
 static int
-watch_root(struct watcher *w, struct root *r, enum scan scan, char *err,
+watch_root(struct watcher *w, struct root *r, int scan, char *err,
     size_t errlen)
 {
 	struct stat before, after;
@@ -378,8 +471,12 @@ watch_root(struct watcher *w, struct root *r, enum scan scan, char *err,
 		errno = ENOTDIR;
 		return -1;
 	}
-	if ((wd = watch_one(w, r->path, err, errlen)) < 0)
+	w->full = 0;
+	if ((wd = watch_one(w, r->path, err, errlen)) < 0) {
+		if (w->full)
+			limit_err(w, r->path, w->recursive, err, errlen);
 		return -1;
+	}
 	if (w->recursive)
 		rc = walk(w, r->path, 1, scan, 1, err, errlen);
 	else if (scan != SCAN_NONE)
@@ -393,6 +490,8 @@ watch_root(struct watcher *w, struct root *r, enum scan scan, char *err,
 	}
 	if (rc < 0) {
 		drop_tree(w, r->path);
+		if (w->full)
+			limit_err(w, r->path, w->recursive, err, errlen);
 		errno = EAGAIN;
 		return -1;
 	}
@@ -452,7 +551,7 @@ watcher_scan_roots(struct watcher *w)
 
 	for (size_t i = 0; i < w->nroots; i++) {
 		log_info("Backing up %s", w->roots[i].path);
-		if (walk(w, w->roots[i].path, w->recursive, SCAN_NEW, 0, err,
+		if (walk(w, w->roots[i].path, w->recursive, FOUND_START, 0, err,
 		    sizeof(err)) < 0)
 			log_warning("%s", err);
 	}
@@ -523,7 +622,7 @@ root_again(struct watcher *w, struct root *r)
 	char *why;
 
 	w->reported = 0;
-	if (watch_root(w, r, SCAN_AGAIN, err, sizeof(err)) < 0) {
+	if (watch_root(w, r, FOUND_AGAIN, err, sizeof(err)) < 0) {
 		if (errno == ENOENT)
 			return;		/* not back yet */
 		/* There but not watchable: the error says why, from now on. */
@@ -584,13 +683,25 @@ watcher_lost_root(const struct watcher *w, size_t i, const char **why)
 static void
 new_directory(struct watcher *w, const char *path)
 {
-	char err[512];
+	char err[PATH_MAX + 256];
 
 	if (!w->auto_add)
 		return;
 	log_debug("Watching new directory %s", path);
-	if (add_tree(w, path, 1, SCAN_NEW, err, sizeof(err)) < 0)
+	w->full = 0;
+	if (add_tree(w, path, 1, FOUND_NEW, err, sizeof(err)) == 0)
+		return;
+	if (!w->full) {
 		log_warning("%s", err);
+		return;
+	}
+	/* Once: the directories watched are still uploaded. */
+	if (!w->full_logged) {
+		limit_err(w, path, 1, err, sizeof(err));
+		log_error("%s; the directories watched already are still "
+		    "backed up", err);
+	}
+	w->full_logged = 1;
 }
 
 /* With -a, a subdirectory found by a rescan: if no watch has it yet and
@@ -619,6 +730,7 @@ static void
 rescan_dir(struct watcher *w, const char *dir)
 {
 	DIR *d = opendir(dir);
+	struct batch b = { 0 };
 	struct dirent *de;
 
 	if (d == NULL)
@@ -634,13 +746,17 @@ rescan_dir(struct watcher *w, const char *dir)
 			break;
 		}
 		type = entry_type(path, de);
-		if (type == DT_REG)
-			report(w, path, 1);
-		else if (type == DT_DIR)
+		if (type == DT_REG) {
+			if (batch_add(&b, path) < 0)
+				log_error("out of memory rescanning %s", dir);
+			continue;
+		}
+		if (type == DT_DIR)
 			rescan_subdir(w, path);
 		free(path);
 	}
 	closedir(d);
+	report(w, dir, &b, FOUND_AGAIN);
 }
 
 /* IN_Q_OVERFLOW: every directory watched now, not the roots' trees (with
@@ -728,14 +844,12 @@ handle_event(struct watcher *w, const struct inotify_event *ev)
 	if (ev->mask & IN_ISDIR) {
 		if (ev->mask & (IN_CREATE | IN_MOVED_TO))
 			new_directory(w, path);
-	} else if ((ev->mask & IN_CLOSE_WRITE) &&
-	    (w->listen & LISTEN_CLOSE_WRITE))
-		w->found(w->ctx, path, 0);
-	else if ((ev->mask & IN_MOVED_TO) && (w->listen & LISTEN_MOVED_TO))
-		w->found(w->ctx, path, 0);
-	else if ((ev->mask & IN_CREATE) && (w->listen & LISTEN_CREATE) &&
-	    is_new_hard_link(path))
-		w->found(w->ctx, path, 0);
+	} else if (((ev->mask & IN_CLOSE_WRITE) &&
+	    (w->listen & LISTEN_CLOSE_WRITE)) ||
+	    ((ev->mask & IN_MOVED_TO) && (w->listen & LISTEN_MOVED_TO)) ||
+	    ((ev->mask & IN_CREATE) && (w->listen & LISTEN_CREATE) &&
+	    is_new_hard_link(path)))
+		w->found(w->ctx, dir, &path, 1, FOUND_EVENT);
 	free(path);
 }
 

@@ -6,10 +6,18 @@
 
 #include <stddef.h>
 
-/* Called with the absolute path of each finished regular file; again: found
- * by a rescan (after an inotify queue overflow, or of a root watched
- * again), which reports files that were there before as well as new ones. */
-typedef void (*watch_found_fn)(void *ctx, const char *path, int again);
+/* How files were found: an event (one file), the scan of a directory new
+ * to the watcher (-a), the -B/--once scan, or a rescan (after an inotify
+ * queue overflow, or of a root watched again), which reports files that
+ * were there before as well as new ones. */
+enum found_how { FOUND_EVENT, FOUND_NEW, FOUND_START, FOUND_AGAIN };
+
+/* Called with the absolute paths of finished regular files: one for an
+ * event; for a scan, every regular file of one directory (dir, without a
+ * trailing slash) at once, so that the finder can list its objects with
+ * one request. */
+typedef void (*watch_found_fn)(void *ctx, const char *dir,
+    char *const *paths, size_t n, enum found_how how);
 
 /* Called once each time a watched root is lost: deleted, moved away,
  * unmounted, or replaced by another directory (a file system mounted over

@@ -10,7 +10,9 @@ Sections: 1 one big file (1 GiB): CPU and wall time, and the floor program;
 2 tablesnap's peak RSS (four big files, then 1,000 small ones); 3 2,000
 files of 64 KiB: wall, CPU, requests, connections and TLS handshakes;
 4 latency from a rename to the stored object; 5 -B over 20,000 files
-already in S3; 6 the stripped binary's size.
+already in S3; 6 the stripped binary's size; 7, 8, 9 production scale
+(bench/scale.py: a million keys, 10,000 directories, a storm of queued
+files).
 
 How things are measured (details in bench/RESULTS.md):
 - client CPU and peak RSS: GNU time (/usr/bin/time -f "%e %U %S %M") around
@@ -37,6 +39,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import scale
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -814,6 +818,24 @@ class Bench:
             "all_wall": [round(r["wall"], 2) for r in runs],
             "fill_wall": fill["wall"], "fill_requests": fill.get("requests")}
 
+    # ---- sections 7, 8, 9: bench/scale.py ----
+
+    def scale(self, n, key):
+        try:
+            self.results[key] = scale.run({n}, self.bindir, self.data,
+                                          self.sz["big_mib"] != 1024)[key]
+        except scale.ScaleError as e:
+            raise BenchError(str(e))
+
+    def section7(self):
+        self.scale(7, "keys")
+
+    def section8(self):
+        self.scale(8, "dirs")
+
+    def section9(self):
+        self.scale(9, "storm")
+
     # ---- section 6 ----
 
     def section6(self):
@@ -1033,6 +1055,11 @@ def table(res, sz, machine):
     if not full:
         add("")
         add("(--quick sizes: the targets are meant for the full sizes.)")
+    if any(k in res for k in ("keys", "dirs", "storm")):
+        add("")
+        add("## Production scale (issue 17)")
+        add("")
+        add(scale.table(res, full))
     return "\n".join(L) + "\n"
 
 
@@ -1069,7 +1096,7 @@ def main():
     if args.reps:
         sz["reps"] = args.reps
     only = set(int(x) for x in args.only.split(",")) if args.only else \
-        set(range(1, 7))
+        set(range(1, 10))
     for tool in (TABLESNAP, GNU_TIME, AWS):
         if not os.access(tool, os.X_OK):
             sys.exit("bench: %s is missing (make deps, make tablesnap)" % tool)

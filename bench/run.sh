@@ -19,5 +19,7 @@ CFLAGS=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -fno-pie)
 "$MUSL_CC" "${CFLAGS[@]}" -I"$BEARSSL_DIR/inc" -I. -o "$BIN/floor" bench/floor.c \
 	"$MD5_O" "$BEARSSL_DIR/libbearssl.a" -static -no-pie
 "$MUSL_CC" "${CFLAGS[@]}" -o "$BIN/latency" bench/latency.c -static -no-pie
+"$MUSL_CC" "${CFLAGS[@]}" -I. -o "$BIN/queuemem" bench/queuemem.c queue.c htab.c \
+	-static -no-pie
 
 /usr/bin/python3 bench/bench.py --bin "$BIN" "$@"

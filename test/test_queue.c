@@ -89,6 +89,34 @@ many(void)
 	queue_free(q);
 }
 
+/* S3 answers again: the waiting files are ready at once, their back-off
+ * reset, in flight ones untouched. */
+static void
+retry_now(void)
+{
+	struct queue *q = queue_new();
+	struct queue_item *a, *b, *c;
+
+	queue_push(q, "/a", OBJECT_UNKNOWN, 0);
+	queue_push(q, "/b", OBJECT_UNKNOWN, 0);
+	a = queue_pop(q, 0);
+	b = queue_pop(q, 0);
+	queue_done(q, a, 0, 300000, 0);
+	CHECK(queue_pop(q, 1000) == NULL && queue_retry_now(q) == 1);
+	CHECK(queue_next_wait(q, 1000) == -1 && a->failures == 0);
+	CHECK(queue_pop(q, 1000) == a && queue_in_flight(q) == 2);
+	CHECK(queue_retry_now(q) == 0);
+	CHECK(queue_oldest_ms(q) == -1);	/* none waits or is ready */
+	CHECK(queue_push(q, "/c", OBJECT_UNKNOWN, 1250) == 1);
+	CHECK(queue_oldest_ms(q) == 1200);	/* tenths, rounded down */
+	CHECK((c = queue_pop(q, 1300)) != NULL);
+	queue_done(q, c, 1, 0, 1300);
+	queue_done(q, a, 1, 0, 1000);
+	queue_done(q, b, 1, 0, 1000);
+	CHECK(queue_ready_count(q) == 0 && queue_in_flight(q) == 0);
+	queue_free(q);
+}
+
 /* "Not in S3" from a listing lasts only until the first attempt, and of
  * two hints for one file the more cautious stays. */
 static void
@@ -134,5 +162,6 @@ test_queue(void)
 	object_hints();
 	order_and_coalescing();
 	retries_wait();
+	retry_now();
 	many();
 }
