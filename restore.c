@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <dirent.h>
-#include <limits.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
@@ -33,7 +32,6 @@
 #define TRIES		3	/* downloads of one file before giving up */
 #define READ_BUF	(128 * 1024)
 #define PROGRESS_MS	10000	/* between progress lines */
-#define NOT_IN_S3	"%s is in %s but not in S3: %s/%s not restored"
 
 /* Beside companion_options and common_options. */
 static const struct cli_opt restore_rows[] = {
@@ -98,12 +96,9 @@ const char *const restore_help[] = {
     "                        is a file name in origin) instead of the\n"
     "                        newest one\n"
     "  -r, --recursive       restore every table origin/<keyspace>/<table>\n"
-    "                        into target/<keyspace>/<table>, or into the\n"
-    "                        table's directory there under another id\n"
-    "  --allow-incomplete    the newest listing even when files it names\n"
-    "                        are not in the bucket (default: the newest\n"
-    "                        complete one)\n"
-    "  --keep-table-ids      with -r, the backup's directory names only\n"
+    "                        into target/<keyspace>/<table>[-<new id>]\n"
+    "  --allow-incomplete    the newest listing, not the newest complete\n"
+    "  --keep-table-ids      with -r, never into a table's new id\n"
     "  --commitlogs DIR      also restore the commit log segments of DIR\n"
     "                        newer than the oldest restored listing, into\n"
     "                        target/<last component of DIR>\n"
@@ -119,11 +114,11 @@ const char *const restore_help[] = {
     "                        at or before TIME (2024-05-01T12:00:00Z,\n",
     HELP_TIME_FORMS,
     "\n"
-    "Exit status: 0 when every file the chosen listings name is in place\n"
-    "and verified; 1 when any could not be restored (missing from the\n"
-    "bucket, refused as a name or a directory outside the target, or\n"
-    "failed), each named on its own line, or a table has two directories\n"
-    "in the target (nothing restored); 2 for a bad command line.\n",
+    "Exit status: 0 when every file the listings name is in place and\n"
+    "verified; 1 when any could not be restored (missing from the bucket,\n"
+    "refused as a name or a directory outside the target, or failed,\n"
+    "or two directories of one table in the target), each named on its\n"
+    "own line; 2 for a bad command line.\n",
     NULL,
 };
 
@@ -233,9 +228,10 @@ restore_tables_free(struct restore_table *t, size_t n)
 		free(t[i].listing_key);
 		for (size_t k = 0; k < t[i].nolder; k++)
 			free(t[i].older[k].key);
-		free(t[i].older);
 		free(t[i].dest);
 	}
+	if (t != NULL && n > 0)
+		free(t[0].older);	/* all of them (restore_find_tables) */
 	free(t);
 }
 
@@ -245,10 +241,15 @@ restore_find_tables(const struct s3_list *l, const char *prefix, int depth,
 {
 	size_t plen = strlen(prefix), n = 0, keep = 0;
 	struct restore_table *t = calloc(l->n + 1, sizeof(*t));
+	/* The older listings of all tables, in one block: t[0].older. */
+	struct restore_listing *old = calloc(l->n + 1, sizeof(*old));
 
 	*out = NULL;
-	if (t == NULL)
+	if (t == NULL || old == NULL) {
+		free(t);
+		free(old);
 		return -1;
+	}
 	for (size_t i = 0; i < l->n; i++) {
 		const struct s3_entry *e = &l->entries[i];
 		size_t rel_len;
@@ -265,6 +266,7 @@ restore_find_tables(const struct s3_list *l, const char *prefix, int depth,
 		    rel_len ? rel_len - 1 : 0);
 		if (t[n].rel == NULL || t[n++].listing_key == NULL) {
 			restore_tables_free(t, n);
+			free(old);
 			return -1;
 		}
 	}
@@ -278,15 +280,7 @@ restore_find_tables(const struct s3_list *l, const char *prefix, int depth,
 			;
 		k = t[j - 1];
 		k.nolder = j - 1 - i;
-		if (k.nolder > 0 &&
-		    (k.older = calloc(k.nolder, sizeof(*k.older))) == NULL) {
-			for (size_t m = i; m < n; m++) {
-				free(t[m].rel);
-				free(t[m].listing_key);
-			}
-			restore_tables_free(t, keep);
-			return -1;
-		}
+		k.older = old + i - keep;	/* i - keep used before */
 		for (size_t m = 0; m < k.nolder; m++) {
 			k.older[m].key = t[j - 2 - m].listing_key;
 			k.older[m].ms = t[j - 2 - m].listing_ms;
@@ -294,6 +288,8 @@ restore_find_tables(const struct s3_list *l, const char *prefix, int depth,
 		}
 		t[keep++] = k;
 	}
+	if (keep == 0)
+		free(old);
 	*out = t;
 	return (long)keep;
 }
@@ -421,20 +417,16 @@ restore_progress_line(const struct restore_progress *p, char *out,
 	long long rate = p->elapsed_ms > 0 ? TENTHS(p->bytes_done) * 1000 /
 	    p->elapsed_ms : 0, t = TENTHS(p->bytes), d = TENTHS(p->bytes_done);
 	long long rest = p->bytes - p->bytes_done;
-	char of[32] = "", left[24] = "?";
+	char left[24] = "?";
 	int n;
 
-	/* The total, and the time left, only when the sizes are known (not
-	 * with -f). */
-	if (p->bytes >= 0) {
-		snprintf(of, sizeof(of), " of %lld.%lld", t / 10, t % 10);
-		if (rest <= 0 || p->bytes_done > 0)
-			snprintf(left, sizeof(left), "%lld", rest <= 0 ? 0 :
-			    rest / 1000 * p->elapsed_ms / p->bytes_done + 1);
-	}
-	n = snprintf(out, len, "Progress: %zu of %zu files, %lld.%lld%s MiB, "
-	    "%lld.%lld MiB/s, about %ss left", p->files_done, p->files, d / 10,
-	    d % 10, of, rate / 10, rate % 10, left);
+	if (rest <= 0 || p->bytes_done > 0)
+		snprintf(left, sizeof(left), "%lld", rest <= 0 ? 0 :
+		    rest / 1000 * p->elapsed_ms / p->bytes_done + 1);
+	n = snprintf(out, len, "Progress: %zu of %zu files, %lld.%lld of "
+	    "%lld.%lld MiB, %lld.%lld MiB/s, about %ss left", p->files_done,
+	    p->files, d / 10, d % 10, t / 10, t % 10, rate / 10, rate % 10,
+	    left);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
@@ -561,8 +553,8 @@ struct job {
 struct progress {
 	atomic_llong bytes;		/* downloaded or kept */
 	atomic_size_t files;		/* finished, however */
-	long long total;		/* -1 when not known (-f) */
-	struct timespec start;		/* CLOCK_MONOTONIC */
+	long long total;		/* of the sizes known */
+	long long start;		/* companion_now_ms() */
 	int wake;			/* eventfd: written at the end */
 };
 
@@ -582,7 +574,6 @@ struct run {
 	struct job *jobs;
 	size_t njobs, jcap;
 	unsigned long fatal;		/* failures outside the jobs */
-	unsigned long missing;		/* listed, known not in the bucket */
 	struct progress *prog;
 	/* While planning: what the listing of the tables found (NULL with
 	 * -f): each object's key, and each directory prefix ("<key>/")
@@ -1052,7 +1043,8 @@ not_in_s3(const struct job *j)
 		    "tablesnap listed, passed over", j->key, j->listing);
 		return SUBDIR;
 	}
-	log_error(NOT_IN_S3, j->key, j->listing, j->dir->local, j->name);
+	log_error("%s is in %s but not in S3: %s/%s not restored", j->key,
+	    j->listing, j->dir->local, j->name);
 	return MISSING;
 }
 
@@ -1265,11 +1257,7 @@ pick(struct run *r, const char *dir, struct picked *p)
 static void
 log_skip(const struct picked *p)
 {
-	char when[32];
-
-	companion_format_time(p->ms, when);
-	log_info("Skipping listing %s of %s: %ld of its files not in the "
-	    "bucket (%s first)", p->key, when, p->nmissing,
+	log_info("Skipping listing %s: %s is not in the bucket", p->key,
 	    p->set->names[p->missing[0]]);
 }
 
@@ -1281,7 +1269,6 @@ choose_listing(struct run *r, const char *dir, const struct restore_table *t,
     struct picked *p)
 {
 	struct picked older;
-	const char *what = t->rel[0] != '\0' ? t->rel : dir;
 
 	memset(p, 0, sizeof(*p));
 	p->key = t->listing_key;
@@ -1305,15 +1292,14 @@ choose_listing(struct run *r, const char *dir, const struct restore_table *t,
 			picked_free(p);
 			*p = older;
 			log_info("Restoring %s from %s, its newest complete "
-			    "listing", what, p->key);
+			    "listing", dir, p->key);
 			return 0;
 		}
 		if (g == 0)
 			log_skip(&older);
 		picked_free(&older);
 	}
-	log_error("No complete listing of %s: restoring the newest, %s, "
-	    "without the files it names that are not in the bucket", what,
+	log_error("No complete listing of %s: restoring the newest, %s", dir,
 	    p->key);
 	return 0;
 }
@@ -1324,7 +1310,7 @@ listing_jobs(struct run *r, struct rdir *d, const struct picked *p,
     size_t *count)
 {
 	const struct listing_set *set = p->set;
-	size_t dirs = 0, m = 0;
+	size_t dirs = 0;
 	char *key;
 	int ret = 0;
 
@@ -1339,13 +1325,7 @@ listing_jobs(struct run *r, struct rdir *d, const struct picked *p,
 		    r->o->c.separator, set->dir, set->names[i]);
 		if (key == NULL)
 			ret = -1;
-		else if (m < (size_t)p->nmissing && p->missing[m] == i) {
-			/* Known from the sweep: no GET to find out. */
-			log_error(NOT_IN_S3, key, p->key, d->local,
-			    set->names[i]);
-			r->missing++;
-			m++;
-		} else if (bucket_dir(r, key)) {
+		else if (bucket_dir(r, key)) {
 			log_debug("%s is a directory in S3, listed by the "
 			    "original tablesnap: passed over", key);
 			dirs++;
@@ -1478,12 +1458,13 @@ find_tables(struct run *r, const char *base, struct restore_table **t)
 	return n;
 }
 
-/* The names of the table directories (and links) in target/ks. Only
- * names are read here: every write goes through open_below, which
- * refuses a link (ks included). NULL and *n 0 when there is no such
- * directory; -1 when out of memory. */
+/* The names of the table directories in target/ks (ks: the kl bytes at
+ * rel). Only names are read here: every write goes through open_below,
+ * which refuses a link or a file (ks included). NULL and *n 0 when
+ * there is no such directory; -1 when out of memory. */
 static int
-target_tables(struct run *r, const char *ks, char ***out, size_t *n)
+target_tables(const struct run *r, const char *rel, size_t kl, char ***out,
+    size_t *n)
 {
 	char *path;
 	DIR *dp;
@@ -1493,16 +1474,13 @@ target_tables(struct run *r, const char *ks, char ***out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if (asprintf(&path, "%s/%s", r->target, ks) < 0)
+	if (asprintf(&path, "%s/%.*s", r->target, (int)kl, rel) < 0)
 		return -1;
 	dp = opendir(path);
 	free(path);
 	while (dp != NULL && ret == 0 && (e = readdir(dp)) != NULL) {
 		char **g;
 
-		if (restore_table_len(e->d_name) == 0 || (e->d_type != DT_DIR &&
-		    e->d_type != DT_LNK && e->d_type != DT_UNKNOWN))
-			continue;
 		if (*n == cap && (g = reallocarray(*out, cap * 2 + 8,
 		    sizeof(*g))) != NULL) {
 			*out = g;
@@ -1518,75 +1496,56 @@ target_tables(struct run *r, const char *ks, char ***out, size_t *n)
 	return ret;
 }
 
-static void
-names_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* With -r: each table "ks/<table>-<id>" goes where the target already has
  * that table under another id (a node rebuilt with its schema made
  * again). 0, or -1 when a table has two directories there, or two tables
- * of the backup would land in one (logged; nothing is written then). */
+ * of the backup would land in one (logged; nothing is written then).
+ * Table names have no '-' (Cassandra allows [A-Za-z0-9_]). */
 static int
-map_tables(struct run *r, struct restore_table *t, size_t n)
+map_tables(const struct run *r, struct restore_table *t, size_t n)
 {
-	char **have = NULL, *ks = NULL;
-	size_t nhave = 0, two[2];
 	int bad = 0;
 
 	for (size_t i = 0; i < n && bad >= 0; i++) {
 		const char *slash = strchr(t[i].rel, '/');
-		size_t kl = slash != NULL ? (size_t)(slash - t[i].rel) : 0;
+		size_t kl = slash != NULL ? (size_t)(slash - t[i].rel) : 0,
+		    nhave, two[2];
+		char **have;
 		long m;
 
 		if (t[i].refused || slash == NULL)
 			continue;
-		if (ks == NULL || strlen(ks) != kl ||
-		    strncmp(ks, t[i].rel, kl) != 0) {
-			names_free(have, nhave);
-			free(ks);
-			have = NULL;
-			if ((ks = strndup(t[i].rel, kl)) == NULL ||
-			    target_tables(r, ks, &have, &nhave) < 0) {
-				log_error("Out of memory");
-				bad = -1;
-				break;
-			}
-		}
-		m = restore_map_table(slash + 1, (const char *const *)have,
-		    nhave, two);
-		if (m == -2) {
-			log_error("Cannot restore %s: %s/%s/%s and %s/%s/%s are "
-			    "both its table (remove one, or give "
-			    "--keep-table-ids)", t[i].rel, r->target, ks,
-			    have[two[0]], r->target, ks, have[two[1]]);
+		if (target_tables(r, t[i].rel, kl, &have, &nhave) < 0) {
+			log_error("Out of memory");
+			bad = -1;
+		} else if ((m = restore_map_table(slash + 1, (const char *const
+		    *)have, nhave, two)) == -2) {
+			log_error("Cannot restore %s: %s/%.*s/%s and %s are both "
+			    "its table (--keep-table-ids)",
+			    t[i].rel, r->target, (int)kl, t[i].rel,
+			    have[two[0]], have[two[1]]);
+			bad = 1;
+		} else if (m >= 0 && i > 0 && strncmp(t[i - 1].rel, t[i].rel,
+		    kl + restore_table_len(slash + 1) + 2) == 0) {
+			/* Two ids of one table in the backup (sorted, so
+			 * next to each other): one directory would mix them. */
+			log_error("Cannot restore %s and %s both into %s/%.*s/%s "
+			    "(--keep-table-ids)", t[i - 1].rel, t[i].rel,
+			    r->target, (int)kl, t[i].rel, have[m]);
 			bad = 1;
 		} else if (m >= 0 && strcmp(have[m], slash + 1) != 0) {
-			if (asprintf(&t[i].dest, "%s/%s", ks, have[m]) < 0) {
+			if (asprintf(&t[i].dest, "%.*s/%s", (int)kl, t[i].rel,
+			    have[m]) < 0) {
 				t[i].dest = NULL;
 				bad = -1;
 			} else
 				log_info("Restoring %s into %s/%s: the table's "
-				    "directory in the target (another table "
-				    "id)", t[i].rel, r->target, t[i].dest);
+				    "new id", t[i].rel, r->target, t[i].dest);
 		}
+		for (size_t k = 0; k < nhave; k++)
+			free(have[k]);
+		free(have);
 	}
-	names_free(have, nhave);
-	free(ks);
-	/* Two tables of the backup into one directory would mix them. */
-	for (size_t i = 0; i < n && bad == 0; i++)
-		for (size_t j = 0; j < n && t[i].dest != NULL; j++)
-			if (j != i && !t[j].refused && strcmp(t[j].dest !=
-			    NULL ? t[j].dest : t[j].rel, t[i].dest) == 0) {
-				log_error("Cannot restore %s and %s both into "
-				    "%s/%s (give --keep-table-ids)", t[i].rel,
-				    t[j].rel, r->target, t[i].dest);
-				bad = 1;
-				break;
-			}
 	return bad != 0 ? -1 : 0;
 }
 
@@ -1670,7 +1629,6 @@ summary(const struct run *r)
 {
 	unsigned long n[FAILED + 1] = { 0 };
 
-	n[MISSING] = r->missing;
 	for (size_t i = 0; i < r->njobs; i++)
 		n[r->jobs[i].result]++;
 	log_info("My job is done.");
@@ -1683,17 +1641,6 @@ summary(const struct run *r)
 	    1 : 0;
 }
 
-/* The elapsed time since p->start, in ms. */
-static long long
-elapsed_ms(const struct progress *p)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)(now.tv_sec - p->start.tv_sec) * 1000 +
-	    (now.tv_nsec - p->start.tv_nsec) / 1000000;
-}
-
 /* A progress line every interval (TABLESNAP_TEST_PROGRESS_MS, for the
  * tests only) until p->wake is written: the downloads are done. */
 static void *
@@ -1702,23 +1649,19 @@ progress_thread(void *arg)
 	const struct run *r = arg;
 	struct progress *p = r->prog;
 	const char *v = env_value("TABLESNAP_TEST_PROGRESS_MS");
-	long long every = v != NULL ? (long long)strtoul(v, NULL, 10) : 0,
-	    next = every = every > 0 ? every : PROGRESS_MS;
+	unsigned long every = v != NULL ? strtoul(v, NULL, 10) : 0;
 	struct pollfd pfd = { .fd = p->wake, .events = POLLIN };
 	struct restore_progress rp;
 	char line[200];
 	int n;
 
-	for (;;) {
-		long long wait = next - elapsed_ms(p);
-
-		n = poll(&pfd, 1, wait > 0 ? (int)(wait < INT_MAX ? wait :
-		    INT_MAX) : 0);
-		if (n > 0 || (n < 0 && errno != EINTR))
-			return NULL;
-		if (n < 0 || (rp.elapsed_ms = elapsed_ms(p)) < next)
+	if (every == 0 || every > PROGRESS_MS)
+		every = PROGRESS_MS;
+	while ((n = poll(&pfd, 1, (int)every)) == 0 ||
+	    (n < 0 && errno == EINTR)) {
+		if (n < 0)
 			continue;
-		next += every;
+		rp.elapsed_ms = companion_now_ms() - p->start;
 		rp.files_done = atomic_load(&p->files);
 		rp.files = r->njobs;
 		rp.bytes_done = atomic_load(&p->bytes);
@@ -1726,6 +1669,7 @@ progress_thread(void *arg)
 		if (restore_progress_line(&rp, line, sizeof(line)) == 0)
 			log_info("%s", line);
 	}
+	return NULL;
 }
 
 /* The downloads, with a progress line every PROGRESS_MS. */
@@ -1736,13 +1680,14 @@ run_jobs(struct run *r)
 	pthread_t th;
 	int started = 0;
 
-	p->total = 0;
+	/* A size not known is a name not in the bucket (or -f). */
 	for (size_t i = 0; i < r->njobs; i++)
-		p->total = r->jobs[i].size < 0 || p->total < 0 ? -1 :
-		    p->total + r->jobs[i].size;
-	clock_gettime(CLOCK_MONOTONIC, &p->start);
-	/* Without it the restore still runs, only without progress lines. */
-	if ((p->wake = eventfd(0, EFD_CLOEXEC)) >= 0 &&
+		if (r->jobs[i].size > 0)
+			p->total += r->jobs[i].size;
+	p->start = companion_now_ms();
+	/* Without it the restore still runs, only without progress lines;
+	 * none with -f, where the sizes are not known. */
+	if (r->o->file == NULL && (p->wake = eventfd(0, EFD_CLOEXEC)) >= 0 &&
 	    !(started = pthread_create(&th, NULL, progress_thread, r) == 0))
 		close(p->wake);
 	companion_parallel(r->njobs, r->o->threads, job_thread, r);

@@ -99,7 +99,7 @@ long restore_map_table(const char *name, const char *const *dirs, size_t n,
 /* Where a restore stands, for its progress line. */
 struct restore_progress {
 	size_t files_done, files;
-	long long bytes_done, bytes;	/* bytes: -1 when not known */
+	long long bytes_done, bytes;
 	long long elapsed_ms;
 };
 /* Pure: "Progress: 12 of 2000 files, 0.8 of 125.0 MiB, 4.1 MiB/s,
