@@ -1,18 +1,19 @@
 /* restore.c: tableslurp. Finds the listing(s) to restore with one
  * ListObjectsV2 sweep, then downloads the named files in parallel, each to
  * a temporary name, MD5-checked, fsynced, owned and renamed into place. */
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <dirent.h>
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
