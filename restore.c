@@ -1,14 +1,19 @@
 /* restore.c: tableslurp. Finds the listing(s) to restore with one
  * ListObjectsV2 sweep, then downloads the named files in parallel, each to
  * a temporary name, MD5-checked, fsynced, owned and renamed into place. */
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +32,7 @@
 #define MAX_LISTING	(64 * 1024 * 1024)
 #define TRIES		3	/* downloads of one file before giving up */
 #define READ_BUF	(128 * 1024)
+#define PROGRESS_MS	10000	/* between progress lines */
 
 /* Beside companion_options and common_options. */
 static const struct cli_opt restore_rows[] = {
@@ -42,6 +48,9 @@ static const struct cli_opt restore_rows[] = {
 	CLI_SET(0, "force", struct restore_opts, force, 1),
 	CLI_SET(0, "preserve-special-bits", struct restore_opts,
 	    preserve_special, 1),
+	CLI_SET(0, "allow-incomplete", struct restore_opts, allow_incomplete,
+	    1),
+	CLI_SET(0, "keep-table-ids", struct restore_opts, keep_table_ids, 1),
 	CLI_END,
 };
 
@@ -49,7 +58,8 @@ const char restore_usage[] =
     "usage: tableslurp [-h] [-k AWS_KEY] [-s AWS_SECRET] [--token TOKEN]\n"
     "                  [--aws-region REGION] [-p] [-o OWNER] [-g GROUP]\n"
     "                  [-t THREADS] [-f FILE | -r] [--commitlogs DIR]\n"
-    "                  [--force] [--preserve-special-bits] [-n NAME]\n"
+    "                  [--force] [--preserve-special-bits]\n"
+    "                  [--allow-incomplete] [--keep-table-ids] [-n NAME]\n"
     "                  [-P PREFIX] [--keyname-separator SEP]\n"
     "                  [--endpoint URL] [--ca-file PEM]\n"
     "                  [--path-style | --virtual-host] [--retries N]\n"
@@ -87,8 +97,9 @@ const char *const restore_help[] = {
     "                        is a file name in origin) instead of the\n"
     "                        newest one\n"
     "  -r, --recursive       restore every table origin/<keyspace>/<table>\n"
-    "                        from its newest listing into\n"
-    "                        target/<keyspace>/<table>\n"
+    "                        into target/<keyspace>/<table>[-<new id>]\n"
+    "  --allow-incomplete    the newest listing, not the newest complete\n"
+    "  --keep-table-ids      with -r, never into a table's new id\n"
     "  --commitlogs DIR      also restore the commit log segments of DIR\n"
     "                        newer than the oldest restored listing, into\n"
     "                        target/<last component of DIR>\n"
@@ -107,8 +118,9 @@ const char *const restore_help[] = {
     "\n"
     "Exit status: 0 when every file the listings name is in place and\n"
     "verified; 1 when any could not be restored (missing from the bucket,\n"
-    "refused as a name or a directory outside the target, or failed),\n"
-    "each named on its own line; 2 for a bad command line.\n",
+    "refused as a name or a directory outside the target, or failed,\n"
+    "or two directories of one table in the target), each named on its\n"
+    "own line; 2 for a bad command line.\n",
     NULL,
 };
 
@@ -216,7 +228,12 @@ restore_tables_free(struct restore_table *t, size_t n)
 	for (size_t i = 0; t != NULL && i < n; i++) {
 		free(t[i].rel);
 		free(t[i].listing_key);
+		for (size_t k = 0; k < t[i].nolder; k++)
+			free(t[i].older[k].key);
+		free(t[i].dest);
 	}
+	if (t != NULL && n > 0)
+		free(t[0].older);	/* all of them (restore_find_tables) */
 	free(t);
 }
 
@@ -226,10 +243,15 @@ restore_find_tables(const struct s3_list *l, const char *prefix, int depth,
 {
 	size_t plen = strlen(prefix), n = 0, keep = 0;
 	struct restore_table *t = calloc(l->n + 1, sizeof(*t));
+	/* The older listings of all tables, in one block: t[0].older. */
+	struct restore_listing *old = calloc(l->n + 1, sizeof(*old));
 
 	*out = NULL;
-	if (t == NULL)
+	if (t == NULL || old == NULL) {
+		free(t);
+		free(old);
 		return -1;
+	}
 	for (size_t i = 0; i < l->n; i++) {
 		const struct s3_entry *e = &l->entries[i];
 		size_t rel_len;
@@ -246,21 +268,168 @@ restore_find_tables(const struct s3_list *l, const char *prefix, int depth,
 		    rel_len ? rel_len - 1 : 0);
 		if (t[n].rel == NULL || t[n++].listing_key == NULL) {
 			restore_tables_free(t, n);
+			free(old);
 			return -1;
 		}
 	}
 	qsort(t, n, sizeof(*t), table_cmp);
-	/* Keep the last (newest) of each run of one rel. */
-	for (size_t i = 0; i < n; i++) {
-		if (i + 1 < n && strcmp(t[i].rel, t[i + 1].rel) == 0) {
-			free(t[i].rel);
-			free(t[i].listing_key);
-			continue;
+	/* Keep the last (newest) of each run of one rel, the others as its
+	 * older listings, newest first. */
+	for (size_t i = 0, j; i < n; i = j) {
+		struct restore_table k;
+
+		for (j = i + 1; j < n && strcmp(t[i].rel, t[j].rel) == 0; j++)
+			;
+		k = t[j - 1];
+		k.nolder = j - 1 - i;
+		k.older = old + i - keep;	/* i - keep used before */
+		for (size_t m = 0; m < k.nolder; m++) {
+			k.older[m].key = t[j - 2 - m].listing_key;
+			k.older[m].ms = t[j - 2 - m].listing_ms;
+			free(t[j - 2 - m].rel);
 		}
-		t[keep++] = t[i];
+		t[keep++] = k;
 	}
+	if (keep == 0)
+		free(old);
 	*out = t;
 	return (long)keep;
+}
+
+struct keyset *
+restore_seen(const struct s3_list *l, const char *base)
+{
+	size_t plen = strlen(base);
+	struct keyset *seen = keyset_new();
+	int ok = seen != NULL;
+
+	for (size_t i = 0; ok && i < l->nprefixes; i++)
+		ok = keyset_add(seen, l->prefixes[i], 0) == 0;
+	for (size_t i = 0; ok && i < l->n; i++) {
+		const struct s3_entry *e = &l->entries[i];
+		char *k;
+
+		if (strncmp(e->key, base, plen) != 0)
+			continue;
+		if (keyset_add(seen, e->key, e->size) < 0 ||
+		    (k = strdup(e->key)) == NULL) {
+			ok = 0;
+			break;
+		}
+		/* Each directory below base that the key is in. */
+		for (char *p = k + plen; ok && (p = strchr(p, '/')) != NULL;
+		    p++) {
+			char c = p[1];
+
+			p[1] = '\0';
+			ok = keyset_add(seen, k, 0) == 0;
+			p[1] = c;
+		}
+		free(k);
+	}
+	if (!ok) {
+		keyset_free(seen);
+		return NULL;
+	}
+	return seen;
+}
+
+/* Whether key is a directory in the bucket: keys continue under key/. */
+static int
+seen_dir(const struct keyset *seen, const char *key)
+{
+	char *dir;
+	int yes;
+
+	if (asprintf(&dir, "%s/", key) < 0)
+		return -1;
+	yes = keyset_size(seen, dir) >= 0;
+	free(dir);
+	return yes;
+}
+
+long
+restore_missing(const struct listing_set *set, const char *prefix,
+    const char *host, const char *sep, const struct keyset *seen,
+    size_t *missing)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const char *name = set->names[i];
+		char *key;
+		int dir = 0;
+
+		if (strchr(name + 1, '.') == NULL)
+			continue;	/* a directory the original listed */
+		if ((key = listing_file_key(prefix, host, sep, set->dir,
+		    name)) == NULL)
+			return -1;
+		if (keyset_size(seen, key) < 0 &&
+		    (dir = seen_dir(seen, key)) == 0)
+			missing[n++] = i;
+		free(key);
+		if (dir < 0)
+			return -1;
+	}
+	return n;
+}
+
+size_t
+restore_table_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 34 || name[n - 33] != '-' ||
+	    strspn(name + n - 32, "0123456789abcdef") != 32)
+		return 0;
+	return n - 33;
+}
+
+long
+restore_map_table(const char *name, const char *const *dirs, size_t n,
+    size_t two[2])
+{
+	size_t len = restore_table_len(name);
+	long found = -1;
+
+	if (len == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (restore_table_len(dirs[i]) != len ||
+		    strncmp(dirs[i], name, len) != 0)
+			continue;
+		if (found >= 0) {
+			two[0] = (size_t)found;
+			two[1] = i;
+			return -2;
+		}
+		found = (long)i;
+	}
+	return found;
+}
+
+/* n bytes in tenths of a MiB */
+#define TENTHS(n)	((n) * 10 / (1024 * 1024))
+
+int
+restore_progress_line(const struct restore_progress *p, char *out,
+    size_t len)
+{
+	long long rate = p->elapsed_ms > 0 ? TENTHS(p->bytes_done) * 1000 /
+	    p->elapsed_ms : 0, t = TENTHS(p->bytes), d = TENTHS(p->bytes_done);
+	long long rest = p->bytes - p->bytes_done;
+	char left[24] = "?";
+	int n;
+
+	if (rest <= 0 || p->bytes_done > 0)
+		snprintf(left, sizeof(left), "%lld", rest <= 0 ? 0 :
+		    rest / 1000 * p->elapsed_ms / p->bytes_done + 1);
+	n = snprintf(out, len, "Progress: %zu of %zu files, %lld.%lld of "
+	    "%lld.%lld MiB, %lld.%lld MiB/s, about %ss left", p->files_done,
+	    p->files, d / 10, d % 10, t / 10, t % 10, rate / 10, rate % 10,
+	    left);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 static int
@@ -378,7 +547,17 @@ struct job {
 	char *key;		/* the object */
 	char *name;		/* file name in dir */
 	char *listing;		/* where it was listed (for messages) */
+	long long size;		/* from the sweep; -1 when not known */
 	enum outcome result;
+};
+
+/* Shared by the downloads, read by the progress line. */
+struct progress {
+	atomic_llong bytes;		/* downloaded or kept */
+	atomic_size_t files;		/* finished, however */
+	long long total;		/* of the sizes known */
+	long long start;		/* companion_now_ms() */
+	int wake;			/* eventfd: written at the end */
 };
 
 struct run {
@@ -397,6 +576,7 @@ struct run {
 	struct job *jobs;
 	size_t njobs, jcap;
 	unsigned long fatal;		/* failures outside the jobs */
+	struct progress *prog;
 	/* While planning: what the listing of the tables found (NULL with
 	 * -f): each object's key, and each directory prefix ("<key>/")
 	 * that keys continue under. */
@@ -576,6 +756,7 @@ static int
 add_job(struct run *r, struct rdir *d, const char *key, const char *name,
     const char *listing)
 {
+	long long size = r->seen != NULL ? keyset_size(r->seen, key) : -1;
 	struct job *j;
 
 	if (r->njobs == r->jcap) {
@@ -593,6 +774,7 @@ add_job(struct run *r, struct rdir *d, const char *key, const char *name,
 	j->key = strdup(key);
 	j->name = strdup(name);
 	j->listing = strdup(listing);
+	j->size = size;
 	if (j->key == NULL || j->name == NULL || j->listing == NULL) {
 		free(j->key);
 		free(j->name);
@@ -610,6 +792,7 @@ struct sink_state {
 	int werr;		/* errno of a failed write */
 	struct md5_ctx md5;
 	long long bytes;
+	atomic_llong *done;	/* the run's count, for progress */
 };
 
 static int
@@ -622,6 +805,7 @@ sink_write(void *arg, const void *buf, size_t len)
 		return -1;
 	md5_update(&s->md5, buf, len);
 	s->bytes += (long long)len;
+	atomic_fetch_add(s->done, (long long)len);
 	while (len > 0) {
 		ssize_t n = write(s->fd, p, len);
 
@@ -643,6 +827,7 @@ sink_reset(void *arg)
 	struct sink_state *s = arg;
 
 	md5_init(&s->md5);
+	atomic_fetch_sub(s->done, s->bytes);
 	s->bytes = 0;
 	if (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0)
 		return -1;
@@ -853,15 +1038,15 @@ create_temporary(int dirfd, char name[32])
  * is taken for one of them, since every file Cassandra writes has one
  * (-Data.db, -TOC.txt, .log...). */
 static enum outcome
-not_in_s3(const struct job *j, const char *dest)
+not_in_s3(const struct job *j)
 {
 	if (strchr(j->name + 1, '.') == NULL) {
 		log_info("%s is in %s but not in S3: a directory the original "
 		    "tablesnap listed, passed over", j->key, j->listing);
 		return SUBDIR;
 	}
-	log_error("%s is in %s but not in S3: %s not restored", j->key,
-	    j->listing, dest);
+	log_error("%s is in %s but not in S3: %s/%s not restored", j->key,
+	    j->listing, j->dir->local, j->name);
 	return MISSING;
 }
 
@@ -871,7 +1056,7 @@ static enum outcome
 download(const struct run *r, struct job *j, const char *dest, int attempt,
     int *again)
 {
-	struct sink_state s = { .fd = -1 };
+	struct sink_state s = { .fd = -1, .done = &r->prog->bytes };
 	struct s3_sink sink = { sink_write, sink_reset, &s };
 	struct s3_get_info info;
 	struct s3_error err;
@@ -893,7 +1078,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		res = land(r, j, s.fd, tmp, dest, info.stat);
 		s.fd = -1;
 	} else if (g == 0) {
-		res = not_in_s3(j, dest);
+		res = not_in_s3(j);
 	} else if (s.werr != 0) {
 		/* The disk, not the network: another try would not help. */
 		log_error("Cannot write %s: %s", dest, strerror(s.werr));
@@ -912,6 +1097,8 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 		close(s.fd);
 		unlinkat(j->dir->fd, tmp, 0);
 	}
+	if (res != DONE)
+		atomic_fetch_sub(s.done, s.bytes);
 	companion_temp_remove(slot);
 	s3_get_info_free(&info);
 	return res;
@@ -970,9 +1157,12 @@ restore_job(const struct run *r, struct job *j)
 	}
 	if (exists && !r->o->force &&
 	    (same = identical(r, j, dest, &st)) != 0) {
-		if (same > 0)
+		if (same > 0) {
 			log_info("Keeping %s: identical to %s", dest, j->key);
-		res = same > 0 ? KEPT : not_in_s3(j, dest);
+			atomic_fetch_add(&r->prog->bytes,
+			    (long long)st.st_size);
+		}
+		res = same > 0 ? KEPT : not_in_s3(j);
 		free(dest);
 		return res;
 	}
@@ -993,6 +1183,7 @@ job_thread(void *ctx, size_t i)
 	struct job *j = &r->jobs[i];
 
 	j->result = companion_stopped() ? FAILED : restore_job(r, j);
+	atomic_fetch_add(&r->prog->files, 1);
 }
 
 /* ---- what to restore ---- */
@@ -1003,58 +1194,152 @@ job_thread(void *ctx, size_t i)
 static int
 bucket_dir(const struct run *r, const char *key)
 {
-	char *dir;
-	int yes;
+	return r->seen != NULL && keyset_size(r->seen, key) < 0 &&
+	    seen_dir(r->seen, key) > 0;
+}
 
-	if (r->seen == NULL || keyset_size(r->seen, key) >= 0 ||
-	    asprintf(&dir, "%s/", key) < 0)
+/* One listing of a table, read: its body, its file list for the table's
+ * directory, and the names the sweep did not find. */
+struct picked {
+	const char *key;
+	long long ms;
+	char *body;
+	struct listing l;
+	const struct listing_set *set;
+	size_t *missing;
+	long nmissing;
+};
+
+static void
+picked_free(struct picked *p)
+{
+	if (p->body != NULL)
+		listing_free(&p->l);
+	free(p->body);
+	free(p->missing);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Reads the listing p->key for dir: 0; -1 when it cannot be read, -2
+ * when it is refused (logged). */
+static int
+pick(struct run *r, const char *dir, struct picked *p)
+{
+	char err[256];
+	struct s3_error e;
+	size_t len;
+	int g = s3_get_small(r->s3, p->key, MAX_LISTING, &p->body, &len, NULL,
+	    &e);
+
+	if (g <= 0) {
+		if (g == 0)
+			log_error("Cannot find anything to restore from %s:%s",
+			    r->o->bucket, p->key);
+		else
+			log_error("Cannot read %s: %s", p->key, e.text);
+		return -1;
+	}
+	if (listing_read(p->body, len, &p->l, err, sizeof(err)) < 0) {
+		log_error("Listing %s is refused: %s", p->key, err);
+		free(p->body);
+		p->body = NULL;
+		return -2;
+	}
+	if ((p->set = listing_find(&p->l, dir)) == NULL) {
+		log_error("Listing %s has no file list for %s", p->key, dir);
+		return -2;
+	}
+	if (r->seen == NULL)		/* -f: not known, taken as complete */
 		return 0;
-	yes = keyset_size(r->seen, dir) >= 0;
-	free(dir);
-	return yes;
+	if ((p->missing = calloc(p->set->n + 1, sizeof(*p->missing))) ==
+	    NULL || (p->nmissing = restore_missing(p->set, r->o->c.prefix,
+	    r->name, r->o->c.separator, r->seen, p->missing)) < 0) {
+		log_error("Out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+log_skip(const struct picked *p)
+{
+	log_info("Skipping listing %s: %s is not in the bucket", p->key,
+	    p->set->names[p->missing[0]]);
+}
+
+/* The newest complete listing of t (or the newest one, with
+ * --allow-incomplete or when none is complete) into *p: 0 or -1. An
+ * older listing that is refused is passed over. */
+static int
+choose_listing(struct run *r, const char *dir, const struct restore_table *t,
+    struct picked *p)
+{
+	struct picked older;
+
+	memset(p, 0, sizeof(*p));
+	p->key = t->listing_key;
+	p->ms = t->listing_ms;
+	if (pick(r, dir, p) < 0)
+		return -1;
+	if (p->nmissing == 0 || r->o->allow_incomplete)
+		return 0;
+	log_skip(p);
+	for (size_t i = 0; i < t->nolder; i++) {
+		int g;
+
+		memset(&older, 0, sizeof(older));
+		older.key = t->older[i].key;
+		older.ms = t->older[i].ms;
+		if ((g = pick(r, dir, &older)) == -1) {
+			picked_free(&older);
+			return -1;
+		}
+		if (g == 0 && older.nmissing == 0) {
+			picked_free(p);
+			*p = older;
+			log_info("Restoring %s from %s, its newest complete "
+			    "listing", dir, p->key);
+			return 0;
+		}
+		if (g == 0)
+			log_skip(&older);
+		picked_free(&older);
+	}
+	log_error("No complete listing of %s: restoring the newest, %s", dir,
+	    p->key);
+	return 0;
 }
 
 /* The names a listing gives for dir, as jobs into d. */
 static int
-listing_jobs(struct run *r, struct rdir *d, const char *listing_key,
-    const char *dir, const char *body, size_t len, size_t *count)
+listing_jobs(struct run *r, struct rdir *d, const struct picked *p,
+    size_t *count)
 {
-	char err[256], *key;
-	struct listing l;
-	const struct listing_set *set;
+	const struct listing_set *set = p->set;
 	size_t dirs = 0;
+	char *key;
 	int ret = 0;
 
 	*count = 0;
-	if (listing_read(body, len, &l, err, sizeof(err)) < 0) {
-		log_error("Listing %s is refused: %s", listing_key, err);
-		return -1;
-	}
-	if ((set = listing_find(&l, dir)) == NULL) {
-		log_error("Listing %s has no file list for %s", listing_key,
-		    dir);
-		listing_free(&l);
-		return -1;
-	}
 	for (size_t i = 0; i < set->nrefused; i++) {
 		log_error("Listing %s names a file that cannot be restored: "
-		    "%s", listing_key, set->refused[i]);
+		    "%s", p->key, set->refused[i]);
 		r->fatal++;
 	}
 	for (size_t i = 0; i < set->n && ret == 0; i++) {
 		key = listing_file_key(r->o->c.prefix, r->name,
-		    r->o->c.separator, dir, set->names[i]);
-		if (key != NULL && bucket_dir(r, key)) {
+		    r->o->c.separator, set->dir, set->names[i]);
+		if (key == NULL)
+			ret = -1;
+		else if (bucket_dir(r, key)) {
 			log_debug("%s is a directory in S3, listed by the "
 			    "original tablesnap: passed over", key);
 			dirs++;
 		} else
-			ret = key == NULL ? -1 : add_job(r, d, key,
-			    set->names[i], listing_key);
+			ret = add_job(r, d, key, set->names[i], p->key);
 		free(key);
 	}
 	*count = set->n + set->nrefused - dirs;
-	listing_free(&l);
 	return ret;
 }
 
@@ -1070,34 +1355,25 @@ join(const char *a, const char *b)
 	return s;
 }
 
-/* One table: its listing, its directory, its jobs. */
+/* One table: its listing, its directory, its jobs. *ms: the time of
+ * the listing chosen. */
 static int
-plan_table(struct run *r, const char *origin, const struct restore_table *t)
+plan_table(struct run *r, const char *origin, const struct restore_table *t,
+    long long *ms)
 {
 	/* The root is "" in keys but "/" in its listing. */
 	char *dir = origin[0] == '\0' && t->rel[0] == '\0' ? strdup("/") :
 	    join(origin, t->rel);
-	struct s3_error err;
-	char *body = NULL;
-	size_t len, count;
+	struct picked p = { 0 };
+	size_t count;
 	struct rdir *d;
-	int g, ret = -1;
+	int ret = -1;
 
-	if (dir == NULL)
+	if (dir == NULL || choose_listing(r, dir, t, &p) < 0)
 		goto out;
-	g = s3_get_small(r->s3, t->listing_key, MAX_LISTING, &body, &len,
-	    NULL, &err);
-	if (g <= 0) {
-		if (g == 0)
-			log_error("Cannot find anything to restore from %s:%s",
-			    r->o->bucket, t->listing_key);
-		else
-			log_error("Cannot read %s: %s", t->listing_key,
-			    err.text);
-		goto out;
-	}
-	if ((d = add_dir(r, t->rel)) == NULL ||
-	    listing_jobs(r, d, t->listing_key, dir, body, len, &count) < 0)
+	*ms = p.ms;
+	if ((d = add_dir(r, t->dest != NULL ? t->dest : t->rel)) == NULL ||
+	    listing_jobs(r, d, &p, &count) < 0)
 		goto out;
 	if (r->o->recursive)
 		log_info("Found %s with %zu files", t->rel, count);
@@ -1105,7 +1381,7 @@ plan_table(struct run *r, const char *origin, const struct restore_table *t)
 		log_info("Fileset contains %zu files to download", count);
 	ret = 0;
 out:
-	free(body);
+	picked_free(&p);
 	free(dir);
 	return ret;
 }
@@ -1153,43 +1429,6 @@ out:
 	return ret;
 }
 
-/* r->seen from the listing of the keys under base; -1 when out of
- * memory. */
-static int
-note_seen(struct run *r, const struct s3_list *l, const char *base)
-{
-	size_t plen = strlen(base);
-
-	if ((r->seen = keyset_new()) == NULL)
-		return -1;
-	for (size_t i = 0; i < l->nprefixes; i++)
-		if (keyset_add(r->seen, l->prefixes[i], 0) < 0)
-			return -1;
-	for (size_t i = 0; i < l->n; i++) {
-		const struct s3_entry *e = &l->entries[i];
-		char *k;
-
-		if (strncmp(e->key, base, plen) != 0)
-			continue;
-		if (keyset_add(r->seen, e->key, e->size) < 0 ||
-		    (k = strdup(e->key)) == NULL)
-			return -1;
-		/* Each directory below base that the key is in. */
-		for (char *p = k + plen; (p = strchr(p, '/')) != NULL; p++) {
-			char c = p[1];
-
-			p[1] = '\0';
-			if (keyset_add(r->seen, k, 0) < 0) {
-				free(k);
-				return -1;
-			}
-			p[1] = c;
-		}
-		free(k);
-	}
-	return 0;
-}
-
 static long
 find_tables(struct run *r, const char *base, struct restore_table **t)
 {
@@ -1218,11 +1457,102 @@ find_tables(struct run *r, const char *base, struct restore_table **t)
 		log_error("Cannot list %s:%s: %s", o->bucket, base, err.text);
 		return -2;
 	}
-	n = note_seen(r, &l, base) < 0 ? -1 :
+	n = (r->seen = restore_seen(&l, base)) == NULL ? -1 :
 	    restore_find_tables(&l, base, o->recursive ? 2 : 0,
 	    o->c.as_of_given ? o->c.as_of_ms : -1, t);
 	s3_list_free(&l);
 	return n;
+}
+
+/* The names of the table directories in target/ks (ks: the kl bytes at
+ * rel). Only names are read here: every write goes through open_below,
+ * which refuses a link or a file (ks included). NULL and *n 0 when
+ * there is no such directory; -1 when out of memory. */
+static int
+target_tables(const struct run *r, const char *rel, size_t kl, char ***out,
+    size_t *n)
+{
+	char *path;
+	DIR *dp;
+	struct dirent *e;
+	size_t cap = 0;
+	int ret = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (asprintf(&path, "%s/%.*s", r->target, (int)kl, rel) < 0)
+		return -1;
+	dp = opendir(path);
+	free(path);
+	while (dp != NULL && ret == 0 && (e = readdir(dp)) != NULL) {
+		char **g;
+
+		if (*n == cap && (g = reallocarray(*out, cap * 2 + 8,
+		    sizeof(*g))) != NULL) {
+			*out = g;
+			cap = cap * 2 + 8;
+		}
+		if (*n == cap || ((*out)[*n] = strdup(e->d_name)) == NULL)
+			ret = -1;
+		else
+			(*n)++;
+	}
+	if (dp != NULL)
+		closedir(dp);
+	return ret;
+}
+
+/* With -r: each table "ks/<table>-<id>" goes where the target already has
+ * that table under another id (a node rebuilt with its schema made
+ * again). 0, or -1 when a table has two directories there, or two tables
+ * of the backup would land in one (logged; nothing is written then).
+ * Table names have no '-' (Cassandra allows [A-Za-z0-9_]). */
+static int
+map_tables(const struct run *r, struct restore_table *t, size_t n)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < n && bad >= 0; i++) {
+		const char *slash = strchr(t[i].rel, '/');
+		size_t kl = slash != NULL ? (size_t)(slash - t[i].rel) : 0,
+		    nhave, two[2];
+		char **have;
+		long m;
+
+		if (t[i].refused || slash == NULL)
+			continue;
+		if (target_tables(r, t[i].rel, kl, &have, &nhave) < 0) {
+			log_error("Out of memory");
+			bad = -1;
+		} else if ((m = restore_map_table(slash + 1, (const char *const
+		    *)have, nhave, two)) == -2) {
+			log_error("Cannot restore %s: %s/%.*s/%s and %s are both "
+			    "its table (--keep-table-ids)",
+			    t[i].rel, r->target, (int)kl, t[i].rel,
+			    have[two[0]], have[two[1]]);
+			bad = 1;
+		} else if (m >= 0 && i > 0 && strncmp(t[i - 1].rel, t[i].rel,
+		    kl + restore_table_len(slash + 1) + 2) == 0) {
+			/* Two ids of one table in the backup (sorted, so
+			 * next to each other): one directory would mix them. */
+			log_error("Cannot restore %s and %s both into %s/%.*s/%s "
+			    "(--keep-table-ids)", t[i - 1].rel, t[i].rel,
+			    r->target, (int)kl, t[i].rel, have[m]);
+			bad = 1;
+		} else if (m >= 0 && strcmp(have[m], slash + 1) != 0) {
+			if (asprintf(&t[i].dest, "%.*s/%s", (int)kl, t[i].rel,
+			    have[m]) < 0) {
+				t[i].dest = NULL;
+				bad = -1;
+			} else
+				log_info("Restoring %s into %s/%s: the table's "
+				    "new id", t[i].rel, r->target, t[i].dest);
+		}
+		for (size_t k = 0; k < nhave; k++)
+			free(have[k]);
+		free(have);
+	}
+	return bad != 0 ? -1 : 0;
 }
 
 static int
@@ -1231,7 +1561,7 @@ plan(struct run *r, const char *origin, const char *cl_dir)
 	struct restore_table *t = NULL;
 	char *base = listing_key(r->o->c.prefix, r->name, r->o->c.separator,
 	    origin, "/");
-	long long since = -1;
+	long long since = -1, ms;
 	long n;
 
 	log_info("Building fileset");
@@ -1242,8 +1572,9 @@ plan(struct run *r, const char *origin, const char *cl_dir)
 	if (n == -1)
 		log_error("Out of memory");
 	r->dirs_cap = n > 0 ? (size_t)n + 1 : 0;	/* + the commit logs */
-	if (n <= 0 || (r->dirs = calloc(r->dirs_cap, sizeof(*r->dirs))) ==
-	    NULL) {
+	if (n <= 0 || (r->o->recursive && !r->o->keep_table_ids &&
+	    map_tables(r, t, (size_t)n) < 0) ||
+	    (r->dirs = calloc(r->dirs_cap, sizeof(*r->dirs))) == NULL) {
 		restore_tables_free(t, n > 0 ? (size_t)n : 0);
 		free(base);
 		keyset_free(r->seen);
@@ -1259,10 +1590,11 @@ plan(struct run *r, const char *origin, const char *cl_dir)
 			r->fatal++;
 			continue;
 		}
-		if (plan_table(r, origin, &t[i]) < 0)
+		ms = t[i].listing_ms;
+		if (plan_table(r, origin, &t[i], &ms) < 0)
 			r->fatal++;
-		if (since < 0 || t[i].listing_ms < since)
-			since = t[i].listing_ms;
+		if (since < 0 || ms < since)
+			since = ms;
 	}
 	if (cl_dir != NULL && plan_commitlogs(r, cl_dir, since) < 0)
 		r->fatal++;
@@ -1313,6 +1645,64 @@ summary(const struct run *r)
 		log_error("Interrupted: the restore is incomplete");
 	return n[FAILED] + n[MISSING] + r->fatal > 0 || companion_stopped() ?
 	    1 : 0;
+}
+
+/* A progress line every interval (TABLESNAP_TEST_PROGRESS_MS, for the
+ * tests only) until p->wake is written: the downloads are done. */
+static void *
+progress_thread(void *arg)
+{
+	const struct run *r = arg;
+	struct progress *p = r->prog;
+	const char *v = env_value("TABLESNAP_TEST_PROGRESS_MS");
+	unsigned long every = v != NULL ? strtoul(v, NULL, 10) : 0;
+	struct pollfd pfd = { .fd = p->wake, .events = POLLIN };
+	struct restore_progress rp;
+	char line[200];
+	int n;
+
+	if (every == 0 || every > PROGRESS_MS)
+		every = PROGRESS_MS;
+	while ((n = poll(&pfd, 1, (int)every)) == 0 ||
+	    (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
+		rp.elapsed_ms = companion_now_ms() - p->start;
+		rp.files_done = atomic_load(&p->files);
+		rp.files = r->njobs;
+		rp.bytes_done = atomic_load(&p->bytes);
+		rp.bytes = p->total;
+		if (restore_progress_line(&rp, line, sizeof(line)) == 0)
+			log_info("%s", line);
+	}
+	return NULL;
+}
+
+/* The downloads, with a progress line every PROGRESS_MS. */
+static void
+run_jobs(struct run *r)
+{
+	struct progress *p = r->prog;
+	pthread_t th;
+	int started = 0;
+
+	/* A size not known is a name not in the bucket (or -f). */
+	for (size_t i = 0; i < r->njobs; i++)
+		if (r->jobs[i].size > 0)
+			p->total += r->jobs[i].size;
+	p->start = companion_now_ms();
+	/* Without it the restore still runs, only without progress lines;
+	 * none with -f, where the sizes are not known. */
+	if (r->o->file == NULL && (p->wake = eventfd(0, EFD_CLOEXEC)) >= 0 &&
+	    !(started = pthread_create(&th, NULL, progress_thread, r) == 0))
+		close(p->wake);
+	companion_parallel(r->njobs, r->o->threads, job_thread, r);
+	if (!started)
+		return;
+	/* An eventfd write of 1 cannot fail short of a bug. */
+	if (eventfd_write(p->wake, 1) == 0)
+		pthread_join(th, NULL);
+	close(p->wake);
 }
 
 static void
@@ -1366,7 +1756,8 @@ int
 restore_main(int argc, char **argv)
 {
 	struct restore_opts o;
-	struct run r = { .o = &o, .tfd = -1 };
+	struct progress prog = { 0 };
+	struct run r = { .o = &o, .tfd = -1, .prog = &prog };
 	struct s3_setup su = { 0 };
 	char err[SETUP_ERRLEN], *origin = NULL, *cl_dir = NULL;
 	int status = 1;
@@ -1405,7 +1796,7 @@ restore_main(int argc, char **argv)
 		}
 		r.s3 = su.s3;
 		if (plan(&r, origin, cl_dir) == 0) {
-			companion_parallel(r.njobs, o.threads, job_thread, &r);
+			run_jobs(&r);
 			finish_dirs(&r);
 			status = summary(&r);
 		}

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "companion.h"
+#include "keyset.h"
 #include "listing.h"
 #include "s3ops.h"
 
@@ -17,6 +18,8 @@ struct restore_opts {
 	int force;		/* --force: download even identical files */
 	int recursive;		/* -r: every table under origin */
 	int threads;		/* -t: downloads at once (4) */
+	int allow_incomplete;	/* --allow-incomplete: the newest listing */
+	int keep_table_ids;	/* --keep-table-ids: no table mapping */
 	const char *owner, *group;	/* -o, -g: names or numbers */
 	const char *file;	/* -f: the listing of this file */
 	const char *commitlogs;	/* --commitlogs DIR */
@@ -32,24 +35,77 @@ extern const char *const restore_help[];	/* pieces, then NULL */
 /* Its command line: tables, texts (for help checks and usage errors). */
 extern const struct cli_program restore_program;
 
+/* One listing of a table. */
+struct restore_listing {
+	char *key;
+	long long ms;		/* its LastModified */
+};
+
 /* One table directory to restore, and the listing chosen for it. */
 struct restore_table {
 	char *rel;		/* "" or "ks/cf" below origin (with -r) */
-	char *listing_key;
+	char *listing_key;	/* the newest */
 	long long listing_ms;	/* its LastModified */
 	int refused;		/* rel has a ".", ".." or empty component */
+	/* The table's other listings (at or before as_of), newest first:
+	 * where to look when the newest is not complete. */
+	struct restore_listing *older;
+	size_t nolder;
+	char *dest;		/* malloc'd rel in the target, NULL: rel */
 };
 
 /* Pure: the newest listing (by LastModified, then key) of each directory
  * `depth` levels below prefix (which ends with "/"), among keys
- * prefix + rel + "<name>-listdir.json"; listings later than as_of_ms
- * (when >= 0) are not looked at. A rel that is not a path below prefix
- * (listing_safe_rel) is returned with refused set, for the caller to
- * report; such a listing is never read. Returns the count (tables sorted by rel)
- * or -1 when out of memory. */
+ * prefix + rel + "<name>-listdir.json", and its older ones; listings
+ * later than as_of_ms (when >= 0) are not looked at. A rel that is not a
+ * path below prefix (listing_safe_rel) is returned with refused set, for
+ * the caller to report; such a listing is never read. Returns the count
+ * (tables sorted by rel) or -1 when out of memory. */
 long restore_find_tables(const struct s3_list *l, const char *prefix,
     int depth, long long as_of_ms, struct restore_table **out);
 void restore_tables_free(struct restore_table *t, size_t n);
+
+/* Pure: what one ListObjectsV2 sweep of the keys under base found, as
+ * restore_missing reads it: each key (with its size) and each directory
+ * "<dir>/" below base that keys continue under (CommonPrefixes too).
+ * NULL when out of memory. */
+struct keyset *restore_seen(const struct s3_list *l, const char *base);
+
+/*
+ * Pure: whether a listing is complete. The names of set (a listing's file
+ * list for its directory, listing_read) whose objects the sweep in seen
+ * (restore_seen) did not find: their indexes into set->names go to
+ * missing (room for set->n), in listing order; returns their count, or -1
+ * when out of memory. A name counts as there when its key (listing_file_key
+ * with prefix, host, sep) is in seen, or is a directory there, or has no
+ * extension after its first byte: a directory the original tablesnap
+ * listed ("snapshots", "backups"), as every file Cassandra writes has one.
+ */
+long restore_missing(const struct listing_set *set, const char *prefix,
+    const char *host, const char *sep, const struct keyset *seen,
+    size_t *missing);
+
+/* Pure: Cassandra's table directory "<table>-<32 hex digits>": the
+ * length of <table> (at least 1), or 0 when name is not one. */
+size_t restore_table_len(const char *name);
+
+/* Pure: the directory of the table of name ("<table>-<id>") among dirs,
+ * the names of the subdirectories of its keyspace in the target: the
+ * index of the one that is "<table>-<any id>"; -1 when none is, or name
+ * is not of that form; -2 when two are (their indexes in two). */
+long restore_map_table(const char *name, const char *const *dirs, size_t n,
+    size_t two[2]);
+
+/* Where a restore stands, for its progress line. */
+struct restore_progress {
+	size_t files_done, files;
+	long long bytes_done, bytes;
+	long long elapsed_ms;
+};
+/* Pure: "Progress: 12 of 2000 files, 0.8 of 125.0 MiB, 4.1 MiB/s,
+ * about 30s left" into out; 0, or -1 when it did not fit. */
+int restore_progress_line(const struct restore_progress *p, char *out,
+    size_t len);
 
 /* Pure: the hex MD5 a download must have: x-amz-meta-md5sum when it is
  * one (1), else a single-part ETag (2); 0 when neither can tell. */
@@ -78,8 +134,10 @@ int restore_parse_stat(const char *json, struct restore_stat *st);
 void restore_stat_free(struct restore_stat *st);
 
 /* tableslurp / tablesnap restore: returns the exit status (0 when every
- * file the listings name is in place and verified, 1 otherwise (a file
- * missing from the bucket included), 2 for a bad command line). Every
+ * file the chosen listings name is in place and verified, 1 otherwise (a
+ * file missing from the bucket included, with --allow-incomplete or when
+ * no listing is complete; a table with two directories in the target),
+ * 2 for a bad command line). Every
  * path below target comes from openat(2) on target with O_NOFOLLOW: a
  * symbolic link planted in the target is never followed. */
 int restore_main(int argc, char **argv);

@@ -12,7 +12,9 @@ files of 64 KiB: wall, CPU, requests, connections and TLS handshakes;
 4 latency from a rename to the stored object; 5 -B over 20,000 files
 already in S3; 6 the stripped binary's size; 7, 8, 9 production scale
 (bench/scale.py: a million keys, 10,000 directories, a storm of queued
-files).
+files); 10 restore (tableslurp) of 2,000 files of 64 KiB and of one 1 GiB
+file beside aws s3 cp --recursive and rclone copy downloading the same
+objects (runnable alone: `bash bench/run.sh --only 10 [--rgw-dir DIR]`).
 
 How things are measured (details in bench/RESULTS.md):
 - client CPU and peak RSS: GNU time (/usr/bin/time -f "%e %U %S %M") around
@@ -836,6 +838,98 @@ class Bench:
     def section9(self):
         self.scale(9, "storm")
 
+    # ---- section 10 ----
+
+    def section10(self):
+        """Restore: the backup made once by tablesnap --once (its keys and
+        listings), then downloaded by tableslurp (which finds the newest
+        complete listing and checks every MD5), by aws s3 cp --recursive
+        and by rclone copy (the same data objects: listings excluded).
+        Downloads go to tmpfs, removed after each run."""
+        sz = self.sz
+        n, fsize = sz["small_n"], sz["small_kib"] * 1024
+        bsize = sz["big_mib"] * MIB
+        src_small = os.path.join(self.data, "restore-src", "small")
+        src_big = os.path.join(self.data, "restore-src", "big")
+        log("section 10: writing %d files of %d KiB and one of %d MiB" % (
+            n, sz["small_kib"], sz["big_mib"]))
+        # Data.db files: tablesnap writes a listing for each of them.
+        for p in make_small(src_small, n, fsize):
+            os.rename(p, p.replace("-Index.db", "-Data.db"))
+        os.makedirs(src_big)
+        write_random(os.path.join(src_big, "big-Data.db"), bsize)
+        sets = {}
+        for what, src, files in (("small", src_small, {
+                "f-%06d-Data.db" % i: fsize for i in range(n)}),
+                ("big", src_big, {"big-Data.db": bsize})):
+            prefix = "restore-%s-%d/" % (what, self.next_id())
+            log("section 10: uploading the %s set with tablesnap" % what)
+            run_timed(self.tablesnap(self.rgw.url, prefix, [src]),
+                      self.env(), self.rgw, "tablesnap, restore set")
+            self.check_rgw(prefix, {self.ts_key(prefix, os.path.join(
+                src, f)): size for f, size in files.items()})
+            sets[what] = (prefix, src, files)
+        # The source files are not needed any more: room on tmpfs.
+        shutil.rmtree(os.path.join(self.data, "restore-src"))
+        runs = {}
+        tools = {"small": ["tableslurp", "tableslurp-t10", "aws", "rclone"],
+                 "big": ["tableslurp", "aws", "rclone"]}
+        for rep in range(sz["reps"]):
+            for what in ("small", "big"):
+                for tool in tools[what]:
+                    r = self.restore_once(tool, *sets[what])
+                    runs.setdefault((what, tool), []).append(r)
+                    log("10 %-5s %-14s wall %6.2f s cpu %6.2f s rss %6d KiB "
+                        "server %6.2f s requests %s other %.2f" % (
+                            what, tool, r["wall"], r["cpu"], r["rss_kib"],
+                            r["server_cpu"], r.get("requests"),
+                            r["other_cpu"]))
+        for prefix, _, _ in sets.values():
+            self.rgw.delete_prefix(prefix, gc=True)
+        out = {}
+        for (what, tool), rs in runs.items():
+            out["%s/%s" % (what, tool)] = {
+                "wall": median(rs, "wall"), "cpu": median(rs, "cpu"),
+                "user": median(rs, "user"), "sys": median(rs, "sys"),
+                "rss_kib": max(r["rss_kib"] for r in rs),
+                "server_cpu": median(rs, "server_cpu"),
+                "requests": median(rs, "requests"),
+                "other_cpu_max": max(r["other_cpu"] for r in rs),
+                "all_wall": [round(r["wall"], 2) for r in rs],
+                "all_cpu": [round(r["cpu"], 2) for r in rs]}
+        self.results["restore"] = out
+
+    def restore_once(self, tool, prefix, src, files):
+        """One download of a set into a new directory on tmpfs; every file
+        must be there with its size."""
+        dst = os.path.join(self.data, "restore-dst")
+        shutil.rmtree(dst, ignore_errors=True)
+        # The objects' common prefix: what aws and rclone copy from.
+        keys = prefix + NAME + ":" + src + "/"
+        excl = "*" + "-listdir.json"
+        if tool.startswith("tableslurp"):
+            more = ["-t", "10"] if tool == "tableslurp-t10" else []
+            cmd = [TABLESNAP, "restore", "--endpoint", self.rgw.url,
+                   "--ca-file", self.rgw.ca, "-n", NAME, "-P", prefix] + \
+                more + [BUCKET, src, dst]
+            env = self.env()
+        elif tool == "aws":
+            cmd = self.aws(self.rgw.url, "cp", "--recursive", "--exclude",
+                           excl, "s3://%s/%s" % (BUCKET, keys), dst)
+            env = self.env()
+        else:
+            cmd = ["rclone", "--ca-cert", self.rgw.ca, "copy", "--exclude",
+                   excl, "rgw:%s/%s" % (BUCKET, keys), dst]
+            env = self.rclone_env(self.rgw.url)
+        r = run_timed(cmd, env, self.rgw, "%s, restore" % tool)
+        got = {f: os.path.getsize(os.path.join(dst, f))
+               for f in os.listdir(dst)}
+        if got != files:
+            raise BenchError("%s restored %d files, want %d (e.g. %s)" % (
+                tool, len(got), len(files), sorted(set(files) ^ set(got))[:1]))
+        shutil.rmtree(dst)
+        return r
+
     # ---- section 6 ----
 
     def section6(self):
@@ -979,6 +1073,31 @@ def table(res, sz, machine):
             add("| %s | %s (with what it calls) |" % (pct, where))
         add("")
     s = res.get("size")
+    rs = res.get("restore")
+    if rs:
+        add("### 7. Restore from radosgw over HTTPS (median of %d; peak RSS "
+            "the largest)" % sz["reps"])
+        add("")
+        add("| set | client | wall s | client CPU s (user + sys) | peak RSS "
+            "MiB | server CPU s | HTTP requests | other CPU s (max) |")
+        add("|---|---|---|---|---|---|---|---|")
+        names = {"tableslurp": "tableslurp (MD5 checked)",
+                 "tableslurp-t10": "tableslurp -t 10 (MD5 checked)",
+                 "aws": "aws s3 cp --recursive", "rclone": "rclone copy"}
+        for what, label in (("small", "%d x %d KiB" % (sz["small_n"],
+                                                       sz["small_kib"])),
+                            ("big", "1 x %d MiB" % sz["big_mib"])):
+            for tool in ("tableslurp", "tableslurp-t10", "aws", "rclone"):
+                r = rs.get("%s/%s" % (what, tool))
+                if r is None:
+                    continue
+                add("| %s | %s | %.2f | %.2f (%.2f + %.2f) | %.1f | %.2f | "
+                    "%s | %.2f |" % (label, names[tool], r["wall"], r["cpu"],
+                                     r["user"], r["sys"], r["rss_kib"] / 1024,
+                                     r["server_cpu"],
+                                     fmt(r["requests"], "%d"),
+                                     r["other_cpu_max"]))
+        add("")
     if s:
         add("### 6. Binary")
         add("")
@@ -1049,6 +1168,20 @@ def table(res, sz, machine):
             % (b["files"], b["wall"], fmt(b["requests"], "%d"),
                verdict(b["wall"] < 10 and b["requests"] is not None and
                        b["requests"] < 100)))
+    for what in ("small", "big") if rs else ():
+        t, a, r = (rs.get("%s/%s" % (what, k)) for k in
+                   ("tableslurp", "aws", "rclone"))
+        if not (t and a and r):
+            continue
+        add("| restore %s: CPU <= 0.5 x aws | %.2f vs %.2f (%.2fx) | %s |" % (
+            what, t["cpu"], a["cpu"], t["cpu"] / a["cpu"],
+            verdict(t["cpu"] <= 0.5 * a["cpu"])))
+        fast = min(a["wall"], r["wall"])
+        add("| restore %s: wall <= the faster of aws and rclone | %.2f vs "
+            "%.2f | %s |" % (what, t["wall"], fast,
+                             verdict(t["wall"] <= fast)))
+        add("| restore %s: peak RSS < 8 MiB | %.2f | %s |" % (
+            what, t["rss_kib"] / 1024, verdict(t["rss_kib"] < 8 * 1024)))
     if s:
         add("| stripped binary < 256 KiB | %.1f KiB | %s |" % (
             s["stripped"] / 1024, verdict(s["stripped"] < 256 * 1024)))
@@ -1096,7 +1229,7 @@ def main():
     if args.reps:
         sz["reps"] = args.reps
     only = set(int(x) for x in args.only.split(",")) if args.only else \
-        set(range(1, 10))
+        set(range(1, 11))
     for tool in (TABLESNAP, GNU_TIME, AWS):
         if not os.access(tool, os.X_OK):
             sys.exit("bench: %s is missing (make deps, make tablesnap)" % tool)

@@ -9,7 +9,7 @@ set -eu
 
 PACKAGES="musl-tools libbearssl-dev make gcc clang libclang-rt-14-dev file openssl ca-certificates
 curl radosgw ceph-mon ceph-osd ceph-base ceph-common awscli python3-boto3
-uuid-runtime procps iproute2 psmisc coreutils dpkg-dev mandoc shellcheck"
+uuid-runtime procps iproute2 psmisc coreutils dpkg-dev mandoc shellcheck time"
 
 log() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: ERROR: %s\n' "$*" >&2; exit 1; }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../companion.h"
+#include "../keyset.h"
 #include "../restore.h"
 #include "../s3ops.h"
 #include "unit.h"
@@ -12,6 +13,10 @@
 static void	add(struct s3_list *, const char *, long long);
 static void	test_parse(void);
 static void	test_find_tables(void);
+static void	test_older(void);
+static void	test_missing(void);
+static void	test_map_table(void);
+static void	test_progress(void);
 static void	test_expected_md5(void);
 static void	test_commitlogs(void);
 static void	test_stat(void);
@@ -189,6 +194,145 @@ test_find_tables(void)
 	s3_list_free(&l);
 }
 
+/* Issue 14: each table's older listings, newest first, for when the newest
+ * is not complete; as-of cuts them too. */
+static void
+test_older(void)
+{
+	struct s3_list l = { 0 };
+	struct restore_table *t;
+	long n;
+
+	add(&l, "h:/d/ks/cf/a-1-Data.db-listdir.json", 100);
+	add(&l, "h:/d/ks/cf/a-2-Data.db-listdir.json", 300);
+	add(&l, "h:/d/ks/cf/a-3-Data.db-listdir.json", 200);
+	add(&l, "h:/d/ks/cf2/b-1-Data.db-listdir.json", 50);
+	n = restore_find_tables(&l, "h:/d/", 2, -1, &t);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK_STR(t[0].listing_key,
+		    "h:/d/ks/cf/a-2-Data.db-listdir.json");
+		CHECK(t[0].nolder == 2);
+		if (t[0].nolder == 2) {
+			CHECK_STR(t[0].older[0].key,
+			    "h:/d/ks/cf/a-3-Data.db-listdir.json");
+			CHECK(t[0].older[0].ms == 200);
+			CHECK_STR(t[0].older[1].key,
+			    "h:/d/ks/cf/a-1-Data.db-listdir.json");
+			CHECK(t[0].older[1].ms == 100);
+		}
+		CHECK(t[1].nolder == 0 && t[1].dest == NULL);
+	}
+	restore_tables_free(t, n > 0 ? (size_t)n : 0);
+	n = restore_find_tables(&l, "h:/d/", 2, 250, &t);
+	CHECK(n == 2 && t[0].nolder == 1 && strcmp(t[0].older[0].key,
+	    "h:/d/ks/cf/a-1-Data.db-listdir.json") == 0);
+	restore_tables_free(t, n > 0 ? (size_t)n : 0);
+	s3_list_free(&l);
+}
+
+/* Issue 14: a listing is complete when the sweep found every file it
+ * names; directories the original listed do not count against it. */
+static void
+test_missing(void)
+{
+	struct s3_list l = { 0 };
+	struct keyset *seen;
+	const char *names[] = { "a-1-Data.db", "a-2-Data.db", "snapshots",
+	    "backups", "a-3-Data.db", "x y%-TOC.txt" };
+	struct listing_set set = { "/d/ks/cf", names, 6, NULL, 0 };
+	size_t miss[7];
+
+	add(&l, "P/h|/d/ks/cf/a-1-Data.db", 1);
+	add(&l, "P/h|/d/ks/cf/a-1-Data.db-listdir.json", 1);
+	add(&l, "P/h|/d/ks/cf/backups/a-0-Data.db", 1);
+	add(&l, "P/h|/d/ks/cf/x y%-TOC.txt", 1);
+	add(&l, "P/h|/d/ks/cf2/a-3-Data.db", 1);	/* another table */
+	add(&l, "Q/h|/d/ks/cf/a-2-Data.db", 1);	/* outside base */
+	l.entries[0].size = 4242;
+	seen = restore_seen(&l, "P/h|/d/");
+	CHECK(seen != NULL);
+	if (seen == NULL)
+		return;
+	CHECK(keyset_size(seen, "P/h|/d/ks/cf/a-1-Data.db") == 4242);
+	CHECK(keyset_size(seen, "P/h|/d/ks/cf/backups/") == 0);
+	CHECK(keyset_size(seen, "P/h|/d/ks/") == 0);
+	CHECK(keyset_size(seen, "Q/h|/d/ks/cf/a-2-Data.db") == -1);
+	/* a-2 and a-3 are not there; "snapshots" (no object, nothing
+	 * under it, no extension) and "backups" (keys under it) are the
+	 * original's directories. */
+	CHECK(restore_missing(&set, "P/", "h", "|", seen, miss) == 2);
+	CHECK(miss[0] == 1 && miss[1] == 4);
+	/* Complete. */
+	set.n = 4;
+	names[1] = "x y%-TOC.txt";
+	CHECK(restore_missing(&set, "P/", "h", "|", seen, miss) == 0);
+	/* The key is the listing's, from prefix, host and separator. */
+	CHECK(restore_missing(&set, "P/", "h", ":", seen, miss) == 2);
+	set.n = 0;
+	CHECK(restore_missing(&set, "P/", "h", "|", seen, miss) == 0);
+	keyset_free(seen);
+	s3_list_free(&l);
+}
+
+/* Issue 14: a rebuilt node's table directory under a new id. */
+static void
+test_map_table(void)
+{
+	const char *old = "t1-0123456789abcdef0123456789abcdef";
+	const char *dirs[] = {
+	    "t1_x-ffffffffffffffffffffffffffffffff",	/* another table */
+	    "t-11111111111111111111111111111111",	/* a prefix of it */
+	    "t1-fedcba9876543210fedcba9876543210",	/* new id */
+	    "t1-0123456789ABCDEF0123456789abcdef",	/* not lower hex */
+	    "t1-0123",
+	    "t1-0123456789abcdef0123456789abcdef",	/* the same id */
+	};
+	size_t two[2] = { 9, 9 };
+
+	CHECK(restore_table_len(old) == 2);
+	CHECK(restore_table_len("t-0123456789abcdef0123456789abcdef") == 1);
+	CHECK(restore_table_len("-0123456789abcdef0123456789abcdef") == 0);
+	CHECK(restore_table_len("t10123456789abcdef0123456789abcdef") == 0);
+	CHECK(restore_table_len("t1-0123456789abcdef0123456789abcde") == 0);
+	CHECK(restore_table_len("t1-0123456789abcdef0123456789abcdefa") ==
+	    0);
+	CHECK(restore_table_len("t1") == 0 && restore_table_len("") == 0);
+	CHECK(restore_map_table(old, dirs, 0, two) == -1);
+	CHECK(restore_map_table(old, dirs, 2, two) == -1);
+	CHECK(restore_map_table(old, dirs, 5, two) == 2);
+	CHECK(restore_map_table(old, dirs + 5, 1, two) == 0);
+	CHECK(restore_map_table(old, dirs, 6, two) == -2);
+	CHECK(two[0] == 2 && two[1] == 5);
+	/* Not a table directory: never mapped. */
+	CHECK(restore_map_table("cf", dirs, 6, two) == -1);
+	CHECK(restore_map_table("t-11111111111111111111111111111112", dirs,
+	    6, two) == 1);
+}
+
+static void
+test_progress(void)
+{
+	struct restore_progress p = { 12, 2000, 3 * 1048576, 125 * 1048576,
+	    2000 };
+	char line[200];
+
+	CHECK(restore_progress_line(&p, line, sizeof(line)) == 0);
+	CHECK_STR(line, "Progress: 12 of 2000 files, 3.0 of 125.0 MiB, "
+	    "1.5 MiB/s, about 82s left");
+	p.bytes_done = 0;	/* nothing yet: no time to tell */
+	CHECK(restore_progress_line(&p, line, sizeof(line)) == 0);
+	CHECK_STR(line, "Progress: 12 of 2000 files, 0.0 of 125.0 MiB, "
+	    "0.0 MiB/s, about ?s left");
+	p.bytes = p.bytes_done = 1572864;
+	p.elapsed_ms = 0;
+	p.files_done = 2000;
+	CHECK(restore_progress_line(&p, line, sizeof(line)) == 0);
+	CHECK_STR(line, "Progress: 2000 of 2000 files, 1.5 of 1.5 MiB, "
+	    "0.0 MiB/s, about 0s left");
+	CHECK(restore_progress_line(&p, line, 20) == -1);
+}
+
 static void
 test_expected_md5(void)
 {
@@ -348,6 +492,10 @@ test_restore(void)
 {
 	test_parse();
 	test_find_tables();
+	test_older();
+	test_missing();
+	test_map_table();
+	test_progress();
 	test_expected_md5();
 	test_commitlogs();
 	test_stat();
