@@ -49,6 +49,8 @@
 #define FORCED_GAP	2		/* seconds before a refusal of keys that a
 				 * forced fetch gave again fetches again */
 #define ERRLEN		512
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 enum kind { SRC_ARGS, SRC_ENV, SRC_FILE, SRC_BOTO, SRC_CONTAINER, SRC_IMDS,
 	SRC_STATIC, SRC_ROLE, SRC_WEBID, SRC_PROCESS, SRC_SSO };
@@ -66,13 +68,12 @@ struct stamp {
 struct source {
 	enum kind kind;
 	char *desc;
-	char *cred_path, *config_path, *profile;	/* SRC_FILE */
-	struct stamp cred_stamp, config_stamp;
+	char *path[2], *profile;	/* SRC_FILE: see struct shared */
+	struct stamp stamp[2];
 	struct http_url url;		/* container, or the IMDS base */
 	char *imds_token;
 	time_t imds_token_until;
 	int imds_v1;			/* the token PUT was refused: IMDSv1 */
-	int cancel_fd;			/* the chain's: stops fetches */
 	/* SRC_ROLE: the source of the keys that sign the AssumeRole;
 	 * SRC_STATIC: the keys themselves. */
 	struct source *base;
@@ -159,24 +160,35 @@ keys_set(struct cred_keys *k, const char *ak, const char *sk, const char *tk)
 	return 0;
 }
 
-/* What a source calls its three values, for error lines. */
+/* What a source calls its three values, and its error lines: half a
+ * pair (where, where, the name it has, the name it lacks), a value that
+ * cannot go into a request (where, where, its name). */
 struct key_names {
 	const char *ak, *sk, *tk;
+	const char *half_fmt, *bad_fmt;
 };
 
-/* NULL when the keys can go into a request, else the name of the one that
- * cannot (a line break copied with it would also split a header). */
-static const char *
-bad_key(const char *ak, const char *sk, const char *tk,
-    const struct key_names *n)
+/* Copies a key pair found at w1 w2 into k: 1, 0 when there is none, -1
+ * with err when half of it is there or a value holds a space or a control
+ * character (a line break copied with it would also split a header). */
+static int
+keys_take(const struct key_names *n, const char *w1, const char *w2,
+    const char *ak, const char *sk, const char *tk, struct cred_keys *k,
+    char *err, size_t errlen)
 {
-	if (!cred_key_valid(ak))
-		return n->ak;
-	if (!cred_key_valid(sk))
-		return n->sk;
-	if (tk != NULL && !cred_key_valid(tk))
-		return n->tk;
-	return NULL;
+	const char *bad = !cred_key_valid(ak) ? n->ak : !cred_key_valid(sk) ?
+	    n->sk : tk != NULL && !cred_key_valid(tk) ? n->tk : NULL;
+
+	if (ak == NULL && sk == NULL)
+		return 0;
+	if (ak == NULL || sk == NULL)
+		return err_set(err, errlen, n->half_fmt, w1, w2,
+		    ak ? n->ak : n->sk, ak ? n->sk : n->ak);
+	if (bad != NULL)
+		return err_set(err, errlen, n->bad_fmt, w1, w2, bad);
+	if (keys_set(k, ak, sk, tk) < 0)
+		return err_set(err, errlen, "out of memory");
+	return 1;
 }
 
 static int
@@ -600,27 +612,23 @@ int
 cred_keys_fill(struct cred_keys *k, const char *ak, const char *sk,
     const char *tk, const char *exp, char *err, size_t errlen)
 {
+	/* The answer names no place: the half-pair line takes no words. */
 	static const struct key_names names = { "AccessKeyId",
-	    "SecretAccessKey", "Token" };
-	const char *bad;
+	    "SecretAccessKey", "Token", "no AccessKeyId and SecretAccessKey "
+	    "in the answer", "%s%s%s in the answer holds a space or a control "
+	    "character" };
+	int r;
 
 	memset(k, 0, sizeof(*k));
-	if (tk != NULL && tk[0] == '\0')
-		tk = NULL;
-	if (ak == NULL || sk == NULL || ak[0] == '\0' || sk[0] == '\0')
-		return err_set(err, errlen, "no AccessKeyId and SecretAccessKey "
-		    "in the answer");
-	if ((bad = bad_key(ak, sk, tk, &names)) != NULL)
-		return err_set(err, errlen, "%s in the answer holds a space or a "
-		    "control character", bad);
-	if (exp != NULL && isotime_parse(exp, &k->expiration) < 0)
-		return err_set(err, errlen, "Expiration \"%.64s\" is not an ISO "
+	if ((r = keys_take(&names, "", "", ak && *ak ? ak : NULL, sk && *sk ?
+	    sk : NULL, tk && *tk ? tk : NULL, k, err, errlen)) == 0)
+		r = err_set(err, errlen, "%s", names.half_fmt);
+	if (r > 0 && exp != NULL && isotime_parse(exp, &k->expiration) < 0) {
+		cred_keys_free(k);
+		r = err_set(err, errlen, "Expiration \"%.64s\" is not an ISO "
 		    "8601 time", exp);
-	if (keys_set(k, ak, sk, tk) < 0) {
-		k->expiration = 0;
-		return err_set(err, errlen, "out of memory");
 	}
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 int
@@ -759,11 +767,12 @@ stamp_changed(const char *path, const struct stamp *old)
 }
 
 /* Reads a whole shared file. 1: read; 0: absent and not named by `var`
- * (fine); -1: err says why. */
+ * (fine); -1: err says why ("VAR=path: reason" when var named it). */
 static int
 read_file(const char *path, const char *var, char **text, size_t *len,
     struct stamp *stamp, char *err, size_t errlen)
 {
+	const char *named = env_value(var) != NULL ? var : NULL, *why = NULL;
 	struct stat st;
 	ssize_t n;
 	size_t got = 0;
@@ -778,43 +787,36 @@ read_file(const char *path, const char *var, char **text, size_t *len,
 	 * read); fstat then refuses what is not a regular file. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
 	    O_NOCTTY)) < 0) {
-		if (errno == ENOENT && env_value(var) == NULL)
+		if (errno == ENOENT && named == NULL)
 			return 0;
-		err_set(err, errlen, "%s%s%s: %s", env_value(var) ? var : "",
-		    env_value(var) ? "=" : "", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		err_set(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
-		err_set(err, errlen, "%s%s%s: %s", env_value(var) ? var : "",
-		    env_value(var) ? "=" : "", path, S_ISREG(st.st_mode) ?
-		    "larger than 1 MiB" : "not a regular file");
-		close(fd);
-		return -1;
-	}
-	if ((*text = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		err_set(err, errlen, "out of memory");
-		return -1;
-	}
-	while (got < (size_t)st.st_size &&
-	    (n = read(fd, *text + got, (size_t)st.st_size - got)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(err, errlen, "%s: %s", path, strerror(errno));
-			close(fd);
-			free_secret(*text);
-			*text = NULL;
-			return -1;
+		why = strerror(errno);
+	} else if (fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_size > MAX_FILE)
+		why = "larger than 1 MiB";
+	else if ((*text = malloc((size_t)st.st_size + 1)) == NULL)
+		why = "out of memory";
+	else
+		while (got < (size_t)st.st_size && (n = read(fd, *text + got,
+		    (size_t)st.st_size - got)) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				why = strerror(errno);
+				break;
+			}
+			got += (size_t)n;
 		}
-		got += (size_t)n;
+	if (fd >= 0)
+		close(fd);
+	if (why != NULL) {
+		free_secret(*text);
+		*text = NULL;
+		return err_set(err, errlen, "%s%s%s: %s", named ? named : "",
+		    named ? "=" : "", path, why);
 	}
-	close(fd);
 	(*text)[got] = '\0';
 	*len = got;
 	stamp_of(&st, stamp);
@@ -833,47 +835,78 @@ profile_name(int *explicit)
 	return p != NULL ? p : "default";
 }
 
-/* The selected profile of both shared files. */
+/* A profile of both shared files; p[0] the credentials file's part. */
+struct prof {
+	struct cred_profile p[2];
+};
+
+static void
+prof_free(struct prof *pr)
+{
+	cred_profile_free(&pr->p[0]);
+	cred_profile_free(&pr->p[1]);
+}
+
+/* A setting; the credentials file's wins. */
+static const char *
+prof_get(const struct prof *pr, int i)
+{
+	return pr->p[0].set[i] ? pr->p[0].set[i] : pr->p[1].set[i];
+}
+
+static int
+prof_static(const struct prof *pr)
+{
+	return (pr->p[0].access_key || pr->p[1].access_key) &&
+	    (pr->p[0].secret_key || pr->p[1].secret_key);
+}
+
+/* The two shared files (0 credentials, 1 config) and the selected
+ * profile of them. */
 struct shared {
-	char *cred_path, *config_path;
-	const char *profile;
-	int explicit;
-	struct stamp cred_stamp, config_stamp;
-	struct cred_profile cred, config;
-	char *text[2];			/* the files: credentials, config */
+	char *path[2];			/* NULL: no such file */
+	char *text[2];			/* NULL: absent */
 	size_t len[2];
+	struct stamp stamp[2];
+	const char *profile;
+	int explicit;			/* chosen by AWS_PROFILE */
+	struct prof pr;			/* the profile */
 };
 
 static void
 shared_free(struct shared *s)
 {
-	free(s->cred_path);
-	free(s->config_path);
-	free_secret(s->text[0]);
-	free_secret(s->text[1]);
-	cred_profile_free(&s->cred);
-	cred_profile_free(&s->config);
+	for (int i = 0; i < 2; i++) {
+		free(s->path[i]);
+		free_secret(s->text[i]);
+	}
+	prof_free(&s->pr);
 }
 
+static const char *
+shared_name(const struct shared *s, int i)
+{
+	return s->path[i] ? s->path[i] : i ? "the config file" :
+	    "the credentials file";
+}
+
+/* Parses the part of profile `name` in file i (kind: see
+ * cred_profile_parse) into p. */
 static int
-shared_one(const char *path, const char *var, int config, struct shared *s,
-    struct cred_profile *p, struct stamp *stamp, char *err, size_t errlen)
+prof_parse(const struct shared *s, int i, const char *name, int kind,
+    struct cred_profile *p, char *err, size_t errlen)
 {
 	size_t line;
-	int r;
+	int r = 0;
 
 	memset(p, 0, sizeof(*p));
-	if ((r = read_file(path, var, &s->text[config], &s->len[config], stamp,
-	    err, errlen)) <= 0)
-		return r;
-	r = cred_profile_parse(s->text[config], s->len[config], s->profile,
-	    config, p, &line);
+	if (s->text[i] != NULL)
+		r = cred_profile_parse(s->text[i], s->len[i], name, kind, p,
+		    &line);
 	if (r == -1)
-		err_set(err, errlen, "%s line %zu: not a [section], a key = value "
-		    "or a comment", path, line);
-	else if (r != 0)
-		err_set(err, errlen, "out of memory");
-	return r == 0 ? 0 : -1;
+		return err_set(err, errlen, "%s line %zu: not a [section], a key "
+		    "= value or a comment", shared_name(s, i), line);
+	return r != 0 ? err_set(err, errlen, "out of memory") : 0;
 }
 
 /* Reads both files; -1 with err when one is unreadable or broken, or the
@@ -881,22 +914,24 @@ shared_one(const char *path, const char *var, int config, struct shared *s,
 static int
 shared_load(struct shared *s, char *err, size_t errlen)
 {
+	static const char *const var[2] = { "AWS_SHARED_CREDENTIALS_FILE",
+	    "AWS_CONFIG_FILE" };
+
 	memset(s, 0, sizeof(*s));
 	s->profile = profile_name(&s->explicit);
-	s->cred_path = shared_path("AWS_SHARED_CREDENTIALS_FILE",
-	    ".aws/credentials");
-	s->config_path = shared_path("AWS_CONFIG_FILE", ".aws/config");
-	if (shared_one(s->cred_path, "AWS_SHARED_CREDENTIALS_FILE", 0, s,
-	    &s->cred, &s->cred_stamp, err, errlen) < 0 ||
-	    shared_one(s->config_path, "AWS_CONFIG_FILE", 1, s, &s->config,
-	    &s->config_stamp, err, errlen) < 0) {
-		shared_free(s);
-		return -1;
-	}
-	if (s->explicit && !s->cred.found && !s->config.found) {
+	s->path[0] = shared_path(var[0], ".aws/credentials");
+	s->path[1] = shared_path(var[1], ".aws/config");
+	for (int i = 0; i < 2; i++)
+		if (read_file(s->path[i], var[i], &s->text[i], &s->len[i],
+		    &s->stamp[i], err, errlen) < 0 || prof_parse(s, i,
+		    s->profile, i, &s->pr.p[i], err, errlen) < 0) {
+			shared_free(s);
+			return -1;
+		}
+	if (s->explicit && !s->pr.p[0].found && !s->pr.p[1].found) {
 		err_set(err, errlen, "profile '%s' (AWS_PROFILE) not found in %s "
-		    "or %s", s->profile, s->cred_path ? s->cred_path :
-		    "~/.aws/credentials", s->config_path ? s->config_path :
+		    "or %s", s->profile, s->path[0] ? s->path[0] :
+		    "~/.aws/credentials", s->path[1] ? s->path[1] :
 		    "~/.aws/config");
 		shared_free(s);
 		return -1;
@@ -910,61 +945,19 @@ profile_keys(const struct cred_profile *p, const char *profile,
     const char *path, struct cred_keys *k, char *err, size_t errlen)
 {
 	static const struct key_names names = { "aws_access_key_id",
-	    "aws_secret_access_key", "aws_session_token" };
-	const char *bad;
+	    "aws_secret_access_key", "aws_session_token",
+	    "profile '%s' of %s has %s but no %s", "profile '%s' of %s: %s is "
+	    "empty or holds a space or a control character" };
 
-	if (!p->found)
-		return 0;
-	if ((p->access_key == NULL) != (p->secret_key == NULL)) {
-		err_set(err, errlen, "profile '%s' of %s has %s but no %s",
-		    profile, path, p->access_key ? "aws_access_key_id" :
-		    "aws_secret_access_key", p->access_key ?
-		    "aws_secret_access_key" : "aws_access_key_id");
-		return -1;
-	}
-	if (p->access_key == NULL)
-		return 0;
-	if ((bad = bad_key(p->access_key, p->secret_key, p->token,
-	    &names)) != NULL) {
-		err_set(err, errlen, "profile '%s' of %s: %s is empty or holds a "
-		    "space or a control character", profile, path, bad);
-		return -1;
-	}
-	if (keys_set(k, p->access_key, p->secret_key, p->token) < 0) {
-		err_set(err, errlen, "out of memory");
-		return -1;
-	}
-	return 1;
+	return keys_take(&names, profile, path, p->access_key, p->secret_key,
+	    p->token, k, err, errlen);
 }
 
-/* The keys of the selected profile, credentials file first. 1 found (the
- * file's path in *from), 0 none, -1 err. */
-static int
-shared_keys(struct shared *s, struct cred_keys *k, const char **from,
-    char *err, size_t errlen)
+/* The region of the selected profile, the credentials file's first. */
+static const char *
+shared_region(const struct shared *s)
 {
-	int r;
-
-	r = profile_keys(&s->cred, s->profile, s->cred_path, k, err, errlen);
-	*from = s->cred_path;
-	if (r == 0) {
-		r = profile_keys(&s->config, s->profile, s->config_path, k,
-		    err, errlen);
-		*from = s->config_path;
-	}
-	return r;
-}
-
-/* Only that the files parse and the chosen profile exists. */
-static int
-shared_check(char *err, size_t errlen)
-{
-	struct shared s;
-
-	if (shared_load(&s, err, errlen) < 0)
-		return -1;
-	shared_free(&s);
-	return 0;
+	return s->pr.p[0].region ? s->pr.p[0].region : s->pr.p[1].region;
 }
 
 int
@@ -972,18 +965,15 @@ cred_profile_region(char **region, char *err, size_t errlen)
 {
 	struct shared s;
 	const char *r;
+	int ret = 0;
 
 	*region = NULL;
 	if (shared_load(&s, err, errlen) < 0)
 		return -1;
-	r = s.cred.region != NULL ? s.cred.region : s.config.region;
-	if (r != NULL && (*region = strdup(r)) == NULL) {
-		err_set(err, errlen, "out of memory");
-		shared_free(&s);
-		return -1;
-	}
+	if ((r = shared_region(&s)) != NULL && (*region = strdup(r)) == NULL)
+		ret = err_set(err, errlen, "out of memory");
 	shared_free(&s);
-	return 0;
+	return ret;
 }
 
 /* ---- the boto files ---- */
@@ -1113,7 +1103,7 @@ cred_boto_load(struct cred_boto *b, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---- HTTP to the metadata services ---- */
+/* ---- HTTP to the services that hand out keys ---- */
 
 struct answer {
 	int status;
@@ -1121,8 +1111,13 @@ struct answer {
 	size_t len;
 };
 
-/* One request, "Connection: close". 0 with a->status, or -1 (err) when no
- * answer came. */
+static void
+answer_free(struct answer *a)
+{
+	free_secret(a->body);
+	a->body = NULL;
+}
+
 /* What the Host header of a request to u says. */
 static void
 host_value(const struct http_url *u, char out[272])
@@ -1135,10 +1130,12 @@ host_value(const struct http_url *u, char out[272])
 	    v6 ? "]" : "", dflt ? "" : ":", dflt ? "" : u->port);
 }
 
+/* One request, "Connection: close", stopped by the chain's cancel_fd. 0
+ * with a->status, or -1 (err) when no answer came. */
 static int
-http_once(const struct http_url *u, const char *method, const char *path,
-    const char *headers, const char *body, const struct tls_anchors *ta,
-    int timeout_ms, int cancel_fd, struct answer *a, char *err,
+http_once(struct cred_chain *ch, const struct http_url *u,
+    const char *method, const char *path, const char *headers,
+    const char *body, int timeout_ms, struct answer *a, char *err,
     size_t errlen)
 {
 	struct http_conn *conn;
@@ -1148,15 +1145,9 @@ http_once(const struct http_url *u, const char *method, const char *path,
 
 	memset(a, 0, sizeof(*a));
 	memset(&resp, 0, sizeof(resp));
-	if (u->tls && ta == NULL) {
-		err_set(err, errlen, "https needs a CA bundle (an https "
+	if (u->tls && ch->anchors == NULL)
+		return err_set(err, errlen, "https needs a CA bundle (an https "
 		    "--endpoint)");
-		return -1;
-	}
-	if ((conn = http_conn_new(u->tls ? ta : NULL)) == NULL) {
-		err_set(err, errlen, "out of memory");
-		return -1;
-	}
 	if (body == NULL && strcmp(method, "PUT") == 0)
 		body = "";
 	host_value(u, host);
@@ -1167,12 +1158,13 @@ http_once(const struct http_url *u, const char *method, const char *path,
 	    "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n"
 	    "%sConnection: close\r\n\r\n%s", method, path, host, headers, cl,
 	    body ? body : "");
-	if (n < 0) {
-		err_set(err, errlen, "out of memory");
-		http_conn_free(conn);
-		return -1;
+	if (n < 0 || (conn = http_conn_new(u->tls ? ch->anchors :
+	    NULL)) == NULL) {
+		if (n >= 0)
+			free_secret(req);
+		return err_set(err, errlen, "out of memory");
 	}
-	http_conn_set_cancel(conn, cancel_fd);
+	http_conn_set_cancel(conn, ch->cancel_fd);
 	/* A service that drips its answer gets no more than twice the
 	 * timeout for the whole request. */
 	http_conn_set_deadline(conn, http_now_ms() + 2LL * timeout_ms);
@@ -1195,118 +1187,134 @@ http_once(const struct http_url *u, const char *method, const char *path,
 	return r;
 }
 
+/* http_once up to `tries` times, after a failure or a 5xx, with a
+ * growing pause between. */
 static int
-http_tries(const struct http_url *u, const char *method, const char *path,
-    const char *headers, const char *body, const struct tls_anchors *ta,
-    int timeout_ms, int cancel_fd, int tries, struct answer *a, char *err,
-    size_t errlen)
+http_tries(struct cred_chain *ch, const struct http_url *u,
+    const char *method, const char *path, const char *headers,
+    const char *body, int timeout_ms, int tries, struct answer *a,
+    char *err, size_t errlen)
 {
 	int r = -1;
 
 	for (int i = 0; i < tries && r < 0; i++) {
-		if (http_fd_cancelled(cancel_fd)) {
-			err_set(err, errlen, "cancelled: the program is stopping");
-			break;
-		}
-		r = http_once(u, method, path, headers, body, ta, timeout_ms,
-		    cancel_fd, a, err, errlen);
+		if (http_fd_cancelled(ch->cancel_fd) || (i > 0 &&
+		    http_sleep(ch->cancel_fd, 100 << (i - 1)) < 0))
+			return err_set(err, errlen, "cancelled: the program is "
+			    "stopping");
+		r = http_once(ch, u, method, path, headers, body, timeout_ms,
+		    a, err, errlen);
 		/* A 5xx is worth another try too. */
 		if (r == 0 && a->status >= 500 && i + 1 < tries) {
 			err_set(err, errlen, "HTTP %d", a->status);
-			free_secret(a->body);
-			a->body = NULL;
+			answer_free(a);
 			r = -1;
-		}
-		if (r < 0 && i + 1 < tries &&
-		    http_sleep(cancel_fd, 100 << i) < 0) {
-			err_set(err, errlen, "cancelled: the program is stopping");
-			break;
 		}
 	}
 	return r;
 }
 
-static void
-answer_free(struct answer *a)
+/* How the answer of a service that hands out keys reads. */
+struct service {
+	int (*parse)(const char *, size_t, struct cred_keys *, char *,
+	    size_t);
+	int timeout_ms;
+	const char *status_fmt;		/* an answer other than 200 */
+	const char *refused_fmt;	/* 401 and 403; NULL: status_fmt */
+};
+
+static const struct service container_svc = { cred_parse_json,
+	CONTAINER_TIMEOUT_MS, "HTTP %d", NULL };
+static const struct service sts_svc = { sts_parse_answer, STS_TIMEOUT_MS,
+	"HTTP %d", NULL };
+static const struct service sso_svc = { sts_parse_sso_role,
+	STS_TIMEOUT_MS, "the SSO portal answered HTTP %d", "the SSO portal "
+	"refused the token (HTTP %d): run aws sso login" };
+
+/* One request to a service at s->url (path NULL: the URL's) and the
+ * keys of its answer. */
+static int
+ask(struct cred_chain *ch, struct source *s, const struct service *sv,
+    const char *method, const char *path, const char *headers,
+    const char *body, int tries, struct cred_keys *k, char *err,
+    size_t errlen)
 {
-	free_secret(a->body);
-	a->body = NULL;
+	struct answer a;
+	int r = -1;
+
+	if (http_tries(ch, &s->url, method, path ? path : s->url.path,
+	    headers, body, sv->timeout_ms, tries, &a, err, errlen) < 0)
+		return -1;
+	/* STS says in its answer why it refused ("Code: Message"). */
+	if (a.status == 200 || sv == &sts_svc)
+		r = sv->parse(a.body, a.len, k, err, errlen);
+	if (r < 0 && a.status != 200 && (sv != &sts_svc ||
+	    strncmp(err, "no Cred", 7) == 0))
+		err_set(err, errlen, (a.status == 401 || a.status == 403) &&
+		    sv->refused_fmt ? sv->refused_fmt : sv->status_fmt,
+		    a.status);
+	answer_free(&a);
+	return r;
 }
 
-/* A header value from a file or the environment must stay one line. */
-static int
-header_safe(const char *v)
+/* A token file read again at every fetch (the agent or the cluster
+ * rotates it), without its trailing white space. NULL with err. */
+static char *
+read_token(const char *path, const char *var, size_t *len, char *err,
+    size_t errlen)
 {
-	return strpbrk(v, "\r\n") == NULL;
+	struct stamp st;
+	char *tok;
+	int r = read_file(path, var, &tok, len, &st, err, errlen);
+
+	if (r == 0)
+		err_set(err, errlen, "%s: %s", path, strerror(ENOENT));
+	if (r <= 0)
+		return NULL;
+	while (*len > 0 && strchr(" \t\r\n", tok[*len - 1]) != NULL)
+		tok[--*len] = '\0';
+	return tok;
 }
 
 /* ---- container credentials ---- */
 
-static char *
-container_auth(char *err, size_t errlen)
+static int
+container_fetch(struct cred_chain *ch, struct source *s, int tries,
+    struct cred_keys *k, char *err, size_t errlen)
 {
 	const char *file = env_value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	const char *tok = env_value("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-	struct stamp st;
-	char *text = NULL, *h = NULL;
+	char *text = NULL, *auth = NULL;
 	size_t len;
-
-	if (file != NULL) {
-		/* Re-read every time: the agent rotates it. */
-		if (read_file(file, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-		    &text, &len, &st, err, errlen) < 0)
-			return NULL;
-		len = strlen(text);
-		while (len > 0 && (text[len - 1] == '\n' ||
-		    text[len - 1] == '\r' || text[len - 1] == ' '))
-			text[--len] = '\0';
-		tok = text;
-	}
-	if (tok != NULL && !header_safe(tok))
-		err_set(err, errlen, "the container authorization token has a "
-		    "line break");
-	else if (asprintf(&h, "%s%s%s", tok ? "Authorization: " : "",
-	    tok ? tok : "", tok ? "\r\n" : "") < 0) {
-		h = NULL;
-		err_set(err, errlen, "out of memory");
-	}
-	free_secret(text);
-	return h;
-}
-
-static int
-container_fetch(struct cred_chain *ch, struct source *s, struct cred_keys *k,
-    int tries, char *err, size_t errlen)
-{
-	struct answer a;
-	char *auth, why[ERRLEN];
 	int r = -1;
 
-	if ((auth = container_auth(why, sizeof(why))) == NULL)
-		goto fail;
-	if (http_tries(&s->url, "GET", s->url.path, auth, NULL, ch->anchors,
-	    CONTAINER_TIMEOUT_MS, s->cancel_fd, tries, &a, why,
-	    sizeof(why)) < 0)
-		goto fail;
-	if (a.status != 200)
-		err_set(why, sizeof(why), "HTTP %d", a.status);
-	else
-		r = cred_parse_json(a.body, a.len, k, why, sizeof(why));
-	answer_free(&a);
-fail:
+	if (file != NULL && (tok = text = read_token(file,
+	    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", &len, err,
+	    errlen)) == NULL)
+		return -1;
+	if (tok != NULL && strpbrk(tok, "\r\n") != NULL)
+		err_set(err, errlen, "the container authorization token has a "
+		    "line break");
+	else if (asprintf(&auth, "%s%s%s", tok ? "Authorization: " : "",
+	    tok ? tok : "", tok ? "\r\n" : "") < 0) {
+		auth = NULL;
+		err_set(err, errlen, "out of memory");
+	} else
+		r = ask(ch, s, &container_svc, "GET", NULL, auth, NULL, tries,
+		    k, err, errlen);
 	free_secret(auth);
-	if (r < 0)
-		err_set(err, errlen, "%s: %s", s->desc, why);
+	free_secret(text);
 	return r;
 }
 
 /* ---- EC2 instance metadata (IMDSv2) ---- */
 
 static int
-imds_token(struct source *s, int tries, char *err, size_t errlen)
+imds_token(struct cred_chain *ch, struct source *s, int tries, char *err,
+    size_t errlen)
 {
 	struct answer a;
-	char hdr[64], path[1100];
+	char path[1100];
 	time_t now = time(NULL);
 
 	if (s->imds_v1 || (s->imds_token != NULL &&
@@ -1314,17 +1322,16 @@ imds_token(struct source *s, int tries, char *err, size_t errlen)
 		return 0;
 	free_secret(s->imds_token);
 	s->imds_token = NULL;
-	/* url.path is shorter than 1024: neither can be cut short. */
-	if (snprintf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token-ttl-seconds: "
-	    "%d\r\n", IMDS_TOKEN_TTL) >= (int)sizeof(hdr) ||
-	    snprintf(path, sizeof(path), "%s/latest/api/token", s->url.path) >=
+	/* url.path is shorter than 1024: it cannot be cut short. */
+	if (snprintf(path, sizeof(path), "%s/latest/api/token", s->url.path) >=
 	    (int)sizeof(path))
 		return err_set(err, errlen, "metadata service path too long");
-	if (http_tries(&s->url, "PUT", path, hdr, NULL, NULL, IMDS_TIMEOUT_MS,
-	    s->cancel_fd, tries, &a, err, errlen) < 0)
+	if (http_tries(ch, &s->url, "PUT", path, "X-aws-ec2-metadata-token-"
+	    "ttl-seconds: " STR(IMDS_TOKEN_TTL) "\r\n", NULL, IMDS_TIMEOUT_MS,
+	    tries, &a, err, errlen) < 0)
 		return -1;
 	if (a.status == 200 && a.len > 0 && a.len < 4096 &&
-	    strlen(a.body) == a.len && header_safe(a.body)) {
+	    strlen(a.body) == a.len && strpbrk(a.body, "\r\n") == NULL) {
 		s->imds_token = a.body;
 		/* Renewed a minute before its end. */
 		s->imds_token_until = now + IMDS_TOKEN_TTL - 60;
@@ -1336,26 +1343,30 @@ imds_token(struct source *s, int tries, char *err, size_t errlen)
 		s->imds_v1 = 1;	/* IMDSv1, as the SDKs fall back */
 		return 0;
 	}
-	err_set(err, errlen, "token request answered HTTP %d", a.status);
-	return -1;
+	return err_set(err, errlen, "token request answered HTTP %d",
+	    a.status);
 }
 
-/* A GET with the session token; 1 when the token was refused. */
+/* A GET of the credentials' path and then some, with the session token;
+ * 1 when the token was refused. */
 static int
-imds_get(struct source *s, const char *path, int tries, struct answer *a,
-    char *err, size_t errlen)
+imds_get(struct cred_chain *ch, struct source *s, const char *role,
+    int tries, struct answer *a, char *err, size_t errlen)
 {
-	char *hdr = NULL;
-	int r;
+	char *hdr = NULL, *path = NULL;
+	int r = -1;
 
-	if (s->imds_token != NULL && asprintf(&hdr,
-	    "X-aws-ec2-metadata-token: %s\r\n", s->imds_token) < 0) {
-		err_set(err, errlen, "out of memory");
-		return -1;
+	if ((s->imds_token != NULL && asprintf(&hdr,
+	    "X-aws-ec2-metadata-token: %s\r\n", s->imds_token) < 0) ||
+	    asprintf(&path, "%s/latest/meta-data/iam/security-credentials/%s",
+	    s->url.path, role) < 0) {
+		free_secret(hdr);
+		return err_set(err, errlen, "out of memory");
 	}
-	r = http_tries(&s->url, "GET", path, hdr ? hdr : "", NULL, NULL,
-	    IMDS_TIMEOUT_MS, s->cancel_fd, tries, a, err, errlen);
+	r = http_tries(ch, &s->url, "GET", path, hdr ? hdr : "", NULL,
+	    IMDS_TIMEOUT_MS, tries, a, err, errlen);
 	free_secret(hdr);
+	free(path);
 	if (r == 0 && a->status == 401 && s->imds_token != NULL) {
 		answer_free(a);
 		free_secret(s->imds_token);
@@ -1366,262 +1377,58 @@ imds_get(struct source *s, const char *path, int tries, struct answer *a,
 }
 
 static int
-imds_fetch_once(struct source *s, struct cred_keys *k, int tries, char *err,
-    size_t errlen)
+imds_fetch_once(struct cred_chain *ch, struct source *s, int tries,
+    struct cred_keys *k, char *err, size_t errlen)
 {
 	struct answer a;
-	char path[1400], role[256];
-	size_t n;
+	char role[256];
+	size_t n = 0;
 	int r;
 
-	if (imds_token(s, tries, err, errlen) < 0)
+	if (imds_token(ch, s, tries, err, errlen) < 0)
 		return -1;
-	if (snprintf(path, sizeof(path), "%s/latest/meta-data/iam/security-"
-	    "credentials/", s->url.path) >= (int)sizeof(path))
-		return err_set(err, errlen, "metadata service path too long");
-	if ((r = imds_get(s, path, tries, &a, err, errlen)) != 0)
+	if ((r = imds_get(ch, s, "", tries, &a, err, errlen)) != 0)
 		return r;
-	if (a.status == 404) {
-		answer_free(&a);
+	/* The first line; a role name is [\w+=,.@-]. */
+	if (a.status == 404)
 		err_set(err, errlen, "no IAM role is attached to this instance");
-		return -1;
-	}
-	if (a.status != 200) {
-		answer_free(&a);
+	else if (a.status != 200)
 		err_set(err, errlen, "role name request answered HTTP %d",
 		    a.status);
-		return -1;
-	}
-	/* The first line; a role name is [\w+=,.@-]. */
-	n = strcspn(a.body, "\r\n");
-	if (n == 0 || n >= sizeof(role) || strspn(a.body, "abcdefghijklmnop"
-	    "qrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-") < n) {
-		answer_free(&a);
+	else if ((n = strcspn(a.body, "\r\n")) == 0 || n >= sizeof(role) ||
+	    strspn(a.body, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_+=,.@-") < n)
 		err_set(err, errlen, "the role name answer is not a role name");
-		return -1;
+	else {
+		memcpy(role, a.body, n);
+		role[n] = '\0';
+		r = 1;
 	}
-	memcpy(role, a.body, n);
-	role[n] = '\0';
 	answer_free(&a);
-	if (snprintf(path, sizeof(path), "%s/latest/meta-data/iam/security-"
-	    "credentials/%s", s->url.path, role) >= (int)sizeof(path))
-		return err_set(err, errlen, "metadata service path too long");
-	if ((r = imds_get(s, path, tries, &a, err, errlen)) != 0)
+	if (r != 1)
+		return -1;
+	if ((r = imds_get(ch, s, role, tries, &a, err, errlen)) != 0)
 		return r;
-	if (a.status != 200) {
-		err_set(err, errlen, "credentials of role %s: HTTP %d", role,
+	if (a.status != 200)
+		r = err_set(err, errlen, "credentials of role %s: HTTP %d", role,
 		    a.status);
-		r = -1;
-	} else if (cred_parse_json(a.body, a.len, k, err, errlen) < 0)
-		r = -1;
+	else
+		r = cred_parse_json(a.body, a.len, k, err, errlen);
 	answer_free(&a);
 	return r;
 }
 
 static int
-imds_fetch(struct source *s, struct cred_keys *k, int tries, char *err,
-    size_t errlen)
+imds_fetch(struct cred_chain *ch, struct source *s, int tries,
+    struct cred_keys *k, char *err, size_t errlen)
 {
-	char why[ERRLEN];
 	int r;
 
 	/* A refused session token (401) is fetched anew, once. */
-	if ((r = imds_fetch_once(s, k, tries, why, sizeof(why))) == 1)
-		r = imds_fetch_once(s, k, tries, why, sizeof(why));
-	if (r == 1)
-		err_set(why, sizeof(why), "the session token was refused");
-	if (r != 0)
-		err_set(err, errlen, "%s: %s", s->desc, why);
-	return r == 0 ? 0 : -1;
-}
-
-/* ---- the chain ---- */
-
-static struct source *
-source_new(enum kind kind, const char *fmt, const char *a, const char *b)
-{
-	struct source *s = calloc(1, sizeof(*s));
-
-	if (s == NULL)
-		return NULL;
-	s->kind = kind;
-	if (asprintf(&s->desc, fmt, a, b) < 0) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static void
-source_free(struct source *s)
-{
-	if (s == NULL)
-		return;
-	free(s->desc);
-	free(s->cred_path);
-	free(s->config_path);
-	free(s->profile);
-	free_secret(s->imds_token);
-	source_free(s->base);
-	cred_keys_free(&s->keys);
-	for (int i = 0; i < 4; i++)
-		free(s->f[i]);
-	sts_argv_free(s->argv);
-	free(s);
-}
-
-/* Static keys, from the command line or the environment. */
-static int
-walk_static(struct cred_chain *ch, struct source **src, struct cred_keys *k,
-    char *err, size_t errlen)
-{
-	const char *ak = ch->arg_ak, *sk = ch->arg_sk, *tk = ch->arg_tk;
-	const char *exp = NULL, *bad, *where = "on the command line";
-	struct key_names n = { "-k", "-s", "--aws-token" };
-	enum kind kind = SRC_ARGS;
-
-	if (ak == NULL && sk == NULL) {
-		kind = SRC_ENV;
-		where = "in the environment";
-		n.ak = "AWS_ACCESS_KEY_ID";
-		n.sk = "AWS_SECRET_ACCESS_KEY";
-		ak = env_value(n.ak);
-		sk = env_value(n.sk);
-		/* botocore's order; the original read only the first. */
-		if (tk == NULL && (tk = env_value("AWS_SECURITY_TOKEN")) != NULL)
-			n.tk = "AWS_SECURITY_TOKEN";
-		if (tk == NULL && (tk = env_value("AWS_SESSION_TOKEN")) != NULL)
-			n.tk = "AWS_SESSION_TOKEN";
-		exp = env_value("AWS_CREDENTIAL_EXPIRATION");
-		if (ak == NULL && sk == NULL)
-			return 0;
-	}
-	if (ak == NULL || sk == NULL) {
-		err_set(err, errlen, "incomplete credentials %s: %s without %s",
-		    where, ak ? n.ak : n.sk, ak ? n.sk : n.ak);
-		return -1;
-	}
-	if ((bad = bad_key(ak, sk, tk, &n)) != NULL) {
-		err_set(err, errlen, "credentials %s: %s holds a space or a "
-		    "control character (a line break copied with it?)", where,
-		    bad);
-		return -1;
-	}
-	if (exp != NULL && isotime_parse(exp, &k->expiration) < 0) {
-		err_set(err, errlen, "AWS_CREDENTIAL_EXPIRATION '%.64s' is not an "
-		    "ISO 8601 time", exp);
-		return -1;
-	}
-	*src = source_new(kind, "%s%s", kind == SRC_ARGS ?
-	    "the command line (-k/-s)" : "the environment (AWS_ACCESS_KEY_ID)",
-	    "");
-	if (*src == NULL || keys_set(k, ak, sk, tk) < 0) {
-		err_set(err, errlen, "out of memory");
-		return -1;
-	}
-	return 1;
-}
-
-/* The original's keys: [Credentials] of boto's files, read where boto read
- * them (after the environment and ~/.aws, before container and instance
- * credentials). Not refreshed by themselves: SIGHUP reads them again. */
-static int
-walk_boto(struct source **src, struct cred_keys *k, char *err,
-    size_t errlen)
-{
-	static const struct key_names names = { "aws_access_key_id",
-	    "aws_secret_access_key", "aws_security_token" };
-	struct cred_boto b;
-	const char *bad, *file;
-	int r = -1;
-
-	if (cred_boto_load(&b, err, errlen) < 0)
-		return -1;
-	file = b.ak.file ? b.ak.file : b.sk.file;
-	if (b.ak.v == NULL && b.sk.v == NULL)
-		r = 0;
-	else if (b.ak.v == NULL || b.sk.v == NULL)
-		err_set(err, errlen, "%s: [Credentials] has %s but no %s", file,
-		    b.ak.v ? names.ak : names.sk, b.ak.v ? names.sk : names.ak);
-	else if ((bad = bad_key(b.ak.v, b.sk.v, b.tk.v, &names)) != NULL)
-		err_set(err, errlen, "%s: [Credentials] %s is empty or holds a "
-		    "space or a control character", file, bad);
-	else if ((*src = source_new(SRC_BOTO, "the boto config %s%s", file,
-	    "")) == NULL || keys_set(k, b.ak.v, b.sk.v, b.tk.v) < 0)
-		err_set(err, errlen, "out of memory");
-	else
-		r = 1;
-	cred_boto_free(&b);
+	if ((r = imds_fetch_once(ch, s, tries, k, err, errlen)) == 1 &&
+	    (r = imds_fetch_once(ch, s, tries, k, err, errlen)) == 1)
+		return err_set(err, errlen, "the session token was refused");
 	return r;
-}
-
-/* The container-credentials URL, or 0 when the variables are not set. */
-static int
-container_source(struct source **src, char *err, size_t errlen)
-{
-	const char *rel = env_value("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-	const char *full = env_value("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-	char *url = NULL;
-	struct http_url u;
-
-	if (rel == NULL && full == NULL)
-		return 0;
-	if (rel != NULL && asprintf(&url, "%s%s%s", ECS_AGENT,
-	    rel[0] == '/' ? "" : "/", rel) < 0) {
-		err_set(err, errlen, "out of memory");
-		return -1;
-	}
-	if (http_parse_url(url ? url : full, &u) < 0) {
-		err_set(err, errlen, "%s: '%s' is not an http(s) URL", rel ?
-		    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" :
-		    "AWS_CONTAINER_CREDENTIALS_FULL_URI", url ? url : full);
-		free(url);
-		return -1;
-	}
-	if (rel == NULL && !cred_full_uri_allowed(&u)) {
-		err_set(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_URI: http is "
-		    "only allowed to loopback, 169.254.170.2 or 169.254.170.23 "
-		    "(%s)", u.host);
-		return -1;
-	}
-	*src = source_new(SRC_CONTAINER, "container credentials at %s%s",
-	    url ? url : full, "");
-	free(url);
-	if (*src == NULL) {
-		err_set(err, errlen, "out of memory");
-		return -1;
-	}
-	(*src)->url = u;
-	return 1;
-}
-
-static int
-imds_source(struct source **src, char *err, size_t errlen)
-{
-	const char *base = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	const char *mode = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
-	struct http_url u;
-	size_t n;
-
-	if (base == NULL)
-		base = mode != NULL && strcasecmp(mode, "IPv6") == 0 ?
-		    IMDS_V6 : IMDS_V4;
-	if (http_parse_url(base, &u) < 0 || u.tls) {
-		err_set(err, errlen, "AWS_EC2_METADATA_SERVICE_ENDPOINT: '%s' is "
-		    "not an http URL", base);
-		return -1;
-	}
-	/* The base's path is a prefix: without its final '/'. */
-	n = strlen(u.path);
-	while (n > 0 && u.path[n - 1] == '/')
-		u.path[--n] = '\0';
-	if ((*src = source_new(SRC_IMDS, "EC2 instance metadata at %s%s", base,
-	    "")) == NULL) {
-		err_set(err, errlen, "out of memory");
-		return -1;
-	}
-	(*src)->url = u;
-	return 1;
 }
 
 /* ---- STS, SSO and credential_process ---- */
@@ -1642,108 +1449,79 @@ form_add(struct buf *b, const char *name, const char *value)
 	free_secret(v);
 }
 
-/* POSTs a form to STS and reads the keys of its answer. */
+/* AssumeRole, signed with the keys of s->base, or (base NULL)
+ * AssumeRoleWithWebIdentity with the token of s->token_file. */
 static int
-sts_call(struct cred_chain *ch, struct source *s, struct buf *form,
-    const char *headers, int tries, struct cred_keys *k, char *err,
-    size_t errlen)
-{
-	struct answer a;
-	char *body = buf_take(form), *hdr = NULL;
-	int r = -1;
-
-	if (body == NULL || asprintf(&hdr, "Content-Type: application/"
-	    "x-www-form-urlencoded; charset=utf-8\r\n%s", headers) < 0) {
-		hdr = NULL;
-		err_set(err, errlen, "out of memory");
-	} else if (http_tries(&s->url, "POST", s->url.path, hdr, body,
-	    ch->anchors, STS_TIMEOUT_MS, ch->cancel_fd, tries, &a, err,
-	    errlen) == 0) {
-		r = sts_parse_answer(a.body, a.len, k, err, errlen);
-		if (r < 0 && a.status != 200 && strncmp(err, "no Cred", 7) == 0)
-			err_set(err, errlen, "HTTP %d", a.status);
-		answer_free(&a);
-	}
-	free_secret(hdr);
-	free_secret(body);
-	return r;
-}
-
-static int
-webid_fetch(struct cred_chain *ch, struct source *s, int tries,
+sts_fetch(struct cred_chain *ch, struct source *s, int tries,
     struct cred_keys *k, char *err, size_t errlen)
 {
+	static const char ctype[] = "application/x-www-form-urlencoded; "
+	    "charset=utf-8";
 	struct buf form = { 0 };
-	struct stamp st;
-	char *tok;
+	struct cred_keys bk = { 0 };
+	struct sigv4_header h[4];
+	char date[17], hash[65], host[272], *auth = NULL, *hdr = NULL;
+	char *tok = NULL, *body = NULL;
 	size_t len;
-	int r;
+	int r = -1;
 
-	/* Read at every call: the cluster rotates it. */
-	r = read_file(s->token_file, "AWS_WEB_IDENTITY_TOKEN_FILE", &tok, &len,
-	    &st, err, errlen);
-	if (r == 0)
-		return err_set(err, errlen, "%s: %s", s->token_file,
-		    strerror(ENOENT));
-	if (r < 0)
+	if (s->base != NULL) {
+		if (fetch_source(ch, s->base, &bk, tries, err, errlen) < 0)
+			return -1;
+	} else if ((tok = read_token(s->token_file,
+	    "AWS_WEB_IDENTITY_TOKEN_FILE", &len, err, errlen)) == NULL)
 		return -1;
-	while (len > 0 && strchr(" \t\r\n", tok[len - 1]) != NULL)
-		tok[--len] = '\0';
-	if (len == 0 || strlen(tok) != len) {
+	else if (len == 0 || strlen(tok) != len) {
 		free_secret(tok);
 		return err_set(err, errlen, "%s holds no token", s->token_file);
 	}
-	form_add(&form, "Action", "AssumeRoleWithWebIdentity");
+	form_add(&form, "Action", tok ? "AssumeRoleWithWebIdentity" :
+	    "AssumeRole");
+	if (tok == NULL) {
+		form_add(&form, "DurationSeconds", s->duration);
+		form_add(&form, "ExternalId", s->external_id);
+	}
 	form_add(&form, "RoleArn", s->role_arn);
 	form_add(&form, "RoleSessionName", s->session);
 	form_add(&form, "Version", "2011-06-15");
 	form_add(&form, "WebIdentityToken", tok);
 	free_secret(tok);
-	return sts_call(ch, s, &form, "", tries, k, err, errlen);
-}
-
-static int
-role_fetch(struct cred_chain *ch, struct source *s, int tries,
-    struct cred_keys *k, char *err, size_t errlen)
-{
-	struct buf form = { 0 };
-	struct cred_keys bk;
-	struct sigv4_header h[4];
-	char date[17], hash[65], host[272], *auth = NULL, *hdr = NULL, *body;
-	int r = -1;
-
-	if (fetch_source(ch, s->base, &bk, tries, err, errlen) < 0)
-		return -1;
-	form_add(&form, "Action", "AssumeRole");
-	form_add(&form, "DurationSeconds", s->duration);
-	form_add(&form, "ExternalId", s->external_id);
-	form_add(&form, "RoleArn", s->role_arn);
-	form_add(&form, "RoleSessionName", s->session);
-	form_add(&form, "Version", "2011-06-15");
-	sigv4_amz_date(time(NULL), date);
-	host_value(&s->url, host);
-	body = form.failed ? "" : form.data;
-	sigv4_sha256_hex(body, strlen(body), hash);
-	h[0] = (struct sigv4_header){ "content-type", "application/"
-	    "x-www-form-urlencoded; charset=utf-8" };
-	h[1] = (struct sigv4_header){ "host", host };
-	h[2] = (struct sigv4_header){ "x-amz-date", date };
-	h[3] = (struct sigv4_header){ "x-amz-security-token", bk.token };
-	auth = sigv4_authorization(&(struct sigv4_request){ .method = "POST",
-	    .canonical_uri = s->url.path, .query = "", .headers = h,
-	    .nheaders = bk.token ? 4 : 3, .payload_hash = hash,
-	    .amz_date = date, .region = s->region, .service = "sts",
-	    .access_key = bk.access_key, .secret_key = bk.secret_key });
-	if (auth == NULL || asprintf(&hdr, "X-Amz-Date: %s\r\n%s%s%s"
-	    "Authorization: %s\r\n", date, bk.token ? "X-Amz-Security-Token: " :
-	    "", bk.token ? bk.token : "", bk.token ? "\r\n" : "", auth) < 0) {
+	if ((body = buf_take(&form)) == NULL)
+		goto nomem;
+	if (s->base != NULL) {
+		sigv4_amz_date(time(NULL), date);
+		host_value(&s->url, host);
+		sigv4_sha256_hex(body, strlen(body), hash);
+		h[0] = (struct sigv4_header){ "content-type", ctype };
+		h[1] = (struct sigv4_header){ "host", host };
+		h[2] = (struct sigv4_header){ "x-amz-date", date };
+		h[3] = (struct sigv4_header){ "x-amz-security-token", bk.token };
+		auth = sigv4_authorization(&(struct sigv4_request){
+		    .method = "POST", .canonical_uri = s->url.path,
+		    .query = "", .headers = h, .nheaders = bk.token ? 4 : 3,
+		    .payload_hash = hash, .amz_date = date,
+		    .region = s->region, .service = "sts",
+		    .access_key = bk.access_key, .secret_key = bk.secret_key });
+		if (auth == NULL)
+			goto nomem;
+	}
+	if (asprintf(&hdr, "Content-Type: %s\r\n%s%s%s%s%s%s%s%s%s", ctype,
+	    auth ? "X-Amz-Date: " : "", auth ? date : "", auth ? "\r\n" : "",
+	    bk.token ? "X-Amz-Security-Token: " : "", bk.token ? bk.token : "",
+	    bk.token ? "\r\n" : "", auth ? "Authorization: " : "",
+	    auth ? auth : "", auth ? "\r\n" : "") < 0) {
 		hdr = NULL;
-		err_set(err, errlen, "out of memory");
-		buf_free(&form);
-	} else
-		r = sts_call(ch, s, &form, hdr, tries, k, err, errlen);
+		goto nomem;
+	}
+	r = ask(ch, s, &sts_svc, "POST", NULL, hdr, body, tries, k, err,
+	    errlen);
+	goto out;
+nomem:
+	err_set(err, errlen, "out of memory");
+out:
 	free_secret(auth);
 	free_secret(hdr);
+	free_secret(body);
 	cred_keys_free(&bk);
 	return r;
 }
@@ -1855,12 +1633,13 @@ out:
 }
 
 static int
-process_fetch(struct cred_chain *ch, struct source *s, struct cred_keys *k,
-    char *err, size_t errlen)
+process_fetch(struct cred_chain *ch, struct source *s, int tries,
+    struct cred_keys *k, char *err, size_t errlen)
 {
 	char *text;
 	int r;
 
+	(void)tries;		/* run once: a helper may ask for a touch */
 	if (process_run(ch, s, &text, err, errlen) < 0)
 		return -1;
 	r = sts_parse_process(text, strlen(text), k, err, errlen);
@@ -1868,6 +1647,8 @@ process_fetch(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 	return r;
 }
 
+/* The token `aws sso login` left in ~/.aws/sso/cache, then the portal's
+ * GetRoleCredentials. */
 static int
 sso_fetch(struct cred_chain *ch, struct source *s, int tries,
     struct cred_keys *k, char *err, size_t errlen)
@@ -1876,7 +1657,6 @@ sso_fetch(struct cred_chain *ch, struct source *s, int tries,
 	char *text = NULL, *tok = NULL, *hdr = NULL, *get = NULL, *acct, *role;
 	char why[200];
 	struct stamp st;
-	struct answer a;
 	size_t len;
 	time_t exp;
 	int r = -1;
@@ -1888,39 +1668,26 @@ sso_fetch(struct cred_chain *ch, struct source *s, int tries,
 	    asprintf(&path, "%s/.aws/sso/cache/%s", home, name) < 0) {
 		path = NULL;
 		err_set(err, errlen, "no home directory");
-		goto out;
-	}
-	if ((r = read_file(path, "", &text, &len, &st, err, errlen)) <= 0) {
+	} else if ((r = read_file(path, "", &text, &len, &st, err,
+	    errlen)) <= 0) {
 		if (r == 0)
 			err_set(err, errlen, "no SSO token for %s in %s: run aws "
 			    "sso login", s->sso_key, path);
 		r = -1;
-		goto out;
-	}
-	r = -1;
-	if (sts_parse_sso_token(text, len, &tok, &exp, why, sizeof(why)) < 0)
+	} else if ((r = sts_parse_sso_token(text, len, &tok, &exp, why,
+	    sizeof(why))) < 0)
 		err_set(err, errlen, "%s: %s (run aws sso login)", path, why);
 	else if (exp <= time(NULL))
-		err_set(err, errlen, "the SSO token for %s has expired: run aws "
-		    "sso login", s->sso_key);
+		r = err_set(err, errlen, "the SSO token for %s has expired: run "
+		    "aws sso login", s->sso_key);
 	else if (asprintf(&hdr, "x-amz-sso_bearer_token: %s\r\n", tok) < 0 ||
 	    asprintf(&get, "%s/federation/credentials?account_id=%s&"
 	    "role_name=%s", strcmp(s->url.path, "/") ? s->url.path : "", acct,
 	    role) < 0)
-		err_set(err, errlen, "out of memory");
-	else if (http_tries(&s->url, "GET", get, hdr, NULL, ch->anchors,
-	    STS_TIMEOUT_MS, ch->cancel_fd, tries, &a, err, errlen) == 0) {
-		if (a.status == 401 || a.status == 403)
-			err_set(err, errlen, "the SSO portal refused the token "
-			    "(HTTP %d): run aws sso login", a.status);
-		else if (a.status != 200)
-			err_set(err, errlen, "the SSO portal answered HTTP %d",
-			    a.status);
-		else
-			r = sts_parse_sso_role(a.body, a.len, k, err, errlen);
-		answer_free(&a);
-	}
-out:
+		r = err_set(err, errlen, "out of memory");
+	else
+		r = ask(ch, s, &sso_svc, "GET", get, hdr, NULL, tries, k, err,
+		    errlen);
 	free(home);
 	free(path);
 	free(get);
@@ -1932,92 +1699,216 @@ out:
 	return r;
 }
 
+/* ---- the chain ---- */
+
+/* A source described by fmt; NULL with "out of memory" in err. */
+static struct source * __attribute__((format(printf, 4, 5)))
+source_new(enum kind kind, char *err, size_t errlen, const char *fmt, ...)
+{
+	struct source *s = calloc(1, sizeof(*s));
+	va_list ap;
+	int n = -1;
+
+	if (s != NULL) {
+		s->kind = kind;
+		va_start(ap, fmt);
+		n = vasprintf(&s->desc, fmt, ap);
+		va_end(ap);
+	}
+	if (n < 0) {
+		free(s);
+		s = NULL;
+		err_set(err, errlen, "out of memory");
+	}
+	return s;
+}
+
+static void
+source_free(struct source *s)
+{
+	if (s == NULL)
+		return;
+	free(s->desc);
+	free(s->path[0]);
+	free(s->path[1]);
+	free(s->profile);
+	free_secret(s->imds_token);
+	source_free(s->base);
+	cred_keys_free(&s->keys);
+	for (int i = 0; i < 4; i++)
+		free(s->f[i]);
+	sts_argv_free(s->argv);
+	free(s);
+}
+
+/* Static keys, from the command line or the environment. */
+static int
+walk_static(struct cred_chain *ch, struct source **src, struct cred_keys *k,
+    char *err, size_t errlen)
+{
+	struct key_names n = { "-k", "-s", "--aws-token",
+	    "incomplete credentials %s%s: %s without %s",
+	    "credentials %s%s: %s holds a space or a control character (a "
+	    "line break copied with it?)" };
+	const char *ak = ch->arg_ak, *sk = ch->arg_sk, *tk = ch->arg_tk;
+	const char *exp = NULL;
+	int env = ak == NULL && sk == NULL, r;
+
+	if (env) {
+		ak = env_value(n.ak = "AWS_ACCESS_KEY_ID");
+		sk = env_value(n.sk = "AWS_SECRET_ACCESS_KEY");
+		/* botocore's order; the original read only the first. */
+		if (tk == NULL && (tk = env_value("AWS_SECURITY_TOKEN")) != NULL)
+			n.tk = "AWS_SECURITY_TOKEN";
+		if (tk == NULL && (tk = env_value("AWS_SESSION_TOKEN")) != NULL)
+			n.tk = "AWS_SESSION_TOKEN";
+		exp = env_value("AWS_CREDENTIAL_EXPIRATION");
+	}
+	if ((r = keys_take(&n, env ? "in the environment" :
+	    "on the command line", "", ak, sk, tk, k, err, errlen)) <= 0)
+		return r;
+	if (exp != NULL && isotime_parse(exp, &k->expiration) < 0)
+		return err_set(err, errlen, "AWS_CREDENTIAL_EXPIRATION '%.64s' is "
+		    "not an ISO 8601 time", exp);
+	*src = source_new(env ? SRC_ENV : SRC_ARGS, err, errlen, "%s", env ?
+	    "the environment (AWS_ACCESS_KEY_ID)" : "the command line (-k/-s)");
+	return *src != NULL ? 1 : -1;
+}
+
+/* The original's keys: [Credentials] of boto's files, read where boto read
+ * them (after the environment and ~/.aws, before container and instance
+ * credentials). Not refreshed by themselves: SIGHUP reads them again. */
+static int
+walk_boto(struct source **src, struct cred_keys *k, char *err,
+    size_t errlen)
+{
+	static const struct key_names names = { "aws_access_key_id",
+	    "aws_secret_access_key", "aws_security_token",
+	    "%s%s: [Credentials] has %s but no %s", "%s%s: [Credentials] %s "
+	    "is empty or holds a space or a control character" };
+	struct cred_boto b;
+	const char *file;
+	int r;
+
+	if (cred_boto_load(&b, err, errlen) < 0)
+		return -1;
+	file = b.ak.file ? b.ak.file : b.sk.file;
+	if ((r = keys_take(&names, file, "", b.ak.v, b.sk.v, b.tk.v, k, err,
+	    errlen)) == 1 && (*src = source_new(SRC_BOTO, err, errlen,
+	    "the boto config %s", file)) == NULL)
+		r = -1;
+	cred_boto_free(&b);
+	return r;
+}
+
+/* The container-credentials URL, or 0 when the variables are not set. */
+static int
+container_source(struct source **src, char *err, size_t errlen)
+{
+	const char *rel = env_value("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	const char *full = env_value("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	char *url = NULL;
+	struct http_url u;
+
+	if (rel == NULL && full == NULL)
+		return 0;
+	if (rel != NULL && asprintf(&url, "%s%s%s", ECS_AGENT,
+	    rel[0] == '/' ? "" : "/", rel) < 0) {
+		err_set(err, errlen, "out of memory");
+		return -1;
+	}
+	if (http_parse_url(url ? url : full, &u) < 0) {
+		err_set(err, errlen, "%s: '%s' is not an http(s) URL", rel ?
+		    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" :
+		    "AWS_CONTAINER_CREDENTIALS_FULL_URI", url ? url : full);
+		free(url);
+		return -1;
+	}
+	if (rel == NULL && !cred_full_uri_allowed(&u)) {
+		err_set(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_URI: http is "
+		    "only allowed to loopback, 169.254.170.2 or 169.254.170.23 "
+		    "(%s)", u.host);
+		return -1;
+	}
+	*src = source_new(SRC_CONTAINER, err, errlen, "container credentials "
+	    "at %s", url ? url : full);
+	free(url);
+	if (*src == NULL)
+		return -1;
+	(*src)->url = u;
+	return 1;
+}
+
+static int
+imds_source(struct source **src, char *err, size_t errlen)
+{
+	const char *base = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const char *mode = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+	struct http_url u;
+	size_t n;
+
+	if (base == NULL)
+		base = mode != NULL && strcasecmp(mode, "IPv6") == 0 ?
+		    IMDS_V6 : IMDS_V4;
+	if (http_parse_url(base, &u) < 0 || u.tls) {
+		err_set(err, errlen, "AWS_EC2_METADATA_SERVICE_ENDPOINT: '%s' is "
+		    "not an http URL", base);
+		return -1;
+	}
+	/* The base's path is a prefix: without its final '/'. */
+	n = strlen(u.path);
+	while (n > 0 && u.path[n - 1] == '/')
+		u.path[--n] = '\0';
+	if ((*src = source_new(SRC_IMDS, err, errlen, "EC2 instance metadata "
+	    "at %s", base)) == NULL)
+		return -1;
+	(*src)->url = u;
+	return 1;
+}
+
 /* ---- the profiles' plan: which source, from the files' texts ---- */
 
 struct plan {
-	const struct shared *sh;	/* texts and paths of the files */
+	struct shared *sh;		/* texts and paths of the files */
 	const char *region;		/* for STS; NULL: the global one */
-	int cancel_fd;
 	const char *visited[MAX_CHAIN];
 	size_t nvisited;
 	char *err;
 	size_t errlen;
 };
 
-/* A profile of both files; p[0] the credentials file's part. */
-struct prof {
-	struct cred_profile p[2];
-};
-
-static void
-prof_free(struct prof *pr)
-{
-	cred_profile_free(&pr->p[0]);
-	cred_profile_free(&pr->p[1]);
-}
-
+/* The parts of profile `name` (kind 1) or of sso-session `name` (kind 2,
+ * the config file only). */
 static int
 prof_load(struct plan *pc, const char *name, int kind, struct prof *pr)
 {
-	size_t line;
-
 	memset(pr, 0, sizeof(*pr));
-	for (int i = 0; i < 2; i++)
-		if (pc->sh->text[i] != NULL && (kind == 1 || i == 1) &&
-		    cred_profile_parse(pc->sh->text[i], pc->sh->len[i], name,
-		    kind == 2 ? 2 : i, &pr->p[i], &line) != 0) {
+	for (int i = kind - 1; i < 2; i++)
+		if (prof_parse(pc->sh, i, name, i == 0 ? 0 : kind, &pr->p[i],
+		    pc->err, pc->errlen) < 0) {
 			prof_free(pr);
-			return err_set(pc->err, pc->errlen, "out of memory");
+			return -1;
 		}
 	return 0;
 }
 
-/* A setting; the credentials file's wins. */
-static const char *
-prof_get(const struct prof *pr, int i)
-{
-	return pr->p[0].set[i] ? pr->p[0].set[i] : pr->p[1].set[i];
-}
-
-static int
-prof_static(const struct prof *pr)
-{
-	return (pr->p[0].access_key || pr->p[1].access_key) &&
-	    (pr->p[0].secret_key || pr->p[1].secret_key);
-}
-
-static const char *
-file_name(const struct plan *pc, int i)
-{
-	const char *p = i ? pc->sh->config_path : pc->sh->cred_path;
-
-	return p ? p : i ? "the config file" : "the credentials file";
-}
-
-/* Copies the settings a source needs (NULL: not set) into s->f. */
+/* Copies the settings a source needs (NULL: not set) into s->f; a role
+ * session without a name gets "tablesnap-<time>". */
 static int
 plan_fields(struct plan *pc, struct source *s, const char *a, const char *b,
     const char *c, const char *d)
 {
 	const char *v[4] = { a, b, c, d };
+	char dflt[40];
 
+	(void)snprintf(dflt, sizeof(dflt), "tablesnap-%lld",
+	    (long long)time(NULL));
+	if (b == NULL)
+		v[1] = dflt;
 	for (int i = 0; i < 4; i++)
 		if (v[i] != NULL && (s->f[i] = strdup(v[i])) == NULL)
 			return err_set(pc->err, pc->errlen, "out of memory");
 	return 0;
-}
-
-static struct source *
-plan_new(struct plan *pc, enum kind kind, const char *fmt, const char *a,
-    const char *b)
-{
-	struct source *s = source_new(kind, fmt, a, b);
-
-	if (s == NULL)
-		err_set(pc->err, pc->errlen, "out of memory");
-	else
-		s->cancel_fd = pc->cancel_fd;
-	return s;
 }
 
 static int
@@ -2087,7 +1978,6 @@ plan_role(struct plan *pc, const char *name, const struct prof *pr,
 	const char *d = prof_get(pr, CS_DURATION_SECONDS);
 	const char *sn = prof_get(pr, CS_ROLE_SESSION_NAME);
 	struct source *s, *base = NULL;
-	char dflt[40];
 	int r = -1;
 
 	if (pc->nvisited == MAX_CHAIN)
@@ -2109,8 +1999,8 @@ plan_role(struct plan *pc, const char *name, const struct prof *pr,
 		if (plan_source(pc, sp, name, &base) < 0)
 			return -1;
 	} else if (strcmp(cs, "Environment") == 0) {
-		if ((base = plan_new(pc, SRC_STATIC, "the environment%s%s", "",
-		    "")) != NULL && cred_keys_fill(&base->keys,
+		if ((base = source_new(SRC_STATIC, pc->err, pc->errlen,
+		    "the environment")) != NULL && cred_keys_fill(&base->keys,
 		    env_value("AWS_ACCESS_KEY_ID"),
 		    env_value("AWS_SECRET_ACCESS_KEY"),
 		    env_value("AWS_SESSION_TOKEN"), NULL, pc->err,
@@ -2134,28 +2024,13 @@ plan_role(struct plan *pc, const char *name, const struct prof *pr,
 		source_free(base);
 		return -1;
 	}
-	base->cancel_fd = pc->cancel_fd;
-	(void)snprintf(dflt, sizeof(dflt), "tablesnap-%lld",
-	    (long long)time(NULL));
-	s = plan_new(pc, SRC_ROLE, "role %s of profile '%s', source ",
-	    prof_get(pr, CS_ROLE_ARN), name);
-	if (s != NULL) {
-		char *d2 = NULL;
-
-		if (asprintf(&d2, "%s%s", s->desc, base->desc) < 0) {
-			source_free(s);
-			s = NULL;
-			err_set(pc->err, pc->errlen, "out of memory");
-		} else {
-			free(s->desc);
-			s->desc = d2;
-		}
-	}
-	if (s != NULL) {
+	if ((s = source_new(SRC_ROLE, pc->err, pc->errlen, "role %s of "
+	    "profile '%s', source %s", prof_get(pr, CS_ROLE_ARN), name,
+	    base->desc)) != NULL) {
 		s->base = base;
 		base = NULL;
-		if (plan_fields(pc, s, prof_get(pr, CS_ROLE_ARN), sn ? sn :
-		    dflt, prof_get(pr, CS_EXTERNAL_ID), d) == 0 &&
+		if (plan_fields(pc, s, prof_get(pr, CS_ROLE_ARN), sn,
+		    prof_get(pr, CS_EXTERNAL_ID), d) == 0 &&
 		    plan_endpoint(pc, pr, s, NULL) == 0)
 			r = 0;
 	}
@@ -2181,7 +2056,7 @@ plan_other(struct plan *pc, const char *name, const struct prof *pr,
 	const char *role = prof_get(pr, CS_SSO_ROLE_NAME), *cmd, *missing;
 	struct prof ss;
 	struct source *s = NULL;
-	char dflt[40], why[200];
+	char why[200];
 
 	if (env && env_value("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL) {
 		tf = env_value("AWS_WEB_IDENTITY_TOKEN_FILE");
@@ -2195,12 +2070,10 @@ plan_other(struct plan *pc, const char *name, const struct prof *pr,
 			return err_set(pc->err, pc->errlen, "web identity (%s): "
 			    "no role: set AWS_ROLE_ARN or the profile's role_arn",
 			    tf);
-		(void)snprintf(dflt, sizeof(dflt), "tablesnap-%lld",
-		    (long long)time(NULL));
-		if ((s = plan_new(pc, SRC_WEBID, "web identity (role %s%s)", arn,
-		    "")) == NULL)
+		if ((s = source_new(SRC_WEBID, pc->err, pc->errlen,
+		    "web identity (role %s)", arn)) == NULL)
 			return -1;
-		if (plan_fields(pc, s, arn, sn ? sn : dflt, tf, NULL) < 0 ||
+		if (plan_fields(pc, s, arn, sn, tf, NULL) < 0 ||
 		    plan_endpoint(pc, pr, s, NULL) < 0) {
 			source_free(s);
 			return -1;
@@ -2219,7 +2092,7 @@ plan_other(struct plan *pc, const char *name, const struct prof *pr,
 			prof_free(&ss);
 			return err_set(pc->err, pc->errlen, "profile '%s': "
 			    "sso_session '%s' has no [sso-session %s] in %s",
-			    name, sess, sess, file_name(pc, 1));
+			    name, sess, sess, shared_name(pc->sh, 1));
 		}
 		if (url == NULL)
 			url = prof_get(&ss, CS_SSO_START_URL);
@@ -2228,8 +2101,9 @@ plan_other(struct plan *pc, const char *name, const struct prof *pr,
 		missing = url == NULL ? "sso_start_url" : reg == NULL ?
 		    "sso_region" : acct == NULL ? "sso_account_id" : role ==
 		    NULL ? "sso_role_name" : NULL;
-		if (missing == NULL && (s = plan_new(pc, SRC_SSO, "SSO (account "
-		    "%s, role %s)", acct, role)) != NULL) {
+		if (missing == NULL && (s = source_new(SRC_SSO, pc->err,
+		    pc->errlen, "SSO (account %s, role %s)", acct,
+		    role)) != NULL) {
 			if (plan_fields(pc, s, acct, role, sess ? sess : url,
 			    NULL) < 0 || plan_endpoint(pc, pr, s, reg) < 0) {
 				source_free(s);
@@ -2247,8 +2121,8 @@ plan_other(struct plan *pc, const char *name, const struct prof *pr,
 	}
 	if (!process || (cmd = prof_get(pr, CS_CREDENTIAL_PROCESS)) == NULL)
 		return 0;
-	if ((s = plan_new(pc, SRC_PROCESS, "credential_process of profile "
-	    "'%s'%s", name, "")) == NULL)
+	if ((s = source_new(SRC_PROCESS, pc->err, pc->errlen,
+	    "credential_process of profile '%s'", name)) == NULL)
 		return -1;
 	if ((s->argv = sts_split_argv(cmd, why, sizeof(why))) == NULL) {
 		source_free(s);
@@ -2284,8 +2158,8 @@ plan_source(struct plan *pc, const char *name, const char *parent,
 		return -1;
 	if (!pr.p[0].found && !pr.p[1].found)
 		err_set(pc->err, pc->errlen, "source_profile '%s' of profile '%s' "
-		    "is in neither %s nor %s", name, parent, file_name(pc, 0),
-		    file_name(pc, 1));
+		    "is in neither %s nor %s", name, parent, shared_name(pc->sh, 0),
+		    shared_name(pc->sh, 1));
 	else if (seen && (strcmp(name, parent) != 0 || !prof_static(&pr))) {
 		for (size_t i = 0; i < pc->nvisited; i++)
 			buf_printf(&loop, "'%s' -> ", pc->visited[i]);
@@ -2297,9 +2171,9 @@ plan_source(struct plan *pc, const char *name, const char *parent,
 	else if ((r = plan_other(pc, name, &pr, 0, 0, out)) == 0) {
 		f = pr.p[0].access_key == NULL;
 		if (prof_static(&pr)) {
-			if ((*out = plan_new(pc, SRC_STATIC, "profile '%s' of %s",
-			    name, file_name(pc, f))) == NULL ||
-			    profile_keys(&pr.p[f], name, file_name(pc, f),
+			if ((*out = source_new(SRC_STATIC, pc->err,
+			    pc->errlen, "profile '%s' of %s", name, shared_name(pc->sh, f))) == NULL ||
+			    profile_keys(&pr.p[f], name, shared_name(pc->sh, f),
 			    &(*out)->keys, pc->err, pc->errlen) < 0)
 				r = -1;
 		} else if ((r = plan_other(pc, name, &pr, 0, 1, out)) == 0)
@@ -2321,19 +2195,50 @@ plan_source(struct plan *pc, const char *name, const char *parent,
  * role, web identity (the environment's first), SSO; after them (process
  * set), its credential_process. 1 with *out, 0 none, -1 err. */
 static int
-plan_top(struct plan *pc, const char *name, int process, struct source **out)
+plan_top(struct plan *pc, int process, struct source **out)
 {
-	struct prof pr;
-	int r;
+	const struct prof *pr = &pc->sh->pr;
 
 	*out = NULL;
-	if (prof_load(pc, name, 1, &pr) < 0)
-		return -1;
-	if (!process && role_config(&pr))
-		r = plan_role(pc, name, &pr, out) < 0 ? -1 : 1;
-	else
-		r = plan_other(pc, name, &pr, !process, process, out);
-	prof_free(&pr);
+	if (!process && role_config(pr))
+		return plan_role(pc, pc->sh->profile, pr, out) < 0 ? -1 : 1;
+	return plan_other(pc, pc->sh->profile, pr, !process, process, out);
+}
+
+/* The keys of the chosen profile in file i: 1 found (*src), 0 none, -1
+ * err. The source takes the paths, to look at the files again. */
+static int
+file_source(struct shared *s, int i, struct source **src,
+    struct cred_keys *k, char *err, size_t errlen)
+{
+	int r = profile_keys(&s->pr.p[i], s->profile, shared_name(s, i), k,
+	    err, errlen);
+
+	if (r != 1)
+		return r;
+	*src = source_new(SRC_FILE, err, errlen, "profile '%s' of %s",
+	    s->profile, shared_name(s, i));
+	if (*src == NULL || ((*src)->profile = strdup(s->profile)) == NULL)
+		return err_set(err, errlen, "out of memory");
+	memcpy((*src)->path, s->path, sizeof(s->path));
+	memcpy((*src)->stamp, s->stamp, sizeof(s->stamp));
+	s->path[0] = s->path[1] = NULL;
+	return 1;
+}
+
+/* The shared files in botocore's order: the chosen profile's role, web
+ * identity, SSO, then its keys in the credentials file, its
+ * credential_process, its keys in the config file. 1 with *src (and k
+ * for keys of the files), 0 none, -1 err. */
+static int
+plan_profile(struct plan *pc, struct source **src, struct cred_keys *k)
+{
+	int r;
+
+	if ((r = plan_top(pc, 0, src)) == 0 &&
+	    (r = file_source(pc->sh, 0, src, k, pc->err, pc->errlen)) == 0 &&
+	    (r = plan_top(pc, 1, src)) == 0)
+		r = file_source(pc->sh, 1, src, k, pc->err, pc->errlen);
 	return r;
 }
 
@@ -2343,72 +2248,41 @@ cred_profile_plan(const char *cred_text, const char *conf_text,
 {
 	struct shared sh = { .text = { (char *)cred_text, (char *)conf_text },
 	    .len = { cred_text ? strlen(cred_text) : 0,
-	    conf_text ? strlen(conf_text) : 0 } };
+	    conf_text ? strlen(conf_text) : 0 }, .profile = profile };
 	struct plan pc = { .sh = &sh, .err = out, .errlen = outlen,
 	    .region = "eu-west-1" };
-	struct source *s;
-	struct prof pr;
-	int r = plan_top(&pc, profile, 0, &s);
+	struct source *s = NULL;
+	struct cred_keys k = { 0 };
+	int r = -1;
 
-	if (r == 0 && prof_load(&pc, profile, 1, &pr) == 0) {
-		if (pr.p[0].access_key == NULL)
-			r = plan_top(&pc, profile, 1, &s);
-		prof_free(&pr);
-	}
-	if (r == 1) {
-		err_set(out, outlen, "%s", s->desc);
-		source_free(s);
-		return 0;
-	}
-	return r == 0 ? 1 : -1;
+	if (prof_load(&pc, profile, 1, &sh.pr) == 0 &&
+	    (r = plan_profile(&pc, &s, &k)) == 1 && s->kind != SRC_FILE)
+		r = err_set(out, outlen, "%s", s->desc) + 1;
+	else if (r == 0)
+		r = 1;
+	prof_free(&sh.pr);
+	cred_keys_free(&k);
+	source_free(s);
+	return r;
 }
 
-/* The keys of the chosen profile in one of the files (i: 0 credentials,
- * 1 config): 1 found, 0 none, -1 err. */
-static int
-file_source(struct shared *s, int i, struct source **src,
-    struct cred_keys *k, char *err, size_t errlen)
-{
-	const char *from = i ? s->config_path : s->cred_path;
-	int r = profile_keys(i ? &s->config : &s->cred, s->profile, from, k,
-	    err, errlen);
-
-	if (r != 1)
-		return r;
-	*src = source_new(SRC_FILE, "profile '%s' of %s", s->profile, from);
-	if (*src == NULL || ((*src)->profile = strdup(s->profile)) == NULL)
-		return err_set(err, errlen, "out of memory");
-	(*src)->cred_path = s->cred_path;
-	(*src)->config_path = s->config_path;
-	(*src)->cred_stamp = s->cred_stamp;
-	(*src)->config_stamp = s->config_stamp;
-	s->cred_path = s->config_path = NULL;
-	return 1;
-}
-
-/* The shared files in botocore's order: the chosen profile's role, web
- * identity, SSO, then its keys in the credentials file, its
- * credential_process, its keys in the config file. */
+/* The shared files: the source plan_profile finds, fetched. */
 static int
 walk_profile(struct cred_chain *ch, struct source **src, struct cred_keys *k,
     char *err, size_t errlen)
 {
 	struct shared s;
-	struct plan pc = { .sh = &s, .cancel_fd = ch->cancel_fd, .err = err,
-	    .errlen = errlen, .region = ch->region };
+	struct plan pc = { .sh = &s, .err = err, .errlen = errlen,
+	    .region = ch->region };
 	int r;
 
 	if (shared_load(&s, err, errlen) < 0)
 		return -1;
 	if (pc.region == NULL && (pc.region = env_value("AWS_REGION")) == NULL &&
 	    (pc.region = env_value("AWS_DEFAULT_REGION")) == NULL)
-		pc.region = s.cred.region ? s.cred.region : s.config.region;
-	if ((r = plan_top(&pc, s.profile, 0, src)) == 0 &&
-	    (r = file_source(&s, 0, src, k, err, errlen)) == 0 &&
-	    (r = plan_top(&pc, s.profile, 1, src)) == 0)
-		r = file_source(&s, 1, src, k, err, errlen);
-	if (r == 1 && (*src)->kind != SRC_FILE && fetch_source(ch, *src, k,
-	    FETCH_TRIES, err, errlen) < 0)
+		pc.region = shared_region(&s);
+	if ((r = plan_profile(&pc, src, k)) == 1 && (*src)->kind != SRC_FILE &&
+	    fetch_source(ch, *src, k, FETCH_TRIES, err, errlen) < 0)
 		r = -1;
 	shared_free(&s);
 	return r;
@@ -2418,6 +2292,10 @@ static int
 walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
     char *err, size_t errlen)
 {
+	static const char none[] = "no credentials: none on the command line "
+	    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the shared "
+	    "files (~/.aws/credentials, ~/.aws/config), in boto's "
+	    "(/etc/boto.cfg, ~/.boto) or from a container";
 	char why[ERRLEN];
 	int r, explicit;
 
@@ -2426,39 +2304,31 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 	if ((r = walk_static(ch, src, k, err, errlen)) != 0) {
 		/* AWS_PROFILE naming no profile is an error even when the keys
 		 * come from elsewhere, as in the AWS CLI. */
-		if (r == 1 && profile_name(&explicit) != NULL && explicit &&
-		    shared_check(err, errlen) < 0)
-			r = -1;
+		if (r == 1 && profile_name(&explicit) != NULL && explicit) {
+			struct shared s;
+
+			if (shared_load(&s, err, errlen) < 0)
+				r = -1;
+			else
+				shared_free(&s);
+		}
 		goto done;
 	}
 	if ((r = walk_profile(ch, src, k, err, errlen)) != 0)
 		goto done;
 	if ((r = walk_boto(src, k, err, errlen)) != 0)
 		goto done;
-	if ((r = container_source(src, err, errlen)) != 0) {
-		if (r == 1)
-			(*src)->cancel_fd = ch->cancel_fd;
-		if (r == 1 && container_fetch(ch, *src, k, FETCH_TRIES, err,
-		    errlen) < 0)
-			r = -1;
-		goto done;
-	}
-	if (env_true("AWS_EC2_METADATA_DISABLED")) {
-		err_set(err, errlen, "no credentials: none on the command line "
-		    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the "
-		    "shared files (~/.aws/credentials, ~/.aws/config), in boto's "
-		    "(/etc/boto.cfg, ~/.boto) or from a container, and AWS_EC2_METADATA_DISABLED is true");
-		return -1;
-	}
-	if ((r = imds_source(src, err, errlen)) == 1)
-		(*src)->cancel_fd = ch->cancel_fd;
-	if (r == 1 && imds_fetch(*src, k, 1, why, sizeof(why)) < 0) {
-		err_set(err, errlen, "no credentials: none on the command line "
-		    "(-k/-s), in the environment (AWS_ACCESS_KEY_ID), in the "
-		    "shared files (~/.aws/credentials, ~/.aws/config), in boto's "
-		    "(/etc/boto.cfg, ~/.boto) or from a container; %s", why);
+	if ((r = container_source(src, err, errlen)) == 1 &&
+	    fetch_source(ch, *src, k, FETCH_TRIES, err, errlen) < 0)
 		r = -1;
-	}
+	if (r != 0)
+		goto done;
+	if (env_true("AWS_EC2_METADATA_DISABLED"))
+		return err_set(err, errlen, "%s, and AWS_EC2_METADATA_DISABLED is "
+		    "true", none);
+	if ((r = imds_source(src, err, errlen)) == 1 &&
+	    fetch_source(ch, *src, k, 1, why, sizeof(why)) < 0)
+		r = err_set(err, errlen, "%s; %s", none, why);
 done:
 	if (r < 0) {
 		source_free(*src);
@@ -2473,54 +2343,43 @@ static int
 fetch_source(struct cred_chain *ch, struct source *s, struct cred_keys *k,
     int tries, char *err, size_t errlen)
 {
+	static int (*const fetch[])(struct cred_chain *, struct source *, int,
+	    struct cred_keys *, char *, size_t) = {
+		[SRC_CONTAINER] = container_fetch, [SRC_IMDS] = imds_fetch,
+		[SRC_ROLE] = sts_fetch, [SRC_WEBID] = sts_fetch,
+		[SRC_PROCESS] = process_fetch, [SRC_SSO] = sso_fetch,
+	};
 	struct shared sh;
-	const char *from;
 	char why[ERRLEN];
-	int r;
+	int r = 0;
 
 	memset(k, 0, sizeof(*k));
-	switch (s->kind) {
-	case SRC_STATIC:
+	if (s->kind == SRC_STATIC) {
 		if (keys_set(k, s->keys.access_key, s->keys.secret_key,
 		    s->keys.token) < 0)
 			return err_set(err, errlen, "out of memory");
 		return 0;
-	case SRC_ROLE:
-		r = role_fetch(ch, s, tries, k, why, sizeof(why));
-		break;
-	case SRC_WEBID:
-		r = webid_fetch(ch, s, tries, k, why, sizeof(why));
-		break;
-	case SRC_PROCESS:
-		r = process_fetch(ch, s, k, why, sizeof(why));
-		break;
-	case SRC_SSO:
-		r = sso_fetch(ch, s, tries, k, why, sizeof(why));
-		break;
-	case SRC_CONTAINER:
-		return container_fetch(ch, s, k, tries, err, errlen);
-	case SRC_IMDS:
-		return imds_fetch(s, k, tries, err, errlen);
-	case SRC_FILE:
+	}
+	if (s->kind == SRC_FILE) {
 		if (shared_load(&sh, err, errlen) < 0)
 			return -1;
-		r = shared_keys(&sh, k, &from, err, errlen);
+		for (int i = 0; i < 2 && r == 0; i++)
+			r = profile_keys(&sh.pr.p[i], sh.profile,
+			    shared_name(&sh, i), k, err, errlen);
 		if (r == 0)
 			err_set(err, errlen, "profile '%s' has no keys any more",
 			    s->profile);
-		else if (r == 1) {
-			s->cred_stamp = sh.cred_stamp;
-			s->config_stamp = sh.config_stamp;
-		}
+		else if (r == 1)
+			memcpy(s->stamp, sh.stamp, sizeof(s->stamp));
 		shared_free(&sh);
 		return r == 1 ? 0 : -1;
-	default:
-		err_set(err, errlen, "%s cannot be fetched again", s->desc);
-		return -1;
 	}
-	if (r < 0)
-		err_set(err, errlen, "%s: %s", s->desc, why);
-	return r;
+	if (fetch[s->kind] == NULL)
+		return err_set(err, errlen, "%s cannot be fetched again",
+		    s->desc);
+	if (fetch[s->kind](ch, s, tries, k, why, sizeof(why)) < 0)
+		return err_set(err, errlen, "%s: %s", s->desc, why);
+	return 0;
 }
 
 static int
@@ -2581,8 +2440,8 @@ refresh(struct cred_chain *ch, int force)
 	if (!r)
 		return;
 	if (s->kind == SRC_FILE && !force &&
-	    !stamp_changed(s->cred_path, &s->cred_stamp) &&
-	    !stamp_changed(s->config_path, &s->config_stamp)) {
+	    !stamp_changed(s->path[0], &s->stamp[0]) &&
+	    !stamp_changed(s->path[1], &s->stamp[1])) {
 		pthread_mutex_lock(&ch->lock);
 		ch->check_at = now + FILE_CHECK;
 		pthread_mutex_unlock(&ch->lock);
