@@ -632,40 +632,6 @@ cred_keys_fill(struct cred_keys *k, const char *ak, const char *sk,
 }
 
 int
-cred_parse_json(const char *body, size_t len, struct cred_keys *out,
-    char *err, size_t errlen)
-{
-	struct jr_value *doc;
-	const char *code;
-	char why[128];
-	int r = -1;
-
-	memset(out, 0, sizeof(*out));
-	if ((doc = jr_parse(body, len, why, sizeof(why))) == NULL) {
-		err_set(err, errlen, "the answer is not JSON (%s)", why);
-		return -1;
-	}
-	code = jr_member_str(doc, "Code");
-	if (doc->type != JR_OBJECT)
-		err_set(err, errlen, "the answer is not a JSON object");
-	else if (code != NULL && strcmp(code, "Success") != 0)
-		err_set(err, errlen, "the answer says Code \"%.64s\"", code);
-	else
-		r = cred_keys_fill(out, jr_member_str(doc, "AccessKeyId"),
-		    jr_member_str(doc, "SecretAccessKey"),
-		    jr_member_str(doc, "Token"),
-		    jr_member_str(doc, "Expiration"), err, errlen);
-	/* The tree holds the secret too. */
-	if (doc->type == JR_OBJECT)
-		for (size_t i = 0; i < doc->len; i++)
-			if (doc->items[i].type == JR_STRING)
-				explicit_bzero(doc->items[i].str,
-				    doc->items[i].len);
-	jr_free(doc);
-	return r;
-}
-
-int
 cred_full_uri_allowed(const struct http_url *u)
 {
 	static const char *const hosts[] = {
@@ -905,7 +871,7 @@ prof_parse(const struct shared *s, int i, const char *name, int kind,
 		    &line);
 	if (r == -1)
 		return err_set(err, errlen, "%s line %zu: not a [section], a key "
-		    "= value or a comment", shared_name(s, i), line);
+		    "= value or a comment%s", shared_name(s, i), line, "");
 	return r != 0 ? err_set(err, errlen, "out of memory") : 0;
 }
 
@@ -1092,8 +1058,8 @@ cred_boto_load(struct cred_boto *b, char *err, size_t errlen)
 		if (r != 0) {
 			if (r == -1)
 				err_set(err, errlen, "%s line %zu: not a [section], "
-				    "a key = value or a comment (boto "
-				    "configuration)", path, line);
+				    "a key = value or a comment%s", path, line,
+				    " (boto configuration)");
 			else
 				err_set(err, errlen, "out of memory");
 			cred_boto_free(b);
@@ -1892,25 +1858,6 @@ prof_load(struct plan *pc, const char *name, int kind, struct prof *pr)
 	return 0;
 }
 
-/* Copies the settings a source needs (NULL: not set) into s->f; a role
- * session without a name gets "tablesnap-<time>". */
-static int
-plan_fields(struct plan *pc, struct source *s, const char *a, const char *b,
-    const char *c, const char *d)
-{
-	const char *v[4] = { a, b, c, d };
-	char dflt[40];
-
-	(void)snprintf(dflt, sizeof(dflt), "tablesnap-%lld",
-	    (long long)time(NULL));
-	if (b == NULL)
-		v[1] = dflt;
-	for (int i = 0; i < 4; i++)
-		if (v[i] != NULL && (s->f[i] = strdup(v[i])) == NULL)
-			return err_set(pc->err, pc->errlen, "out of memory");
-	return 0;
-}
-
 static int
 sts_legacy(const char *r)
 {
@@ -1969,6 +1916,33 @@ plan_endpoint(struct plan *pc, const struct prof *pr, struct source *s,
 static int plan_source(struct plan *, const char *, const char *,
     struct source **);
 
+/* Completes a source of STS (sso_region NULL) or of the SSO portal (s
+ * NULL: source_new failed): the settings it needs (NULL: not set; a role
+ * session without a name gets "tablesnap-<time>") and its endpoint. 1
+ * with *out, or -1 with s freed. */
+static int
+plan_finish(struct plan *pc, const struct prof *pr, struct source *s,
+    const char *const f[4], const char *sso_region, struct source **out)
+{
+	char dflt[40];
+
+	(void)snprintf(dflt, sizeof(dflt), "tablesnap-%lld",
+	    (long long)time(NULL));
+	for (int i = 0; s != NULL && i < 4; i++)
+		if ((f[i] != NULL || i == 1) && (s->f[i] = strdup(f[i] ? f[i] :
+		    dflt)) == NULL) {
+			err_set(pc->err, pc->errlen, "out of memory");
+			goto fail;
+		}
+	if (s != NULL && plan_endpoint(pc, pr, s, sso_region) == 0) {
+		*out = s;
+		return 1;
+	}
+fail:
+	source_free(s);
+	return -1;
+}
+
 static int
 plan_role(struct plan *pc, const char *name, const struct prof *pr,
     struct source **out)
@@ -1978,7 +1952,6 @@ plan_role(struct plan *pc, const char *name, const struct prof *pr,
 	const char *d = prof_get(pr, CS_DURATION_SECONDS);
 	const char *sn = prof_get(pr, CS_ROLE_SESSION_NAME);
 	struct source *s, *base = NULL;
-	int r = -1;
 
 	if (pc->nvisited == MAX_CHAIN)
 		return err_set(pc->err, pc->errlen, "profile '%s': more than %d "
@@ -2026,19 +1999,51 @@ plan_role(struct plan *pc, const char *name, const struct prof *pr,
 	}
 	if ((s = source_new(SRC_ROLE, pc->err, pc->errlen, "role %s of "
 	    "profile '%s', source %s", prof_get(pr, CS_ROLE_ARN), name,
-	    base->desc)) != NULL) {
-		s->base = base;
-		base = NULL;
-		if (plan_fields(pc, s, prof_get(pr, CS_ROLE_ARN), sn,
-		    prof_get(pr, CS_EXTERNAL_ID), d) == 0 &&
-		    plan_endpoint(pc, pr, s, NULL) == 0)
-			r = 0;
+	    base->desc)) == NULL) {
+		source_free(base);
+		return -1;
 	}
-	source_free(base);
-	if (r < 0)
-		source_free(s);
+	s->base = base;
+	return plan_finish(pc, pr, s, (const char *[4]){ prof_get(pr,
+	    CS_ROLE_ARN), sn, prof_get(pr, CS_EXTERNAL_ID), d }, NULL, out);
+}
+
+/* SSO of a profile (sso_session and its [sso-session], or the legacy
+ * sso_start_url): 1 with *out, or -1. */
+static int
+plan_sso(struct plan *pc, const char *name, const struct prof *pr,
+    struct source **out)
+{
+	const char *sess = prof_get(pr, CS_SSO_SESSION);
+	const char *url = prof_get(pr, CS_SSO_START_URL);
+	const char *reg = prof_get(pr, CS_SSO_REGION);
+	const char *acct = prof_get(pr, CS_SSO_ACCOUNT_ID);
+	const char *role = prof_get(pr, CS_SSO_ROLE_NAME), *missing;
+	struct prof ss = { 0 };
+	int r;
+
+	if (sess != NULL && prof_load(pc, sess, 2, &ss) < 0)
+		return -1;
+	if (url == NULL)
+		url = prof_get(&ss, CS_SSO_START_URL);
+	if (prof_get(&ss, CS_SSO_REGION) != NULL)
+		reg = prof_get(&ss, CS_SSO_REGION);
+	missing = url == NULL ? "sso_start_url" : reg == NULL ? "sso_region" :
+	    acct == NULL ? "sso_account_id" : role == NULL ? "sso_role_name" :
+	    NULL;
+	if (sess != NULL && !ss.p[1].found)
+		r = err_set(pc->err, pc->errlen, "profile '%s': sso_session '%s' "
+		    "has no [sso-session %s] in %s", name, sess, sess,
+		    shared_name(pc->sh, 1));
+	else if (missing != NULL)
+		r = err_set(pc->err, pc->errlen, "profile '%s' uses SSO but has "
+		    "no %s", name, missing);
 	else
-		*out = s;
+		r = plan_finish(pc, pr, source_new(SRC_SSO, pc->err,
+		    pc->errlen, "SSO (account %s, role %s)", acct, role),
+		    (const char *[4]){ acct, role, sess ? sess : url, NULL },
+		    reg, out);
+	prof_free(&ss);
 	return r;
 }
 
@@ -2051,11 +2056,9 @@ plan_other(struct plan *pc, const char *name, const struct prof *pr,
 {
 	const char *tf = prof_get(pr, CS_WEB_IDENTITY_TOKEN_FILE);
 	const char *arn = prof_get(pr, CS_ROLE_ARN);
-	const char *sn = prof_get(pr, CS_ROLE_SESSION_NAME), *sess, *url;
-	const char *reg, *acct = prof_get(pr, CS_SSO_ACCOUNT_ID);
-	const char *role = prof_get(pr, CS_SSO_ROLE_NAME), *cmd, *missing;
-	struct prof ss;
-	struct source *s = NULL;
+	const char *sn = prof_get(pr, CS_ROLE_SESSION_NAME);
+	const char *cmd = prof_get(pr, CS_CREDENTIAL_PROCESS);
+	struct source *s;
 	char why[200];
 
 	if (env && env_value("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL) {
@@ -2065,61 +2068,17 @@ plan_other(struct plan *pc, const char *name, const struct prof *pr,
 		if (env_value("AWS_ROLE_SESSION_NAME") != NULL)
 			sn = env_value("AWS_ROLE_SESSION_NAME");
 	}
-	if (tf != NULL) {
-		if (arn == NULL)
-			return err_set(pc->err, pc->errlen, "web identity (%s): "
-			    "no role: set AWS_ROLE_ARN or the profile's role_arn",
-			    tf);
-		if ((s = source_new(SRC_WEBID, pc->err, pc->errlen,
-		    "web identity (role %s)", arn)) == NULL)
-			return -1;
-		if (plan_fields(pc, s, arn, sn, tf, NULL) < 0 ||
-		    plan_endpoint(pc, pr, s, NULL) < 0) {
-			source_free(s);
-			return -1;
-		}
-		*out = s;
-		return 1;
-	}
-	sess = prof_get(pr, CS_SSO_SESSION);
-	url = prof_get(pr, CS_SSO_START_URL);
-	reg = prof_get(pr, CS_SSO_REGION);
-	if (sess != NULL || url != NULL || acct != NULL || role != NULL) {
-		memset(&ss, 0, sizeof(ss));
-		if (sess != NULL && prof_load(pc, sess, 2, &ss) < 0)
-			return -1;
-		if (sess != NULL && !ss.p[1].found) {
-			prof_free(&ss);
-			return err_set(pc->err, pc->errlen, "profile '%s': "
-			    "sso_session '%s' has no [sso-session %s] in %s",
-			    name, sess, sess, shared_name(pc->sh, 1));
-		}
-		if (url == NULL)
-			url = prof_get(&ss, CS_SSO_START_URL);
-		if (prof_get(&ss, CS_SSO_REGION) != NULL)
-			reg = prof_get(&ss, CS_SSO_REGION);
-		missing = url == NULL ? "sso_start_url" : reg == NULL ?
-		    "sso_region" : acct == NULL ? "sso_account_id" : role ==
-		    NULL ? "sso_role_name" : NULL;
-		if (missing == NULL && (s = source_new(SRC_SSO, pc->err,
-		    pc->errlen, "SSO (account %s, role %s)", acct,
-		    role)) != NULL) {
-			if (plan_fields(pc, s, acct, role, sess ? sess : url,
-			    NULL) < 0 || plan_endpoint(pc, pr, s, reg) < 0) {
-				source_free(s);
-				s = NULL;
-			}
-		}
-		prof_free(&ss);
-		if (missing != NULL)
-			return err_set(pc->err, pc->errlen, "profile '%s' uses SSO "
-			    "but has no %s", name, missing);
-		if (s == NULL)
-			return -1;
-		*out = s;
-		return 1;
-	}
-	if (!process || (cmd = prof_get(pr, CS_CREDENTIAL_PROCESS)) == NULL)
+	if (tf != NULL && arn == NULL)
+		return err_set(pc->err, pc->errlen, "web identity (%s): no role: "
+		    "set AWS_ROLE_ARN or the profile's role_arn", tf);
+	if (tf != NULL)
+		return plan_finish(pc, pr, source_new(SRC_WEBID, pc->err,
+		    pc->errlen, "web identity (role %s)", arn),
+		    (const char *[4]){ arn, sn, tf, NULL }, NULL, out);
+	if (prof_get(pr, CS_SSO_SESSION) || prof_get(pr, CS_SSO_START_URL) ||
+	    prof_get(pr, CS_SSO_ACCOUNT_ID) || prof_get(pr, CS_SSO_ROLE_NAME))
+		return plan_sso(pc, name, pr, out);
+	if (!process || cmd == NULL)
 		return 0;
 	if ((s = source_new(SRC_PROCESS, pc->err, pc->errlen,
 	    "credential_process of profile '%s'", name)) == NULL)
@@ -2168,21 +2127,19 @@ plan_source(struct plan *pc, const char *name, const char *parent,
 		buf_free(&loop);
 	} else if (role_config(&pr) && !prof_static(&pr))
 		r = plan_role(pc, name, &pr, out);
-	else if ((r = plan_other(pc, name, &pr, 0, 0, out)) == 0) {
+	else if ((r = plan_other(pc, name, &pr, 0, 0, out)) == 0 &&
+	    prof_static(&pr)) {
 		f = pr.p[0].access_key == NULL;
-		if (prof_static(&pr)) {
-			if ((*out = source_new(SRC_STATIC, pc->err,
-			    pc->errlen, "profile '%s' of %s", name, shared_name(pc->sh, f))) == NULL ||
-			    profile_keys(&pr.p[f], name, shared_name(pc->sh, f),
-			    &(*out)->keys, pc->err, pc->errlen) < 0)
-				r = -1;
-		} else if ((r = plan_other(pc, name, &pr, 0, 1, out)) == 0)
-			r = err_set(pc->err, pc->errlen, "source_profile '%s' of "
-			    "profile '%s' has no credentials", name, parent);
-		if (r > 0)
-			r = 0;
-	} else if (r > 0)
-		r = 0;
+		if ((*out = source_new(SRC_STATIC, pc->err, pc->errlen,
+		    "profile '%s' of %s", name, shared_name(pc->sh, f))) == NULL ||
+		    profile_keys(&pr.p[f], name, shared_name(pc->sh, f),
+		    &(*out)->keys, pc->err, pc->errlen) < 0)
+			r = -1;
+		else
+			r = 1;
+	} else if (r == 0 && (r = plan_other(pc, name, &pr, 0, 1, out)) == 0)
+		r = err_set(pc->err, pc->errlen, "source_profile '%s' of "
+		    "profile '%s' has no credentials", name, parent);
 	if (r < 0 && *out != NULL) {
 		source_free(*out);
 		*out = NULL;
@@ -2201,7 +2158,7 @@ plan_top(struct plan *pc, int process, struct source **out)
 
 	*out = NULL;
 	if (!process && role_config(pr))
-		return plan_role(pc, pc->sh->profile, pr, out) < 0 ? -1 : 1;
+		return plan_role(pc, pc->sh->profile, pr, out);
 	return plan_other(pc, pc->sh->profile, pr, !process, process, out);
 }
 
@@ -2462,16 +2419,13 @@ refresh(struct cred_chain *ch, int force)
 	if ((exp = ch->keys.expiration) != 0)
 		time_text(exp, until, sizeof(until));
 	pthread_mutex_unlock(&ch->lock);
-	if (r < 0 && exp != 0)
-		log_warning("Cannot refresh the credentials: %s (the current "
-		    "ones expire at %s)", err, until);
-	else if (r < 0)
-		log_warning("Cannot refresh the credentials: %s", err);
-	else if (changed && exp != 0)
-		log_info("New credentials from %s, valid until %s", s->desc,
-		    until);
+	if (r < 0)
+		log_warning("Cannot refresh the credentials: %s%s%s%s", err,
+		    exp ? " (the current ones expire at " : "", until,
+		    exp ? ")" : "");
 	else if (changed)
-		log_info("New credentials from %s", s->desc);
+		log_info("New credentials from %s%s%s", s->desc, exp ?
+		    ", valid until " : "", until);
 	else
 		log_debug("Credentials from %s unchanged", s->desc);
 }
