@@ -1,107 +1,41 @@
-/* creds.c: the AWS credential chain (command line, environment, shared
- * files and what their profiles point to, container, EC2 instance
- * metadata), its parsers, and the refresh. */
-#include <sys/stat.h>
-#include <sys/wait.h>
-
-#include <ctype.h>
+/* creds.c: the AWS credential chain: which source gives the keys
+ * (command line, environment, the shared files' profiles and what they
+ * point to, boto's files, container, EC2 instance metadata), and keeping
+ * them fresh for every thread. The files are credfile.c's, the services
+ * credfetch.c's. */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "accounts.h"
 #include "buf.h"
-#include "creds.h"
-#include "encode.h"
+#include "credsrc.h"
 #include "fmt.h"
 #include "isotime.h"
-#include "jsonread.h"
 #include "log.h"
-#include "s3sign.h"
 #include "sts.h"
-#include "version.h"
 
 #define IMDS_V4		"http://169.254.169.254"
 #define IMDS_V6		"http://[fd00:ec2::254]"
 #define ECS_AGENT	"http://169.254.170.2"
-#define IMDS_TOKEN_TTL	21600		/* seconds, the maximum */
-#define IMDS_TIMEOUT_MS	1000		/* botocore: 1 s, one attempt */
-#define CONTAINER_TIMEOUT_MS 2000	/* botocore: 2 s, three attempts */
-#define STS_TIMEOUT_MS	10000		/* STS and the SSO portal */
-#define PROCESS_MS	60000		/* a credential_process at most */
 #define MAX_CHAIN	16		/* profiles in a source_profile chain */
 #define FETCH_TRIES	3		/* refreshes, when the service is known */
-#define MAX_ANSWER	(64 * 1024)
-#define MAX_FILE	(1024 * 1024)
 #define EARLY		(15 * 60)	/* botocore's advisory refresh */
 #define FILE_CHECK	5		/* seconds between stats of the files */
 #define FORCED_GAP	2		/* seconds before a refusal of keys that a
 				 * forced fetch gave again fetches again */
-#define ERRLEN		512
-#define STR_(x)		#x
-#define STR(x)		STR_(x)
-
-enum kind { SRC_ARGS, SRC_ENV, SRC_FILE, SRC_BOTO, SRC_CONTAINER, SRC_IMDS,
-	SRC_STATIC, SRC_ROLE, SRC_WEBID, SRC_PROCESS, SRC_SSO };
-
-struct stamp {
-	int exists;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-};
-
-/* Where the keys come from; fixed once the chain is walked. The fetch
- * state in it (IMDS token, file stamps) is used under cred_chain.fetch. */
-struct source {
-	enum kind kind;
-	char *desc;
-	char *path[2], *profile;	/* SRC_FILE: see struct shared */
-	struct stamp stamp[2];
-	struct http_url url;		/* container, or the IMDS base */
-	char *imds_token;
-	time_t imds_token_until;
-	int imds_v1;			/* the token PUT was refused: IMDSv1 */
-	/* SRC_ROLE: the source of the keys that sign the AssumeRole;
-	 * SRC_STATIC: the keys themselves. */
-	struct source *base;
-	struct cred_keys keys;
-	/* SRC_ROLE, SRC_WEBID: STS at url, signed for region; SRC_SSO: the
-	 * portal at url. */
-	char region[64];
-	char *f[4];			/* the settings below */
-	char **argv;			/* SRC_PROCESS */
-};
-/* SRC_ROLE's and SRC_WEBID's */
-#define role_arn	f[0]
-#define session		f[1]
-#define external_id	f[2]
-#define duration	f[3]
-#define token_file	f[2]		/* SRC_WEBID */
-/* SRC_SSO's */
-#define sso_account	f[0]
-#define sso_role	f[1]
-#define sso_key		f[2]		/* session name or start URL */
 
 struct cred_chain {
 	pthread_mutex_t lock;		/* guards everything below but args */
 	pthread_mutex_t fetch;		/* one fetch at a time */
 	char *arg_ak, *arg_sk, *arg_tk;
 	char *region;			/* for STS; NULL: not given */
-	const struct tls_anchors *anchors;
-	int cancel_fd;			/* see cred_args */
+	struct cred_net net;
 	struct source *src;
 	struct cred_keys keys;
 	time_t refresh_at;		/* 0: never */
@@ -114,7 +48,6 @@ struct cred_chain {
 
 /* forwards */
 static char	*xstrdup(const char *);
-static int	 env_true(const char *);
 static int	 walk(struct cred_chain *, struct source **, struct cred_keys *,
 		    char *, size_t);
 static int	 fetch_source(struct cred_chain *, struct source *,
@@ -127,14 +60,6 @@ static char *
 xstrdup(const char *s)
 {
 	return s != NULL ? strdup(s) : NULL;
-}
-
-static int
-env_true(const char *name)
-{
-	const char *v = env_value(name);
-
-	return v != NULL && strcasecmp(v, "true") == 0;
 }
 
 void
@@ -207,393 +132,6 @@ time_text(time_t t, char *out, size_t cap)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec) >= (int)cap)
 		(void)snprintf(out, cap, "%lld", (long long)t);	/* fits */
-}
-
-/* ---- pure: the INI dialect of the shared files ---- */
-
-static size_t
-trim_right(const char *s, size_t n)
-{
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-	    s[n - 1] == '\r'))
-		n--;
-	return n;
-}
-
-/* Cuts an inline comment: '#' or ';' after white space. */
-static size_t
-cut_comment(const char *s, size_t n)
-{
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] == '#' || s[i] == ';') &&
-		    (s[i - 1] == ' ' || s[i - 1] == '\t'))
-			return trim_right(s, i);
-	return n;
-}
-
-static char *
-span_dup(const char *s, size_t n, int lower)
-{
-	char *out = str_ndup(s, n);
-
-	if (out != NULL && lower)
-		for (char *p = out; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-	return out;
-}
-
-/* One "[section]" line; 1 when it is one, -1 when malformed. */
-static int
-section_line(const char *s, size_t n, char **section)
-{
-	const char *rb;
-	size_t a = 1, b, rest;
-
-	if (s[0] != '[')
-		return 0;
-	if ((rb = memrchr(s, ']', n)) == NULL)
-		return -1;
-	rest = (size_t)(s + n - rb - 1);
-	if (rest > 0 && cut_comment(s, n) != (size_t)(rb - s + 1))
-		return -1;
-	b = (size_t)(rb - s);
-	while (a < b && (s[a] == ' ' || s[a] == '\t'))
-		a++;
-	b = trim_right(s, b);
-	if (a >= b)
-		return -1;
-	free(*section);
-	if ((*section = span_dup(s + a, b - a, 0)) == NULL)
-		return -2;
-	return 1;
-}
-
-int
-cred_ini_parse(const char *text, size_t len, cred_ini_cb cb, void *arg,
-    size_t *errline)
-{
-	char *section = NULL;
-	size_t pos = 0, lineno = 0, key_indent = 0;
-	int in_key = 0, r = 0;
-
-	*errline = 0;
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		pos = 3;	/* a UTF-8 byte-order mark */
-	while (pos < len && r == 0) {
-		const char *line = text + pos, *nl;
-		size_t n, indent = 0;
-
-		nl = memchr(line, '\n', len - pos);
-		n = nl ? (size_t)(nl - line) : len - pos;
-		pos += n + (nl != NULL);
-		lineno++;
-		n = trim_right(line, n);
-		while (indent < n && (line[indent] == ' ' ||
-		    line[indent] == '\t'))
-			indent++;
-		if (indent == n || line[indent] == '#' || line[indent] == ';')
-			continue;
-		if (in_key && indent > key_indent)
-			continue;	/* a continuation of the last value */
-		if (memchr(line, '\0', n) != NULL) {
-			r = -1;	/* not text: a NUL would cut a name short */
-			break;
-		}
-		r = section_line(line + indent, n - indent, &section);
-		if (r == 1) {
-			in_key = 0;
-			r = 0;
-			continue;
-		}
-		if (r == -2)
-			break;
-		if (r == 0 && section != NULL) {
-			const char *s = line + indent;
-			size_t m = n - indent, d = 0, k, v;
-			char *key, *value;
-
-			/* Within the line: the text need not end in a NUL. */
-			while (d < m && s[d] != '=' && s[d] != ':')
-				d++;
-			if (d >= m || (k = trim_right(s, d)) == 0) {
-				r = -1;
-				break;
-			}
-			v = d + 1;
-			while (v < m && (s[v] == ' ' || s[v] == '\t'))
-				v++;
-			key = span_dup(s, k, 1);
-			value = span_dup(s + v, cut_comment(s + v, m - v), 0);
-			if (key == NULL || value == NULL)
-				r = -2;
-			else
-				r = cb(arg, section, key, value);
-			free(key);
-			free_secret(value);
-			in_key = 1;
-			key_indent = indent;
-			continue;
-		}
-		r = -1;
-	}
-	free(section);
-	if (r == -1)
-		*errline = lineno;
-	return r;
-}
-
-/* ---- pure: one profile of a shared file ---- */
-
-struct profile_walk {
-	const char *profile;
-	int kind;			/* see cred_profile_parse */
-	struct cred_profile *p;
-};
-
-static int
-section_is(const struct profile_walk *w, const char *section)
-{
-	const char *s = section, *word = w->kind == 2 ? "sso-session" :
-	    "profile";
-	size_t n = strlen(word);
-
-	if (w->kind == 0)
-		return strcmp(s, w->profile) == 0;
-	if (w->kind == 1 && strcmp(w->profile, "default") == 0 &&
-	    strcmp(s, "default") == 0)
-		return 1;
-	if (strncmp(s, word, n) != 0 || (s[n] != ' ' && s[n] != '\t'))
-		return 0;
-	s += n;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	return strcmp(s, w->profile) == 0;
-}
-
-static int
-replace(char **slot, const char *value)
-{
-	char *v = strdup(value);
-
-	if (v == NULL)
-		return -2;
-	free_secret(*slot);
-	*slot = v;
-	return 0;
-}
-
-static int
-profile_cb(void *arg, const char *section, const char *key,
-    const char *value)
-{
-	static const char *const settings[CS_N] = {
-		"role_arn", "source_profile", "credential_source",
-		"external_id", "role_session_name", "duration_seconds",
-		"mfa_serial", "web_identity_token_file", "credential_process",
-		"sso_session", "sso_start_url", "sso_account_id",
-		"sso_role_name", "sso_region", "endpoint_url",
-		"sts_regional_endpoints",
-	};
-	struct profile_walk *w = arg;
-	struct cred_profile *p = w->p;
-
-	if (!section_is(w, section))
-		return 0;
-	p->found = 1;
-	if (strcmp(key, "aws_access_key_id") == 0)
-		return replace(&p->access_key, value);
-	if (strcmp(key, "aws_secret_access_key") == 0)
-		return replace(&p->secret_key, value);
-	/* botocore reads both names of the token; the standard one wins. */
-	if (strcmp(key, "aws_session_token") == 0 ||
-	    (strcmp(key, "aws_security_token") == 0 && p->token == NULL))
-		return replace(&p->token, value);
-	if (strcmp(key, "region") == 0)
-		return replace(&p->region, value);
-	for (size_t i = 0; i < CS_N; i++)
-		if (strcmp(key, settings[i]) == 0)
-			return replace(&p->set[i], value);
-	return 0;
-}
-
-int
-cred_profile_parse(const char *text, size_t len, const char *profile,
-    int kind, struct cred_profile *p, size_t *errline)
-{
-	struct profile_walk w = { profile, kind, p };
-	int r;
-
-	memset(p, 0, sizeof(*p));
-	r = cred_ini_parse(text, len, profile_cb, &w, errline);
-	if (r != 0)
-		cred_profile_free(p);
-	return r;
-}
-
-void
-cred_profile_free(struct cred_profile *p)
-{
-	free_secret(p->access_key);
-	free_secret(p->secret_key);
-	free_secret(p->token);
-	free(p->region);
-	for (size_t i = 0; i < CS_N; i++)
-		free(p->set[i]);
-	memset(p, 0, sizeof(*p));
-}
-
-/* ---- pure: boto 2's configuration ---- */
-
-struct boto_walk {
-	struct cred_boto *b;
-	const char *file;
-};
-
-static int
-boto_set(struct boto_value *bv, const char *value, const char *file)
-{
-	if (replace(&bv->v, value) < 0)
-		return -2;
-	bv->file = file;
-	return 0;
-}
-
-static int
-boto_cb(void *arg, const char *section, const char *key, const char *value)
-{
-	static const struct {
-		const char *section, *key;
-		size_t off;
-	} keys[] = {
-		{ "Credentials", "aws_access_key_id",
-		    offsetof(struct cred_boto, ak) },
-		{ "Credentials", "aws_secret_access_key",
-		    offsetof(struct cred_boto, sk) },
-		{ "Credentials", "aws_security_token",
-		    offsetof(struct cred_boto, tk) },
-		{ "Credentials", "s3_host", offsetof(struct cred_boto, host) },
-		{ "Credentials", "s3_port", offsetof(struct cred_boto, port) },
-		{ "Boto", "is_secure", offsetof(struct cred_boto, secure) },
-		{ "Boto", "https_validate_certificates",
-		    offsetof(struct cred_boto, verify) },
-		{ "Boto", "ca_certificates_file",
-		    offsetof(struct cred_boto, ca) },
-		{ "s3", "calling_format", offsetof(struct cred_boto, calling) },
-	};
-	struct boto_walk *w = arg;
-
-	/* Section names are case-sensitive in ConfigParser, keys not. */
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(section, keys[i].section) == 0 &&
-		    strcmp(key, keys[i].key) == 0)
-			return boto_set((struct boto_value *)(void *)
-			    ((char *)w->b + keys[i].off), value, w->file);
-	return 0;
-}
-
-int
-cred_boto_parse(const char *text, size_t len, const char *file,
-    struct cred_boto *b, size_t *errline)
-{
-	struct boto_walk w = { b, file };
-
-	return cred_ini_parse(text, len, boto_cb, &w, errline);
-}
-
-void
-cred_boto_free(struct cred_boto *b)
-{
-	struct boto_value *v[] = { &b->ak, &b->sk, &b->tk, &b->host, &b->port,
-	    &b->secure, &b->verify, &b->ca, &b->calling };
-
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		free_secret(v[i]->v);
-	for (size_t i = 0; i < b->nfiles; i++)
-		free(b->files[i]);
-	free(b->files);
-	memset(b, 0, sizeof(*b));
-}
-
-/* ConfigParser.getboolean: 1, -1 for false, 0 for neither. */
-static int
-config_boolean(const char *v)
-{
-	static const char *const yes[] = { "1", "yes", "true", "on" };
-	static const char *const no[] = { "0", "no", "false", "off" };
-
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(v, yes[i]) == 0)
-			return 1;
-		if (strcasecmp(v, no[i]) == 0)
-			return -1;
-	}
-	return 0;
-}
-
-int
-cred_boto_s3(const struct cred_boto *b, struct boto_s3 *out, char *err,
-    size_t errlen)
-{
-	static const char prefix[] = "boto.s3.connection.";
-	const char *cf;
-	char *end;
-	long port;
-	int t;
-
-	memset(out, 0, sizeof(*out));
-	out->tls = 1;
-	if (b->secure.v != NULL) {
-		if ((t = config_boolean(b->secure.v)) == 0)
-			return err_set(err, errlen, "%s: [Boto] is_secure '%.64s' "
-			    "is not a boolean (true/false, yes/no, on/off, 1/0)",
-			    b->secure.file, b->secure.v);
-		out->tls = t > 0;
-	}
-	/* boto's getbool: only "true" is true. */
-	if (b->verify.v != NULL && strcasecmp(b->verify.v, "true") != 0)
-		out->no_verify = b->verify.file;
-	if (b->host.v != NULL) {
-		/* cred_key_valid: printable ASCII, no space, not empty. */
-		if (!cred_key_valid(b->host.v) || strpbrk(b->host.v,
-		    "/?#@[]\\") != NULL)
-			return err_set(err, errlen, "%s: [Credentials] s3_host "
-			    "'%.64s' is not a host name", b->host.file,
-			    b->host.v);
-		out->host = b->host.v;
-		out->from = b->host.file;
-	}
-	(void)snprintf(out->port, sizeof(out->port), "%s",
-	    out->tls ? "443" : "80");
-	if (b->port.v != NULL) {
-		errno = 0;
-		port = strtol(b->port.v, &end, 10);
-		if (b->port.v[0] < '0' || b->port.v[0] > '9' || *end != '\0' ||
-		    errno != 0 || port < 1 || port > 65535)
-			return err_set(err, errlen, "%s: [Credentials] s3_port "
-			    "'%.64s' is not a port number", b->port.file,
-			    b->port.v);
-		(void)snprintf(out->port, sizeof(out->port), "%ld", port);
-	}
-	if ((cf = b->calling.v) != NULL) {
-		if (strncmp(cf, prefix, sizeof(prefix) - 1) == 0)
-			cf += sizeof(prefix) - 1;
-		if (strcmp(cf, "OrdinaryCallingFormat") == 0 ||
-		    strcmp(cf, "ProtocolIndependentOrdinaryCallingFormat") == 0)
-			out->path_style = 1;
-		else if (strcmp(cf, "SubdomainCallingFormat") == 0)
-			out->path_style = -1;
-		else
-			return err_set(err, errlen, "%s: [s3] calling_format "
-			    "'%.80s' is not one tablesnap knows (boto.s3."
-			    "connection.OrdinaryCallingFormat for path style, "
-			    "SubdomainCallingFormat for virtual hosts)",
-			    b->calling.file, b->calling.v);
-	}
-	/* boto: "system" is the system's bundle. */
-	if (b->ca.v != NULL && b->ca.v[0] != '\0' &&
-	    strcmp(b->ca.v, "system") != 0)
-		out->ca_file = b->ca.v;
-	return 0;
 }
 
 /* ---- pure: times, JSON, URLs, regions ---- */
@@ -671,240 +209,6 @@ cred_region_valid(const char *r)
 	    "0123456789-") == n && r[0] != '-' && r[n - 1] != '-';
 }
 
-/* ---- files ---- */
-
-static char *
-home_dir(void)
-{
-	const char *h = env_value("HOME");
-	char *pw_home;
-
-	if (h != NULL)
-		return h[0] != '\0' ? strdup(h) : NULL;
-	/* A service may run without HOME. */
-	pw_home = acct_user_home(getuid());
-	if (pw_home != NULL && pw_home[0] == '\0') {
-		free(pw_home);
-		pw_home = NULL;
-	}
-	return pw_home;
-}
-
-/* The path of a shared file: the variable, "~/" expanded, else the
- * default under the home directory. NULL: none (or no memory). */
-static char *
-shared_path(const char *var, const char *dflt)
-{
-	const char *v = env_value(var);
-	char *home, *out = NULL;
-
-	if (v != NULL && strncmp(v, "~/", 2) != 0)
-		return strdup(v);
-	if ((home = home_dir()) == NULL)
-		return v != NULL ? strdup(v) : NULL;
-	if (asprintf(&out, "%s/%s", home, v != NULL ? v + 2 : dflt) < 0)
-		out = NULL;
-	free(home);
-	return out;
-}
-
-static void
-stamp_of(const struct stat *st, struct stamp *s)
-{
-	s->exists = 1;
-	s->dev = st->st_dev;
-	s->ino = st->st_ino;
-	s->size = st->st_size;
-	s->mtime = st->st_mtim;
-}
-
-static int
-stamp_changed(const char *path, const struct stamp *old)
-{
-	struct stat st;
-	struct stamp now = { 0 };
-
-	if (path != NULL && stat(path, &st) == 0)
-		stamp_of(&st, &now);
-	return now.exists != old->exists || (now.exists &&
-	    (now.dev != old->dev || now.ino != old->ino ||
-	    now.size != old->size || now.mtime.tv_sec != old->mtime.tv_sec ||
-	    now.mtime.tv_nsec != old->mtime.tv_nsec));
-}
-
-/* Reads a whole shared file. 1: read; 0: absent and not named by `var`
- * (fine); -1: err says why ("VAR=path: reason" when var named it). */
-static int
-read_file(const char *path, const char *var, char **text, size_t *len,
-    struct stamp *stamp, char *err, size_t errlen)
-{
-	const char *named = env_value(var) != NULL ? var : NULL, *why = NULL;
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd;
-
-	*text = NULL;
-	*len = 0;
-	memset(stamp, 0, sizeof(*stamp));
-	if (path == NULL)
-		return 0;
-	/* O_NONBLOCK: a FIFO planted there must not hold the open (nor the
-	 * read); fstat then refuses what is not a regular file. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-	    O_NOCTTY)) < 0) {
-		if (errno == ENOENT && named == NULL)
-			return 0;
-		why = strerror(errno);
-	} else if (fstat(fd, &st) < 0)
-		why = strerror(errno);
-	else if (!S_ISREG(st.st_mode))
-		why = "not a regular file";
-	else if (st.st_size > MAX_FILE)
-		why = "larger than 1 MiB";
-	else if ((*text = malloc((size_t)st.st_size + 1)) == NULL)
-		why = "out of memory";
-	else
-		while (got < (size_t)st.st_size && (n = read(fd, *text + got,
-		    (size_t)st.st_size - got)) != 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				why = strerror(errno);
-				break;
-			}
-			got += (size_t)n;
-		}
-	if (fd >= 0)
-		close(fd);
-	if (why != NULL) {
-		free_secret(*text);
-		*text = NULL;
-		return err_set(err, errlen, "%s%s%s: %s", named ? named : "",
-		    named ? "=" : "", path, why);
-	}
-	(*text)[got] = '\0';
-	*len = got;
-	stamp_of(&st, stamp);
-	return 1;
-}
-
-/* The profile's name and whether the user chose it. */
-static const char *
-profile_name(int *explicit)
-{
-	const char *p = env_value("AWS_PROFILE");
-
-	if (p == NULL)
-		p = env_value("AWS_DEFAULT_PROFILE");	/* the AWS CLI v1 name */
-	*explicit = p != NULL;
-	return p != NULL ? p : "default";
-}
-
-/* A profile of both shared files; p[0] the credentials file's part. */
-struct prof {
-	struct cred_profile p[2];
-};
-
-static void
-prof_free(struct prof *pr)
-{
-	cred_profile_free(&pr->p[0]);
-	cred_profile_free(&pr->p[1]);
-}
-
-/* A setting; the credentials file's wins. */
-static const char *
-prof_get(const struct prof *pr, int i)
-{
-	return pr->p[0].set[i] ? pr->p[0].set[i] : pr->p[1].set[i];
-}
-
-static int
-prof_static(const struct prof *pr)
-{
-	return (pr->p[0].access_key || pr->p[1].access_key) &&
-	    (pr->p[0].secret_key || pr->p[1].secret_key);
-}
-
-/* The two shared files (0 credentials, 1 config) and the selected
- * profile of them. */
-struct shared {
-	char *path[2];			/* NULL: no such file */
-	char *text[2];			/* NULL: absent */
-	size_t len[2];
-	struct stamp stamp[2];
-	const char *profile;
-	int explicit;			/* chosen by AWS_PROFILE */
-	struct prof pr;			/* the profile */
-};
-
-static void
-shared_free(struct shared *s)
-{
-	for (int i = 0; i < 2; i++) {
-		free(s->path[i]);
-		free_secret(s->text[i]);
-	}
-	prof_free(&s->pr);
-}
-
-static const char *
-shared_name(const struct shared *s, int i)
-{
-	return s->path[i] ? s->path[i] : i ? "the config file" :
-	    "the credentials file";
-}
-
-/* Parses the part of profile `name` in file i (kind: see
- * cred_profile_parse) into p. */
-static int
-prof_parse(const struct shared *s, int i, const char *name, int kind,
-    struct cred_profile *p, char *err, size_t errlen)
-{
-	size_t line;
-	int r = 0;
-
-	memset(p, 0, sizeof(*p));
-	if (s->text[i] != NULL)
-		r = cred_profile_parse(s->text[i], s->len[i], name, kind, p,
-		    &line);
-	if (r == -1)
-		return err_set(err, errlen, "%s line %zu: not a [section], a key "
-		    "= value or a comment%s", shared_name(s, i), line, "");
-	return r != 0 ? err_set(err, errlen, "out of memory") : 0;
-}
-
-/* Reads both files; -1 with err when one is unreadable or broken, or the
- * chosen profile is in neither. */
-static int
-shared_load(struct shared *s, char *err, size_t errlen)
-{
-	static const char *const var[2] = { "AWS_SHARED_CREDENTIALS_FILE",
-	    "AWS_CONFIG_FILE" };
-
-	memset(s, 0, sizeof(*s));
-	s->profile = profile_name(&s->explicit);
-	s->path[0] = shared_path(var[0], ".aws/credentials");
-	s->path[1] = shared_path(var[1], ".aws/config");
-	for (int i = 0; i < 2; i++)
-		if (read_file(s->path[i], var[i], &s->text[i], &s->len[i],
-		    &s->stamp[i], err, errlen) < 0 || prof_parse(s, i,
-		    s->profile, i, &s->pr.p[i], err, errlen) < 0) {
-			shared_free(s);
-			return -1;
-		}
-	if (s->explicit && !s->pr.p[0].found && !s->pr.p[1].found) {
-		err_set(err, errlen, "profile '%s' (AWS_PROFILE) not found in %s "
-		    "or %s", s->profile, s->path[0] ? s->path[0] :
-		    "~/.aws/credentials", s->path[1] ? s->path[1] :
-		    "~/.aws/config");
-		shared_free(s);
-		return -1;
-	}
-	return 0;
-}
-
 /* Keys of one profile: 1 found, 0 none, -1 broken (err). */
 static int
 profile_keys(const struct cred_profile *p, const char *profile,
@@ -917,752 +221,6 @@ profile_keys(const struct cred_profile *p, const char *profile,
 
 	return keys_take(&names, profile, path, p->access_key, p->secret_key,
 	    p->token, k, err, errlen);
-}
-
-/* The region of the selected profile, the credentials file's first. */
-static const char *
-shared_region(const struct shared *s)
-{
-	return s->pr.p[0].region ? s->pr.p[0].region : s->pr.p[1].region;
-}
-
-int
-cred_profile_region(char **region, char *err, size_t errlen)
-{
-	struct shared s;
-	const char *r;
-	int ret = 0;
-
-	*region = NULL;
-	if (shared_load(&s, err, errlen) < 0)
-		return -1;
-	if ((r = shared_region(&s)) != NULL && (*region = strdup(r)) == NULL)
-		ret = err_set(err, errlen, "out of memory");
-	shared_free(&s);
-	return ret;
-}
-
-/* ---- the boto files ---- */
-
-/* Python's os.path.expanduser for "~" and "~/...". NULL: no memory. */
-static char *
-expand_home(const char *p)
-{
-	char *home, *out = NULL;
-
-	if (p[0] != '~' || (p[1] != '\0' && p[1] != '/') ||
-	    (home = home_dir()) == NULL)
-		return strdup(p);
-	if (asprintf(&out, "%s%s", home, p + 1) < 0)
-		out = NULL;
-	free(home);
-	return out;
-}
-
-static int
-boto_add_file(struct cred_boto *b, const char *path)
-{
-	char **f, *p;
-
-	if ((p = expand_home(path)) == NULL)
-		return -1;
-	if ((f = realloc(b->files, (b->nfiles + 1) * sizeof(*f))) == NULL) {
-		free(p);
-		return -1;
-	}
-	b->files = f;
-	b->files[b->nfiles++] = p;
-	return 0;
-}
-
-/* boto/pyami/config.py: BOTO_CONFIG (when set at all) alone; else the
- * BOTO_PATH list; else /etc/boto.cfg then ~/.boto. ConfigParser.read
- * takes them in that order, a later file overriding an earlier one key by
- * key. */
-static int
-boto_files(struct cred_boto *b, const char **var)
-{
-	const char *one = getenv("BOTO_CONFIG"), *list = getenv("BOTO_PATH");
-
-	*var = NULL;
-	if (one != NULL) {
-		*var = "BOTO_CONFIG";
-		return one[0] != '\0' ? boto_add_file(b, one) : 0;
-	}
-	if (list != NULL) {
-		*var = "BOTO_PATH";
-		for (const char *p = list; *p != '\0'; ) {
-			size_t n = strcspn(p, ":");
-			char *elem;
-			int r;
-
-			if (n > 0) {
-				if ((elem = str_ndup(p, n)) == NULL)
-					return -1;
-				r = boto_add_file(b, elem);
-				free(elem);
-				if (r < 0)
-					return -1;
-			}
-			p += n + (p[n] == ':');
-		}
-		return 0;
-	}
-	if (boto_add_file(b, "/etc/boto.cfg") < 0 ||
-	    boto_add_file(b, "~/.boto") < 0)
-		return -1;
-	return 0;
-}
-
-int
-cred_boto_load(struct cred_boto *b, char *err, size_t errlen)
-{
-	const char *var;
-	struct stamp st;
-	char *text;
-	size_t len, line;
-	int r;
-
-	memset(b, 0, sizeof(*b));
-	if (boto_files(b, &var) < 0) {
-		cred_boto_free(b);
-		return err_set(err, errlen, "out of memory");
-	}
-	for (size_t i = 0; i < b->nfiles; i++) {
-		const char *path = b->files[i];
-		struct stat sb;
-
-		/* boto passed over what it could not open: a file of another
-		 * user, a directory (older boto kept ~/.boto/boto.cfg). A file
-		 * named by a variable is read_file's to refuse. */
-		if (var == NULL && access(path, R_OK) < 0 && errno == EACCES) {
-			log_debug("%s is not readable by this user: skipped, as "
-			    "boto skipped it", path);
-			continue;
-		}
-		if (var == NULL && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			log_debug("%s is a directory: skipped, as boto skipped it",
-			    path);
-			continue;
-		}
-		/* The default paths are looked up under an unset name. */
-		if ((r = read_file(path, var ? var : "BOTO_CONFIG", &text, &len,
-		    &st, err, errlen)) < 0) {
-			cred_boto_free(b);
-			return -1;
-		}
-		if (r == 0)
-			continue;
-		r = cred_boto_parse(text, len, path, b, &line);
-		free_secret(text);
-		if (r != 0) {
-			if (r == -1)
-				err_set(err, errlen, "%s line %zu: not a [section], "
-				    "a key = value or a comment%s", path, line,
-				    " (boto configuration)");
-			else
-				err_set(err, errlen, "out of memory");
-			cred_boto_free(b);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* ---- HTTP to the services that hand out keys ---- */
-
-struct answer {
-	int status;
-	char *body;
-	size_t len;
-};
-
-static void
-answer_free(struct answer *a)
-{
-	free_secret(a->body);
-	a->body = NULL;
-}
-
-/* What the Host header of a request to u says. */
-static void
-host_value(const struct http_url *u, char out[272])
-{
-	int v6 = strchr(u->host, ':') != NULL;
-	int dflt = strcmp(u->port, u->tls ? "443" : "80") == 0;
-
-	/* host < 256, port < 8: fits */
-	(void)snprintf(out, 272, "%s%s%s%s%s", v6 ? "[" : "", u->host,
-	    v6 ? "]" : "", dflt ? "" : ":", dflt ? "" : u->port);
-}
-
-/* One request, "Connection: close", stopped by the chain's cancel_fd. 0
- * with a->status, or -1 (err) when no answer came. */
-static int
-http_once(struct cred_chain *ch, const struct http_url *u,
-    const char *method, const char *path, const char *headers,
-    const char *body, int timeout_ms, struct answer *a, char *err,
-    size_t errlen)
-{
-	struct http_conn *conn;
-	struct http_response resp;
-	char *req = NULL, host[272], cl[40] = "";
-	int n, r = -1;
-
-	memset(a, 0, sizeof(*a));
-	memset(&resp, 0, sizeof(resp));
-	if (u->tls && ch->anchors == NULL)
-		return err_set(err, errlen, "https needs a CA bundle (an https "
-		    "--endpoint)");
-	if (body == NULL && strcmp(method, "PUT") == 0)
-		body = "";
-	host_value(u, host);
-	if (body != NULL)	/* fits: 20 digits at most */
-		(void)snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n",
-		    strlen(body));
-	n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n%s"
-	    "User-Agent: tablesnap/" TABLESNAP_VERSION "\r\n"
-	    "%sConnection: close\r\n\r\n%s", method, path, host, headers, cl,
-	    body ? body : "");
-	if (n < 0 || (conn = http_conn_new(u->tls ? ch->anchors :
-	    NULL)) == NULL) {
-		if (n >= 0)
-			free_secret(req);
-		return err_set(err, errlen, "out of memory");
-	}
-	http_conn_set_cancel(conn, ch->cancel_fd);
-	/* A service that drips its answer gets no more than twice the
-	 * timeout for the whole request. */
-	http_conn_set_deadline(conn, http_now_ms() + 2LL * timeout_ms);
-	if (http_conn_open(conn, u->host, u->port, NULL, timeout_ms) == 0) {
-		http_conn_set_timeout(conn, timeout_ms);
-		if (http_write(conn, req, (size_t)n) == 0 &&
-		    http_flush(conn) == 0 &&
-		    http_read_head(conn, &resp, 0) == 0 &&
-		    http_read_body_all(conn, &resp, &a->body, &a->len,
-		    MAX_ANSWER) == 0) {
-			a->status = resp.status;
-			r = 0;
-		}
-	}
-	if (r < 0)
-		err_set(err, errlen, "%s", http_error(conn));
-	free_secret(req);	/* it may hold a token */
-	http_response_free(&resp);
-	http_conn_free(conn);
-	return r;
-}
-
-/* http_once up to `tries` times, after a failure or a 5xx, with a
- * growing pause between. */
-static int
-http_tries(struct cred_chain *ch, const struct http_url *u,
-    const char *method, const char *path, const char *headers,
-    const char *body, int timeout_ms, int tries, struct answer *a,
-    char *err, size_t errlen)
-{
-	int r = -1;
-
-	for (int i = 0; i < tries && r < 0; i++) {
-		if (http_fd_cancelled(ch->cancel_fd) || (i > 0 &&
-		    http_sleep(ch->cancel_fd, 100 << (i - 1)) < 0))
-			return err_set(err, errlen, "cancelled: the program is "
-			    "stopping");
-		r = http_once(ch, u, method, path, headers, body, timeout_ms,
-		    a, err, errlen);
-		/* A 5xx is worth another try too. */
-		if (r == 0 && a->status >= 500 && i + 1 < tries) {
-			err_set(err, errlen, "HTTP %d", a->status);
-			answer_free(a);
-			r = -1;
-		}
-	}
-	return r;
-}
-
-/* How the answer of a service that hands out keys reads. */
-struct service {
-	int (*parse)(const char *, size_t, struct cred_keys *, char *,
-	    size_t);
-	int timeout_ms;
-	const char *status_fmt;		/* an answer other than 200 */
-	const char *refused_fmt;	/* 401 and 403; NULL: status_fmt */
-};
-
-static const struct service container_svc = { cred_parse_json,
-	CONTAINER_TIMEOUT_MS, "HTTP %d", NULL };
-static const struct service sts_svc = { sts_parse_answer, STS_TIMEOUT_MS,
-	"HTTP %d", NULL };
-static const struct service sso_svc = { sts_parse_sso_role,
-	STS_TIMEOUT_MS, "the SSO portal answered HTTP %d", "the SSO portal "
-	"refused the token (HTTP %d): run aws sso login" };
-
-/* One request to a service at s->url (path NULL: the URL's) and the
- * keys of its answer. */
-static int
-ask(struct cred_chain *ch, struct source *s, const struct service *sv,
-    const char *method, const char *path, const char *headers,
-    const char *body, int tries, struct cred_keys *k, char *err,
-    size_t errlen)
-{
-	struct answer a;
-	int r = -1;
-
-	if (http_tries(ch, &s->url, method, path ? path : s->url.path,
-	    headers, body, sv->timeout_ms, tries, &a, err, errlen) < 0)
-		return -1;
-	/* STS says in its answer why it refused ("Code: Message"). */
-	if (a.status == 200 || sv == &sts_svc)
-		r = sv->parse(a.body, a.len, k, err, errlen);
-	if (r < 0 && a.status != 200 && (sv != &sts_svc ||
-	    strncmp(err, "no Cred", 7) == 0))
-		err_set(err, errlen, (a.status == 401 || a.status == 403) &&
-		    sv->refused_fmt ? sv->refused_fmt : sv->status_fmt,
-		    a.status);
-	answer_free(&a);
-	return r;
-}
-
-/* A token file read again at every fetch (the agent or the cluster
- * rotates it), without its trailing white space. NULL with err. */
-static char *
-read_token(const char *path, const char *var, size_t *len, char *err,
-    size_t errlen)
-{
-	struct stamp st;
-	char *tok;
-	int r = read_file(path, var, &tok, len, &st, err, errlen);
-
-	if (r == 0)
-		err_set(err, errlen, "%s: %s", path, strerror(ENOENT));
-	if (r <= 0)
-		return NULL;
-	while (*len > 0 && strchr(" \t\r\n", tok[*len - 1]) != NULL)
-		tok[--*len] = '\0';
-	return tok;
-}
-
-/* ---- container credentials ---- */
-
-static int
-container_fetch(struct cred_chain *ch, struct source *s, int tries,
-    struct cred_keys *k, char *err, size_t errlen)
-{
-	const char *file = env_value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-	const char *tok = env_value("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-	char *text = NULL, *auth = NULL;
-	size_t len;
-	int r = -1;
-
-	if (file != NULL && (tok = text = read_token(file,
-	    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", &len, err,
-	    errlen)) == NULL)
-		return -1;
-	if (tok != NULL && strpbrk(tok, "\r\n") != NULL)
-		err_set(err, errlen, "the container authorization token has a "
-		    "line break");
-	else if (asprintf(&auth, "%s%s%s", tok ? "Authorization: " : "",
-	    tok ? tok : "", tok ? "\r\n" : "") < 0) {
-		auth = NULL;
-		err_set(err, errlen, "out of memory");
-	} else
-		r = ask(ch, s, &container_svc, "GET", NULL, auth, NULL, tries,
-		    k, err, errlen);
-	free_secret(auth);
-	free_secret(text);
-	return r;
-}
-
-/* ---- EC2 instance metadata (IMDSv2) ---- */
-
-static int
-imds_token(struct cred_chain *ch, struct source *s, int tries, char *err,
-    size_t errlen)
-{
-	struct answer a;
-	char path[1100];
-	time_t now = time(NULL);
-
-	if (s->imds_v1 || (s->imds_token != NULL &&
-	    now < s->imds_token_until))
-		return 0;
-	free_secret(s->imds_token);
-	s->imds_token = NULL;
-	/* url.path is shorter than 1024: it cannot be cut short. */
-	if (snprintf(path, sizeof(path), "%s/latest/api/token", s->url.path) >=
-	    (int)sizeof(path))
-		return err_set(err, errlen, "metadata service path too long");
-	if (http_tries(ch, &s->url, "PUT", path, "X-aws-ec2-metadata-token-"
-	    "ttl-seconds: " STR(IMDS_TOKEN_TTL) "\r\n", NULL, IMDS_TIMEOUT_MS,
-	    tries, &a, err, errlen) < 0)
-		return -1;
-	if (a.status == 200 && a.len > 0 && a.len < 4096 &&
-	    strlen(a.body) == a.len && strpbrk(a.body, "\r\n") == NULL) {
-		s->imds_token = a.body;
-		/* Renewed a minute before its end. */
-		s->imds_token_until = now + IMDS_TOKEN_TTL - 60;
-		return 0;
-	}
-	answer_free(&a);
-	if ((a.status == 403 || a.status == 404 || a.status == 405) &&
-	    !env_true("AWS_EC2_METADATA_V1_DISABLED")) {
-		s->imds_v1 = 1;	/* IMDSv1, as the SDKs fall back */
-		return 0;
-	}
-	return err_set(err, errlen, "token request answered HTTP %d",
-	    a.status);
-}
-
-/* A GET of the credentials' path and then some, with the session token;
- * 1 when the token was refused. */
-static int
-imds_get(struct cred_chain *ch, struct source *s, const char *role,
-    int tries, struct answer *a, char *err, size_t errlen)
-{
-	char *hdr = NULL, *path = NULL;
-	int r = -1;
-
-	if ((s->imds_token != NULL && asprintf(&hdr,
-	    "X-aws-ec2-metadata-token: %s\r\n", s->imds_token) < 0) ||
-	    asprintf(&path, "%s/latest/meta-data/iam/security-credentials/%s",
-	    s->url.path, role) < 0) {
-		free_secret(hdr);
-		return err_set(err, errlen, "out of memory");
-	}
-	r = http_tries(ch, &s->url, "GET", path, hdr ? hdr : "", NULL,
-	    IMDS_TIMEOUT_MS, tries, a, err, errlen);
-	free_secret(hdr);
-	free(path);
-	if (r == 0 && a->status == 401 && s->imds_token != NULL) {
-		answer_free(a);
-		free_secret(s->imds_token);
-		s->imds_token = NULL;
-		return 1;
-	}
-	return r;
-}
-
-static int
-imds_fetch_once(struct cred_chain *ch, struct source *s, int tries,
-    struct cred_keys *k, char *err, size_t errlen)
-{
-	struct answer a;
-	char role[256];
-	size_t n = 0;
-	int r;
-
-	if (imds_token(ch, s, tries, err, errlen) < 0)
-		return -1;
-	if ((r = imds_get(ch, s, "", tries, &a, err, errlen)) != 0)
-		return r;
-	/* The first line; a role name is [\w+=,.@-]. */
-	if (a.status == 404)
-		err_set(err, errlen, "no IAM role is attached to this instance");
-	else if (a.status != 200)
-		err_set(err, errlen, "role name request answered HTTP %d",
-		    a.status);
-	else if ((n = strcspn(a.body, "\r\n")) == 0 || n >= sizeof(role) ||
-	    strspn(a.body, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789_+=,.@-") < n)
-		err_set(err, errlen, "the role name answer is not a role name");
-	else {
-		memcpy(role, a.body, n);
-		role[n] = '\0';
-		r = 1;
-	}
-	answer_free(&a);
-	if (r != 1)
-		return -1;
-	if ((r = imds_get(ch, s, role, tries, &a, err, errlen)) != 0)
-		return r;
-	if (a.status != 200)
-		r = err_set(err, errlen, "credentials of role %s: HTTP %d", role,
-		    a.status);
-	else
-		r = cred_parse_json(a.body, a.len, k, err, errlen);
-	answer_free(&a);
-	return r;
-}
-
-static int
-imds_fetch(struct cred_chain *ch, struct source *s, int tries,
-    struct cred_keys *k, char *err, size_t errlen)
-{
-	int r;
-
-	/* A refused session token (401) is fetched anew, once. */
-	if ((r = imds_fetch_once(ch, s, tries, k, err, errlen)) == 1 &&
-	    (r = imds_fetch_once(ch, s, tries, k, err, errlen)) == 1)
-		return err_set(err, errlen, "the session token was refused");
-	return r;
-}
-
-/* ---- STS, SSO and credential_process ---- */
-
-/* Appends "&name=value" (the first without '&'), the value form-encoded. */
-static void
-form_add(struct buf *b, const char *name, const char *value)
-{
-	char *v;
-
-	if (value == NULL)
-		return;
-	if ((v = uri_encode(value, strlen(value), 0)) == NULL) {
-		b->failed = 1;
-		return;
-	}
-	buf_printf(b, "%s%s=%s", b->len > 0 ? "&" : "", name, v);
-	free_secret(v);
-}
-
-/* AssumeRole, signed with the keys of s->base, or (base NULL)
- * AssumeRoleWithWebIdentity with the token of s->token_file. */
-static int
-sts_fetch(struct cred_chain *ch, struct source *s, int tries,
-    struct cred_keys *k, char *err, size_t errlen)
-{
-	static const char ctype[] = "application/x-www-form-urlencoded; "
-	    "charset=utf-8";
-	struct buf form = { 0 };
-	struct cred_keys bk = { 0 };
-	struct sigv4_header h[4];
-	char date[17], hash[65], host[272], *auth = NULL, *hdr = NULL;
-	char *tok = NULL, *body = NULL;
-	size_t len;
-	int r = -1;
-
-	if (s->base != NULL) {
-		if (fetch_source(ch, s->base, &bk, tries, err, errlen) < 0)
-			return -1;
-	} else if ((tok = read_token(s->token_file,
-	    "AWS_WEB_IDENTITY_TOKEN_FILE", &len, err, errlen)) == NULL)
-		return -1;
-	else if (len == 0 || strlen(tok) != len) {
-		free_secret(tok);
-		return err_set(err, errlen, "%s holds no token", s->token_file);
-	}
-	form_add(&form, "Action", tok ? "AssumeRoleWithWebIdentity" :
-	    "AssumeRole");
-	if (tok == NULL) {
-		form_add(&form, "DurationSeconds", s->duration);
-		form_add(&form, "ExternalId", s->external_id);
-	}
-	form_add(&form, "RoleArn", s->role_arn);
-	form_add(&form, "RoleSessionName", s->session);
-	form_add(&form, "Version", "2011-06-15");
-	form_add(&form, "WebIdentityToken", tok);
-	free_secret(tok);
-	if ((body = buf_take(&form)) == NULL)
-		goto nomem;
-	if (s->base != NULL) {
-		sigv4_amz_date(time(NULL), date);
-		host_value(&s->url, host);
-		sigv4_sha256_hex(body, strlen(body), hash);
-		h[0] = (struct sigv4_header){ "content-type", ctype };
-		h[1] = (struct sigv4_header){ "host", host };
-		h[2] = (struct sigv4_header){ "x-amz-date", date };
-		h[3] = (struct sigv4_header){ "x-amz-security-token", bk.token };
-		auth = sigv4_authorization(&(struct sigv4_request){
-		    .method = "POST", .canonical_uri = s->url.path,
-		    .query = "", .headers = h, .nheaders = bk.token ? 4 : 3,
-		    .payload_hash = hash, .amz_date = date,
-		    .region = s->region, .service = "sts",
-		    .access_key = bk.access_key, .secret_key = bk.secret_key });
-		if (auth == NULL)
-			goto nomem;
-	}
-	if (asprintf(&hdr, "Content-Type: %s\r\n%s%s%s%s%s%s%s%s%s", ctype,
-	    auth ? "X-Amz-Date: " : "", auth ? date : "", auth ? "\r\n" : "",
-	    bk.token ? "X-Amz-Security-Token: " : "", bk.token ? bk.token : "",
-	    bk.token ? "\r\n" : "", auth ? "Authorization: " : "",
-	    auth ? auth : "", auth ? "\r\n" : "") < 0) {
-		hdr = NULL;
-		goto nomem;
-	}
-	r = ask(ch, s, &sts_svc, "POST", NULL, hdr, body, tries, k, err,
-	    errlen);
-	goto out;
-nomem:
-	err_set(err, errlen, "out of memory");
-out:
-	free_secret(auth);
-	free_secret(hdr);
-	free_secret(body);
-	cred_keys_free(&bk);
-	return r;
-}
-
-/* Starts argv (PATH searched, no shell) with stdin /dev/null, stdout on
- * out and stderr on err. vfork: the child only moves descriptors and
- * execs (or says why not on its stderr and exits 127). */
-static pid_t __attribute__((noinline))
-spawn(char **argv, int out, int err)
-{
-	pid_t pid = vfork();
-	int fd;
-
-	if (pid != 0)
-		return pid;
-	fd = open("/dev/null", O_RDONLY);
-	if (fd >= 0 && dup2(fd, 0) == 0 && dup2(out, 1) == 1 &&
-	    dup2(err, 2) == 2)
-		execvp(argv[0], argv);
-	fd = errno;
-	(void)!write(2, strerror(fd), strlen(strerror(fd)));
-	_exit(127);
-}
-
-/* Runs the credential_process: its output into *out, its stderr to the
- * log. 0, or -1 with err. */
-static int
-process_run(struct cred_chain *ch, struct source *s, char **out,
-    char *err, size_t errlen)
-{
-	struct buf o = { 0 }, e = { 0 };
-	struct pollfd pf[3] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
-	int po[2], pe[2], st, open_fds = 2;
-	long long end = http_now_ms() + PROCESS_MS;
-	pid_t pid = -1;
-	char chunk[4096];
-
-	*out = NULL;
-	if (pipe2(po, O_CLOEXEC) == 0) {
-		if (pipe2(pe, O_CLOEXEC) == 0) {
-			pid = spawn(s->argv, po[1], pe[1]);
-			pf[1].fd = pe[0];
-			close(pe[1]);
-		}
-		pf[0].fd = po[0];
-		close(po[1]);
-	}
-	if (pid < 0) {
-		err_set(err, errlen, "cannot run %s: %s", s->argv[0],
-		    strerror(errno));
-		goto out;
-	}
-	pf[0].events = pf[1].events = pf[2].events = POLLIN;
-	pf[2].fd = ch->cancel_fd > 0 ? ch->cancel_fd : -1;
-	while (open_fds > 0 && o.len <= MAX_ANSWER && e.len <= MAX_ANSWER) {
-		long long left = end - http_now_ms();
-		int n = left > 0 ? poll(pf, 3, (int)left) : 0;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || pf[2].revents != 0)
-			break;
-		for (int i = 0; i < 2; i++) {
-			ssize_t got;
-
-			if (pf[i].revents == 0)
-				continue;
-			got = read(pf[i].fd, chunk, sizeof(chunk));
-			if (got > 0)
-				buf_add(i ? &e : &o, chunk, (size_t)got);
-			else if (got == 0 || errno != EINTR) {
-				close(pf[i].fd);
-				pf[i].fd = -1;
-				open_fds--;
-			}
-		}
-	}
-	if (open_fds > 0)
-		(void)kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	for (char *l = e.data, *nl; l != NULL && *l != '\0'; l = nl) {
-		nl = l + strcspn(l, "\n");
-		if (*nl != '\0')
-			*nl++ = '\0';
-		if (*l != '\0')
-			log_info("credential_process: %s", l);
-	}
-	if (open_fds > 0)
-		err_set(err, errlen, "%s took over %d s or said too much",
-		    s->argv[0], PROCESS_MS / 1000);
-	else if (WIFSIGNALED(st))
-		err_set(err, errlen, "%s was killed by signal %d", s->argv[0],
-		    WTERMSIG(st));
-	else if (WEXITSTATUS(st) != 0)
-		err_set(err, errlen, "%s failed with exit status %d", s->argv[0],
-		    WEXITSTATUS(st));
-	else if ((*out = buf_take(&o)) == NULL)
-		err_set(err, errlen, "out of memory");
-out:
-	for (int i = 0; i < 2; i++)
-		if (pf[i].fd >= 0)
-			close(pf[i].fd);
-	if (o.data != NULL)
-		explicit_bzero(o.data, o.len);
-	buf_free(&o);
-	buf_free(&e);
-	return *out != NULL ? 0 : -1;
-}
-
-static int
-process_fetch(struct cred_chain *ch, struct source *s, int tries,
-    struct cred_keys *k, char *err, size_t errlen)
-{
-	char *text;
-	int r;
-
-	(void)tries;		/* run once: a helper may ask for a touch */
-	if (process_run(ch, s, &text, err, errlen) < 0)
-		return -1;
-	r = sts_parse_process(text, strlen(text), k, err, errlen);
-	free_secret(text);
-	return r;
-}
-
-/* The token `aws sso login` left in ~/.aws/sso/cache, then the portal's
- * GetRoleCredentials. */
-static int
-sso_fetch(struct cred_chain *ch, struct source *s, int tries,
-    struct cred_keys *k, char *err, size_t errlen)
-{
-	char name[STS_SSO_NAME_LEN], *home = home_dir(), *path = NULL;
-	char *text = NULL, *tok = NULL, *hdr = NULL, *get = NULL, *acct, *role;
-	char why[200];
-	struct stamp st;
-	size_t len;
-	time_t exp;
-	int r = -1;
-
-	sts_sso_cache_name(s->sso_key, name);
-	acct = uri_encode(s->sso_account, strlen(s->sso_account), 0);
-	role = uri_encode(s->sso_role, strlen(s->sso_role), 0);
-	if (home == NULL || acct == NULL || role == NULL ||
-	    asprintf(&path, "%s/.aws/sso/cache/%s", home, name) < 0) {
-		path = NULL;
-		err_set(err, errlen, "no home directory");
-	} else if ((r = read_file(path, "", &text, &len, &st, err,
-	    errlen)) <= 0) {
-		if (r == 0)
-			err_set(err, errlen, "no SSO token for %s in %s: run aws "
-			    "sso login", s->sso_key, path);
-		r = -1;
-	} else if ((r = sts_parse_sso_token(text, len, &tok, &exp, why,
-	    sizeof(why))) < 0)
-		err_set(err, errlen, "%s: %s (run aws sso login)", path, why);
-	else if (exp <= time(NULL))
-		r = err_set(err, errlen, "the SSO token for %s has expired: run "
-		    "aws sso login", s->sso_key);
-	else if (asprintf(&hdr, "x-amz-sso_bearer_token: %s\r\n", tok) < 0 ||
-	    asprintf(&get, "%s/federation/credentials?account_id=%s&"
-	    "role_name=%s", strcmp(s->url.path, "/") ? s->url.path : "", acct,
-	    role) < 0)
-		r = err_set(err, errlen, "out of memory");
-	else
-		r = ask(ch, s, &sso_svc, "GET", get, hdr, NULL, tries, k, err,
-		    errlen);
-	free(home);
-	free(path);
-	free(get);
-	free(acct);
-	free(role);
-	free_secret(text);
-	free_secret(tok);
-	free_secret(hdr);
-	return r;
 }
 
 /* ---- the chain ---- */
@@ -1843,6 +401,20 @@ struct plan {
 	size_t errlen;
 };
 
+/* A setting; the credentials file's wins. */
+static const char *
+prof_get(const struct prof *pr, int i)
+{
+	return pr->p[0].set[i] ? pr->p[0].set[i] : pr->p[1].set[i];
+}
+
+static int
+prof_static(const struct prof *pr)
+{
+	return (pr->p[0].access_key || pr->p[1].access_key) &&
+	    (pr->p[0].secret_key || pr->p[1].secret_key);
+}
+
 /* The parts of profile `name` (kind 1) or of sso-session `name` (kind 2,
  * the config file only). */
 static int
@@ -1850,9 +422,9 @@ prof_load(struct plan *pc, const char *name, int kind, struct prof *pr)
 {
 	memset(pr, 0, sizeof(*pr));
 	for (int i = kind - 1; i < 2; i++)
-		if (prof_parse(pc->sh, i, name, i == 0 ? 0 : kind, &pr->p[i],
+		if (cred_prof_parse(pc->sh, i, name, i == 0 ? 0 : kind, &pr->p[i],
 		    pc->err, pc->errlen) < 0) {
-			prof_free(pr);
+			cred_prof_free(pr);
 			return -1;
 		}
 	return 0;
@@ -2034,7 +606,7 @@ plan_sso(struct plan *pc, const char *name, const struct prof *pr,
 	if (sess != NULL && !ss.p[1].found)
 		r = err_set(pc->err, pc->errlen, "profile '%s': sso_session '%s' "
 		    "has no [sso-session %s] in %s", name, sess, sess,
-		    shared_name(pc->sh, 1));
+		    cred_shared_name(pc->sh, 1));
 	else if (missing != NULL)
 		r = err_set(pc->err, pc->errlen, "profile '%s' uses SSO but has "
 		    "no %s", name, missing);
@@ -2043,7 +615,7 @@ plan_sso(struct plan *pc, const char *name, const struct prof *pr,
 		    pc->errlen, "SSO (account %s, role %s)", acct, role),
 		    (const char *[4]){ acct, role, sess ? sess : url, NULL },
 		    reg, out);
-	prof_free(&ss);
+	cred_prof_free(&ss);
 	return r;
 }
 
@@ -2117,8 +689,8 @@ plan_source(struct plan *pc, const char *name, const char *parent,
 		return -1;
 	if (!pr.p[0].found && !pr.p[1].found)
 		err_set(pc->err, pc->errlen, "source_profile '%s' of profile '%s' "
-		    "is in neither %s nor %s", name, parent, shared_name(pc->sh, 0),
-		    shared_name(pc->sh, 1));
+		    "is in neither %s nor %s", name, parent, cred_shared_name(pc->sh, 0),
+		    cred_shared_name(pc->sh, 1));
 	else if (seen && (strcmp(name, parent) != 0 || !prof_static(&pr))) {
 		for (size_t i = 0; i < pc->nvisited; i++)
 			buf_printf(&loop, "'%s' -> ", pc->visited[i]);
@@ -2131,8 +703,8 @@ plan_source(struct plan *pc, const char *name, const char *parent,
 	    prof_static(&pr)) {
 		f = pr.p[0].access_key == NULL;
 		if ((*out = source_new(SRC_STATIC, pc->err, pc->errlen,
-		    "profile '%s' of %s", name, shared_name(pc->sh, f))) == NULL ||
-		    profile_keys(&pr.p[f], name, shared_name(pc->sh, f),
+		    "profile '%s' of %s", name, cred_shared_name(pc->sh, f))) == NULL ||
+		    profile_keys(&pr.p[f], name, cred_shared_name(pc->sh, f),
 		    &(*out)->keys, pc->err, pc->errlen) < 0)
 			r = -1;
 		else
@@ -2144,7 +716,7 @@ plan_source(struct plan *pc, const char *name, const char *parent,
 		source_free(*out);
 		*out = NULL;
 	}
-	prof_free(&pr);
+	cred_prof_free(&pr);
 	return r;
 }
 
@@ -2168,13 +740,13 @@ static int
 file_source(struct shared *s, int i, struct source **src,
     struct cred_keys *k, char *err, size_t errlen)
 {
-	int r = profile_keys(&s->pr.p[i], s->profile, shared_name(s, i), k,
+	int r = profile_keys(&s->pr.p[i], s->profile, cred_shared_name(s, i), k,
 	    err, errlen);
 
 	if (r != 1)
 		return r;
 	*src = source_new(SRC_FILE, err, errlen, "profile '%s' of %s",
-	    s->profile, shared_name(s, i));
+	    s->profile, cred_shared_name(s, i));
 	if (*src == NULL || ((*src)->profile = strdup(s->profile)) == NULL)
 		return err_set(err, errlen, "out of memory");
 	memcpy((*src)->path, s->path, sizeof(s->path));
@@ -2217,7 +789,7 @@ cred_profile_plan(const char *cred_text, const char *conf_text,
 		r = err_set(out, outlen, "%s", s->desc) + 1;
 	else if (r == 0)
 		r = 1;
-	prof_free(&sh.pr);
+	cred_prof_free(&sh.pr);
 	cred_keys_free(&k);
 	source_free(s);
 	return r;
@@ -2233,15 +805,15 @@ walk_profile(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 	    .region = ch->region };
 	int r;
 
-	if (shared_load(&s, err, errlen) < 0)
+	if (cred_shared_load(&s, err, errlen) < 0)
 		return -1;
 	if (pc.region == NULL && (pc.region = env_value("AWS_REGION")) == NULL &&
 	    (pc.region = env_value("AWS_DEFAULT_REGION")) == NULL)
-		pc.region = shared_region(&s);
+		pc.region = cred_shared_region(&s);
 	if ((r = plan_profile(&pc, src, k)) == 1 && (*src)->kind != SRC_FILE &&
 	    fetch_source(ch, *src, k, FETCH_TRIES, err, errlen) < 0)
 		r = -1;
-	shared_free(&s);
+	cred_shared_free(&s);
 	return r;
 }
 
@@ -2261,13 +833,13 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 	if ((r = walk_static(ch, src, k, err, errlen)) != 0) {
 		/* AWS_PROFILE naming no profile is an error even when the keys
 		 * come from elsewhere, as in the AWS CLI. */
-		if (r == 1 && profile_name(&explicit) != NULL && explicit) {
+		if (r == 1 && cred_profile_name(&explicit) != NULL && explicit) {
 			struct shared s;
 
-			if (shared_load(&s, err, errlen) < 0)
+			if (cred_shared_load(&s, err, errlen) < 0)
 				r = -1;
 			else
-				shared_free(&s);
+				cred_shared_free(&s);
 		}
 		goto done;
 	}
@@ -2300,13 +872,8 @@ static int
 fetch_source(struct cred_chain *ch, struct source *s, struct cred_keys *k,
     int tries, char *err, size_t errlen)
 {
-	static int (*const fetch[])(struct cred_chain *, struct source *, int,
-	    struct cred_keys *, char *, size_t) = {
-		[SRC_CONTAINER] = container_fetch, [SRC_IMDS] = imds_fetch,
-		[SRC_ROLE] = sts_fetch, [SRC_WEBID] = sts_fetch,
-		[SRC_PROCESS] = process_fetch, [SRC_SSO] = sso_fetch,
-	};
 	struct shared sh;
+	struct cred_keys signer = { 0 };
 	char why[ERRLEN];
 	int r = 0;
 
@@ -2318,23 +885,28 @@ fetch_source(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 		return 0;
 	}
 	if (s->kind == SRC_FILE) {
-		if (shared_load(&sh, err, errlen) < 0)
+		if (cred_shared_load(&sh, err, errlen) < 0)
 			return -1;
 		for (int i = 0; i < 2 && r == 0; i++)
 			r = profile_keys(&sh.pr.p[i], sh.profile,
-			    shared_name(&sh, i), k, err, errlen);
+			    cred_shared_name(&sh, i), k, err, errlen);
 		if (r == 0)
 			err_set(err, errlen, "profile '%s' has no keys any more",
 			    s->profile);
 		else if (r == 1)
 			memcpy(s->stamp, sh.stamp, sizeof(s->stamp));
-		shared_free(&sh);
+		cred_shared_free(&sh);
 		return r == 1 ? 0 : -1;
 	}
-	if (fetch[s->kind] == NULL)
-		return err_set(err, errlen, "%s cannot be fetched again",
-		    s->desc);
-	if (fetch[s->kind](ch, s, tries, k, why, sizeof(why)) < 0)
+	/* An assumed role's source first: its keys sign the request. */
+	if (s->kind == SRC_ROLE && fetch_source(ch, s->base, &signer, tries,
+	    why, sizeof(why)) < 0)
+		r = -1;
+	else
+		r = cred_fetch(&ch->net, s, s->kind == SRC_ROLE ? &signer :
+		    NULL, tries, k, why, sizeof(why));
+	cred_keys_free(&signer);
+	if (r < 0)
 		return err_set(err, errlen, "%s: %s", s->desc, why);
 	return 0;
 }
@@ -2397,8 +969,8 @@ refresh(struct cred_chain *ch, int force)
 	if (!r)
 		return;
 	if (s->kind == SRC_FILE && !force &&
-	    !stamp_changed(s->path[0], &s->stamp[0]) &&
-	    !stamp_changed(s->path[1], &s->stamp[1])) {
+	    !cred_stamp_changed(s->path[0], &s->stamp[0]) &&
+	    !cred_stamp_changed(s->path[1], &s->stamp[1])) {
 		pthread_mutex_lock(&ch->lock);
 		ch->check_at = now + FILE_CHECK;
 		pthread_mutex_unlock(&ch->lock);
@@ -2520,8 +1092,8 @@ chain_init(struct cred_chain *ch, const struct cred_args *args)
 	ch->arg_sk = xstrdup(args->secret_key);
 	ch->arg_tk = xstrdup(args->token);
 	ch->region = xstrdup(args->region);
-	ch->anchors = args->anchors;
-	ch->cancel_fd = args->cancel_fd;
+	ch->net.anchors = args->anchors;
+	ch->net.cancel_fd = args->cancel_fd;
 	if ((args->access_key && !ch->arg_ak) || (args->region && !ch->region) ||
 	    (args->secret_key && !ch->arg_sk) || (args->token && !ch->arg_tk))
 		return -1;
