@@ -90,7 +90,7 @@ http_once(const struct cred_net *net, const struct http_url *u,
 	    NULL)) == NULL) {
 		if (n >= 0)
 			free_secret(req);
-		return err_set(err, errlen, "out of memory");
+		return cred_nomem(err, errlen);
 	}
 	http_conn_set_cancel(conn, net->cancel_fd);
 	/* A service that drips its answer gets no more than twice the
@@ -226,7 +226,7 @@ container_fetch(const struct cred_net *net, struct source *s, int tries,
 	else if (asprintf(&auth, "%s%s%s", tok ? "Authorization: " : "",
 	    tok ? tok : "", tok ? "\r\n" : "") < 0) {
 		auth = NULL;
-		err_set(err, errlen, "out of memory");
+		cred_nomem(err, errlen);
 	} else
 		r = ask(net, s, &container_svc, "GET", NULL, auth, NULL, tries,
 		    k, err, errlen);
@@ -289,7 +289,7 @@ imds_get(const struct cred_net *net, struct source *s, const char *role,
 	    asprintf(&path, "%s/latest/meta-data/iam/security-credentials/%s",
 	    s->url.path, role) < 0) {
 		free_secret(hdr);
-		return err_set(err, errlen, "out of memory");
+		return cred_nomem(err, errlen);
 	}
 	r = http_tries(net, &s->url, "GET", path, hdr ? hdr : "", NULL,
 	    IMDS_TIMEOUT_MS, tries, a, err, errlen);
@@ -445,7 +445,7 @@ sts_fetch(const struct cred_net *net, struct source *s,
 		    err, errlen);
 	else {
 		hdr = NULL;
-		err_set(err, errlen, "out of memory");
+		cred_nomem(err, errlen);
 	}
 	free_secret(sig);
 	free_secret(hdr);
@@ -547,7 +547,7 @@ process_run(const struct cred_net *net, struct source *s, char **out,
 		err_set(err, errlen, "%s failed with exit status %d", s->argv[0],
 		    WEXITSTATUS(st));
 	else if ((*out = buf_take(&o)) == NULL)
-		err_set(err, errlen, "out of memory");
+		cred_nomem(err, errlen);
 out:
 	for (int i = 0; i < 2; i++)
 		if (pf[i].fd >= 0)
@@ -610,7 +610,7 @@ sso_fetch(const struct cred_net *net, struct source *s, int tries,
 	    asprintf(&get, "%s/federation/credentials?account_id=%s&"
 	    "role_name=%s", strcmp(s->url.path, "/") ? s->url.path : "", acct,
 	    role) < 0)
-		r = err_set(err, errlen, "out of memory");
+		r = cred_nomem(err, errlen);
 	else
 		r = ask(net, s, &sso_svc, "GET", get, hdr, NULL, tries, k, err,
 		    errlen);

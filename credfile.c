@@ -577,7 +577,7 @@ cred_prof_parse(const struct shared *s, int i, const char *name, int kind,
 	if (r == -1)
 		return err_set(err, errlen, "%s line %zu: not a [section], a key "
 		    "= value or a comment%s", cred_shared_name(s, i), line, "");
-	return r != 0 ? err_set(err, errlen, "out of memory") : 0;
+	return r != 0 ? cred_nomem(err, errlen) : 0;
 }
 
 /* Reads both files; -1 with err when one is unreadable or broken, or the
@@ -627,8 +627,9 @@ cred_profile_region(char **region, char *err, size_t errlen)
 	*region = NULL;
 	if (cred_shared_load(&s, err, errlen) < 0)
 		return -1;
-	if ((r = cred_shared_region(&s)) != NULL && (*region = strdup(r)) == NULL)
-		ret = err_set(err, errlen, "out of memory");
+	if ((r = cred_shared_region(&s)) != NULL &&
+	    (*region = strdup(r)) == NULL)
+		ret = cred_nomem(err, errlen);
 	cred_shared_free(&s);
 	return ret;
 }
@@ -717,7 +718,7 @@ cred_boto_load(struct cred_boto *b, char *err, size_t errlen)
 	memset(b, 0, sizeof(*b));
 	if (boto_files(b, &var) < 0) {
 		cred_boto_free(b);
-		return err_set(err, errlen, "out of memory");
+		return cred_nomem(err, errlen);
 	}
 	for (size_t i = 0; i < b->nfiles; i++) {
 		const char *path = b->files[i];
@@ -737,8 +738,8 @@ cred_boto_load(struct cred_boto *b, char *err, size_t errlen)
 			continue;
 		}
 		/* The default paths are looked up under an unset name. */
-		if ((r = cred_read_file(path, var ? var : "BOTO_CONFIG", &text, &len,
-		    &st, err, errlen)) < 0) {
+		if ((r = cred_read_file(path, var ? var : "BOTO_CONFIG", &text,
+		    &len, &st, err, errlen)) < 0) {
 			cred_boto_free(b);
 			return -1;
 		}
@@ -752,7 +753,7 @@ cred_boto_load(struct cred_boto *b, char *err, size_t errlen)
 				    "a key = value or a comment%s", path, line,
 				    " (boto configuration)");
 			else
-				err_set(err, errlen, "out of memory");
+				cred_nomem(err, errlen);
 			cred_boto_free(b);
 			return -1;
 		}

@@ -62,6 +62,12 @@ xstrdup(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
+int
+cred_nomem(char *err, size_t errlen)
+{
+	return err_set(err, errlen, "out of memory");
+}
+
 void
 cred_keys_free(struct cred_keys *k)
 {
@@ -112,7 +118,7 @@ keys_take(const struct key_names *n, const char *w1, const char *w2,
 	if (bad != NULL)
 		return err_set(err, errlen, n->bad_fmt, w1, w2, bad);
 	if (keys_set(k, ak, sk, tk) < 0)
-		return err_set(err, errlen, "out of memory");
+		return cred_nomem(err, errlen);
 	return 1;
 }
 
@@ -134,7 +140,7 @@ time_text(time_t t, char *out, size_t cap)
 		(void)snprintf(out, cap, "%lld", (long long)t);	/* fits */
 }
 
-/* ---- pure: times, JSON, URLs, regions ---- */
+/* ---- pure: keys, times, URLs, regions ---- */
 
 time_t
 cred_refresh_time(time_t fetched, time_t expires)
@@ -242,7 +248,7 @@ source_new(enum kind kind, char *err, size_t errlen, const char *fmt, ...)
 	if (n < 0) {
 		free(s);
 		s = NULL;
-		err_set(err, errlen, "out of memory");
+		cred_nomem(err, errlen);
 	}
 	return s;
 }
@@ -338,7 +344,7 @@ container_source(struct source **src, char *err, size_t errlen)
 		return 0;
 	if (rel != NULL && asprintf(&url, "%s%s%s", ECS_AGENT,
 	    rel[0] == '/' ? "" : "/", rel) < 0) {
-		err_set(err, errlen, "out of memory");
+		cred_nomem(err, errlen);
 		return -1;
 	}
 	if (http_parse_url(url ? url : full, &u) < 0) {
@@ -422,8 +428,8 @@ prof_load(struct plan *pc, const char *name, int kind, struct prof *pr)
 {
 	memset(pr, 0, sizeof(*pr));
 	for (int i = kind - 1; i < 2; i++)
-		if (cred_prof_parse(pc->sh, i, name, i == 0 ? 0 : kind, &pr->p[i],
-		    pc->err, pc->errlen) < 0) {
+		if (cred_prof_parse(pc->sh, i, name, i == 0 ? 0 : kind,
+		    &pr->p[i], pc->err, pc->errlen) < 0) {
 			cred_prof_free(pr);
 			return -1;
 		}
@@ -469,13 +475,10 @@ plan_endpoint(struct plan *pc, const struct prof *pr, struct source *s,
 	(void)snprintf(s->region, sizeof(s->region), "%s", reg ? reg :
 	    "us-east-1");		/* a valid region name fits */
 	if (u == NULL) {
-		if (reg == NULL)
-			(void)snprintf(host, sizeof(host),
-			    "https://sts.amazonaws.com");
-		else
-			(void)snprintf(host, sizeof(host), "https://%s.%s."
-			    "amazonaws.com", sso_region ? "portal.sso" : "sts",
-			    reg);
+		/* a valid region name fits */
+		(void)snprintf(host, sizeof(host), "https://%s%s%s.amazonaws.com",
+		    sso_region ? "portal.sso" : "sts", reg ? "." : "",
+		    reg ? reg : "");
 		u = host;
 		var = "the endpoint";
 	}
@@ -503,7 +506,7 @@ plan_finish(struct plan *pc, const struct prof *pr, struct source *s,
 	for (int i = 0; s != NULL && i < 4; i++)
 		if ((f[i] != NULL || i == 1) && (s->f[i] = strdup(f[i] ? f[i] :
 		    dflt)) == NULL) {
-			err_set(pc->err, pc->errlen, "out of memory");
+			cred_nomem(pc->err, pc->errlen);
 			goto fail;
 		}
 	if (s != NULL && plan_endpoint(pc, pr, s, sso_region) == 0) {
@@ -680,6 +683,7 @@ plan_source(struct plan *pc, const char *name, const char *parent,
 {
 	struct prof pr;
 	struct buf loop = { 0 };
+	const char *file;
 	int seen = 0, r = -1, f;
 
 	*out = NULL;
@@ -689,8 +693,8 @@ plan_source(struct plan *pc, const char *name, const char *parent,
 		return -1;
 	if (!pr.p[0].found && !pr.p[1].found)
 		err_set(pc->err, pc->errlen, "source_profile '%s' of profile '%s' "
-		    "is in neither %s nor %s", name, parent, cred_shared_name(pc->sh, 0),
-		    cred_shared_name(pc->sh, 1));
+		    "is in neither %s nor %s", name, parent,
+		    cred_shared_name(pc->sh, 0), cred_shared_name(pc->sh, 1));
 	else if (seen && (strcmp(name, parent) != 0 || !prof_static(&pr))) {
 		for (size_t i = 0; i < pc->nvisited; i++)
 			buf_printf(&loop, "'%s' -> ", pc->visited[i]);
@@ -702,10 +706,11 @@ plan_source(struct plan *pc, const char *name, const char *parent,
 	else if ((r = plan_other(pc, name, &pr, 0, 0, out)) == 0 &&
 	    prof_static(&pr)) {
 		f = pr.p[0].access_key == NULL;
+		file = cred_shared_name(pc->sh, f);
 		if ((*out = source_new(SRC_STATIC, pc->err, pc->errlen,
-		    "profile '%s' of %s", name, cred_shared_name(pc->sh, f))) == NULL ||
-		    profile_keys(&pr.p[f], name, cred_shared_name(pc->sh, f),
-		    &(*out)->keys, pc->err, pc->errlen) < 0)
+		    "profile '%s' of %s", name, file)) == NULL ||
+		    profile_keys(&pr.p[f], name, file, &(*out)->keys, pc->err,
+		    pc->errlen) < 0)
 			r = -1;
 		else
 			r = 1;
@@ -748,7 +753,7 @@ file_source(struct shared *s, int i, struct source **src,
 	*src = source_new(SRC_FILE, err, errlen, "profile '%s' of %s",
 	    s->profile, cred_shared_name(s, i));
 	if (*src == NULL || ((*src)->profile = strdup(s->profile)) == NULL)
-		return err_set(err, errlen, "out of memory");
+		return cred_nomem(err, errlen);
 	memcpy((*src)->path, s->path, sizeof(s->path));
 	memcpy((*src)->stamp, s->stamp, sizeof(s->stamp));
 	s->path[0] = s->path[1] = NULL;
@@ -833,7 +838,8 @@ walk(struct cred_chain *ch, struct source **src, struct cred_keys *k,
 	if ((r = walk_static(ch, src, k, err, errlen)) != 0) {
 		/* AWS_PROFILE naming no profile is an error even when the keys
 		 * come from elsewhere, as in the AWS CLI. */
-		if (r == 1 && cred_profile_name(&explicit) != NULL && explicit) {
+		(void)cred_profile_name(&explicit);
+		if (r == 1 && explicit) {
 			struct shared s;
 
 			if (cred_shared_load(&s, err, errlen) < 0)
@@ -881,7 +887,7 @@ fetch_source(struct cred_chain *ch, struct source *s, struct cred_keys *k,
 	if (s->kind == SRC_STATIC) {
 		if (keys_set(k, s->keys.access_key, s->keys.secret_key,
 		    s->keys.token) < 0)
-			return err_set(err, errlen, "out of memory");
+			return cred_nomem(err, errlen);
 		return 0;
 	}
 	if (s->kind == SRC_FILE) {
@@ -1051,7 +1057,7 @@ cred_get(struct cred_chain *ch, struct cred_keys *out, char *err,
 	pthread_mutex_unlock(&ch->lock);
 out:
 	if (r < 0)
-		err_set(err, errlen, "out of memory");
+		cred_nomem(err, errlen);
 	return r;
 }
 
@@ -1142,7 +1148,7 @@ cred_chain_new(const struct cred_args *args, char *err, size_t errlen)
 			free(ch->region);
 		}
 		free(ch);
-		err_set(err, errlen, "out of memory");
+		cred_nomem(err, errlen);
 		return NULL;
 	}
 	if (walk(ch, &ch->src, &k, err, errlen) < 0 ||

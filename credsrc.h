@@ -25,6 +25,9 @@ env_true(const char *name)
 	return v != NULL && strcasecmp(v, "true") == 0;
 }
 
+/* err_set(err, errlen, "out of memory"): -1. */
+int cred_nomem(char *err, size_t errlen);
+
 /* ---- the files (credfile.c) ---- */
 
 /* What a file was when read, to see whether it changed. */
