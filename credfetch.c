@@ -147,16 +147,18 @@ struct service {
 	int (*parse)(const char *, size_t, struct cred_keys *, char *,
 	    size_t);
 	int timeout_ms;
+	int explains;			/* an error answer says why (STS's
+					 * "Code: Message"): parsed too */
 	const char *status_fmt;		/* an answer other than 200 */
 	const char *refused_fmt;	/* 401 and 403; NULL: status_fmt */
 };
 
 static const struct service container_svc = { cred_parse_json,
-	CONTAINER_TIMEOUT_MS, "HTTP %d", NULL };
+	CONTAINER_TIMEOUT_MS, 0, "HTTP %d", NULL };
 static const struct service sts_svc = { sts_parse_answer, STS_TIMEOUT_MS,
-	"HTTP %d", NULL };
+	1, "HTTP %d", NULL };
 static const struct service sso_svc = { sts_parse_sso_role,
-	STS_TIMEOUT_MS, "the SSO portal answered HTTP %d", "the SSO portal "
+	STS_TIMEOUT_MS, 0, "the SSO portal answered HTTP %d", "the SSO portal "
 	"refused the token (HTTP %d): run aws sso login" };
 
 /* One request to a service at s->url (path NULL: the URL's) and the
@@ -173,10 +175,11 @@ ask(const struct cred_net *net, struct source *s, const struct service *sv,
 	if (http_tries(net, &s->url, method, path ? path : s->url.path,
 	    headers, body, sv->timeout_ms, tries, &a, err, errlen) < 0)
 		return -1;
-	/* STS says in its answer why it refused ("Code: Message"). */
-	if (a.status == 200 || sv == &sts_svc)
+	if (a.status == 200 || sv->explains)
 		r = sv->parse(a.body, a.len, k, err, errlen);
-	if (r < 0 && a.status != 200 && (sv != &sts_svc ||
+	/* The status, unless the answer said more than that it held no
+	 * Credentials. */
+	if (r < 0 && a.status != 200 && (!sv->explains ||
 	    strncmp(err, "no Cred", 7) == 0))
 		err_set(err, errlen, (a.status == 401 || a.status == 403) &&
 		    sv->refused_fmt ? sv->refused_fmt : sv->status_fmt,
