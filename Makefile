@@ -28,7 +28,7 @@ LDFLAGS = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code \
 # The program's sources, one concern each.
 SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        s3ops.c s3.c s3sign.c http.c json.c xml.c encode.c ratelimit.c \
-       stats.c keyset.c md5.c creds.c missing/ere.c \
+       stats.c keyset.c md5.c creds.c credfile.c credfetch.c missing/ere.c \
        notify.c restore.c chop.c companion.c jsonread.c isotime.c \
        fmt.c accounts.c listing.c setup.c buf.c htab.c sts.c \
        protect.c retention.c verify.c
@@ -165,8 +165,9 @@ FUZZ_SRCS_xml     = xml.c buf.c encode.c fmt.c
 FUZZ_SRCS_json    = json.c listing.c jsonread.c buf.c encode.c fmt.c
 FUZZ_SRCS_options = options.c fmt.c isotime.c
 FUZZ_SRCS_ere     = missing/ere.c
-FUZZ_SRCS_creds   = creds.c sts.c s3sign.c xml.c jsonread.c log.c http.c isotime.c fmt.c \
-                    accounts.c buf.c encode.c
+FUZZ_SRCS_creds   = creds.c credfile.c credfetch.c sts.c s3sign.c xml.c \
+                    jsonread.c log.c http.c isotime.c fmt.c accounts.c buf.c \
+                    encode.c
 FUZZ_SRCS_isotime = isotime.c
 FUZZ_SRCS_jsonread = jsonread.c json.c listing.c fmt.c buf.c encode.c
 SAN_SRCS  = $(SRCS) test/san_options.c

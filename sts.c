@@ -1,5 +1,6 @@
-/* sts.c: reading what STS, the SSO portal and a credential_process answer
- * with, the SSO cache file name, and the credential_process words. */
+/* sts.c: reading what STS, the SSO portal, a credential_process and the
+ * instance and container metadata services answer with, the SSO cache file
+ * name, and the credential_process words. Pure: no I/O. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,30 @@ json_object(const char *body, size_t len, char *err, size_t errlen)
 		doc = NULL;
 	}
 	return doc;
+}
+
+int
+cred_parse_json(const char *body, size_t len, struct cred_keys *out,
+    char *err, size_t errlen)
+{
+	struct jr_value *doc;
+	const char *code;
+	char why[200];
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((doc = json_object(body, len, why, sizeof(why))) == NULL)
+		return err_set(err, errlen, "the answer is %s", why);
+	code = jr_member_str(doc, "Code");
+	if (code != NULL && strcmp(code, "Success") != 0)
+		err_set(err, errlen, "the answer says Code \"%.64s\"", code);
+	else
+		r = cred_keys_fill(out, jr_member_str(doc, "AccessKeyId"),
+		    jr_member_str(doc, "SecretAccessKey"),
+		    jr_member_str(doc, "Token"),
+		    jr_member_str(doc, "Expiration"), err, errlen);
+	jr_wipe(doc);
+	return r;
 }
 
 int
