@@ -34,8 +34,7 @@ struct s3_client {
 	char *host_header;		/* Host: value, with the bucket when
 					 * virtual-hosted, port when not default */
 	unsigned where_gen;		/* bumps when host or region change */
-	char *access_key, *secret_key, *token;
-	struct cred_chain *chain;	/* when set, keys come from here */
+	struct cred_chain *chain;	/* the keys come from here */
 	struct http_conn *idle[MAX_IDLE_CONNS];
 	size_t nidle;
 	long clock_offset;
@@ -112,9 +111,6 @@ s3_client_free(struct s3_client *c)
 	free(c->region);
 	free(c->bucket);
 	free(c->host_header);
-	free_secret(c->access_key);
-	free_secret(c->secret_key);
-	free_secret(c->token);
 	ratelimit_free(c->limit);
 	if (c->sse_c != NULL)
 		explicit_bzero(c->sse_c, sizeof(*c->sse_c));
@@ -124,30 +120,6 @@ s3_client_free(struct s3_client *c)
 	/* The session parameters hold a master secret. */
 	explicit_bzero(&c->tls_sessions.sess, sizeof(c->tls_sessions.sess));
 	free(c);
-}
-
-int
-s3_client_set_credentials(struct s3_client *c, const char *access_key,
-    const char *secret_key, const char *token)
-{
-	char *ak = strdup(access_key), *sk = strdup(secret_key);
-	char *tk = dup_or_null(token);
-
-	if (ak == NULL || sk == NULL || (token != NULL && tk == NULL)) {
-		free_secret(ak);
-		free_secret(sk);
-		free_secret(tk);
-		return -1;
-	}
-	pthread_mutex_lock(&c->lock);
-	free_secret(c->access_key);
-	free_secret(c->secret_key);
-	free_secret(c->token);
-	c->access_key = ak;
-	c->secret_key = sk;
-	c->token = tk;
-	pthread_mutex_unlock(&c->lock);
-	return 0;
 }
 
 int
@@ -326,7 +298,6 @@ static int
 creds_copy(struct s3_client *c, struct creds *cr, char *err, size_t errlen)
 {
 	struct cred_keys k;
-	int ok;
 
 	if (c->chain != NULL) {
 		if (cred_get(c->chain, &k, err, errlen) < 0)
@@ -337,16 +308,10 @@ creds_copy(struct s3_client *c, struct creds *cr, char *err, size_t errlen)
 		cr->gen = k.generation;
 		return 0;
 	}
-	pthread_mutex_lock(&c->lock);
-	cr->ak = dup_or_null(c->access_key);
-	cr->sk = dup_or_null(c->secret_key);
-	cr->tk = dup_or_null(c->token);
-	ok = cr->ak && cr->sk && (c->token == NULL || cr->tk);
-	pthread_mutex_unlock(&c->lock);
 	/* Truncation only shortens the message. */
-	if (!ok && snprintf(err, errlen, "no credentials") < 0)
+	if (snprintf(err, errlen, "no credentials") < 0)
 		err[0] = '\0';
-	return ok ? 0 : -1;
+	return -1;
 }
 
 static void

@@ -98,26 +98,6 @@ watcher_new(unsigned listen, int recursive, int auto_add, watch_found_fn found,
 	return w;
 }
 
-void
-watcher_free(struct watcher *w)
-{
-	if (w == NULL)
-		return;
-	for (size_t i = 0; i < w->ndirs; i++)
-		free(w->dirs[i]);
-	for (size_t i = 0; i < w->nroots; i++) {
-		free(w->roots[i].path);
-		free(w->roots[i].why);
-	}
-	for (size_t i = 0; i < w->nold; i++)
-		free(w->old[i]);
-	free(w->dirs);
-	free(w->roots);
-	free(w->old);
-	close(w->fd);
-	free(w);
-}
-
 int
 watcher_fd(const struct watcher *w)
 {
