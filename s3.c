@@ -407,9 +407,7 @@ set_error(struct s3_response *resp, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	/* Truncation only shortens a log line. */
-	if (vsnprintf(resp->error, sizeof(resp->error), fmt, ap) < 0)
-		resp->error[0] = '\0';
+	err_vset(resp->error, sizeof(resp->error), fmt, ap);
 	va_end(ap);
 }
 
@@ -651,6 +649,7 @@ static int
 region_of_host(const char *host, char *out, size_t cap)
 {
 	const char *aws = strstr(host, ".amazonaws.com"), *l1, *l0;
+	const char *r = NULL;
 	size_t n;
 
 	if (aws == NULL || aws == host)
@@ -658,24 +657,22 @@ region_of_host(const char *host, char *out, size_t cap)
 	for (l1 = aws; l1 > host && l1[-1] != '.'; l1--)
 		;
 	n = (size_t)(aws - l1);
-	if (n == 2 && strncmp(l1, "s3", 2) == 0)
-		return snprintf(out, cap, "us-east-1") < (int)cap ? 0 : -1;
-	if (n > 3 && strncmp(l1, "s3-", 3) == 0) {
-		if (n == 13 && strncmp(l1, "s3-external-1", 13) == 0)
-			return snprintf(out, cap, "us-east-1") < (int)cap ?
-			    0 : -1;
-		return snprintf(out, cap, "%.*s", (int)n - 3, l1 + 3) <
-		    (int)cap ? 0 : -1;
+	if ((n == 2 && strncmp(l1, "s3", 2) == 0) ||
+	    (n == 13 && strncmp(l1, "s3-external-1", 13) == 0)) {
+		r = "us-east-1";
+		n = 9;
+	} else if (n > 3 && strncmp(l1, "s3-", 3) == 0) {
+		r = l1 + 3;
+		n -= 3;
+	} else if (l1 - host >= 3) {
+		for (l0 = l1 - 1; l0 > host && l0[-1] != '.'; l0--)
+			;
+		if ((l1 - l0 == 3 && strncmp(l0, "s3.", 3) == 0) ||
+		    (l1 - l0 == 10 && strncmp(l0, "dualstack.", 10) == 0))
+			r = l1;
 	}
-	if (l1 - host < 3)
-		return -1;
-	for (l0 = l1 - 1; l0 > host && l0[-1] != '.'; l0--)
-		;
-	if ((l1 - l0 == 3 && strncmp(l0, "s3.", 3) == 0) ||
-	    (l1 - l0 == 10 && strncmp(l0, "dualstack.", 10) == 0))
-		return snprintf(out, cap, "%.*s", (int)n, l1) < (int)cap ?
-		    0 : -1;
-	return -1;
+	return r != NULL && snprintf(out, cap, "%.*s", (int)n, r) < (int)cap ?
+	    0 : -1;
 }
 
 /* HEAD on the bucket: S3 names its region in x-amz-bucket-region. */

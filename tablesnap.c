@@ -615,6 +615,22 @@ static const int loop_signals[] = {
 #endif
 };
 
+/* Blocks loop_signals, and with stop SIGINT and SIGTERM too, leaving
+ * them in set. pthread_sigmask's result. */
+static int
+block_signals(sigset_t *set, int stop)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(loop_signals) / sizeof(loop_signals[0]);
+	    i++)
+		sigaddset(set, loop_signals[i]);
+	if (stop) {
+		sigaddset(set, SIGINT);
+		sigaddset(set, SIGTERM);
+	}
+	return pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
 /* Start-up: the first SIGINT or SIGTERM makes the cancel fd readable, so
  * that every S3 and credentials wait ends at once; main then exits 1.
  * The second exits now. Only async-signal-safe calls. */
@@ -646,12 +662,8 @@ setup_signals(void)
 	sigset_t set;
 	int fd;
 
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(loop_signals) / sizeof(loop_signals[0]);
-	    i++)
-		sigaddset(&set, loop_signals[i]);
 	/* Before any thread exists, so that every thread inherits it. */
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+	if (block_signals(&set, 0) != 0)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	if ((fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) >= 0 && fd < 3) {
@@ -691,13 +703,7 @@ loop_signal_fd(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(loop_signals) / sizeof(loop_signals[0]);
-	    i++)
-		sigaddset(&set, loop_signals[i]);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+	if (block_signals(&set, 1) != 0)
 		return -1;
 	startup_check();
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -825,6 +831,16 @@ setup_watches(struct daemon *d)
 	d->next_root_check_ms = now_ms() + ROOT_CHECK_MS;
 }
 
+/* The companion programs, by their name or by tablesnap's first word. */
+static const struct {
+	const char *name, *word;
+	int (*main)(int, char **);
+} companions[] = {
+	{ "tableslurp", "restore", restore_main },
+	{ "tablechop", "chop", chop_main },
+	{ "tableverify", "verify", verify_main },
+};
+
 int
 main(int argc, char **argv)
 {
@@ -841,18 +857,13 @@ main(int argc, char **argv)
 	 * makes) or by a first word. */
 	if (strrchr(prog, '/') != NULL)
 		prog = strrchr(prog, '/') + 1;
-	if (strcmp(prog, "tableslurp") == 0)
-		return restore_main(argc, argv);
-	if (strcmp(prog, "tablechop") == 0)
-		return chop_main(argc, argv);
-	if (strcmp(prog, "tableverify") == 0)
-		return verify_main(argc, argv);
-	if (argc > 1 && strcmp(argv[1], "restore") == 0)
-		return restore_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "chop") == 0)
-		return chop_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "verify") == 0)
-		return verify_main(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++)
+		if (strcmp(prog, companions[i].name) == 0)
+			return companions[i].main(argc, argv);
+	for (size_t i = 0; argc > 1 &&
+	    i < sizeof(companions) / sizeof(companions[0]); i++)
+		if (strcmp(argv[1], companions[i].word) == 0)
+			return companions[i].main(argc - 1, argv + 1);
 	log_init("tablesnap", env_value("TABLESNAP_SYSLOG") != NULL,
 	    env_value("TDEBUG") != NULL);
 	if ((r = setup_parsed(&tablesnap_program, options_parse(argc, argv,

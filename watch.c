@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,18 +127,6 @@ join(const char *dir, const char *name)
 	return p;
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	/* A truncated message is still one line naming the path. */
-	if (vsnprintf(err, errlen, fmt, ap) < 0 && errlen > 0)
-		err[0] = '\0';
-	va_end(ap);
-}
-
 /* Records dir under watch descriptor wd. */
 static int
 remember(struct watcher *w, int wd, const char *dir)
@@ -192,19 +179,19 @@ watch_one(struct watcher *w, const char *dir, char *err, size_t errlen)
 			w->full_used = w->count;
 		}
 		if (errno == ENOSPC)
-			set_err(err, errlen, "cannot watch %s: inotify watch "
+			err_set(err, errlen, "cannot watch %s: inotify watch "
 			    "limit reached", dir);
 		else if (errno == ENOTDIR)
-			set_err(err, errlen, "cannot watch %s: not a directory",
+			err_set(err, errlen, "cannot watch %s: not a directory",
 			    dir);
 		else
-			set_err(err, errlen, "cannot watch %s: %s", dir,
+			err_set(err, errlen, "cannot watch %s: %s", dir,
 			    strerror(errno));
 		errno = saved;		/* ENOENT: gone since */
 		return -1;
 	}
 	if (remember(w, wd, dir) < 0) {
-		set_err(err, errlen, "cannot watch %s: out of memory", dir);
+		err_set(err, errlen, "cannot watch %s: out of memory", dir);
 		return -1;
 	}
 	return wd;
@@ -328,7 +315,7 @@ limit_err(struct watcher *w, const char *dir, int recurse, char *err,
 	if (fd >= 0)
 		close(fd);
 	max[n > 0 ? strcspn(max, "\n") : 1] = '\0';
-	set_err(err, errlen, "cannot watch %s: the inotify watch limit "
+	err_set(err, errlen, "cannot watch %s: the inotify watch limit "
 	    "fs.inotify.max_user_watches (%s) is reached: %zu watches in use, "
 	    "%zu needed; raise it (sysctl fs.inotify.max_user_watches=N)", dir,
 	    max, w->full_used, w->count + count_dirs(dir, recurse));
@@ -355,7 +342,7 @@ walk(struct watcher *w, const char *dir, int recurse, int scan,
 		/* Gone since the event: nothing to do. */
 		if (errno == ENOENT)
 			return 0;
-		set_err(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		err_set(err, errlen, "cannot read %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	while (rc == 0 && (de = readdir(d)) != NULL) {
@@ -365,14 +352,14 @@ walk(struct watcher *w, const char *dir, int recurse, int scan,
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if ((path = join(dir, de->d_name)) == NULL) {
-			set_err(err, errlen, "out of memory");
+			err_set(err, errlen, "out of memory");
 			rc = -1;
 			break;
 		}
 		type = entry_type(path, de);
 		if (type == DT_REG && scan != SCAN_NONE) {
 			if (batch_add(&b, path) < 0) {
-				set_err(err, errlen, "out of memory");
+				err_set(err, errlen, "out of memory");
 				rc = -1;
 			}
 			continue;
@@ -441,13 +428,13 @@ watch_root(struct watcher *w, struct root *r, int scan, char *err,
 
 	if (stat(r->path, &before) < 0) {
 		saved = errno;
-		set_err(err, errlen, "cannot watch %s: %s", r->path,
+		err_set(err, errlen, "cannot watch %s: %s", r->path,
 		    strerror(saved));
 		errno = saved;
 		return -1;
 	}
 	if (!S_ISDIR(before.st_mode)) {
-		set_err(err, errlen, "cannot watch %s: not a directory", r->path);
+		err_set(err, errlen, "cannot watch %s: not a directory", r->path);
 		errno = ENOTDIR;
 		return -1;
 	}
@@ -464,7 +451,7 @@ watch_root(struct watcher *w, struct root *r, int scan, char *err,
 	/* The directory stat saw must be the one watched. */
 	if (rc == 0 && (stat(r->path, &after) < 0 ||
 	    after.st_dev != before.st_dev || after.st_ino != before.st_ino)) {
-		set_err(err, errlen, "cannot watch %s: replaced while being "
+		err_set(err, errlen, "cannot watch %s: replaced while being "
 		    "watched", r->path);
 		rc = -1;
 	}
@@ -490,7 +477,7 @@ watcher_add_root(struct watcher *w, const char *dir, int watch, char *err,
 
 	grown = realloc(w->roots, (w->nroots + 1) * sizeof(*grown));
 	if (grown == NULL) {
-		set_err(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	w->roots = grown;
@@ -499,22 +486,22 @@ watcher_add_root(struct watcher *w, const char *dir, int watch, char *err,
 	r->wd = -1;
 	r->watch = watch;
 	if ((r->path = strdup(dir)) == NULL) {
-		set_err(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	if (watch && watch_root(w, r, SCAN_NONE, err, errlen) < 0)
 		goto fail;
 	if (watch && w->auto_add && !w->recursive &&
 	    note_old_subdirs(w, dir) < 0) {
-		set_err(err, errlen, "cannot watch %s: out of memory", dir);
+		err_set(err, errlen, "cannot watch %s: out of memory", dir);
 		goto fail;
 	}
 	if (!watch && stat(dir, &st) < 0) {
-		set_err(err, errlen, "cannot use %s: %s", dir, strerror(errno));
+		err_set(err, errlen, "cannot use %s: %s", dir, strerror(errno));
 		goto fail;
 	}
 	if (!watch && !S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "cannot use %s: not a directory", dir);
+		err_set(err, errlen, "cannot use %s: not a directory", dir);
 		goto fail;
 	}
 	w->nroots++;
