@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "fmt.h"
 #include "log.h"
 #include "options.h"
@@ -241,21 +242,33 @@ entry_type(const char *path, const struct dirent *de)
 	return DT_UNKNOWN;
 }
 
+/* The next entry of d but "." and "..": *path, dir/name (malloc'd; NULL
+ * when out of memory), and its type (entry_type). 0 at the end. */
+static int
+next_entry(DIR *d, const char *dir, char **path, int *type)
+{
+	struct dirent *de;
+
+	do
+		if ((de = readdir(d)) == NULL)
+			return 0;
+	while (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0);
+	*path = join(dir, de->d_name);
+	*type = *path != NULL ? entry_type(*path, de) : DT_UNKNOWN;
+	return 1;
+}
+
 /* Takes path; -1 when out of memory (path freed). */
 static int
 batch_add(struct batch *b, char *path)
 {
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		char **grown = realloc(b->paths, cap * sizeof(*grown));
+	char **grown = array_grow(b->paths, &b->cap, b->n + 1, sizeof(*grown));
 
-		if (grown == NULL) {
-			free(path);
-			return -1;
-		}
-		b->paths = grown;
-		b->cap = cap;
+	if (grown == NULL) {
+		free(path);
+		return -1;
 	}
+	b->paths = grown;
 	b->paths[b->n++] = path;
 	return 0;
 }
@@ -280,17 +293,12 @@ static size_t
 count_dirs(const char *dir, int recurse)
 {
 	DIR *d = recurse ? opendir(dir) : NULL;
-	struct dirent *de;
+	char *path;
 	size_t n = 1;
+	int type;
 
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		char *path;
-
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
-		    (path = join(dir, de->d_name)) == NULL)
-			continue;
-		if (entry_type(path, de) == DT_DIR)
+	while (d != NULL && next_entry(d, dir, &path, &type)) {
+		if (type == DT_DIR)
 			n += count_dirs(path, 1);
 		free(path);
 	}
@@ -330,8 +338,8 @@ walk(struct watcher *w, const char *dir, int recurse, int scan,
 {
 	struct batch b = { 0 };
 	DIR *d;
-	struct dirent *de;
-	int rc = 0;
+	char *path;
+	int rc = 0, type;
 
 	if (watch && watch_one(w, dir, err, errlen) < 0)
 		return -1;
@@ -345,18 +353,12 @@ walk(struct watcher *w, const char *dir, int recurse, int scan,
 		err_set(err, errlen, "cannot read %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		char *path;
-		int type;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((path = join(dir, de->d_name)) == NULL) {
+	while (rc == 0 && next_entry(d, dir, &path, &type)) {
+		if (path == NULL) {
 			err_set(err, errlen, "out of memory");
 			rc = -1;
 			break;
 		}
-		type = entry_type(path, de);
 		if (type == DT_REG && scan != SCAN_NONE) {
 			if (batch_add(&b, path) < 0) {
 				err_set(err, errlen, "out of memory");
@@ -387,19 +389,15 @@ static int
 note_old_subdirs(struct watcher *w, const char *root)
 {
 	DIR *d = opendir(root);
-	struct dirent *de;
-	int rc = 0;
+	char *path, **grown;
+	int rc = 0, type;
 
 	if (d == NULL)
 		return 0;	/* gone since it was watched: nothing to note */
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		char *path, **grown;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((path = join(root, de->d_name)) == NULL)
+	while (rc == 0 && next_entry(d, root, &path, &type)) {
+		if (path == NULL)
 			rc = -1;
-		else if (entry_type(path, de) != DT_DIR)
+		else if (type != DT_DIR)
 			free(path);
 		else if ((grown = realloc(w->old, (w->nold + 1) *
 		    sizeof(*grown))) == NULL) {
@@ -698,21 +696,16 @@ rescan_dir(struct watcher *w, const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct batch b = { 0 };
-	struct dirent *de;
+	char *path;
+	int type;
 
 	if (d == NULL)
 		return;		/* gone: its IN_DELETE_SELF is on the way */
-	while ((de = readdir(d)) != NULL) {
-		char *path;
-		int type;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((path = join(dir, de->d_name)) == NULL) {
+	while (next_entry(d, dir, &path, &type)) {
+		if (path == NULL) {
 			log_error("out of memory rescanning %s", dir);
 			break;
 		}
-		type = entry_type(path, de);
 		if (type == DT_REG) {
 			if (batch_add(&b, path) < 0)
 				log_error("out of memory rescanning %s", dir);
