@@ -96,14 +96,8 @@ struct daemon {
 	struct retention *keeper;	/* --object-lock-days */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* The monotonic clock, in ms. */
+#define now_ms()	((int64_t)http_now_ms())
 
 static void
 die(const char *fmt, const char *arg)

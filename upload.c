@@ -413,10 +413,7 @@ out:
 static double
 mono_sec(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)http_now_ms() / 1000;
 }
 
 static void
