@@ -790,46 +790,39 @@ set_region(struct s3_client *c, const struct where *w, const char *region)
 }
 
 /* The one list of the codes S3 (and STS, whose spellings S3-compatible
- * servers borrow) gives when it refuses the keys. */
-static const struct key_code {
-	const char *code;
-	unsigned char cure;	/* new keys may cure it */
-	unsigned char blame;	/* the keys' fault: name their source */
-} key_codes[] = {
-	{ "ExpiredToken", 1, 1 },
-	{ "ExpiredTokenException", 1, 1 },
-	{ "InvalidToken", 1, 1 },
-	{ "TokenRefreshRequired", 1, 1 },
-	{ "InvalidAccessKeyId", 1, 1 },
-	{ "InvalidClientTokenId", 1, 1 },
-	{ "SignatureDoesNotMatch", 1, 1 },
+ * servers borrow) gives when it refuses the keys: each is the keys'
+ * fault (a message names their source), and new keys may cure all but
+ * the last. */
+static const char *const key_codes[] = {
+	"ExpiredToken", "ExpiredTokenException", "InvalidToken",
+	"TokenRefreshRequired", "InvalidAccessKeyId", "InvalidClientTokenId",
+	"SignatureDoesNotMatch",
 	/* A policy's answer: the same identity gets it again. */
-	{ "AccessDenied", 0, 1 },
+	"AccessDenied",
 };
+#define NKEY_CODES	(sizeof(key_codes) / sizeof(key_codes[0]))
 
-static const struct key_code *
+/* code's place in key_codes, NKEY_CODES when absent. */
+static size_t
 key_code(const char *code)
 {
-	for (size_t i = 0; i < sizeof(key_codes) / sizeof(key_codes[0]); i++)
-		if (strcmp(code, key_codes[i].code) == 0)
-			return &key_codes[i];
-	return NULL;
+	size_t i = 0;
+
+	while (i < NKEY_CODES && strcmp(code, key_codes[i]) != 0)
+		i++;
+	return i;
 }
 
 int
 s3_code_keys_may_cure(const char *code)
 {
-	const struct key_code *k = key_code(code);
-
-	return k != NULL && k->cure;
+	return key_code(code) < NKEY_CODES - 1;
 }
 
 int
 s3_code_blames_keys(const char *code)
 {
-	const struct key_code *k = key_code(code);
-
-	return k != NULL && k->blame;
+	return key_code(code) < NKEY_CODES;
 }
 
 /* S3 refused the keys in a way new keys may cure. A HEAD answer has no
