@@ -365,6 +365,7 @@ collect(struct daemon *d)
 	pthread_mutex_unlock(&d->done_lock);
 	for (; w != NULL; w = next) {
 		int ok = w->status != UPLOAD_RETRY;
+		int64_t delay = retry_delay(w->item->failures + 1);
 
 		next = w->next;
 		answered |= w->status == UPLOAD_DONE ||
@@ -389,14 +390,12 @@ collect(struct daemon *d)
 		} else if (!ok) {
 			d->failed++;
 			log_warning("Upload of %s failed; retrying in %lld s",
-			    w->item->path, (long long)retry_delay(
-			    w->item->failures + 1) / 1000);
+			    w->item->path, (long long)delay / 1000);
 		}
 		/* The thread has reported and is returning: wait for its end,
 		 * so that never more than -t upload threads exist at once. */
 		pthread_join(w->thread, NULL);
-		queue_done(d->queue, w->item, ok,
-		    retry_delay(w->item->failures + 1), now_ms());
+		queue_done(d->queue, w->item, ok, delay, now_ms());
 		free(w);
 	}
 	/* An outage: no answer (or 5xx) from S3. Its end: an answer. */
