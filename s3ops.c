@@ -26,6 +26,22 @@ s3_content_md5(const void *body, size_t len, char *b64)
 	base64_encode(digest, sizeof(digest), b64);
 }
 
+/* Appends "name=value" to a query, value encoded, after a '&' unless it
+ * is the first; nothing when value is NULL. */
+static void
+add_param(struct buf *b, const char *name, const char *value)
+{
+	char *e;
+
+	if (value == NULL)
+		return;
+	if ((e = uri_encode(value, strlen(value), 0)) == NULL)
+		b->failed = 1;
+	else
+		buf_printf(b, "%s%s=%s", b->len > 0 ? "&" : "", name, e);
+	free(e);
+}
+
 /* A failure of ours, not an answer of S3's. */
 static void
 set_msg(struct s3_error *err, const char *msg)
@@ -425,35 +441,29 @@ int
 s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
     size_t *n, struct s3_error *err)
 {
-	char *ekey = uri_encode(key, strlen(key), 0), *km = NULL, *im = NULL;
+	char *km = NULL, *im = NULL;
 	struct found f = { .key = key };
 	int r = 1;
 
 	while (r == 1) {
-		char *q = NULL, *ekm = NULL, *eim = NULL;
+		struct buf b = { 0 };
+		char *q;
 
-		if (km != NULL) {
-			ekm = uri_encode(km, strlen(km), 0);
-			eim = uri_encode(im, strlen(im), 0);
-		}
-		if (ekey == NULL || (km != NULL && (ekm == NULL ||
-		    eim == NULL)) || asprintf(&q, "prefix=%s&uploads%s%s%s%s",
-		    ekey, ekm ? "&key-marker=" : "", ekm ? ekm : "",
-		    eim ? "&upload-id-marker=" : "", eim ? eim : "") < 0) {
+		add_param(&b, "prefix", key);
+		buf_adds(&b, "&uploads");
+		add_param(&b, "key-marker", km);
+		add_param(&b, "upload-id-marker", im);
+		if ((q = buf_take(&b)) == NULL) {
 			set_msg(err, "out of memory");
-			q = NULL;
 			r = -1;
 		} else
 			r = read_page(c, NULL, q, "list multipart uploads",
 			    "Upload", add_upload, &f, "NextKeyMarker", &km,
 			    "NextUploadIdMarker", &im, err);
 		free(q);
-		free(ekm);
-		free(eim);
 	}
 	free(km);
 	free(im);
-	free(ekey);
 	*out = f.items;
 	*n = f.n;
 	if (r < 0) {
@@ -767,23 +777,13 @@ s3_list_parse(const char *xml, size_t len, struct s3_list *out,
 static char *
 list_query(const char *prefix, const char *delimiter, const char *token)
 {
-	char *ep = uri_encode(prefix, strlen(prefix), 0), *ed = NULL;
-	char *et = NULL, *q = NULL;
+	struct buf b = { 0 };
 
-	if (delimiter != NULL)
-		ed = uri_encode(delimiter, strlen(delimiter), 0);
-	if (token != NULL)
-		et = uri_encode(token, strlen(token), 0);
-	if (ep != NULL && (delimiter == NULL || ed != NULL) &&
-	    (token == NULL || et != NULL) &&
-	    asprintf(&q, "list-type=2&encoding-type=url&prefix=%s%s%s%s%s",
-	    ep, ed ? "&delimiter=" : "", ed ? ed : "",
-	    et ? "&continuation-token=" : "", et ? et : "") < 0)
-		q = NULL;
-	free(ep);
-	free(ed);
-	free(et);
-	return q;
+	buf_adds(&b, "list-type=2&encoding-type=url");
+	add_param(&b, "prefix", prefix);
+	add_param(&b, "delimiter", delimiter);
+	add_param(&b, "continuation-token", token);
+	return buf_take(&b);
 }
 
 /* The pages of a listing appended to out, or, with page_fn, each handed
