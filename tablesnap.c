@@ -769,20 +769,29 @@ run_loop(struct daemon *d)
 	return d->exit_status;
 }
 
+/* An interval the tests shorten: the whole number in the environment
+ * variable name when it is from min to def, else def. */
+static long
+env_ms(const char *name, long min, long def)
+{
+	const char *v = env_value(name);
+	char *end;
+	long ms = v != NULL ? strtol(v, &end, 10) : 0;
+
+	return v != NULL && *v != '\0' && *end == '\0' && ms >= min &&
+	    ms <= def ? ms : def;
+}
+
 /* --object-lock-days: the keeper extends the locks of the live files;
  * TABLESNAP_LOCK_REFRESH_MS (tests only) shortens its day. */
 static void
 start_retention(struct daemon *d)
 {
-	const char *every = env_value("TABLESNAP_LOCK_REFRESH_MS");
 	struct retention_config rc = { .c = d->s3, .opt = &d->opt,
 	    .name = d->ucfg.name, .roots = (const char *const *)d->roots,
-	    .nroots = d->nroots, .every_ms = RETENTION_EVERY_MS };
+	    .nroots = d->nroots, .every_ms = env_ms(
+	    "TABLESNAP_LOCK_REFRESH_MS", 100, RETENTION_EVERY_MS) };
 
-	long ms = every != NULL ? strtol(every, NULL, 10) : 0;
-
-	if (ms >= 100 && ms < RETENTION_EVERY_MS)
-		rc.every_ms = ms;
 	if ((d->keeper = retention_start(&rc, &d->attr)) == NULL)
 		die("cannot start the Object Lock keeper: %s",
 		    strerror(errno));
@@ -791,8 +800,7 @@ start_retention(struct daemon *d)
 static void
 setup_watches(struct daemon *d)
 {
-	const char *every = env_value("TABLESNAP_LOST_LOG_MS");	/* tests */
-	char err[PATH_MAX + 256], *end;
+	char err[PATH_MAX + 256];
 
 	d->watcher = watcher_new(d->opt.listen, d->opt.recursive,
 	    d->opt.auto_add, found, root_lost, d);
@@ -814,13 +822,7 @@ setup_watches(struct daemon *d)
 			exit(1);
 		}
 	}
-	d->lost_log_ms = LOST_LOG_MS;
-	if (every != NULL) {
-		long ms = strtol(every, &end, 10);
-
-		if (*every != '\0' && *end == '\0' && ms > 0 && ms <= LOST_LOG_MS)
-			d->lost_log_ms = ms;
-	}
+	d->lost_log_ms = env_ms("TABLESNAP_LOST_LOG_MS", 1, LOST_LOG_MS);
 	d->next_root_check_ms = now_ms() + ROOT_CHECK_MS;
 }
 
