@@ -81,8 +81,9 @@ struct cli_table {
  * reads "-1". */
 struct cli_program {
 	const char *name;
-	const char *usage;
-	const char *const *help;	/* pieces, then NULL */
+	const char *usage;		/* a tab: the indentation */
+	const char *const *help;	/* pieces, then NULL; a tab: spaces to
+					 * column 24 (setup_help_text) */
 	const struct cli_table *tables;
 	size_t ntables;
 	int negative_numbers;	/* "-1", "-.5" are values, not options */
