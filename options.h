@@ -36,29 +36,39 @@ enum cli_kind {
 typedef int (*cli_fn)(void *base, const char *name, const char *value,
     char *err, size_t errlen);
 
+/* Packed into 24 bytes: the programs have about 70 rows. */
 struct cli_opt {
-	char short_name;	/* 0: long only */
 	const char *long_name;	/* NULL: short only */
-	enum cli_kind kind;
-	size_t off;		/* the field, from the table's base */
-	long long n, max;
-	cli_fn fn;
+	union {
+		struct {
+			int n, max;	/* CLI_LIST: max is the count's
+					 * offset */
+		};
+		cli_fn fn;	/* CLI_CALL */
+	};
+	unsigned short off;	/* the field, from the table's base */
+	char short_name;	/* 0: long only */
+	unsigned char kind;	/* enum cli_kind */
 };
 
 /* One row each: -x/--long-name and where the value goes in type. */
+#define CLI_ROW(s, l, k, o, lo, hi) \
+	{ .long_name = l, .n = lo, .max = hi, .off = o, .short_name = s, \
+	    .kind = k }
 #define CLI_SET(s, l, type, field, v) \
-	{ s, l, CLI_FLAG, offsetof(type, field), v, 0, NULL }
+	CLI_ROW(s, l, CLI_FLAG, offsetof(type, field), v, 0)
 #define CLI_STR(s, l, type, field) \
-	{ s, l, CLI_STRING, offsetof(type, field), 0, 0, NULL }
+	CLI_ROW(s, l, CLI_STRING, offsetof(type, field), 0, 0)
 #define CLI_NUM(s, l, type, field, lo, hi) \
-	{ s, l, CLI_INT, offsetof(type, field), lo, hi, NULL }
+	CLI_ROW(s, l, CLI_INT, offsetof(type, field), lo, hi)
 #define CLI_OPTNUM(s, l, type, field, lo, hi) \
-	{ s, l, CLI_OPTINT, offsetof(type, field), lo, hi, NULL }
-#define CLI_FN(s, l, fn) { s, l, CLI_CALL, 0, 0, 0, fn }
+	CLI_ROW(s, l, CLI_OPTINT, offsetof(type, field), lo, hi)
+#define CLI_FN(s, l, f) \
+	{ .long_name = l, .fn = f, .short_name = s, .kind = CLI_CALL }
 #define CLI_APPEND(s, l, type, field, count) \
-	{ s, l, CLI_LIST, offsetof(type, field), 0, offsetof(type, count), NULL }
-#define CLI_RET(s, l, r) { s, l, CLI_ANSWER, 0, r, 0, NULL }
-#define CLI_END { 0, NULL, CLI_FLAG, 0, 0, 0, NULL }	/* ends the rows */
+	CLI_ROW(s, l, CLI_LIST, offsetof(type, field), 0, offsetof(type, count))
+#define CLI_RET(s, l, r) CLI_ROW(s, l, CLI_ANSWER, 0, r, 0)
+#define CLI_END CLI_ROW(0, NULL, CLI_FLAG, 0, 0, 0)	/* ends the rows */
 
 /* Rows, and where the struct their offsets are from lies in the
  * program's options struct. */
@@ -71,8 +81,9 @@ struct cli_table {
  * reads "-1". */
 struct cli_program {
 	const char *name;
-	const char *usage;
-	const char *const *help;	/* pieces, then NULL */
+	const char *usage;		/* a tab: the indentation */
+	const char *const *help;	/* pieces, then NULL; a tab: spaces to
+					 * column 24 (setup_help_text) */
 	const struct cli_table *tables;
 	size_t ntables;
 	int negative_numbers;	/* "-1", "-.5" are values, not options */

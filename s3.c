@@ -34,8 +34,7 @@ struct s3_client {
 	char *host_header;		/* Host: value, with the bucket when
 					 * virtual-hosted, port when not default */
 	unsigned where_gen;		/* bumps when host or region change */
-	char *access_key, *secret_key, *token;
-	struct cred_chain *chain;	/* when set, keys come from here */
+	struct cred_chain *chain;	/* the keys come from here */
 	struct http_conn *idle[MAX_IDLE_CONNS];
 	size_t nidle;
 	long clock_offset;
@@ -112,9 +111,6 @@ s3_client_free(struct s3_client *c)
 	free(c->region);
 	free(c->bucket);
 	free(c->host_header);
-	free_secret(c->access_key);
-	free_secret(c->secret_key);
-	free_secret(c->token);
 	ratelimit_free(c->limit);
 	if (c->sse_c != NULL)
 		explicit_bzero(c->sse_c, sizeof(*c->sse_c));
@@ -124,30 +120,6 @@ s3_client_free(struct s3_client *c)
 	/* The session parameters hold a master secret. */
 	explicit_bzero(&c->tls_sessions.sess, sizeof(c->tls_sessions.sess));
 	free(c);
-}
-
-int
-s3_client_set_credentials(struct s3_client *c, const char *access_key,
-    const char *secret_key, const char *token)
-{
-	char *ak = strdup(access_key), *sk = strdup(secret_key);
-	char *tk = dup_or_null(token);
-
-	if (ak == NULL || sk == NULL || (token != NULL && tk == NULL)) {
-		free_secret(ak);
-		free_secret(sk);
-		free_secret(tk);
-		return -1;
-	}
-	pthread_mutex_lock(&c->lock);
-	free_secret(c->access_key);
-	free_secret(c->secret_key);
-	free_secret(c->token);
-	c->access_key = ak;
-	c->secret_key = sk;
-	c->token = tk;
-	pthread_mutex_unlock(&c->lock);
-	return 0;
 }
 
 int
@@ -326,7 +298,6 @@ static int
 creds_copy(struct s3_client *c, struct creds *cr, char *err, size_t errlen)
 {
 	struct cred_keys k;
-	int ok;
 
 	if (c->chain != NULL) {
 		if (cred_get(c->chain, &k, err, errlen) < 0)
@@ -337,16 +308,10 @@ creds_copy(struct s3_client *c, struct creds *cr, char *err, size_t errlen)
 		cr->gen = k.generation;
 		return 0;
 	}
-	pthread_mutex_lock(&c->lock);
-	cr->ak = dup_or_null(c->access_key);
-	cr->sk = dup_or_null(c->secret_key);
-	cr->tk = dup_or_null(c->token);
-	ok = cr->ak && cr->sk && (c->token == NULL || cr->tk);
-	pthread_mutex_unlock(&c->lock);
 	/* Truncation only shortens the message. */
-	if (!ok && snprintf(err, errlen, "no credentials") < 0)
+	if (snprintf(err, errlen, "no credentials") < 0)
 		err[0] = '\0';
-	return ok ? 0 : -1;
+	return -1;
 }
 
 static void
@@ -442,9 +407,7 @@ set_error(struct s3_response *resp, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	/* Truncation only shortens a log line. */
-	if (vsnprintf(resp->error, sizeof(resp->error), fmt, ap) < 0)
-		resp->error[0] = '\0';
+	err_vset(resp->error, sizeof(resp->error), fmt, ap);
 	va_end(ap);
 }
 
@@ -686,6 +649,7 @@ static int
 region_of_host(const char *host, char *out, size_t cap)
 {
 	const char *aws = strstr(host, ".amazonaws.com"), *l1, *l0;
+	const char *r = NULL;
 	size_t n;
 
 	if (aws == NULL || aws == host)
@@ -693,24 +657,22 @@ region_of_host(const char *host, char *out, size_t cap)
 	for (l1 = aws; l1 > host && l1[-1] != '.'; l1--)
 		;
 	n = (size_t)(aws - l1);
-	if (n == 2 && strncmp(l1, "s3", 2) == 0)
-		return snprintf(out, cap, "us-east-1") < (int)cap ? 0 : -1;
-	if (n > 3 && strncmp(l1, "s3-", 3) == 0) {
-		if (n == 13 && strncmp(l1, "s3-external-1", 13) == 0)
-			return snprintf(out, cap, "us-east-1") < (int)cap ?
-			    0 : -1;
-		return snprintf(out, cap, "%.*s", (int)n - 3, l1 + 3) <
-		    (int)cap ? 0 : -1;
+	if ((n == 2 && strncmp(l1, "s3", 2) == 0) ||
+	    (n == 13 && strncmp(l1, "s3-external-1", 13) == 0)) {
+		r = "us-east-1";
+		n = 9;
+	} else if (n > 3 && strncmp(l1, "s3-", 3) == 0) {
+		r = l1 + 3;
+		n -= 3;
+	} else if (l1 - host >= 3) {
+		for (l0 = l1 - 1; l0 > host && l0[-1] != '.'; l0--)
+			;
+		if ((l1 - l0 == 3 && strncmp(l0, "s3.", 3) == 0) ||
+		    (l1 - l0 == 10 && strncmp(l0, "dualstack.", 10) == 0))
+			r = l1;
 	}
-	if (l1 - host < 3)
-		return -1;
-	for (l0 = l1 - 1; l0 > host && l0[-1] != '.'; l0--)
-		;
-	if ((l1 - l0 == 3 && strncmp(l0, "s3.", 3) == 0) ||
-	    (l1 - l0 == 10 && strncmp(l0, "dualstack.", 10) == 0))
-		return snprintf(out, cap, "%.*s", (int)n, l1) < (int)cap ?
-		    0 : -1;
-	return -1;
+	return r != NULL && snprintf(out, cap, "%.*s", (int)n, r) < (int)cap ?
+	    0 : -1;
 }
 
 /* HEAD on the bucket: S3 names its region in x-amz-bucket-region. */
@@ -828,46 +790,39 @@ set_region(struct s3_client *c, const struct where *w, const char *region)
 }
 
 /* The one list of the codes S3 (and STS, whose spellings S3-compatible
- * servers borrow) gives when it refuses the keys. */
-static const struct key_code {
-	const char *code;
-	unsigned char cure;	/* new keys may cure it */
-	unsigned char blame;	/* the keys' fault: name their source */
-} key_codes[] = {
-	{ "ExpiredToken", 1, 1 },
-	{ "ExpiredTokenException", 1, 1 },
-	{ "InvalidToken", 1, 1 },
-	{ "TokenRefreshRequired", 1, 1 },
-	{ "InvalidAccessKeyId", 1, 1 },
-	{ "InvalidClientTokenId", 1, 1 },
-	{ "SignatureDoesNotMatch", 1, 1 },
+ * servers borrow) gives when it refuses the keys: each is the keys'
+ * fault (a message names their source), and new keys may cure all but
+ * the last. */
+static const char *const key_codes[] = {
+	"ExpiredToken", "ExpiredTokenException", "InvalidToken",
+	"TokenRefreshRequired", "InvalidAccessKeyId", "InvalidClientTokenId",
+	"SignatureDoesNotMatch",
 	/* A policy's answer: the same identity gets it again. */
-	{ "AccessDenied", 0, 1 },
+	"AccessDenied",
 };
+#define NKEY_CODES	(sizeof(key_codes) / sizeof(key_codes[0]))
 
-static const struct key_code *
+/* code's place in key_codes, NKEY_CODES when absent. */
+static size_t
 key_code(const char *code)
 {
-	for (size_t i = 0; i < sizeof(key_codes) / sizeof(key_codes[0]); i++)
-		if (strcmp(code, key_codes[i].code) == 0)
-			return &key_codes[i];
-	return NULL;
+	size_t i = 0;
+
+	while (i < NKEY_CODES && strcmp(code, key_codes[i]) != 0)
+		i++;
+	return i;
 }
 
 int
 s3_code_keys_may_cure(const char *code)
 {
-	const struct key_code *k = key_code(code);
-
-	return k != NULL && k->cure;
+	return key_code(code) < NKEY_CODES - 1;
 }
 
 int
 s3_code_blames_keys(const char *code)
 {
-	const struct key_code *k = key_code(code);
-
-	return k != NULL && k->blame;
+	return key_code(code) < NKEY_CODES;
 }
 
 /* S3 refused the keys in a way new keys may cure. A HEAD answer has no

@@ -46,11 +46,7 @@ struct s3_client;
 struct s3_client *s3_client_new(const struct s3_config *cfg);
 void s3_client_free(struct s3_client *c);
 
-/* Sets the keys every later request signs with (any thread may call it). */
-int s3_client_set_credentials(struct s3_client *c, const char *access_key,
-    const char *secret_key, const char *token);
-
-/* Takes every request's keys from the chain instead (refreshed there), and
+/* Takes every request's keys from the chain (refreshed there), and
  * reports keys S3 refuses to it. Call before the threads start. */
 struct cred_chain;
 void s3_client_set_cred_chain(struct s3_client *c, struct cred_chain *ch);

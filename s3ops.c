@@ -1,7 +1,6 @@
 /* s3ops.c: HEAD, PUT and the multipart calls, with the checks of their
  * answers that S3 leaves to the client (ETags, 200 answers carrying
  * <Error>). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,31 @@
 #include "xml.h"
 
 #define MAX_XML_ANSWER (1024 * 1024)
+
+void
+s3_content_md5(const void *body, size_t len, char *b64)
+{
+	unsigned char digest[MD5_LEN];
+
+	md5(body, len, digest);
+	base64_encode(digest, sizeof(digest), b64);
+}
+
+/* Appends "name=value" to a query, value encoded, after a '&' unless it
+ * is the first; nothing when value is NULL. */
+static void
+add_param(struct buf *b, const char *name, const char *value)
+{
+	char *e;
+
+	if (value == NULL)
+		return;
+	if ((e = uri_encode(value, strlen(value), 0)) == NULL)
+		b->failed = 1;
+	else
+		buf_printf(b, "%s%s=%s", b->len > 0 ? "&" : "", name, e);
+	free(e);
+}
 
 /* A failure of ours, not an answer of S3's. */
 static void
@@ -59,6 +83,22 @@ copy_etag(const char *v, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* What a HEAD and a GET both tell: Content-Length (-1 when absent), the
+ * ETag (80 bytes) and x-amz-meta-md5sum (40 bytes, "" when absent or too
+ * long). */
+static void
+read_meta(const struct s3_response *resp, long long *size, char *etag,
+    char *md5sum)
+{
+	const char *v = http_header(&resp->http, "Content-Length");
+
+	*size = v ? strtoll(v, NULL, 10) : -1;
+	copy_etag(http_header(&resp->http, "ETag"), etag, 80);
+	v = http_header(&resp->http, "x-amz-meta-md5sum");
+	if (v != NULL && strlen(v) < 40)
+		strcpy(md5sum, v);
+}
+
 int
 s3_head_object(struct s3_client *c, const char *key,
     struct s3_object_info *info, struct s3_error *err)
@@ -67,7 +107,6 @@ s3_head_object(struct s3_client *c, const char *key,
 	    .body_fd = -1 };
 	struct s3_response resp;
 	const char *v;
-	char *end;
 	int r;
 
 	memset(info, 0, sizeof(*info));
@@ -85,13 +124,7 @@ s3_head_object(struct s3_client *c, const char *key,
 		s3_response_free(&resp);
 		return -1;
 	}
-	v = http_header(&resp.http, "Content-Length");
-	info->size = v ? strtoll(v, &end, 10) : -1;
-	copy_etag(http_header(&resp.http, "ETag"), info->etag,
-	    sizeof(info->etag));
-	v = http_header(&resp.http, "x-amz-meta-md5sum");
-	if (v != NULL && strlen(v) < sizeof(info->md5sum))
-		strcpy(info->md5sum, v);
+	read_meta(&resp, &info->size, info->etag, info->md5sum);
 	v = http_header(&resp.http, "x-amz-object-lock-retain-until-date");
 	if (v != NULL && isotime_parse_ms(v, &info->lock_until_ms) < 0)
 		info->lock_until_ms = 0;
@@ -220,22 +253,6 @@ s3_mpu_part(struct s3_client *c, const char *upload_id, int part_number,
 	return r;
 }
 
-/* Appends to a buffer that was sized for the whole document. */
-static int
-append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *len, cap - *len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap - *len)
-		return -1;
-	*len += (size_t)n;
-	return 0;
-}
-
 int
 s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
     char (*etags)[33], int nparts, struct s3_error *err)
@@ -243,24 +260,17 @@ s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
 	static const struct sigv4_header ct = { "content-type",
 	    "application/xml" };
 	struct s3_response resp;
-	char *q = upload_query(upload_id, 0), *body = NULL;
-	/* A <Part> line is at most 90 bytes: 10000 parts, 32-byte ETags. */
-	size_t cap = 64 + (size_t)nparts * 96, len = 0;
-	int r, bad;
+	char *q = upload_query(upload_id, 0), *body;
+	struct buf b = { 0 };
+	int r;
 
-	if (q == NULL || (body = malloc(cap)) == NULL) {
-		set_msg(err, "out of memory");
-		free(q);
-		return -1;
-	}
-	bad = append(body, cap, &len, "<CompleteMultipartUpload>");
-	for (int i = 0; i < nparts && !bad; i++)
-		bad = append(body, cap, &len, "<Part><PartNumber>%d</PartNumber>"
+	buf_adds(&b, "<CompleteMultipartUpload>");
+	for (int i = 0; i < nparts; i++)
+		buf_printf(&b, "<Part><PartNumber>%d</PartNumber>"
 		    "<ETag>\"%s\"</ETag></Part>", i + 1, etags[i]);
-	if (!bad)
-		bad = append(body, cap, &len, "</CompleteMultipartUpload>");
-	if (bad) {
-		set_msg(err, "internal error: part list does not fit");
+	buf_adds(&b, "</CompleteMultipartUpload>");
+	if ((body = buf_take(&b)) == NULL || q == NULL) {
+		set_msg(err, "out of memory");
 		free(body);
 		free(q);
 		return -1;
@@ -313,16 +323,33 @@ get_xml(struct s3_client *c, const char *key, const char *query,
 	return 0;
 }
 
-/* The text of element tag inside span, decoded, malloc'd (NULL: absent). */
+/* The decoded text of the first `tag` inside span, malloc'd; NULL when
+ * absent (*bad stays 0) or malformed (*bad = 1). */
+static char *
+elem_text(const struct xml_span *in, const char *tag, int *bad)
+{
+	struct xml_span s;
+	size_t pos = 0;
+	char *v;
+	int r = xml_next(in->p, in->len, &pos, tag, &s);
+
+	if (r <= 0) {
+		*bad = r < 0;
+		return NULL;
+	}
+	if ((v = xml_decode(&s)) == NULL)
+		*bad = 1;
+	return v;
+}
+
+/* The text of element tag inside span, decoded, malloc'd (NULL: absent
+ * or malformed). */
 static char *
 span_text(const struct xml_span *sp, const char *tag)
 {
-	size_t pos = 0;
-	struct xml_span v;
+	int bad;
 
-	if (xml_next(sp->p, sp->len, &pos, tag, &v) != 1)
-		return NULL;
-	return xml_decode(&v);
+	return elem_text(sp, tag, &bad);
 }
 
 /* Query marker values for the next page, or 0 when the last was final. */
@@ -414,35 +441,29 @@ int
 s3_mpu_list(struct s3_client *c, const char *key, struct s3_upload **out,
     size_t *n, struct s3_error *err)
 {
-	char *ekey = uri_encode(key, strlen(key), 0), *km = NULL, *im = NULL;
+	char *km = NULL, *im = NULL;
 	struct found f = { .key = key };
 	int r = 1;
 
 	while (r == 1) {
-		char *q = NULL, *ekm = NULL, *eim = NULL;
+		struct buf b = { 0 };
+		char *q;
 
-		if (km != NULL) {
-			ekm = uri_encode(km, strlen(km), 0);
-			eim = uri_encode(im, strlen(im), 0);
-		}
-		if (ekey == NULL || (km != NULL && (ekm == NULL ||
-		    eim == NULL)) || asprintf(&q, "prefix=%s&uploads%s%s%s%s",
-		    ekey, ekm ? "&key-marker=" : "", ekm ? ekm : "",
-		    eim ? "&upload-id-marker=" : "", eim ? eim : "") < 0) {
+		add_param(&b, "prefix", key);
+		buf_adds(&b, "&uploads");
+		add_param(&b, "key-marker", km);
+		add_param(&b, "upload-id-marker", im);
+		if ((q = buf_take(&b)) == NULL) {
 			set_msg(err, "out of memory");
-			q = NULL;
 			r = -1;
 		} else
 			r = read_page(c, NULL, q, "list multipart uploads",
 			    "Upload", add_upload, &f, "NextKeyMarker", &km,
 			    "NextUploadIdMarker", &im, err);
 		free(q);
-		free(ekm);
-		free(eim);
 	}
 	free(km);
 	free(im);
-	free(ekey);
 	*out = f.items;
 	*n = f.n;
 	if (r < 0) {
@@ -571,8 +592,7 @@ int
 s3_put_retention(struct s3_client *c, const char *key, const char *mode,
     long long until_ms, struct s3_error *err)
 {
-	char body[256], md5_b64[BASE64_LEN(MD5_LEN) + 1];
-	unsigned char digest[MD5_LEN];
+	char body[256], md5_b64[S3_MD5_B64];
 	struct sigv4_header h[1] = { { "content-md5", md5_b64 } };
 	struct s3_put p = { .key = key, .headers = h, .nheaders = 1,
 	    .body = body, .fd = -1 };
@@ -582,8 +602,7 @@ s3_put_retention(struct s3_client *c, const char *key, const char *mode,
 		return -1;
 	}
 	p.body_len = strlen(body);
-	md5(body, p.body_len, digest);
-	base64_encode(digest, sizeof(digest), md5_b64);
+	s3_content_md5(body, p.body_len, md5_b64);
 	return put(c, "retention", &p, NULL, err, "put object retention") == 0 ?
 	    0 : -1;
 }
@@ -651,25 +670,6 @@ url_decode(char *s)
 	}
 	*o = '\0';
 	return 0;
-}
-
-/* The decoded text of the first `tag` inside span, malloc'd; NULL when
- * absent (*bad stays 0) or malformed (*bad = 1). */
-static char *
-elem_text(const struct xml_span *in, const char *tag, int *bad)
-{
-	struct xml_span s;
-	size_t pos = 0;
-	char *v;
-	int r = xml_next(in->p, in->len, &pos, tag, &s);
-
-	if (r <= 0) {
-		*bad = r < 0;
-		return NULL;
-	}
-	if ((v = xml_decode(&s)) == NULL)
-		*bad = 1;
-	return v;
 }
 
 static int
@@ -777,23 +777,13 @@ s3_list_parse(const char *xml, size_t len, struct s3_list *out,
 static char *
 list_query(const char *prefix, const char *delimiter, const char *token)
 {
-	char *ep = uri_encode(prefix, strlen(prefix), 0), *ed = NULL;
-	char *et = NULL, *q = NULL;
+	struct buf b = { 0 };
 
-	if (delimiter != NULL)
-		ed = uri_encode(delimiter, strlen(delimiter), 0);
-	if (token != NULL)
-		et = uri_encode(token, strlen(token), 0);
-	if (ep != NULL && (delimiter == NULL || ed != NULL) &&
-	    (token == NULL || et != NULL) &&
-	    asprintf(&q, "list-type=2&encoding-type=url&prefix=%s%s%s%s%s",
-	    ep, ed ? "&delimiter=" : "", ed ? ed : "",
-	    et ? "&continuation-token=" : "", et ? et : "") < 0)
-		q = NULL;
-	free(ep);
-	free(ed);
-	free(et);
-	return q;
+	buf_adds(&b, "list-type=2&encoding-type=url");
+	add_param(&b, "prefix", prefix);
+	add_param(&b, "delimiter", delimiter);
+	add_param(&b, "continuation-token", token);
+	return buf_take(&b);
 }
 
 /* The pages of a listing appended to out, or, with page_fn, each handed
@@ -871,15 +861,8 @@ static void
 fill_get_info(const struct s3_response *resp, struct s3_get_info *info)
 {
 	const char *v;
-	char *end;
 
-	v = http_header(&resp->http, "Content-Length");
-	info->size = v ? strtoll(v, &end, 10) : -1;
-	copy_etag(http_header(&resp->http, "ETag"), info->etag,
-	    sizeof(info->etag));
-	v = http_header(&resp->http, "x-amz-meta-md5sum");
-	if (v != NULL && strlen(v) < sizeof(info->md5sum))
-		strcpy(info->md5sum, v);
+	read_meta(resp, &info->size, info->etag, info->md5sum);
 	v = http_header(&resp->http, "x-amz-meta-stat");
 	if (v != NULL)
 		info->stat = strdup(v);
@@ -1050,8 +1033,7 @@ s3_delete_objects(struct s3_client *c, const char *const *keys, size_t n,
 	    .query = "delete", .headers = h, .nheaders = 2, .body_fd = -1,
 	    .max_body = MAX_LIST_ANSWER };
 	struct s3_response resp;
-	unsigned char digest[MD5_LEN];
-	char md5_b64[BASE64_LEN(MD5_LEN) + 1];
+	char md5_b64[S3_MD5_B64];
 	char *body;
 	int r = -1;
 
@@ -1064,8 +1046,7 @@ s3_delete_objects(struct s3_client *c, const char *const *keys, size_t n,
 		    "keys for one delete" : "out of memory");
 		return -1;
 	}
-	md5(body, strlen(body), digest);
-	base64_encode(digest, sizeof(digest), md5_b64);
+	s3_content_md5(body, strlen(body), md5_b64);
 	h[0] = (struct sigv4_header){ "content-md5", md5_b64 };
 	h[1] = (struct sigv4_header){ "content-type", "application/xml" };
 	req.body = body;

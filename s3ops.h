@@ -20,6 +20,11 @@ struct s3_error {
 };
 
 /* What a HEAD says of an object. */
+/* The Content-MD5 value of a body: base64 of its MD5, into b64
+ * (S3_MD5_B64 bytes, NUL-terminated). */
+#define S3_MD5_B64	25
+void s3_content_md5(const void *body, size_t len, char *b64);
+
 struct s3_object_info {
 	long long size;
 	char etag[80];		/* without quotes */

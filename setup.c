@@ -26,10 +26,58 @@
 
 /* ---- start-up chores ---- */
 
+/* Appends s, each tab padded with spaces to column col: the help texts
+ * keep one byte where their second column (24) or the usage's
+ * indentation begins. */
+static void
+add_padded(struct buf *b, const char *s, size_t col)
+{
+	for (; *s != '\0'; s++) {
+		const char *nl;
+		size_t at;
+
+		if (*s != '\t') {
+			buf_add(b, s, 1);
+			continue;
+		}
+		nl = b->data != NULL ? memrchr(b->data, '\n', b->len) : NULL;
+		at = nl != NULL ? b->len - (size_t)(nl + 1 - b->data) : b->len;
+		while (at++ < col)
+			buf_add(b, " ", 1);
+	}
+}
+
+char *
+setup_help_text(const struct cli_program *p, const char *msg)
+{
+	struct buf b = { 0 };
+
+	add_padded(&b, p->usage, strlen("usage:  ") + strlen(p->name));
+	if (msg != NULL)
+		buf_printf(&b, "%s: error: %s\n", p->name, msg);
+	else {
+		buf_adds(&b, "\n");
+		for (const char *const *h = p->help; *h != NULL; h++)
+			add_padded(&b, *h, 24);
+	}
+	return buf_take(&b);
+}
+
+/* The usage, then the help or an error line, in one write. */
+static void
+print_usage(int fd, const struct cli_program *p, const char *msg)
+{
+	char *text = setup_help_text(p, msg);
+
+	if (text != NULL)
+		(void)log_write(fd, text, strlen(text));
+	free(text);
+}
+
 int
 setup_usage_error(const struct cli_program *p, const char *msg)
 {
-	log_print(STDERR_FILENO, "%s%s: error: %s\n", p->usage, p->name, msg);
+	print_usage(STDERR_FILENO, p, msg);
 	return 2;
 }
 
@@ -40,8 +88,7 @@ setup_parsed(const struct cli_program *p, enum cli_result r, const char *err)
 	case CLI_OK:
 		return -1;
 	case CLI_HELP:
-		log_print(STDOUT_FILENO, "%s\n", p->usage);
-		log_print_all(STDOUT_FILENO, p->help);
+		print_usage(STDOUT_FILENO, p, NULL);
 		return 0;
 	case CLI_VERSION:
 		log_print(STDOUT_FILENO, "%s %s\n", p->name, TABLESNAP_VERSION);

@@ -67,4 +67,10 @@ int setup_parsed(const struct cli_program *p, enum cli_result r,
 /* The usage synopsis and "<program>: error: <msg>" on stderr; returns 2. */
 int setup_usage_error(const struct cli_program *p, const char *msg);
 
+/* What those print: the usage and then msg's line, or (msg NULL) a blank
+ * line and the help; a tab in the texts is spaces up to column 24 in the
+ * help, to the usage's indentation ("usage: <name> ") in the usage.
+ * malloc'd, NULL when out of memory. Pure. */
+char *setup_help_text(const struct cli_program *p, const char *msg);
+
 #endif

@@ -2,6 +2,7 @@
  * one rename, as node_exporter's textfile collector asks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,66 +10,67 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "encode.h"
 #include "fmt.h"
 #include "log.h"
 #include "stats.h"
 
+/* One line each: the metric's name after "tablesnap_", its help. Those
+ * ending in "_total" are counters, the others gauges. */
+static const char metrics[] =
+    "files_uploaded_total Files uploaded and verified.\n"
+    "bytes_uploaded_total Bytes of the files uploaded.\n"
+    "files_skipped_total Files found already in S3.\n"
+    "files_refused_total Files that can never be uploaded, skipped with a "
+    "line each (not a regular file, a name S3 cannot take, too large).\n"
+    "upload_failures_total Failed upload attempts (the file stays queued).\n"
+    "requests_total S3 requests sent.\n"
+    "request_retries_total S3 requests retried.\n"
+    "queue_length Files waiting for upload.\n"
+    "uploads_in_flight Uploads running now.\n"
+    "oldest_queued_age_seconds Age of the oldest queued file.\n"
+    "last_success_timestamp_seconds Time of the last successful upload.\n"
+    "roots_lost Watched directories given on the command line that are "
+    "gone now.\n";
+
+#define FIELD(f)	(offsetof(struct stats, f) / 8)
+#define DOUBLE		0x80
+
+_Static_assert(sizeof(double) == 8 && sizeof(unsigned long long) == 8,
+    "struct stats is made of 8-byte words");
+
+/* The field of each line of metrics, in 8-byte words. */
+static const unsigned char fields[] = {
+	FIELD(files_uploaded), FIELD(bytes_uploaded), FIELD(files_skipped),
+	FIELD(files_refused), FIELD(failures), FIELD(requests),
+	FIELD(retries), FIELD(queue_length), FIELD(in_flight),
+	FIELD(oldest_queued_age) | DOUBLE, FIELD(last_success) | DOUBLE,
+	FIELD(roots_lost),
+};
+
 char *
 stats_format(const struct stats *s)
 {
-	char *out;
-	int n;
+	const char *m = metrics;
+	struct buf b = { 0 };
 
-	n = asprintf(&out,
-	    "# HELP tablesnap_files_uploaded_total Files uploaded and verified.\n"
-	    "# TYPE tablesnap_files_uploaded_total counter\n"
-	    "tablesnap_files_uploaded_total %llu\n"
-	    "# HELP tablesnap_bytes_uploaded_total Bytes of the files uploaded.\n"
-	    "# TYPE tablesnap_bytes_uploaded_total counter\n"
-	    "tablesnap_bytes_uploaded_total %llu\n"
-	    "# HELP tablesnap_files_skipped_total Files found already in S3.\n"
-	    "# TYPE tablesnap_files_skipped_total counter\n"
-	    "tablesnap_files_skipped_total %llu\n"
-	    "# HELP tablesnap_files_refused_total Files that can never be "
-	    "uploaded, skipped with a line each (not a regular file, a name "
-	    "S3 cannot take, too large).\n"
-	    "# TYPE tablesnap_files_refused_total counter\n"
-	    "tablesnap_files_refused_total %llu\n"
-	    "# HELP tablesnap_upload_failures_total Failed upload attempts "
-	    "(the file stays queued).\n"
-	    "# TYPE tablesnap_upload_failures_total counter\n"
-	    "tablesnap_upload_failures_total %llu\n"
-	    "# HELP tablesnap_requests_total S3 requests sent.\n"
-	    "# TYPE tablesnap_requests_total counter\n"
-	    "tablesnap_requests_total %llu\n"
-	    "# HELP tablesnap_request_retries_total S3 requests retried.\n"
-	    "# TYPE tablesnap_request_retries_total counter\n"
-	    "tablesnap_request_retries_total %llu\n"
-	    "# HELP tablesnap_queue_length Files waiting for upload.\n"
-	    "# TYPE tablesnap_queue_length gauge\n"
-	    "tablesnap_queue_length %llu\n"
-	    "# HELP tablesnap_uploads_in_flight Uploads running now.\n"
-	    "# TYPE tablesnap_uploads_in_flight gauge\n"
-	    "tablesnap_uploads_in_flight %llu\n"
-	    "# HELP tablesnap_oldest_queued_age_seconds Age of the oldest "
-	    "queued file.\n"
-	    "# TYPE tablesnap_oldest_queued_age_seconds gauge\n"
-	    "tablesnap_oldest_queued_age_seconds %.3f\n"
-	    "# HELP tablesnap_last_success_timestamp_seconds Time of the last "
-	    "successful upload.\n"
-	    "# TYPE tablesnap_last_success_timestamp_seconds gauge\n"
-	    "tablesnap_last_success_timestamp_seconds %.3f\n"
-	    "# HELP tablesnap_roots_lost Watched directories given on the "
-	    "command line that are gone now.\n"
-	    "# TYPE tablesnap_roots_lost gauge\n"
-	    "tablesnap_roots_lost %llu\n",
-	    s->files_uploaded, s->bytes_uploaded, s->files_skipped,
-	    s->files_refused,
-	    s->failures, s->requests, s->retries, s->queue_length,
-	    s->in_flight, s->oldest_queued_age, s->last_success,
-	    s->roots_lost);
-	return n < 0 ? NULL : out;
+	for (size_t i = 0; i < sizeof(fields); i++) {
+		const char *v = (const char *)s + 8 * (fields[i] & ~DOUBLE);
+		int len = (int)strcspn(m, " "), end = (int)strcspn(m, "\n");
+
+		buf_printf(&b, "# HELP tablesnap_%.*s\n# TYPE tablesnap_%.*s "
+		    "%s\ntablesnap_%.*s ", end, m, len, m,
+		    strncmp(m + len - 6, "_total", 6) == 0 ? "counter" :
+		    "gauge", len, m);
+		if (fields[i] & DOUBLE)
+			buf_printf(&b, "%.3f\n", *(const double *)(const void *)v);
+		else
+			buf_printf(&b, "%llu\n",
+			    *(const unsigned long long *)(const void *)v);
+		m += end + 1;
+	}
+	return buf_take(&b);
 }
 
 /* Creates a new file next to path, "path.tmp.XXXXXXXXXXXX" (random hex,

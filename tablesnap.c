@@ -96,14 +96,8 @@ struct daemon {
 	struct retention *keeper;	/* --object-lock-days */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* The monotonic clock, in ms. */
+#define now_ms()	((int64_t)http_now_ms())
 
 static void
 die(const char *fmt, const char *arg)
@@ -371,6 +365,7 @@ collect(struct daemon *d)
 	pthread_mutex_unlock(&d->done_lock);
 	for (; w != NULL; w = next) {
 		int ok = w->status != UPLOAD_RETRY;
+		int64_t delay = retry_delay(w->item->failures + 1);
 
 		next = w->next;
 		answered |= w->status == UPLOAD_DONE ||
@@ -395,14 +390,12 @@ collect(struct daemon *d)
 		} else if (!ok) {
 			d->failed++;
 			log_warning("Upload of %s failed; retrying in %lld s",
-			    w->item->path, (long long)retry_delay(
-			    w->item->failures + 1) / 1000);
+			    w->item->path, (long long)delay / 1000);
 		}
 		/* The thread has reported and is returning: wait for its end,
 		 * so that never more than -t upload threads exist at once. */
 		pthread_join(w->thread, NULL);
-		queue_done(d->queue, w->item, ok,
-		    retry_delay(w->item->failures + 1), now_ms());
+		queue_done(d->queue, w->item, ok, delay, now_ms());
 		free(w);
 	}
 	/* An outage: no answer (or 5xx) from S3. Its end: an answer. */
@@ -615,6 +608,22 @@ static const int loop_signals[] = {
 #endif
 };
 
+/* Blocks loop_signals, and with stop SIGINT and SIGTERM too, leaving
+ * them in set. pthread_sigmask's result. */
+static int
+block_signals(sigset_t *set, int stop)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(loop_signals) / sizeof(loop_signals[0]);
+	    i++)
+		sigaddset(set, loop_signals[i]);
+	if (stop) {
+		sigaddset(set, SIGINT);
+		sigaddset(set, SIGTERM);
+	}
+	return pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
 /* Start-up: the first SIGINT or SIGTERM makes the cancel fd readable, so
  * that every S3 and credentials wait ends at once; main then exits 1.
  * The second exits now. Only async-signal-safe calls. */
@@ -646,12 +655,8 @@ setup_signals(void)
 	sigset_t set;
 	int fd;
 
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(loop_signals) / sizeof(loop_signals[0]);
-	    i++)
-		sigaddset(&set, loop_signals[i]);
 	/* Before any thread exists, so that every thread inherits it. */
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+	if (block_signals(&set, 0) != 0)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	if ((fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) >= 0 && fd < 3) {
@@ -691,13 +696,7 @@ loop_signal_fd(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(loop_signals) / sizeof(loop_signals[0]);
-	    i++)
-		sigaddset(&set, loop_signals[i]);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+	if (block_signals(&set, 1) != 0)
 		return -1;
 	startup_check();
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -770,20 +769,29 @@ run_loop(struct daemon *d)
 	return d->exit_status;
 }
 
+/* An interval the tests shorten: the whole number in the environment
+ * variable name when it is from min to def, else def. */
+static long
+env_ms(const char *name, long min, long def)
+{
+	const char *v = env_value(name);
+	char *end;
+	long ms = v != NULL ? strtol(v, &end, 10) : 0;
+
+	return v != NULL && *v != '\0' && *end == '\0' && ms >= min &&
+	    ms <= def ? ms : def;
+}
+
 /* --object-lock-days: the keeper extends the locks of the live files;
  * TABLESNAP_LOCK_REFRESH_MS (tests only) shortens its day. */
 static void
 start_retention(struct daemon *d)
 {
-	const char *every = env_value("TABLESNAP_LOCK_REFRESH_MS");
 	struct retention_config rc = { .c = d->s3, .opt = &d->opt,
 	    .name = d->ucfg.name, .roots = (const char *const *)d->roots,
-	    .nroots = d->nroots, .every_ms = RETENTION_EVERY_MS };
+	    .nroots = d->nroots, .every_ms = env_ms(
+	    "TABLESNAP_LOCK_REFRESH_MS", 100, RETENTION_EVERY_MS) };
 
-	long ms = every != NULL ? strtol(every, NULL, 10) : 0;
-
-	if (ms >= 100 && ms < RETENTION_EVERY_MS)
-		rc.every_ms = ms;
 	if ((d->keeper = retention_start(&rc, &d->attr)) == NULL)
 		die("cannot start the Object Lock keeper: %s",
 		    strerror(errno));
@@ -792,8 +800,7 @@ start_retention(struct daemon *d)
 static void
 setup_watches(struct daemon *d)
 {
-	const char *every = env_value("TABLESNAP_LOST_LOG_MS");	/* tests */
-	char err[PATH_MAX + 256], *end;
+	char err[PATH_MAX + 256];
 
 	d->watcher = watcher_new(d->opt.listen, d->opt.recursive,
 	    d->opt.auto_add, found, root_lost, d);
@@ -815,15 +822,19 @@ setup_watches(struct daemon *d)
 			exit(1);
 		}
 	}
-	d->lost_log_ms = LOST_LOG_MS;
-	if (every != NULL) {
-		long ms = strtol(every, &end, 10);
-
-		if (*every != '\0' && *end == '\0' && ms > 0 && ms <= LOST_LOG_MS)
-			d->lost_log_ms = ms;
-	}
+	d->lost_log_ms = env_ms("TABLESNAP_LOST_LOG_MS", 1, LOST_LOG_MS);
 	d->next_root_check_ms = now_ms() + ROOT_CHECK_MS;
 }
+
+/* The companion programs, by their name or by tablesnap's first word. */
+static const struct {
+	const char *name, *word;
+	int (*main)(int, char **);
+} companions[] = {
+	{ "tableslurp", "restore", restore_main },
+	{ "tablechop", "chop", chop_main },
+	{ "tableverify", "verify", verify_main },
+};
 
 int
 main(int argc, char **argv)
@@ -841,18 +852,13 @@ main(int argc, char **argv)
 	 * makes) or by a first word. */
 	if (strrchr(prog, '/') != NULL)
 		prog = strrchr(prog, '/') + 1;
-	if (strcmp(prog, "tableslurp") == 0)
-		return restore_main(argc, argv);
-	if (strcmp(prog, "tablechop") == 0)
-		return chop_main(argc, argv);
-	if (strcmp(prog, "tableverify") == 0)
-		return verify_main(argc, argv);
-	if (argc > 1 && strcmp(argv[1], "restore") == 0)
-		return restore_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "chop") == 0)
-		return chop_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "verify") == 0)
-		return verify_main(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++)
+		if (strcmp(prog, companions[i].name) == 0)
+			return companions[i].main(argc, argv);
+	for (size_t i = 0; argc > 1 &&
+	    i < sizeof(companions) / sizeof(companions[0]); i++)
+		if (strcmp(argv[1], companions[i].word) == 0)
+			return companions[i].main(argc - 1, argv + 1);
 	log_init("tablesnap", env_value("TABLESNAP_SYSLOG") != NULL,
 	    env_value("TDEBUG") != NULL);
 	if ((r = setup_parsed(&tablesnap_program, options_parse(argc, argv,

@@ -362,7 +362,7 @@ fail:
 	return NULL;
 }
 
-static int
+__attribute__((noinline)) static int
 put_listing(struct job *j)
 {
 	const char *slash = strrchr(j->path, '/');
@@ -370,12 +370,10 @@ put_listing(struct job *j)
 	    j->path) : 1);
 	struct s3_error err;
 	char **names = NULL, *key = NULL;
-	char md5_b64[BASE64_LEN(16) + 1], until[32];
-	unsigned char md5[16];
+	char md5_b64[S3_MD5_B64], until[32];
 	struct sigv4_header h[2 + UPLOAD_STORAGE_HEADERS];
 	size_t n = 0, nh = 0;
 	struct buf b;
-	struct md5_ctx mc;
 	int r = -1;
 
 	buf_init(&b);
@@ -389,10 +387,7 @@ put_listing(struct job *j)
 	listing_write(&b, dir, (const char *const *)names, n);
 	if (b.failed)
 		goto out;
-	md5_init(&mc);
-	md5_update(&mc, b.data, b.len);
-	md5_final(&mc, md5);
-	base64_encode(md5, 16, md5_b64);
+	s3_content_md5(b.data, b.len, md5_b64);
 	h[nh++] = (struct sigv4_header){ "content-type", "application/json" };
 	h[nh++] = (struct sigv4_header){ "content-md5", md5_b64 };
 	nh += storage_headers(j->c, j->cfg->opt, 1, h + nh, until);
@@ -418,10 +413,7 @@ out:
 static double
 mono_sec(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)http_now_ms() / 1000;
 }
 
 static void
@@ -563,6 +555,15 @@ put_single(struct job *j)
 	return SENT;
 }
 
+/* The size of part i (from 0). */
+static long long
+part_len(const struct job *j, int i)
+{
+	long long len = j->st.st_size - (long long)i * j->h.part_size;
+
+	return len < j->h.part_size ? len : j->h.part_size;
+}
+
 static enum sent
 put_part(struct job *j, const char *id, int i, char (*etags)[33])
 {
@@ -571,10 +572,8 @@ put_part(struct job *j, const char *id, int i, char (*etags)[33])
 	struct s3_error err;
 	struct sigv4_header h[1] = { { "content-md5", md5_b64 } };
 	long long off = (long long)i * j->h.part_size;
-	long long len = j->st.st_size - off;
+	long long len = part_len(j, i);
 
-	if (len > j->h.part_size)
-		len = j->h.part_size;
 	base64_encode(ph->md5, 16, md5_b64);
 	hex_encode(ph->md5, 16, md5_hex);
 	struct s3_put p = { .key = j->key, .headers = h, .nheaders = 1,
@@ -632,15 +631,11 @@ keep_stored_parts(struct job *j, const char *id, char (*etags)[33])
 	}
 	for (size_t i = 0; i < n; i++) {
 		int k = parts[i].number - 1;
-		long long want;
 
 		if (k < 0 || k >= j->h.nparts)
 			continue;
-		want = j->st.st_size - (long long)k * j->h.part_size;
-		if (want > j->h.part_size)
-			want = j->h.part_size;
 		hex_encode(j->h.parts[k].md5, 16, hex);
-		if (parts[i].size == want && strcmp(parts[i].etag, hex) == 0 &&
+		if (parts[i].size == part_len(j, k) && strcmp(parts[i].etag, hex) == 0 &&
 		    etags[k][0] == '\0') {
 			memcpy(etags[k], hex, sizeof(hex));
 			kept++;
@@ -650,6 +645,39 @@ keep_stored_parts(struct job *j, const char *id, char (*etags)[33])
 	return kept;
 }
 
+/* The unfinished uploads of j's key (free them with s3_uploads_free):
+ * 0, or -1 with a line. */
+static int
+list_uploads(struct job *j, struct s3_upload **ups, size_t *n)
+{
+	struct s3_error err;
+
+	if (s3_mpu_list(j->c, j->key, ups, n, &err) == 0)
+		return 0;
+	log_warning("Cannot list unfinished uploads of %s: %s", j->key,
+	    err.text);
+	return -1;
+}
+
+/* Aborts every upload of ups but ups[keep] (keep == n: all), a line
+ * each. */
+static void
+abort_stale(struct job *j, struct s3_upload *ups, size_t n, size_t keep)
+{
+	struct s3_error err;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i == keep)
+			continue;
+		if (s3_mpu_abort(j->c, j->key, ups[i].upload_id, &err) == 0)
+			log_info("Aborted a stale multipart upload of %s",
+			    j->key);
+		else
+			log_warning("Could not abort a stale multipart upload "
+			    "of %s: %s", j->key, err.text);
+	}
+}
+
 /* An unfinished upload of this key begun after the file last changed
  * holds parts of this very file (and its metadata is this file's): use
  * the newest such one. Older ones are orphans of crashed runs: abort. */
@@ -657,19 +685,13 @@ static char *
 find_resumable(struct job *j, char (*etags)[33])
 {
 	struct s3_upload *ups;
-	struct s3_error err;
 	char *id = NULL;
 	size_t n, best = 0;
 	long long changed_ms;
 	int found = 0, kept;
 
-	if (j->no_resume)
+	if (j->no_resume || list_uploads(j, &ups, &n) < 0)
 		return NULL;
-	if (s3_mpu_list(j->c, j->key, &ups, &n, &err) < 0) {
-		log_warning("Cannot list unfinished uploads of %s: %s", j->key,
-		    err.text);
-		return NULL;
-	}
 	/* The file's last change, in the server's clock. */
 	changed_ms = (long long)j->st.st_mtim.tv_sec * 1000 +
 	    j->st.st_mtim.tv_nsec / 1000000 + s3_clock_offset(j->c) * 1000LL;
@@ -679,13 +701,7 @@ find_resumable(struct job *j, char (*etags)[33])
 			best = i;
 			found = 1;
 		}
-	for (size_t i = 0; i < n; i++) {
-		if (found && i == best)
-			continue;
-		if (s3_mpu_abort(j->c, j->key, ups[i].upload_id, &err) == 0)
-			log_info("Aborted a stale multipart upload of %s",
-			    j->key);
-	}
+	abort_stale(j, ups, n, found ? best : n);
 	if (found) {
 		id = ups[best].upload_id;
 		ups[best].upload_id = NULL;
@@ -723,22 +739,11 @@ static void
 abort_leftovers(struct job *j)
 {
 	struct s3_upload *ups;
-	struct s3_error err;
 	size_t n;
 
-	if (s3_mpu_list(j->c, j->key, &ups, &n, &err) < 0) {
-		log_warning("Cannot list unfinished uploads of %s: %s", j->key,
-		    err.text);
+	if (list_uploads(j, &ups, &n) < 0)
 		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (s3_mpu_abort(j->c, j->key, ups[i].upload_id, &err) == 0)
-			log_info("Aborted a stale multipart upload of %s",
-			    j->key);
-		else
-			log_warning("Could not abort a stale multipart upload "
-			    "of %s: %s", j->key, err.text);
-	}
+	abort_stale(j, ups, n, n);
 	s3_uploads_free(ups, n);
 }
 
@@ -1080,8 +1085,11 @@ sends_listing(const struct job *j)
 	    strstr(j->path, "Data.db") != NULL;
 }
 
-/* Hash, list, send, and check the file stayed the same meanwhile. */
-static enum sent
+/* Hash, list, send, and check the file stayed the same meanwhile. Out
+ * of line, as put_listing and run: inlined into upload_file, whose frame
+ * holds the job, every j->field became a longer stack-relative access
+ * (500 bytes more with GCC 12 -Oz). */
+__attribute__((noinline)) static enum sent
 send_once(struct job *j)
 {
 	int multipart = j->st.st_size > j->cfg->opt->max_upload_size;
@@ -1121,7 +1129,7 @@ send_again(enum sent r)
 	return r == SEND_CHANGED || r == SEND_STALE || r == SEND_EXISTS;
 }
 
-static enum upload_status
+__attribute__((noinline)) static enum upload_status
 run(struct job *j)
 {
 	enum upload_status stop;

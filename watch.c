@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "fmt.h"
 #include "log.h"
 #include "options.h"
@@ -98,26 +98,6 @@ watcher_new(unsigned listen, int recursive, int auto_add, watch_found_fn found,
 	return w;
 }
 
-void
-watcher_free(struct watcher *w)
-{
-	if (w == NULL)
-		return;
-	for (size_t i = 0; i < w->ndirs; i++)
-		free(w->dirs[i]);
-	for (size_t i = 0; i < w->nroots; i++) {
-		free(w->roots[i].path);
-		free(w->roots[i].why);
-	}
-	for (size_t i = 0; i < w->nold; i++)
-		free(w->old[i]);
-	free(w->dirs);
-	free(w->roots);
-	free(w->old);
-	close(w->fd);
-	free(w);
-}
-
 int
 watcher_fd(const struct watcher *w)
 {
@@ -146,18 +126,6 @@ join(const char *dir, const char *name)
 	p[dl] = '/';
 	memcpy(p + dl + 1, name, nl + 1);
 	return p;
-}
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	/* A truncated message is still one line naming the path. */
-	if (vsnprintf(err, errlen, fmt, ap) < 0 && errlen > 0)
-		err[0] = '\0';
-	va_end(ap);
 }
 
 /* Records dir under watch descriptor wd. */
@@ -212,19 +180,19 @@ watch_one(struct watcher *w, const char *dir, char *err, size_t errlen)
 			w->full_used = w->count;
 		}
 		if (errno == ENOSPC)
-			set_err(err, errlen, "cannot watch %s: inotify watch "
+			err_set(err, errlen, "cannot watch %s: inotify watch "
 			    "limit reached", dir);
 		else if (errno == ENOTDIR)
-			set_err(err, errlen, "cannot watch %s: not a directory",
+			err_set(err, errlen, "cannot watch %s: not a directory",
 			    dir);
 		else
-			set_err(err, errlen, "cannot watch %s: %s", dir,
+			err_set(err, errlen, "cannot watch %s: %s", dir,
 			    strerror(errno));
 		errno = saved;		/* ENOENT: gone since */
 		return -1;
 	}
 	if (remember(w, wd, dir) < 0) {
-		set_err(err, errlen, "cannot watch %s: out of memory", dir);
+		err_set(err, errlen, "cannot watch %s: out of memory", dir);
 		return -1;
 	}
 	return wd;
@@ -274,21 +242,33 @@ entry_type(const char *path, const struct dirent *de)
 	return DT_UNKNOWN;
 }
 
+/* The next entry of d but "." and "..": *path, dir/name (malloc'd; NULL
+ * when out of memory), and its type (entry_type). 0 at the end. */
+static int
+next_entry(DIR *d, const char *dir, char **path, int *type)
+{
+	struct dirent *de;
+
+	do
+		if ((de = readdir(d)) == NULL)
+			return 0;
+	while (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0);
+	*path = join(dir, de->d_name);
+	*type = *path != NULL ? entry_type(*path, de) : DT_UNKNOWN;
+	return 1;
+}
+
 /* Takes path; -1 when out of memory (path freed). */
 static int
 batch_add(struct batch *b, char *path)
 {
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		char **grown = realloc(b->paths, cap * sizeof(*grown));
+	char **grown = array_grow(b->paths, &b->cap, b->n + 1, sizeof(*grown));
 
-		if (grown == NULL) {
-			free(path);
-			return -1;
-		}
-		b->paths = grown;
-		b->cap = cap;
+	if (grown == NULL) {
+		free(path);
+		return -1;
 	}
+	b->paths = grown;
 	b->paths[b->n++] = path;
 	return 0;
 }
@@ -313,17 +293,12 @@ static size_t
 count_dirs(const char *dir, int recurse)
 {
 	DIR *d = recurse ? opendir(dir) : NULL;
-	struct dirent *de;
+	char *path;
 	size_t n = 1;
+	int type;
 
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		char *path;
-
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
-		    (path = join(dir, de->d_name)) == NULL)
-			continue;
-		if (entry_type(path, de) == DT_DIR)
+	while (d != NULL && next_entry(d, dir, &path, &type)) {
+		if (type == DT_DIR)
 			n += count_dirs(path, 1);
 		free(path);
 	}
@@ -348,7 +323,7 @@ limit_err(struct watcher *w, const char *dir, int recurse, char *err,
 	if (fd >= 0)
 		close(fd);
 	max[n > 0 ? strcspn(max, "\n") : 1] = '\0';
-	set_err(err, errlen, "cannot watch %s: the inotify watch limit "
+	err_set(err, errlen, "cannot watch %s: the inotify watch limit "
 	    "fs.inotify.max_user_watches (%s) is reached: %zu watches in use, "
 	    "%zu needed; raise it (sysctl fs.inotify.max_user_watches=N)", dir,
 	    max, w->full_used, w->count + count_dirs(dir, recurse));
@@ -363,8 +338,8 @@ walk(struct watcher *w, const char *dir, int recurse, int scan,
 {
 	struct batch b = { 0 };
 	DIR *d;
-	struct dirent *de;
-	int rc = 0;
+	char *path;
+	int rc = 0, type;
 
 	if (watch && watch_one(w, dir, err, errlen) < 0)
 		return -1;
@@ -375,24 +350,18 @@ walk(struct watcher *w, const char *dir, int recurse, int scan,
 		/* Gone since the event: nothing to do. */
 		if (errno == ENOENT)
 			return 0;
-		set_err(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		err_set(err, errlen, "cannot read %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		char *path;
-		int type;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((path = join(dir, de->d_name)) == NULL) {
-			set_err(err, errlen, "out of memory");
+	while (rc == 0 && next_entry(d, dir, &path, &type)) {
+		if (path == NULL) {
+			err_set(err, errlen, "out of memory");
 			rc = -1;
 			break;
 		}
-		type = entry_type(path, de);
 		if (type == DT_REG && scan != SCAN_NONE) {
 			if (batch_add(&b, path) < 0) {
-				set_err(err, errlen, "out of memory");
+				err_set(err, errlen, "out of memory");
 				rc = -1;
 			}
 			continue;
@@ -420,19 +389,15 @@ static int
 note_old_subdirs(struct watcher *w, const char *root)
 {
 	DIR *d = opendir(root);
-	struct dirent *de;
-	int rc = 0;
+	char *path, **grown;
+	int rc = 0, type;
 
 	if (d == NULL)
 		return 0;	/* gone since it was watched: nothing to note */
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		char *path, **grown;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((path = join(root, de->d_name)) == NULL)
+	while (rc == 0 && next_entry(d, root, &path, &type)) {
+		if (path == NULL)
 			rc = -1;
-		else if (entry_type(path, de) != DT_DIR)
+		else if (type != DT_DIR)
 			free(path);
 		else if ((grown = realloc(w->old, (w->nold + 1) *
 		    sizeof(*grown))) == NULL) {
@@ -461,13 +426,13 @@ watch_root(struct watcher *w, struct root *r, int scan, char *err,
 
 	if (stat(r->path, &before) < 0) {
 		saved = errno;
-		set_err(err, errlen, "cannot watch %s: %s", r->path,
+		err_set(err, errlen, "cannot watch %s: %s", r->path,
 		    strerror(saved));
 		errno = saved;
 		return -1;
 	}
 	if (!S_ISDIR(before.st_mode)) {
-		set_err(err, errlen, "cannot watch %s: not a directory", r->path);
+		err_set(err, errlen, "cannot watch %s: not a directory", r->path);
 		errno = ENOTDIR;
 		return -1;
 	}
@@ -484,7 +449,7 @@ watch_root(struct watcher *w, struct root *r, int scan, char *err,
 	/* The directory stat saw must be the one watched. */
 	if (rc == 0 && (stat(r->path, &after) < 0 ||
 	    after.st_dev != before.st_dev || after.st_ino != before.st_ino)) {
-		set_err(err, errlen, "cannot watch %s: replaced while being "
+		err_set(err, errlen, "cannot watch %s: replaced while being "
 		    "watched", r->path);
 		rc = -1;
 	}
@@ -510,7 +475,7 @@ watcher_add_root(struct watcher *w, const char *dir, int watch, char *err,
 
 	grown = realloc(w->roots, (w->nroots + 1) * sizeof(*grown));
 	if (grown == NULL) {
-		set_err(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	w->roots = grown;
@@ -519,22 +484,22 @@ watcher_add_root(struct watcher *w, const char *dir, int watch, char *err,
 	r->wd = -1;
 	r->watch = watch;
 	if ((r->path = strdup(dir)) == NULL) {
-		set_err(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	if (watch && watch_root(w, r, SCAN_NONE, err, errlen) < 0)
 		goto fail;
 	if (watch && w->auto_add && !w->recursive &&
 	    note_old_subdirs(w, dir) < 0) {
-		set_err(err, errlen, "cannot watch %s: out of memory", dir);
+		err_set(err, errlen, "cannot watch %s: out of memory", dir);
 		goto fail;
 	}
 	if (!watch && stat(dir, &st) < 0) {
-		set_err(err, errlen, "cannot use %s: %s", dir, strerror(errno));
+		err_set(err, errlen, "cannot use %s: %s", dir, strerror(errno));
 		goto fail;
 	}
 	if (!watch && !S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "cannot use %s: not a directory", dir);
+		err_set(err, errlen, "cannot use %s: not a directory", dir);
 		goto fail;
 	}
 	w->nroots++;
@@ -731,21 +696,16 @@ rescan_dir(struct watcher *w, const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct batch b = { 0 };
-	struct dirent *de;
+	char *path;
+	int type;
 
 	if (d == NULL)
 		return;		/* gone: its IN_DELETE_SELF is on the way */
-	while ((de = readdir(d)) != NULL) {
-		char *path;
-		int type;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((path = join(dir, de->d_name)) == NULL) {
+	while (next_entry(d, dir, &path, &type)) {
+		if (path == NULL) {
 			log_error("out of memory rescanning %s", dir);
 			break;
 		}
-		type = entry_type(path, de);
 		if (type == DT_REG) {
 			if (batch_add(&b, path) < 0)
 				log_error("out of memory rescanning %s", dir);

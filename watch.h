@@ -30,7 +30,6 @@ struct watcher;
 /* listen: LISTEN_* bits of options.h. */
 struct watcher *watcher_new(unsigned listen, int recursive, int auto_add,
     watch_found_fn found, watch_lost_fn lost, void *ctx);
-void watcher_free(struct watcher *w);
 
 /* Watches an absolute directory (and with recursive, every directory
  * below it); without watch, only checks it is a directory and remembers it

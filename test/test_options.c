@@ -7,6 +7,8 @@
 #include "../chop.h"
 #include "../options.h"
 #include "../restore.h"
+#include "../setup.h"
+#include "../verify.h"
 #include "unit.h"
 
 static enum cli_result
@@ -362,6 +364,45 @@ empty_credentials(void)
 	CHECK_STR(co.c.aws_token, "TK");
 }
 
+/* The help texts keep a tab for each run of padding: what is printed has
+ * the columns argparse's had (the description at column 24, the usage's
+ * lines under its first option), no tab, no line over 79 columns. */
+static void
+help_padded(void)
+{
+	const struct cli_program *progs[] = { &tablesnap_program,
+	    &restore_program, &chop_program, &verify_program };
+	char *t;
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		for (int err = 0; err < 2; err++) {
+			size_t col = 0, widest = 0;
+
+			t = setup_help_text(progs[i], err ? "boom" : NULL);
+			CHECK(t != NULL && strchr(t, '\t') == NULL);
+			for (const char *c = t; c != NULL && *c != '\0'; c++) {
+				col = *c == '\n' ? 0 : col + 1;
+				widest = col > widest ? col : widest;
+			}
+			CHECK(widest < 80);
+			free(t);
+		}
+	}
+	t = setup_help_text(&tablesnap_program, NULL);
+	CHECK(t != NULL && strstr(t, "\n  -t, --threads N       uploads at "
+	    "once (default: 4)\n") != NULL);
+	CHECK(t != NULL && strstr(t, "\n  -s, --aws-secret SECRET\n"
+	    "                        secret key (visible") != NULL);
+	CHECK(t != NULL && strstr(t, "TOKEN]\n                 "
+	    "[--aws-region REGION] [-r]") != NULL);
+	free(t);
+	t = setup_help_text(&tablesnap_program, "boom");
+	CHECK(t != NULL && strncmp(t, "usage: tablesnap [-h]", 21) == 0 &&
+	    strstr(t, "\n                 bucket paths [paths ...]\n"
+	    "tablesnap: error: boom\n") != NULL);
+	free(t);
+}
+
 void
 test_options(void)
 {
@@ -372,5 +413,6 @@ test_options(void)
 	errors();
 	common_options_everywhere();
 	help_in_step();
+	help_padded();
 	empty_credentials();
 }

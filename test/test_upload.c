@@ -486,6 +486,73 @@ stats_planted_link(void)
 	rmdir(dir);
 }
 
+/* The whole text, pinned: each metric's name, help, type and value in
+ * their places (the table of stats.c maps a line to a field). */
+static void
+stats_format_text(void)
+{
+	static const char want[] =
+	    "# HELP tablesnap_files_uploaded_total Files uploaded and "
+	    "verified.\n"
+	    "# TYPE tablesnap_files_uploaded_total counter\n"
+	    "tablesnap_files_uploaded_total 1\n"
+	    "# HELP tablesnap_bytes_uploaded_total Bytes of the files "
+	    "uploaded.\n"
+	    "# TYPE tablesnap_bytes_uploaded_total counter\n"
+	    "tablesnap_bytes_uploaded_total 2\n"
+	    "# HELP tablesnap_files_skipped_total Files found already in "
+	    "S3.\n"
+	    "# TYPE tablesnap_files_skipped_total counter\n"
+	    "tablesnap_files_skipped_total 3\n"
+	    "# HELP tablesnap_files_refused_total Files that can never be "
+	    "uploaded, skipped with a line each (not a regular file, a "
+	    "name S3 cannot take, too large).\n"
+	    "# TYPE tablesnap_files_refused_total counter\n"
+	    "tablesnap_files_refused_total 4\n"
+	    "# HELP tablesnap_upload_failures_total Failed upload attempts "
+	    "(the file stays queued).\n"
+	    "# TYPE tablesnap_upload_failures_total counter\n"
+	    "tablesnap_upload_failures_total 5\n"
+	    "# HELP tablesnap_requests_total S3 requests sent.\n"
+	    "# TYPE tablesnap_requests_total counter\n"
+	    "tablesnap_requests_total 7\n"
+	    "# HELP tablesnap_request_retries_total S3 requests retried.\n"
+	    "# TYPE tablesnap_request_retries_total counter\n"
+	    "tablesnap_request_retries_total 6\n"
+	    "# HELP tablesnap_queue_length Files waiting for upload.\n"
+	    "# TYPE tablesnap_queue_length gauge\n"
+	    "tablesnap_queue_length 8\n"
+	    "# HELP tablesnap_uploads_in_flight Uploads running now.\n"
+	    "# TYPE tablesnap_uploads_in_flight gauge\n"
+	    "tablesnap_uploads_in_flight 9\n"
+	    "# HELP tablesnap_oldest_queued_age_seconds Age of the oldest "
+	    "queued file.\n"
+	    "# TYPE tablesnap_oldest_queued_age_seconds gauge\n"
+	    "tablesnap_oldest_queued_age_seconds 10.500\n"
+	    "# HELP tablesnap_last_success_timestamp_seconds Time of the "
+	    "last successful upload.\n"
+	    "# TYPE tablesnap_last_success_timestamp_seconds gauge\n"
+	    "tablesnap_last_success_timestamp_seconds 1700000000.123\n"
+	    "# HELP tablesnap_roots_lost Watched directories given on the "
+	    "command line that are gone now.\n"
+	    "# TYPE tablesnap_roots_lost gauge\n"
+	    "tablesnap_roots_lost 12\n";
+	struct stats s = { .files_uploaded = 1, .bytes_uploaded = 2,
+	    .files_skipped = 3, .files_refused = 4, .failures = 5,
+	    .retries = 6, .requests = 7, .queue_length = 8, .in_flight = 9,
+	    .oldest_queued_age = 10.5, .last_success = 1700000000.123,
+	    .roots_lost = 12 };
+	char *text = stats_format(&s);
+
+	CHECK(text != NULL && strcmp(text, want) == 0);
+	free(text);
+	s.bytes_uploaded = 18446744073709551615ULL;	/* exact, not a double */
+	text = stats_format(&s);
+	CHECK(text != NULL && strstr(text,
+	    "\ntablesnap_bytes_uploaded_total 18446744073709551615\n") != NULL);
+	free(text);
+}
+
 void
 test_upload(void)
 {
@@ -498,6 +565,7 @@ test_upload(void)
 	open_swapped();
 	open_dir_swapped();
 	stats_planted_link();
+	stats_format_text();
 }
 
 /* The set -B uses to skip files a listing showed in S3. */
