@@ -31,7 +31,7 @@ SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        stats.c keyset.c md5.c creds.c missing/ere.c \
        notify.c restore.c chop.c companion.c jsonread.c isotime.c \
        fmt.c accounts.c listing.c setup.c buf.c htab.c sts.c \
-       protect.c retention.c verify.c
+       protect.c retention.c verify.c sweep.c
 HDRS = $(wildcard *.h missing/*.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 
@@ -163,7 +163,7 @@ FUZZ_CFLAGS = $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_SRCS_http    = http.c fmt.c buf.c encode.c
 FUZZ_SRCS_xml     = xml.c buf.c encode.c fmt.c
 FUZZ_SRCS_json    = json.c listing.c jsonread.c buf.c encode.c fmt.c
-FUZZ_SRCS_options = options.c fmt.c
+FUZZ_SRCS_options = options.c fmt.c isotime.c
 FUZZ_SRCS_ere     = missing/ere.c
 FUZZ_SRCS_creds   = creds.c sts.c s3sign.c xml.c jsonread.c log.c http.c isotime.c fmt.c \
                     accounts.c buf.c encode.c

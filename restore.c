@@ -190,191 +190,6 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 
 /* ---- pure rules ---- */
 
-static int
-table_cmp(const void *a, const void *b)
-{
-	const struct restore_table *x = a, *y = b;
-	int c = strcmp(x->rel, y->rel);
-
-	if (c != 0)
-		return c;
-	if (x->listing_ms != y->listing_ms)
-		return x->listing_ms < y->listing_ms ? -1 : 1;
-	return strcmp(x->listing_key, y->listing_key);
-}
-
-/* rel (depth components, each with its '/') + a listing name. */
-static int
-listing_rel(const char *rest, int depth, size_t *rel_len)
-{
-	const char *p = rest;
-
-	for (int i = 0; i < depth; i++) {
-		const char *slash = strchr(p, '/');
-
-		if (slash == NULL || slash == p)
-			return 0;
-		p = slash + 1;
-	}
-	if (strchr(p, '/') != NULL || !listing_is_listing(p, strlen(p)))
-		return 0;
-	*rel_len = (size_t)(p - rest);
-	return 1;
-}
-
-void
-restore_tables_free(struct restore_table *t, size_t n)
-{
-	for (size_t i = 0; t != NULL && i < n; i++) {
-		free(t[i].rel);
-		free(t[i].listing_key);
-		for (size_t k = 0; k < t[i].nolder; k++)
-			free(t[i].older[k].key);
-		free(t[i].dest);
-	}
-	if (t != NULL && n > 0)
-		free(t[0].older);	/* all of them (restore_find_tables) */
-	free(t);
-}
-
-long
-restore_find_tables(const struct s3_list *l, const char *prefix, int depth,
-    long long as_of_ms, struct restore_table **out)
-{
-	size_t plen = strlen(prefix), n = 0, keep = 0;
-	struct restore_table *t = calloc(l->n + 1, sizeof(*t));
-	/* The older listings of all tables, in one block: t[0].older. */
-	struct restore_listing *old = calloc(l->n + 1, sizeof(*old));
-
-	*out = NULL;
-	if (t == NULL || old == NULL) {
-		free(t);
-		free(old);
-		return -1;
-	}
-	for (size_t i = 0; i < l->n; i++) {
-		const struct s3_entry *e = &l->entries[i];
-		size_t rel_len;
-
-		if (strncmp(e->key, prefix, plen) != 0 ||
-		    !listing_rel(e->key + plen, depth, &rel_len) ||
-		    (as_of_ms >= 0 && e->mtime_ms > as_of_ms))
-			continue;
-		/* rel without its final '/' */
-		t[n].rel = strndup(e->key + plen, rel_len ? rel_len - 1 : 0);
-		t[n].listing_key = strdup(e->key);
-		t[n].listing_ms = e->mtime_ms;
-		t[n].refused = !listing_safe_rel(e->key + plen,
-		    rel_len ? rel_len - 1 : 0);
-		if (t[n].rel == NULL || t[n++].listing_key == NULL) {
-			restore_tables_free(t, n);
-			free(old);
-			return -1;
-		}
-	}
-	qsort(t, n, sizeof(*t), table_cmp);
-	/* Keep the last (newest) of each run of one rel, the others as its
-	 * older listings, newest first. */
-	for (size_t i = 0, j; i < n; i = j) {
-		struct restore_table k;
-
-		for (j = i + 1; j < n && strcmp(t[i].rel, t[j].rel) == 0; j++)
-			;
-		k = t[j - 1];
-		k.nolder = j - 1 - i;
-		k.older = old + i - keep;	/* i - keep used before */
-		for (size_t m = 0; m < k.nolder; m++) {
-			k.older[m].key = t[j - 2 - m].listing_key;
-			k.older[m].ms = t[j - 2 - m].listing_ms;
-			free(t[j - 2 - m].rel);
-		}
-		t[keep++] = k;
-	}
-	if (keep == 0)
-		free(old);
-	*out = t;
-	return (long)keep;
-}
-
-struct keyset *
-restore_seen(const struct s3_list *l, const char *base)
-{
-	size_t plen = strlen(base);
-	struct keyset *seen = keyset_new();
-	int ok = seen != NULL;
-
-	for (size_t i = 0; ok && i < l->nprefixes; i++)
-		ok = keyset_add(seen, l->prefixes[i], 0) == 0;
-	for (size_t i = 0; ok && i < l->n; i++) {
-		const struct s3_entry *e = &l->entries[i];
-		char *k;
-
-		if (strncmp(e->key, base, plen) != 0)
-			continue;
-		if (keyset_add(seen, e->key, e->size) < 0 ||
-		    (k = strdup(e->key)) == NULL) {
-			ok = 0;
-			break;
-		}
-		/* Each directory below base that the key is in. */
-		for (char *p = k + plen; ok && (p = strchr(p, '/')) != NULL;
-		    p++) {
-			char c = p[1];
-
-			p[1] = '\0';
-			ok = keyset_add(seen, k, 0) == 0;
-			p[1] = c;
-		}
-		free(k);
-	}
-	if (!ok) {
-		keyset_free(seen);
-		return NULL;
-	}
-	return seen;
-}
-
-/* Whether key is a directory in the bucket: keys continue under key/. */
-static int
-seen_dir(const struct keyset *seen, const char *key)
-{
-	char *dir;
-	int yes;
-
-	if (asprintf(&dir, "%s/", key) < 0)
-		return -1;
-	yes = keyset_size(seen, dir) >= 0;
-	free(dir);
-	return yes;
-}
-
-long
-restore_missing(const struct listing_set *set, const char *prefix,
-    const char *host, const char *sep, const struct keyset *seen,
-    size_t *missing)
-{
-	long n = 0;
-
-	for (size_t i = 0; i < set->n; i++) {
-		const char *name = set->names[i];
-		char *key;
-		int dir = 0;
-
-		if (strchr(name + 1, '.') == NULL)
-			continue;	/* a directory the original listed */
-		if ((key = listing_file_key(prefix, host, sep, set->dir,
-		    name)) == NULL)
-			return -1;
-		if (keyset_size(seen, key) < 0 &&
-		    (dir = seen_dir(seen, key)) == 0)
-			missing[n++] = i;
-		free(key);
-		if (dir < 0)
-			return -1;
-	}
-	return n;
-}
-
 size_t
 restore_table_len(const char *name)
 {
@@ -1195,7 +1010,7 @@ static int
 bucket_dir(const struct run *r, const char *key)
 {
 	return r->seen != NULL && keyset_size(r->seen, key) < 0 &&
-	    seen_dir(r->seen, key) > 0;
+	    sweep_seen_dir(r->seen, key) > 0;
 }
 
 /* One listing of a table, read: its body, its file list for the table's
@@ -1252,7 +1067,7 @@ pick(struct run *r, const char *dir, struct picked *p)
 	if (r->seen == NULL)		/* -f: not known, taken as complete */
 		return 0;
 	if ((p->missing = calloc(p->set->n + 1, sizeof(*p->missing))) ==
-	    NULL || (p->nmissing = restore_missing(p->set, r->o->c.prefix,
+	    NULL || (p->nmissing = sweep_missing(p->set, r->o->c.prefix,
 	    r->name, r->o->c.separator, r->seen, p->missing)) < 0) {
 		log_error("Out of memory");
 		return -1;
@@ -1271,25 +1086,25 @@ log_skip(const struct picked *p)
  * --allow-incomplete or when none is complete) into *p: 0 or -1. An
  * older listing that is refused is passed over. */
 static int
-choose_listing(struct run *r, const char *dir, const struct restore_table *t,
+choose_listing(struct run *r, const char *dir, const struct sweep_table *t,
     struct picked *p)
 {
 	struct picked older;
 
 	memset(p, 0, sizeof(*p));
-	p->key = t->listing_key;
-	p->ms = t->listing_ms;
+	p->key = t->ls[0].key;
+	p->ms = t->ls[0].ms;
 	if (pick(r, dir, p) < 0)
 		return -1;
 	if (p->nmissing == 0 || r->o->allow_incomplete)
 		return 0;
 	log_skip(p);
-	for (size_t i = 0; i < t->nolder; i++) {
+	for (size_t i = 1; i < t->n; i++) {
 		int g;
 
 		memset(&older, 0, sizeof(older));
-		older.key = t->older[i].key;
-		older.ms = t->older[i].ms;
+		older.key = t->ls[i].key;
+		older.ms = t->ls[i].ms;
 		if ((g = pick(r, dir, &older)) == -1) {
 			picked_free(&older);
 			return -1;
@@ -1358,7 +1173,7 @@ join(const char *a, const char *b)
 /* One table: its listing, its directory, its jobs. *ms: the time of
  * the listing chosen. */
 static int
-plan_table(struct run *r, const char *origin, const struct restore_table *t,
+plan_table(struct run *r, const char *origin, const struct sweep_table *t,
     long long *ms)
 {
 	/* The root is "" in keys but "/" in its listing. */
@@ -1429,25 +1244,30 @@ out:
 	return ret;
 }
 
+/* The tables to restore and their listings into sw: their count, -1
+ * when out of memory, -2 when the bucket could not be listed. */
 static long
-find_tables(struct run *r, const char *base, struct restore_table **t)
+find_tables(struct run *r, const char *base, struct sweep *sw)
 {
 	const struct restore_opts *o = r->o;
 	struct s3_list l = { 0 };
 	struct s3_error err;
-	long n;
+	int g;
 
+	memset(sw, 0, sizeof(*sw));
 	if (o->file != NULL) {
-		/* -f: the listing of that file, whenever it was written. */
-		if ((*t = calloc(1, sizeof(**t))) == NULL)
+		/* -f: the listing of that file, whenever it was written; no
+		 * sweep, so nothing is known of the keys (sw->seen NULL). */
+		if ((sw->t = calloc(1, sizeof(*sw->t))) == NULL ||
+		    (sw->ls = calloc(1, sizeof(*sw->ls))) == NULL)
 			return -1;
-		if (((*t)->rel = strdup("")) == NULL ||
-		    asprintf(&(*t)->listing_key, "%s%s%s", base, o->file,
+		sw->nt = sw->nls = sw->t->n = 1;
+		sw->t->ls = sw->ls;
+		if ((sw->t->rel = strdup("")) == NULL ||
+		    asprintf(&sw->ls->key, "%s%s%s", base, o->file,
 		    listing_is_listing(o->file, strlen(o->file)) ? "" :
 		    LISTING_SUFFIX) < 0) {
-			free((*t)->rel);
-			free(*t);
-			*t = NULL;
+			sw->ls->key = NULL;
 			return -1;
 		}
 		return 1;
@@ -1457,11 +1277,11 @@ find_tables(struct run *r, const char *base, struct restore_table **t)
 		log_error("Cannot list %s:%s: %s", o->bucket, base, err.text);
 		return -2;
 	}
-	n = (r->seen = restore_seen(&l, base)) == NULL ? -1 :
-	    restore_find_tables(&l, base, o->recursive ? 2 : 0,
-	    o->c.as_of_given ? o->c.as_of_ms : -1, t);
+	g = sweep_index(&l, base, o->recursive ? 2 : 0, o->c.as_of_given ?
+	    o->c.as_of_ms : -1, sw);
 	s3_list_free(&l);
-	return n;
+	r->seen = sw->seen;
+	return g < 0 ? -1 : (long)sw->nt;
 }
 
 /* The names of the table directories in target/ks (ks: the kl bytes at
@@ -1508,7 +1328,7 @@ target_tables(const struct run *r, const char *rel, size_t kl, char ***out,
  * of the backup would land in one (logged; nothing is written then).
  * Table names have no '-' (Cassandra allows [A-Za-z0-9_]). */
 static int
-map_tables(const struct run *r, struct restore_table *t, size_t n)
+map_tables(const struct run *r, struct sweep_table *t, size_t n)
 {
 	int bad = 0;
 
@@ -1558,14 +1378,17 @@ map_tables(const struct run *r, struct restore_table *t, size_t n)
 static int
 plan(struct run *r, const char *origin, const char *cl_dir)
 {
-	struct restore_table *t = NULL;
+	struct sweep sw = { 0 };
+	struct sweep_table *t;
 	char *base = listing_key(r->o->c.prefix, r->name, r->o->c.separator,
 	    origin, "/");
 	long long since = -1, ms;
 	long n;
+	int ret = -1;
 
 	log_info("Building fileset");
-	n = base != NULL ? find_tables(r, base, &t) : -1;
+	n = base != NULL ? find_tables(r, base, &sw) : -1;
+	t = sw.t;
 	if (n == 0)
 		log_error("Cannot find anything to restore from %s:%s",
 		    r->o->bucket, base);
@@ -1574,23 +1397,18 @@ plan(struct run *r, const char *origin, const char *cl_dir)
 	r->dirs_cap = n > 0 ? (size_t)n + 1 : 0;	/* + the commit logs */
 	if (n <= 0 || (r->o->recursive && !r->o->keep_table_ids &&
 	    map_tables(r, t, (size_t)n) < 0) ||
-	    (r->dirs = calloc(r->dirs_cap, sizeof(*r->dirs))) == NULL) {
-		restore_tables_free(t, n > 0 ? (size_t)n : 0);
-		free(base);
-		keyset_free(r->seen);
-		r->seen = NULL;
-		return -1;
-	}
+	    (r->dirs = calloc(r->dirs_cap, sizeof(*r->dirs))) == NULL)
+		goto out;
 	for (long i = 0; i < n; i++) {
 		if (t[i].refused) {
 			log_error("Refusing listing %s: its directory %s/%s is "
 			    "not a path below %s (a \".\", \"..\" or empty "
-			    "part)", t[i].listing_key, origin, t[i].rel,
+			    "part)", t[i].ls[0].key, origin, t[i].rel,
 			    origin[0] != '\0' ? origin : "/");
 			r->fatal++;
 			continue;
 		}
-		ms = t[i].listing_ms;
+		ms = t[i].ls[0].ms;
 		if (plan_table(r, origin, &t[i], &ms) < 0)
 			r->fatal++;
 		if (since < 0 || ms < since)
@@ -1598,11 +1416,12 @@ plan(struct run *r, const char *origin, const char *cl_dir)
 	}
 	if (cl_dir != NULL && plan_commitlogs(r, cl_dir, since) < 0)
 		r->fatal++;
-	restore_tables_free(t, (size_t)n);
+	ret = 0;
+out:
+	sweep_free(&sw);
 	free(base);
-	keyset_free(r->seen);
 	r->seen = NULL;
-	return 0;
+	return ret;
 }
 
 /* ---- the end of the run ---- */

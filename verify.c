@@ -21,6 +21,7 @@
 #include "restore.h"
 #include "setup.h"
 #include "stats.h"
+#include "sweep.h"
 #include "upload.h"
 #include "verify.h"
 
@@ -130,70 +131,6 @@ verify_parse(int argc, char **argv, struct verify_opts *o, char *err,
 }
 
 /* ---- pure rules ---- */
-
-static int
-listing_cmp(const void *a, const void *b)
-{
-	const struct verify_listing *x = a, *y = b;
-	int c = strcmp(x->rel, y->rel);
-
-	if (c != 0)
-		return c;
-	if (x->ms != y->ms)
-		return x->ms > y->ms ? -1 : 1;
-	return -strcmp(x->key, y->key);
-}
-
-void
-verify_listings_free(struct verify_listing *v, size_t n)
-{
-	for (size_t i = 0; v != NULL && i < n; i++) {
-		free(v[i].rel);
-		free(v[i].key);
-	}
-	free(v);
-}
-
-long
-verify_find_listings(const struct s3_list *l, const char *base, int depth,
-    long long as_of_ms, struct verify_listing **out)
-{
-	size_t plen = strlen(base), n = 0;
-	struct verify_listing *v = calloc(l->n + 1, sizeof(*v));
-
-	*out = NULL;
-	if (v == NULL)
-		return -1;
-	for (size_t i = 0; i < l->n; i++) {
-		const struct s3_entry *e = &l->entries[i];
-		const char *rest = e->key + plen, *last;
-		size_t rel_len;
-		int slashes = 0;
-
-		if (strncmp(e->key, base, plen) != 0 ||
-		    (as_of_ms >= 0 && e->mtime_ms > as_of_ms))
-			continue;
-		for (const char *p = rest; *p != '\0'; p++)
-			slashes += *p == '/';
-		last = strrchr(rest, '/');
-		last = last != NULL ? last + 1 : rest;
-		if ((depth >= 0 && slashes != depth) ||
-		    !listing_is_listing(last, strlen(last)))
-			continue;
-		rel_len = last > rest ? (size_t)(last - rest) - 1 : 0;
-		v[n].rel = strndup(rest, rel_len);
-		v[n].key = strdup(e->key);
-		v[n].ms = e->mtime_ms;
-		v[n].refused = !listing_safe_rel(rest, rel_len);
-		if (v[n].rel == NULL || v[n++].key == NULL) {
-			verify_listings_free(v, n);
-			return -1;
-		}
-	}
-	qsort(v, n, sizeof(*v), listing_cmp);
-	*out = v;
-	return (long)n;
-}
 
 int
 verify_object(const struct verify_facts *f, char want[33], char *why,
@@ -332,7 +269,7 @@ verify_prom(const struct verify_host *h, size_t nh, double now_s)
 /* One table directory. */
 struct table {
 	char *dir;		/* as tablesnap saw it */
-	size_t first, n;	/* its listings in run.ls, newest first */
+	const struct sweep_table *s;	/* its listings */
 	long long complete_ms;	/* newest complete listing, -1: none */
 	unsigned long checked;	/* listings checked */
 	unsigned long bad;	/* listings and names unreadable */
@@ -361,10 +298,8 @@ struct run {
 	unsigned long done, found;	/* files checked, problems */
 	long long bytes, last_ms;	/* downloaded; last progress line */
 	/* One host's, from here on. */
-	struct keyset *seen;	/* the sweep: keys and sizes */
+	struct sweep sw;	/* the sweep: tables, listings, keys */
 	struct keyset *queued;	/* files already a job */
-	struct verify_listing *ls;
-	size_t nls;
 	struct table *t;
 	size_t nt;
 	struct file *f;
@@ -592,18 +527,21 @@ add_file(struct run *r, size_t table, char *key, char *path,
 	return 1;
 }
 
-/* A listing body's files: 1 when all are in S3, 0 when not, -1 when it
- * is unreadable (logged). With jobs, each file becomes one (locked), and
- * each name refused is counted in the table. */
+/* A listing body's files: 1 when it is complete (sweep_missing), 0 when
+ * not, -1 when it is unreadable (logged). With jobs, each file becomes
+ * one (locked): those in S3 and those missing; each name refused is
+ * counted in the table. */
 static int
-listing_files(struct run *r, size_t ti, const struct verify_listing *v,
+listing_files(struct run *r, size_t ti, const struct sweep_listing *v,
     const char *body, size_t len, int jobs)
 {
 	struct table *t = &r->t[ti];
 	const struct listing_set *set;
 	struct listing l;
 	char err[256], *key, *path;
-	int complete, ret = 0;
+	size_t *miss = NULL, m = 0;
+	long nmiss = -1;
+	int ret = 0;
 
 	if (listing_read(body, len, &l, err, sizeof(err)) < 0) {
 		log_error("unreadable: %s: %s", v->key, err);
@@ -618,10 +556,13 @@ listing_files(struct run *r, size_t ti, const struct verify_listing *v,
 	for (size_t i = 0; i < set->nrefused; i++)
 		log_error("unreadable: %s: names %s", v->key,
 		    set->refused[i]);
-	complete = set->nrefused == 0;
+	if ((miss = calloc(set->n + 1, sizeof(*miss))) != NULL)
+		nmiss = sweep_missing(set, r->o->c.prefix, r->host,
+		    r->o->c.separator, r->sw.seen, miss);
+	ret = nmiss < 0 ? -1 : 0;
 	pthread_mutex_lock(&r->lock);
 	t->bad += set->nrefused;
-	for (size_t i = 0; i < set->n && ret >= 0; i++) {
+	for (size_t i = 0; jobs && i < set->n && ret >= 0; i++) {
 		long long size;
 
 		key = listing_file_key(r->o->c.prefix, r->host,
@@ -629,14 +570,12 @@ listing_files(struct run *r, size_t ti, const struct verify_listing *v,
 		if (asprintf(&path, "%s/%s", t->dir[1] ? t->dir : "",
 		    set->names[i]) < 0)
 			path = NULL;
-		/* The original listed subdirectories too ("snapshots"):
-		 * every file Cassandra writes has an extension. */
-		size = key ? keyset_size(r->seen, key) : 0;
-		if (size >= 0 || strchr(set->names[i] + 1, '.') != NULL) {
-			complete &= size >= 0;
-			ret = key == NULL || path == NULL ? -1 : jobs ?
-			    add_file(r, ti, key, path, size) : 0;
-		}
+		size = key ? keyset_size(r->sw.seen, key) : 0;
+		if (key == NULL || path == NULL)
+			ret = -1;
+		else if (size >= 0 || (m < (size_t)nmiss && miss[m] == i &&
+		    ++m))
+			ret = add_file(r, ti, key, path, size);
 		if (ret <= 0) {
 			free(key);
 			free(path);
@@ -644,9 +583,10 @@ listing_files(struct run *r, size_t ti, const struct verify_listing *v,
 	}
 	pthread_mutex_unlock(&r->lock);
 	listing_free(&l);
+	free(miss);
 	if (ret < 0)
 		log_error("Out of memory");
-	return ret < 0 ? -1 : complete;
+	return ret < 0 ? -1 : set->nrefused == 0 && nmiss == 0;
 }
 
 /* One table: its listings, newest first: the newest (every one with
@@ -660,8 +600,8 @@ table_thread(void *ctx, size_t ti)
 	char *body;
 	size_t len;
 
-	for (size_t k = 0; k < t->n && !companion_stopped(); k++) {
-		const struct verify_listing *v = &r->ls[t->first + k];
+	for (size_t k = 0; k < t->s->n && !companion_stopped(); k++) {
+		const struct sweep_listing *v = &t->s->ls[k];
 		int jobs = k == 0 || r->o->all, g, c = -1;
 
 		if (!jobs && t->complete_ms >= 0)
@@ -685,35 +625,33 @@ table_thread(void *ctx, size_t ti)
 	}
 }
 
-/* The tables of r->ls (sorted by rel); refused listings are problems. */
+/* The tables of the sweep (sorted by rel); the listings of a refused
+ * one are problems. */
 static int
 make_tables(struct run *r, struct verify_host *out)
 {
-	if ((r->t = calloc(r->nls + 1, sizeof(*r->t))) == NULL ||
-	    (out->t = calloc(r->nls + 1, sizeof(*out->t))) == NULL)
+	if ((r->t = calloc(r->sw.nt + 1, sizeof(*r->t))) == NULL ||
+	    (out->t = calloc(r->sw.nt + 1, sizeof(*out->t))) == NULL)
 		return -1;
-	for (size_t i = 0; i < r->nls; i++) {
-		const struct verify_listing *v = &r->ls[i];
+	for (size_t i = 0; i < r->sw.nt; i++) {
+		const struct sweep_table *s = &r->sw.t[i];
 		struct table *t = &r->t[r->nt];
 
-		if (v->refused) {
-			log_error("unreadable: %s: not below %s", v->key,
+		for (size_t k = 0; s->refused && k < s->n; k++) {
+			log_error("unreadable: %s: not below %s", s->ls[k].key,
 			    r->root);
 			out->problems[VK_UNREADABLE]++;
-		} else if (r->nt > 0 &&
-		    strcmp(r->ls[t[-1].first].rel, v->rel) == 0)
-			t[-1].n++;
-		else {
-			t->first = i;
-			t->n = 1;
-			t->complete_ms = -1;
-			if (asprintf(&t->dir, "%s/%s", r->origin, v->rel) < 0)
-				return -1;
-			/* "/" for the root, else no final '/' */
-			if (v->rel[0] == '\0' && t->dir[1] != '\0')
-				t->dir[strlen(t->dir) - 1] = '\0';
-			r->nt++;
 		}
+		if (s->refused)
+			continue;
+		t->s = s;
+		t->complete_ms = -1;
+		if (asprintf(&t->dir, "%s/%s", r->origin, s->rel) < 0)
+			return -1;
+		/* "/" for the root, else no final '/' */
+		if (s->rel[0] == '\0' && t->dir[1] != '\0')
+			t->dir[strlen(t->dir) - 1] = '\0';
+		r->nt++;
 	}
 	return 0;
 }
@@ -729,10 +667,9 @@ free_run(struct run *r)
 		free(r->t[i].dir);
 	free(r->f);
 	free(r->t);
-	verify_listings_free(r->ls, r->nls);
-	keyset_free(r->seen);
+	sweep_free(&r->sw);
 	keyset_free(r->queued);
-	memset(&r->seen, 0, sizeof(*r) - offsetof(struct run, seen));
+	memset(&r->sw, 0, sizeof(*r) - offsetof(struct run, sw));
 }
 
 static unsigned long
@@ -799,30 +736,24 @@ check_host(struct run *r, const char *base, int depth,
 	const struct verify_opts *o = r->o;
 	struct s3_list l = { 0 };
 	struct s3_error err;
-	long n = -1;
+	int g = -1;
 
 	if (s3_list_objects(r->s3, base, depth == 0 ? "/" : NULL, &l, &err) <
 	    0) {
 		log_error("Cannot list %s:%s: %s", o->bucket, base, err.text);
 		return -1;
 	}
-	if ((r->seen = keyset_new()) != NULL &&
-	    (r->queued = keyset_new()) != NULL)
-		n = verify_find_listings(&l, base, depth, o->c.as_of_given ?
-		    o->c.as_of_ms : -1, &r->ls);
-	for (size_t i = 0; n >= 0 && i < l.n; i++)
-		if (keyset_add(r->seen, l.entries[i].key, l.entries[i].size) <
-		    0)
-			n = -1;
+	if ((r->queued = keyset_new()) != NULL)
+		g = sweep_index(&l, base, depth, o->c.as_of_given ?
+		    o->c.as_of_ms : -1, &r->sw);
 	s3_list_free(&l);
-	r->nls = n > 0 ? (size_t)n : 0;
-	if (n < 0 || make_tables(r, out) < 0) {
+	if (g < 0 || make_tables(r, out) < 0) {
 		log_error("Out of memory");
 		return -1;
 	}
-	if (n == 0)
+	if (r->sw.nls == 0)
 		log_error("missing: no listing under %s:%s", o->bucket, base);
-	out->problems[VK_MISSING] += n == 0;
+	out->problems[VK_MISSING] += r->sw.nls == 0;
 	companion_parallel(r->nt, o->threads, table_thread, r);
 	log_info("Checking %zu files of %zu tables", r->nf, r->nt);
 	companion_parallel(r->nf, o->threads, check_file, r);
