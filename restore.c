@@ -29,10 +29,7 @@
 #include "restore.h"
 #include "setup.h"
 
-#define MAX_LISTING	(64 * 1024 * 1024)
 #define TRIES		3	/* downloads of one file before giving up */
-#define READ_BUF	(128 * 1024)
-#define PROGRESS_MS	10000	/* between progress lines */
 
 /* Beside companion_options and common_options. */
 static const struct cli_opt restore_rows[] = {
@@ -152,39 +149,25 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 	    errlen);
 	if (r != CLI_OK)
 		return r;
-	if (npos < 3) {
-		static const char *const names[] = { "bucket", "origin",
-		    "target" };
-
-		/* Truncation only shortens the message. */
-		if (snprintf(err, errlen, "the following arguments are "
-		    "required: %s%s%s%s%s", names[npos], npos < 2 ? ", " : "",
-		    npos < 2 ? names[npos + 1] : "", npos < 1 ? ", " : "",
-		    npos < 1 ? names[2] : "") < 0)
-			err[0] = '\0';
-		return CLI_USAGE;
-	}
+	if (npos < 3)
+		return companion_required(err, errlen, "bucket, origin, target",
+		    npos);
 	o->bucket = pos[0];
 	o->origin = pos[1];
 	o->target = pos[2];
-	if (o->file != NULL && (o->recursive || o->commitlogs != NULL)) {
-		if (snprintf(err, errlen, "argument -f/--file: not allowed "
+	if (o->file != NULL && (o->recursive || o->commitlogs != NULL))
+		return cli_fail(err, errlen, "argument -f/--file: not allowed "
 		    "with argument %s", o->recursive ? "-r/--recursive" :
-		    "--commitlogs") < 0)
-			err[0] = '\0';
-		return CLI_USAGE;
-	}
-	if (o->bucket[0] == '\0' || o->target[0] == '\0' ||
-	    (o->file != NULL && (o->file[0] == '\0' ||
-	    strchr(o->file, '/') != NULL))) {
-		if (snprintf(err, errlen, "%s", o->bucket[0] == '\0' ?
-		    "argument bucket: empty bucket name" :
-		    o->target[0] == '\0' ? "argument target: empty path" :
-		    "argument -f/--file: a file name of origin, without '/'")
-		    < 0)
-			err[0] = '\0';
-		return CLI_USAGE;
-	}
+		    "--commitlogs");
+	if (o->bucket[0] == '\0')
+		return cli_fail(err, errlen, "argument bucket: empty bucket "
+		    "name");
+	if (o->target[0] == '\0')
+		return cli_fail(err, errlen, "argument target: empty path");
+	if (o->file != NULL && (o->file[0] == '\0' ||
+	    strchr(o->file, '/') != NULL))
+		return cli_fail(err, errlen, "argument -f/--file: a file name "
+		    "of origin, without '/'");
 	return CLI_OK;
 }
 
@@ -372,7 +355,6 @@ struct progress {
 	atomic_size_t files;		/* finished, however */
 	long long total;		/* of the sizes known */
 	long long start;		/* companion_now_ms() */
-	int wake;			/* eventfd: written at the end */
 };
 
 struct run {
@@ -602,80 +584,18 @@ add_job(struct run *r, struct rdir *d, const char *key, const char *name,
 
 /* ---- one file ---- */
 
-struct sink_state {
-	int fd;
-	int werr;		/* errno of a failed write */
-	struct md5_ctx md5;
-	long long bytes;
-	atomic_llong *done;	/* the run's count, for progress */
-};
-
-static int
-sink_write(void *arg, const void *buf, size_t len)
-{
-	struct sink_state *s = arg;
-	const char *p = buf;
-
-	if (companion_stopped())
-		return -1;
-	md5_update(&s->md5, buf, len);
-	s->bytes += (long long)len;
-	atomic_fetch_add(s->done, (long long)len);
-	while (len > 0) {
-		ssize_t n = write(s->fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			s->werr = n < 0 ? errno : EIO;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-sink_reset(void *arg)
-{
-	struct sink_state *s = arg;
-
-	md5_init(&s->md5);
-	atomic_fetch_sub(s->done, s->bytes);
-	s->bytes = 0;
-	if (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0)
-		return -1;
-	return 0;
-}
-
 /* The MD5 of the regular file name in dirfd (never through a link). */
 static int
 file_md5(int dirfd, const char *name, char hex[33])
 {
-	unsigned char *buf = malloc(READ_BUF), d[16];
-	struct md5_ctx mc;
 	struct stat st;
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC), r = -1;
-	ssize_t n;
 
-	if (fd >= 0 && buf != NULL && fstat(fd, &st) == 0 &&
-	    S_ISREG(st.st_mode)) {
-		md5_init(&mc);
-		while ((n = read(fd, buf, READ_BUF)) > 0 ||
-		    (n < 0 && errno == EINTR))
-			if (n > 0)
-				md5_update(&mc, buf, (size_t)n);
-		if (n == 0) {
-			md5_final(&mc, d);
-			hex_encode(d, sizeof(d), hex);
-			r = 0;
-		}
-	}
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		r = companion_md5_fd(fd, hex);
 	if (fd >= 0)
 		close(fd);
-	free(buf);
 	return r;
 }
 
@@ -787,15 +707,13 @@ land(const struct run *r, struct job *j, int fd, const char *tmp,
 
 /* Checks what came against what S3 says the object is. */
 static int
-verify(const struct job *j, const struct sink_state *s,
+verify(const struct job *j, const struct companion_sink *s,
     const struct s3_get_info *info, int attempt)
 {
-	unsigned char d[16];
 	char got[33], want[33];
 	struct md5_ctx mc = s->md5;
 
-	md5_final(&mc, d);
-	hex_encode(d, sizeof(d), got);
+	companion_md5_hex(&mc, got);
 	if (info->size >= 0 && s->bytes != info->size) {
 		log_error("Download of %s ended after %lld of %lld bytes "
 		    "(attempt %d of %d)", j->key, s->bytes, info->size,
@@ -871,8 +789,8 @@ static enum outcome
 download(const struct run *r, struct job *j, const char *dest, int attempt,
     int *again)
 {
-	struct sink_state s = { .fd = -1, .done = &r->prog->bytes };
-	struct s3_sink sink = { sink_write, sink_reset, &s };
+	struct companion_sink s = { .fd = -1, .done = &r->prog->bytes };
+	struct s3_sink sink;
 	struct s3_get_info info;
 	struct s3_error err;
 	char tmp[32];
@@ -887,7 +805,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	}
 	/* A second signal removes it; the first ends the GET below. */
 	slot = companion_temp_add(j->dir->fd, tmp);
-	md5_init(&s.md5);
+	companion_sink(&s, &sink);
 	g = s3_get_object(r->s3, j->key, &sink, &info, &err);
 	if (g == 1 && verify(j, &s, &info, attempt) == 0) {
 		res = land(r, j, s.fd, tmp, dest, info.stat);
@@ -1018,9 +936,7 @@ bucket_dir(const struct run *r, const char *key)
 struct picked {
 	const char *key;
 	long long ms;
-	char *body;
-	struct listing l;
-	const struct listing_set *set;
+	struct companion_listing cl;
 	size_t *missing;
 	long nmissing;
 };
@@ -1028,9 +944,7 @@ struct picked {
 static void
 picked_free(struct picked *p)
 {
-	if (p->body != NULL)
-		listing_free(&p->l);
-	free(p->body);
+	companion_listing_free(&p->cl);
 	free(p->missing);
 	memset(p, 0, sizeof(*p));
 }
@@ -1040,34 +954,25 @@ picked_free(struct picked *p)
 static int
 pick(struct run *r, const char *dir, struct picked *p)
 {
-	char err[256];
+	char why[256];
 	struct s3_error e;
-	size_t len;
-	int g = s3_get_small(r->s3, p->key, MAX_LISTING, &p->body, &len, NULL,
-	    &e);
+	int g = companion_get_listing(r->s3, p->key, dir, &p->cl, &e, why,
+	    sizeof(why));
 
-	if (g <= 0) {
-		if (g == 0)
-			log_error("Cannot find anything to restore from %s:%s",
-			    r->o->bucket, p->key);
-		else
-			log_error("Cannot read %s: %s", p->key, e.text);
-		return -1;
-	}
-	if (listing_read(p->body, len, &p->l, err, sizeof(err)) < 0) {
-		log_error("Listing %s is refused: %s", p->key, err);
-		free(p->body);
-		p->body = NULL;
-		return -2;
-	}
-	if ((p->set = listing_find(&p->l, dir)) == NULL) {
-		log_error("Listing %s has no file list for %s", p->key, dir);
-		return -2;
-	}
+	if (g == 0)
+		log_error("Cannot find anything to restore from %s:%s",
+		    r->o->bucket, p->key);
+	else if (g == -1)
+		log_error("Cannot read %s: %s", p->key, e.text);
+	else if (g < -1)
+		log_error("Listing %s %s%s", p->key, g == -2 ? "is refused: " :
+		    "has ", why);
+	if (g <= 0)
+		return g < -1 ? -2 : -1;
 	if (r->seen == NULL)		/* -f: not known, taken as complete */
 		return 0;
-	if ((p->missing = calloc(p->set->n + 1, sizeof(*p->missing))) ==
-	    NULL || (p->nmissing = sweep_missing(p->set, r->o->c.prefix,
+	if ((p->missing = calloc(p->cl.set->n + 1, sizeof(*p->missing))) ==
+	    NULL || (p->nmissing = sweep_missing(p->cl.set, r->o->c.prefix,
 	    r->name, r->o->c.separator, r->seen, p->missing)) < 0) {
 		log_error("Out of memory");
 		return -1;
@@ -1079,7 +984,7 @@ static void
 log_skip(const struct picked *p)
 {
 	log_info("Skipping listing %s: %s is not in the bucket", p->key,
-	    p->set->names[p->missing[0]]);
+	    p->cl.set->names[p->missing[0]]);
 }
 
 /* The newest complete listing of t (or the newest one, with
@@ -1130,7 +1035,7 @@ static int
 listing_jobs(struct run *r, struct rdir *d, const struct picked *p,
     size_t *count)
 {
-	const struct listing_set *set = p->set;
+	const struct listing_set *set = p->cl.set;
 	size_t dirs = 0;
 	char *key;
 	int ret = 0;
@@ -1466,62 +1371,37 @@ summary(const struct run *r)
 	    1 : 0;
 }
 
-/* A progress line every interval (TABLESNAP_TEST_PROGRESS_MS, for the
- * tests only) until p->wake is written: the downloads are done. */
-static void *
-progress_thread(void *arg)
+/* The progress line (companion_progress). */
+static void
+progress_line(void *ctx)
 {
-	const struct run *r = arg;
+	struct run *r = ctx;
 	struct progress *p = r->prog;
-	const char *v = env_value("TABLESNAP_TEST_PROGRESS_MS");
-	unsigned long every = v != NULL ? strtoul(v, NULL, 10) : 0;
-	struct pollfd pfd = { .fd = p->wake, .events = POLLIN };
-	struct restore_progress rp;
+	struct restore_progress rp = { atomic_load(&p->files), r->njobs,
+	    atomic_load(&p->bytes), p->total, companion_now_ms() - p->start };
 	char line[200];
-	int n;
 
-	if (every == 0 || every > PROGRESS_MS)
-		every = PROGRESS_MS;
-	while ((n = poll(&pfd, 1, (int)every)) == 0 ||
-	    (n < 0 && errno == EINTR)) {
-		if (n < 0)
-			continue;
-		rp.elapsed_ms = companion_now_ms() - p->start;
-		rp.files_done = atomic_load(&p->files);
-		rp.files = r->njobs;
-		rp.bytes_done = atomic_load(&p->bytes);
-		rp.bytes = p->total;
-		if (restore_progress_line(&rp, line, sizeof(line)) == 0)
-			log_info("%s", line);
-	}
-	return NULL;
+	if (restore_progress_line(&rp, line, sizeof(line)) == 0)
+		log_info("%s", line);
 }
 
-/* The downloads, with a progress line every PROGRESS_MS. */
+/* The downloads, with a progress line every 10 s. */
 static void
 run_jobs(struct run *r)
 {
 	struct progress *p = r->prog;
-	pthread_t th;
-	int started = 0;
+	struct companion_progress cp = { 0 };
 
 	/* A size not known is a name not in the bucket (or -f). */
 	for (size_t i = 0; i < r->njobs; i++)
 		if (r->jobs[i].size > 0)
 			p->total += r->jobs[i].size;
 	p->start = companion_now_ms();
-	/* Without it the restore still runs, only without progress lines;
-	 * none with -f, where the sizes are not known. */
-	if (r->o->file == NULL && (p->wake = eventfd(0, EFD_CLOEXEC)) >= 0 &&
-	    !(started = pthread_create(&th, NULL, progress_thread, r) == 0))
-		close(p->wake);
+	/* None with -f, where the sizes are not known. */
+	if (r->o->file == NULL)
+		companion_progress_start(&cp, progress_line, r);
 	companion_parallel(r->njobs, r->o->threads, job_thread, r);
-	if (!started)
-		return;
-	/* An eventfd write of 1 cannot fail short of a bug. */
-	if (eventfd_write(p->wake, 1) == 0)
-		pthread_join(th, NULL);
-	close(p->wake);
+	companion_progress_stop(&cp);
 }
 
 static void
@@ -1579,17 +1459,14 @@ restore_main(int argc, char **argv)
 	struct run r = { .o = &o, .tfd = -1, .prog = &prog };
 	struct s3_setup su = { 0 };
 	char err[SETUP_ERRLEN], *origin = NULL, *cl_dir = NULL;
-	int status = 1;
+	enum cli_result cr;
+	int status;
 
-	log_init("tableslurp", env_value("TABLESNAP_SYSLOG") != NULL,
-	    env_value("TDEBUG") != NULL);
-	if ((status = setup_parsed(&restore_program, restore_parse(argc, argv,
-	    &o, err, sizeof(err)), err)) >= 0)
+	cr = restore_parse(argc, argv, &o, err, sizeof(err));
+	if ((status = companion_begin(&restore_program, cr, err, 0, "origin",
+	    o.origin, &origin)) >= 0)
 		return status;
 	status = 1;
-	if ((origin = listing_abs_path(o.origin)) == NULL)
-		return setup_usage_error(&restore_program, "argument origin: "
-		    "an absolute path, as tablesnap saw it");
 	if (o.commitlogs != NULL && ((cl_dir = listing_abs_path(o.commitlogs))
 	    == NULL || cl_dir[0] == '\0')) {
 		free(origin);
@@ -1603,16 +1480,8 @@ restore_main(int argc, char **argv)
 			r.target[n - 1] = '\0';
 	r.umask = umask(022);
 	umask(r.umask);
-	r.name = o.c.name ? strdup(o.c.name) : setup_fqdn();
-	if (r.name == NULL || r.target == NULL)
-		log_critical("Cannot find the host name (give -n)");
-	else if (resolve_owner(&r) == 0) {
-		companion_signals();
-		if (setup_s3(&su, &o.c, o.bucket, companion_cancel_fd(), err,
-		    sizeof(err)) < 0) {
-			log_critical("%s", err);
-			goto out;
-		}
+	if (r.target != NULL && resolve_owner(&r) == 0 &&
+	    companion_connect(&su, &o.c, o.bucket, 1, &r.name) == 0) {
 		r.s3 = su.s3;
 		if (plan(&r, origin, cl_dir) == 0) {
 			run_jobs(&r);
@@ -1620,7 +1489,6 @@ restore_main(int argc, char **argv)
 			status = summary(&r);
 		}
 	}
-out:
 	setup_free(&su);
 	free_run(&r);
 	free(origin);

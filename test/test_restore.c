@@ -16,6 +16,7 @@ static void	test_expected_md5(void);
 static void	test_commitlogs(void);
 static void	test_stat(void);
 static void	test_times(void);
+static void	test_required(void);
 static void	test_list_parse(void);
 
 static void
@@ -238,6 +239,22 @@ test_times(void)
 	CHECK_STR(buf, "1970-01-01T00:00:00.000Z");
 }
 
+/* The three programs' "required" line, from what is still missing. */
+static void
+test_required(void)
+{
+	char err[128];
+
+	CHECK(companion_required(err, sizeof(err), "bucket, origin, target",
+	    0) == CLI_USAGE);
+	CHECK_STR(err, "the following arguments are required: bucket, "
+	    "origin, target");
+	companion_required(err, sizeof(err), "bucket, origin, target", 2);
+	CHECK_STR(err, "the following arguments are required: target");
+	companion_required(err, sizeof(err), "bucket, path", 1);
+	CHECK_STR(err, "the following arguments are required: path");
+}
+
 static void
 test_list_parse(void)
 {
@@ -319,5 +336,6 @@ test_restore(void)
 	test_commitlogs();
 	test_stat();
 	test_times();
+	test_required();
 	test_list_parse();
 }
