@@ -2,13 +2,16 @@
  * original's retention rule per directory (as of a time, in UTC), reads
  * the kept listings in parallel, and deletes the rest 1,000 keys a request. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "chop.h"
 #include "fmt.h"
+#include "keyset.h"
 #include "help.h"
 #include "listing.h"
 #include "log.h"
@@ -261,23 +264,12 @@ chop_keep_listings(struct chop_obj *o, size_t n, long long as_of_ms,
 	free(v);
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void
-chop_mark_referenced(struct chop_obj *o, size_t n, char **refs,
-    size_t nrefs)
+chop_mark_referenced(struct chop_obj *o, size_t n, const struct keyset *refs)
 {
-	if (nrefs == 0)
-		return;
-	qsort(refs, nrefs, sizeof(*refs), str_cmp);
 	for (size_t i = 0; i < n; i++)
-		if (bsearch(&o[i].key, refs, nrefs, sizeof(*refs),
-		    str_cmp) != NULL)
-			o[i].referenced = 1;
+		o[i].referenced = o[i].referenced ||
+		    keyset_size(refs, o[i].key) >= 0;
 }
 
 void
@@ -319,40 +311,16 @@ chop_keep_files(struct chop_obj *o, size_t n, long long as_of_ms)
 
 /* ---- the run ---- */
 
-/* One kept listing to read, and the keys it names. */
-struct fetch {
-	const char *key;
-	char **refs;
-	size_t nrefs;
-	int failed;
-};
-
 struct run {
 	const struct chop_opts *o;
 	struct s3_client *s3;
 	const char *name;
-	struct fetch *fetches;
+	/* While the kept listings are read: */
+	const char **listings;
+	pthread_mutex_t lock;
+	struct keyset *refs;	/* the keys they name */
+	int failed;		/* one could not be read */
 };
-
-static int
-push_ref(struct fetch *f, size_t *cap, char *key)
-{
-	if (key == NULL)
-		return -1;
-	if (f->nrefs == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		char **g = reallocarray(f->refs, ncap, sizeof(*g));
-
-		if (g == NULL) {
-			free(key);
-			return -1;
-		}
-		f->refs = g;
-		*cap = ncap;
-	}
-	f->refs[f->nrefs++] = key;
-	return 0;
-}
 
 /* Reads one kept listing: every member protects its names (the original
  * refused listings with more than one member; tablesnap writes one).
@@ -361,85 +329,69 @@ static void
 fetch_thread(void *ctx, size_t i)
 {
 	struct run *r = ctx;
-	struct fetch *f = &r->fetches[i];
-	struct companion_listing cl;
+	const char *lkey = r->listings[i];
+	struct companion_listing cl = { 0 };
 	struct s3_error err;
-	char why[256];
-	size_t cap = 0;
-	int g;
+	char why[256], *key;
+	int g = -4;		/* not read: stopped */
 
-	f->failed = 1;
-	if (companion_stopped())
-		return;
-	g = companion_get_listing(r->s3, f->key, NULL, &cl, &err, why,
-	    sizeof(why));
+	if (!companion_stopped())
+		g = companion_get_listing(r->s3, lkey, NULL, &cl, &err, why,
+		    sizeof(why));
 	if (g == -2)
-		log_error("Listing %s: %s", f->key, why);
-	else if (g <= 0)
-		log_error("Cannot read listing %s: %s", f->key,
+		log_error("Listing %s: %s", lkey, why);
+	else if (g == 0 || g == -1)
+		log_error("Cannot read listing %s: %s", lkey,
 		    g == 0 ? "it is gone" : err.text);
+	pthread_mutex_lock(&r->lock);
 	for (size_t m = 0; g > 0 && m < cl.l.n; m++) {
 		const struct listing_set *set = &cl.l.sets[m];
 
 		for (size_t k = 0; k < set->nrefused; k++)
 			log_warning("Listing %s names a file that cannot be "
-			    "in %s: %s: ignored", f->key, set->dir,
+			    "in %s: %s: ignored", lkey, set->dir,
 			    set->refused[k]);
-		for (size_t k = 0; g > 0 && k < set->n; k++)
-			if (push_ref(f, &cap, listing_file_key(r->o->c.prefix,
-			    r->name, r->o->c.separator, set->dir,
-			    set->names[k])) < 0) {
+		for (size_t k = 0; g > 0 && k < set->n; k++) {
+			key = listing_file_key(r->o->c.prefix, r->name,
+			    r->o->c.separator, set->dir, set->names[k]);
+			if (key == NULL || keyset_add(r->refs, key, 0) < 0) {
 				log_error("Out of memory");
 				g = -1;
 			}
+			free(key);
+		}
 	}
-	f->failed = g <= 0;
+	r->failed |= g <= 0;
+	pthread_mutex_unlock(&r->lock);
 	companion_listing_free(&cl);
-}
-
-static void
-free_fetches(struct fetch *f, size_t n)
-{
-	for (size_t i = 0; f != NULL && i < n; i++) {
-		for (size_t k = 0; k < f[i].nrefs; k++)
-			free(f[i].refs[k]);
-		free(f[i].refs);
-	}
-	free(f);
 }
 
 /* Reads the kept listings and marks what they name. */
 static int
 read_listings(struct run *r, struct chop_obj *o, size_t n)
 {
-	size_t nf = 0, nrefs = 0, k = 0;
-	char **refs;
-	int failed = 0;
+	size_t nl = 0;
+	int ret = -1;
 
-	r->fetches = calloc(n + 1, sizeof(*r->fetches));
-	if (r->fetches == NULL)
+	if ((r->listings = calloc(n + 1, sizeof(*r->listings))) == NULL ||
+	    (r->refs = keyset_new()) == NULL ||
+	    pthread_mutex_init(&r->lock, NULL) != 0) {
+		free(r->listings);
+		keyset_free(r->refs);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (o[i].listing && o[i].keep)
-			r->fetches[nf++].key = o[i].key;
-	companion_parallel(nf, r->o->parallel, fetch_thread, r);
-	for (size_t i = 0; i < nf; i++) {
-		failed |= r->fetches[i].failed;
-		nrefs += r->fetches[i].nrefs;
+			r->listings[nl++] = o[i].key;
+	companion_parallel(nl, r->o->parallel, fetch_thread, r);
+	if (!r->failed) {
+		chop_mark_referenced(o, n, r->refs);
+		ret = 0;
 	}
-	if (failed || (refs = calloc(nrefs + 1, sizeof(*refs))) == NULL) {
-		free_fetches(r->fetches, nf);
-		r->fetches = NULL;
-		return -1;
-	}
-	for (size_t i = 0; i < nf; i++)
-		for (size_t j = 0; j < r->fetches[i].nrefs; j++)
-			refs[k++] = r->fetches[i].refs[j];
-	chop_mark_referenced(o, n, refs, nrefs);
-	free(refs);
-	free_fetches(r->fetches, nf);
-	r->fetches = NULL;
-	return 0;
+	pthread_mutex_destroy(&r->lock);
+	free(r->listings);
+	keyset_free(r->refs);
+	return ret;
 }
 
 static int

@@ -1,6 +1,8 @@
-/* companion.c: the parts tableslurp and tablechop share: the options only
- * they take, UTC times, a worker pool, and what SIGINT/SIGTERM do (a stop
- * flag, a cancel fd that ends every S3 wait, temporary files removed). */
+/* companion.c: the parts tableslurp, tableverify and tablechop share: the
+ * options only they take, the start, listings read from S3, MD5 of
+ * downloads and files, the progress thread, UTC times, a worker pool, and
+ * what SIGINT/SIGTERM do (a stop flag, a cancel fd that ends every S3
+ * wait, temporary files removed). */
 #include <sys/eventfd.h>
 
 #include <errno.h>

@@ -1,6 +1,7 @@
-/* companion.h: what tableslurp (restore) and tablechop (chop) share: the
- * options only they take, times, a small worker pool, and SIGINT/SIGTERM;
- * keys and paths are listing.h's. */
+/* companion.h: what tableslurp, tableverify and tablechop share: the
+ * options only they take, the start, reading a listing from S3, hashing
+ * downloads and files, the progress line, a small worker pool, and
+ * SIGINT/SIGTERM; keys and paths are listing.h's, the sweep sweep.h's. */
 #ifndef TABLESNAP_COMPANION_H
 #define TABLESNAP_COMPANION_H
 

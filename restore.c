@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "buf.h"
 #include "encode.h"
 #include "fmt.h"
 #include "help.h"
@@ -554,17 +555,12 @@ add_job(struct run *r, struct rdir *d, const char *key, const char *name,
     const char *listing)
 {
 	long long size = r->seen != NULL ? keyset_size(r->seen, key) : -1;
-	struct job *j;
+	struct job *j = array_grow(r->jobs, &r->jcap, r->njobs + 1,
+	    sizeof(*j));
 
-	if (r->njobs == r->jcap) {
-		size_t cap = r->jcap ? r->jcap * 2 : 64;
-		struct job *g = reallocarray(r->jobs, cap, sizeof(*g));
-
-		if (g == NULL)
-			return -1;
-		r->jobs = g;
-		r->jcap = cap;
-	}
+	if (j == NULL)
+		return -1;
+	r->jobs = j;
 	j = &r->jobs[r->njobs];
 	memset(j, 0, sizeof(*j));
 	j->dir = d;
@@ -1159,23 +1155,21 @@ find_tables(struct run *r, const char *base, struct sweep *sw)
 	struct s3_error err;
 	int g;
 
-	memset(sw, 0, sizeof(*sw));
 	if (o->file != NULL) {
 		/* -f: the listing of that file, whenever it was written; no
-		 * sweep, so nothing is known of the keys (sw->seen NULL). */
-		if ((sw->t = calloc(1, sizeof(*sw->t))) == NULL ||
-		    (sw->ls = calloc(1, sizeof(*sw->ls))) == NULL)
-			return -1;
-		sw->nt = sw->nls = sw->t->n = 1;
-		sw->t->ls = sw->ls;
-		if ((sw->t->rel = strdup("")) == NULL ||
-		    asprintf(&sw->ls->key, "%s%s%s", base, o->file,
+		 * sweep, so nothing is known of the keys (r->seen NULL). */
+		struct s3_entry e = { 0 };
+
+		l = (struct s3_list){ &e, 1, 1, NULL, 0, 0 };
+		if (asprintf(&e.key, "%s%s%s", base, o->file,
 		    listing_is_listing(o->file, strlen(o->file)) ? "" :
-		    LISTING_SUFFIX) < 0) {
-			sw->ls->key = NULL;
+		    LISTING_SUFFIX) < 0)
 			return -1;
-		}
-		return 1;
+		g = sweep_index(&l, base, 0, -1, sw);
+		free(e.key);
+		keyset_free(sw->seen);
+		sw->seen = NULL;
+		return g < 0 ? -1 : (long)sw->nt;
 	}
 	if (s3_list_objects(r->s3, base, o->recursive ? NULL : "/", &l,
 	    &err) < 0) {
@@ -1210,14 +1204,11 @@ target_tables(const struct run *r, const char *rel, size_t kl, char ***out,
 	dp = opendir(path);
 	free(path);
 	while (dp != NULL && ret == 0 && (e = readdir(dp)) != NULL) {
-		char **g;
+		char **g = array_grow(*out, &cap, *n + 1, sizeof(*g));
 
-		if (*n == cap && (g = reallocarray(*out, cap * 2 + 8,
-		    sizeof(*g))) != NULL) {
+		if (g != NULL)
 			*out = g;
-			cap = cap * 2 + 8;
-		}
-		if (*n == cap || ((*out)[*n] = strdup(e->d_name)) == NULL)
+		if (g == NULL || ((*out)[*n] = strdup(e->d_name)) == NULL)
 			ret = -1;
 		else
 			(*n)++;
