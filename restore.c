@@ -381,30 +381,22 @@ struct run {
 	struct keyset *seen;
 };
 
-/* A numeric user or group id given in place of a name. */
-static int
-numeric_id(const char *s, unsigned long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return *s == '\0' || *end != '\0' || errno != 0 ||
-	    *v > 0xfffffffeUL ? -1 : 0;
-}
-
-/* -o or -g (group): a name, else a number. */
+/* -o or -g (group): a name, else a number. 0 and *v, or -1. */
 static int
 resolve_id(const char *s, int group, unsigned long *v)
 {
 	uid_t uid;
 	gid_t gid;
+	char *end;
 
 	if (group ? acct_group_id(s, &gid) == 0 : acct_user_id(s, &uid) == 0) {
 		*v = group ? (unsigned long)gid : (unsigned long)uid;
 		return 0;
 	}
-	return numeric_id(s, v);
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return *s == '\0' || *end != '\0' || errno != 0 ||
+	    *v > 0xfffffffeUL ? -1 : 0;
 }
 
 /* mkdir -p; *created when the last component is new. */
@@ -1420,25 +1412,19 @@ free_run(struct run *r)
 static int
 resolve_owner(struct run *r)
 {
-	const struct restore_opts *o = r->o;
-	unsigned long v;
+	static const char *const what[] = { "User", "Group" };
+	const char *s[2] = { r->o->owner, r->o->group };
+	unsigned long v[2] = { 0, 0 };
 
-	if (o->owner != NULL) {
-		if (resolve_id(o->owner, 0, &v) < 0) {
-			log_critical("User %s does not exist", o->owner);
+	for (int g = 0; g < 2; g++)
+		if (s[g] != NULL && resolve_id(s[g], g, &v[g]) < 0) {
+			log_critical("%s %s does not exist", what[g], s[g]);
 			return -1;
 		}
-		r->uid = (uid_t)v;
-	}
-	if (o->group != NULL) {
-		if (resolve_id(o->group, 1, &v) < 0) {
-			log_critical("Group %s does not exist", o->group);
-			return -1;
-		}
-		r->gid = (gid_t)v;
-	}
-	r->have_uid = o->owner != NULL;
-	r->have_gid = o->group != NULL;
+	r->uid = (uid_t)v[0];
+	r->gid = (gid_t)v[1];
+	r->have_uid = s[0] != NULL;
+	r->have_gid = s[1] != NULL;
 	return 0;
 }
 
