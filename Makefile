@@ -31,7 +31,7 @@ SRCS = tablesnap.c options.c log.c watch.c queue.c filter.c upload.c \
        stats.c keyset.c md5.c creds.c credfile.c credfetch.c missing/ere.c \
        notify.c restore.c chop.c companion.c jsonread.c isotime.c \
        fmt.c accounts.c listing.c setup.c buf.c htab.c sts.c \
-       protect.c retention.c verify.c
+       protect.c retention.c verify.c sweep.c
 HDRS = $(wildcard *.h missing/*.h)
 OBJS = $(SRCS:%.c=build/musl/%.o)
 

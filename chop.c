@@ -2,13 +2,16 @@
  * original's retention rule per directory (as of a time, in UTC), reads
  * the kept listings in parallel, and deletes the rest 1,000 keys a request. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "chop.h"
 #include "fmt.h"
+#include "keyset.h"
 #include "help.h"
 #include "listing.h"
 #include "log.h"
@@ -16,7 +19,6 @@
 #include "s3ops.h"
 #include "setup.h"
 
-#define MAX_LISTING	(64 * 1024 * 1024)
 #define DAY_MS		86400000LL
 
 /* Beside companion_options and common_options, which have --aws-key and
@@ -102,7 +104,6 @@ chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
 	const char *pos[3];
 	size_t npos;
 	enum cli_result r;
-	int bad;
 
 	memset(o, 0, sizeof(*o));
 	common_defaults(&o->c);
@@ -110,28 +111,19 @@ chop_parse(int argc, char **argv, struct chop_opts *o, char *err,
 	r = cli_parse(&chop_program, argc, argv, o, pos, 3, &npos, err, errlen);
 	if (r != CLI_OK)
 		return r;
-	if (npos < 3) {
-		static const char *const missing[] = { "bucket, path, age",
-		    "path, age", "age" };
-
-		bad = snprintf(err, errlen, "the following arguments are "
-		    "required: %s", missing[npos]);
-	} else if (pos[0][0] == '\0')
-		bad = snprintf(err, errlen, "argument bucket: empty bucket "
+	if (npos < 3)
+		return companion_required(err, errlen, "bucket, path, age",
+		    npos);
+	if (pos[0][0] == '\0')
+		return cli_fail(err, errlen, "argument bucket: empty bucket "
 		    "name");
-	else if (chop_parse_age(pos[2], &o->age) < 0)
-		bad = snprintf(err, errlen, "argument age: invalid value '%s' "
+	if (chop_parse_age(pos[2], &o->age) < 0)
+		return cli_fail(err, errlen, "argument age: invalid value '%s' "
 		    "(days, or a number with s, m, h or d)", pos[2]);
-	else {
-		o->bucket = pos[0];
-		o->path = pos[1];
-		o->age_text = pos[2];
-		return CLI_OK;
-	}
-	/* A truncated message still names the problem. */
-	if (bad < 0)
-		err[0] = '\0';
-	return CLI_USAGE;
+	o->bucket = pos[0];
+	o->path = pos[1];
+	o->age_text = pos[2];
+	return CLI_OK;
 }
 
 /* ---- pure rules ---- */
@@ -272,23 +264,12 @@ chop_keep_listings(struct chop_obj *o, size_t n, long long as_of_ms,
 	free(v);
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void
-chop_mark_referenced(struct chop_obj *o, size_t n, char **refs,
-    size_t nrefs)
+chop_mark_referenced(struct chop_obj *o, size_t n, const struct keyset *refs)
 {
-	if (nrefs == 0)
-		return;
-	qsort(refs, nrefs, sizeof(*refs), str_cmp);
 	for (size_t i = 0; i < n; i++)
-		if (bsearch(&o[i].key, refs, nrefs, sizeof(*refs),
-		    str_cmp) != NULL)
-			o[i].referenced = 1;
+		o[i].referenced = o[i].referenced ||
+		    keyset_size(refs, o[i].key) >= 0;
 }
 
 void
@@ -330,142 +311,87 @@ chop_keep_files(struct chop_obj *o, size_t n, long long as_of_ms)
 
 /* ---- the run ---- */
 
-/* One kept listing to read, and the keys it names. */
-struct fetch {
-	const char *key;
-	char **refs;
-	size_t nrefs;
-	int failed;
-};
-
 struct run {
 	const struct chop_opts *o;
 	struct s3_client *s3;
 	const char *name;
-	struct fetch *fetches;
+	/* While the kept listings are read: */
+	const char **listings;
+	pthread_mutex_t lock;
+	struct keyset *refs;	/* the keys they name */
+	int failed;		/* one could not be read */
 };
 
-static int
-push_ref(struct fetch *f, size_t *cap, char *key)
-{
-	if (key == NULL)
-		return -1;
-	if (f->nrefs == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		char **g = reallocarray(f->refs, ncap, sizeof(*g));
-
-		if (g == NULL) {
-			free(key);
-			return -1;
-		}
-		f->refs = g;
-		*cap = ncap;
-	}
-	f->refs[f->nrefs++] = key;
-	return 0;
-}
-
-/* Every member of the listing protects its names (the original refused
- * listings with more than one member; tablesnap writes one). Entries that
- * are not file names protect nothing: said once each. */
-static int
-listing_refs(const struct run *r, struct fetch *f, const char *body,
-    size_t len)
-{
-	char err[256], *key;
-	struct listing l;
-	size_t cap = 0;
-
-	if (listing_read(body, len, &l, err, sizeof(err)) < 0) {
-		log_error("Listing %s: %s", f->key, err);
-		return -1;
-	}
-	for (size_t m = 0; m < l.n; m++) {
-		const struct listing_set *set = &l.sets[m];
-
-		for (size_t i = 0; i < set->nrefused; i++)
-			log_warning("Listing %s names a file that cannot be "
-			    "in %s: %s: ignored", f->key, set->dir,
-			    set->refused[i]);
-		for (size_t i = 0; i < set->n; i++) {
-			key = listing_file_key(r->o->c.prefix, r->name,
-			    r->o->c.separator, set->dir, set->names[i]);
-			if (push_ref(f, &cap, key) < 0) {
-				log_error("Out of memory");
-				listing_free(&l);
-				return -1;
-			}
-		}
-	}
-	listing_free(&l);
-	return 0;
-}
-
+/* Reads one kept listing: every member protects its names (the original
+ * refused listings with more than one member; tablesnap writes one).
+ * Entries that are not file names protect nothing: said once each. */
 static void
 fetch_thread(void *ctx, size_t i)
 {
 	struct run *r = ctx;
-	struct fetch *f = &r->fetches[i];
+	const char *lkey = r->listings[i];
+	struct companion_listing cl = { 0 };
 	struct s3_error err;
-	char *body = NULL;
-	size_t len;
-	int g;
+	char why[256], *key;
+	int g = -4;		/* not read: stopped */
 
-	f->failed = 1;
-	if (companion_stopped())
-		return;
-	g = s3_get_small(r->s3, f->key, MAX_LISTING, &body, &len, NULL, &err);
-	if (g <= 0)
-		log_error("Cannot read listing %s: %s", f->key,
+	if (!companion_stopped())
+		g = companion_get_listing(r->s3, lkey, NULL, &cl, &err, why,
+		    sizeof(why));
+	if (g == -2)
+		log_error("Listing %s: %s", lkey, why);
+	else if (g == 0 || g == -1)
+		log_error("Cannot read listing %s: %s", lkey,
 		    g == 0 ? "it is gone" : err.text);
-	else if (listing_refs(r, f, body, len) == 0)
-		f->failed = 0;
-	free(body);
-}
+	pthread_mutex_lock(&r->lock);
+	for (size_t m = 0; g > 0 && m < cl.l.n; m++) {
+		const struct listing_set *set = &cl.l.sets[m];
 
-static void
-free_fetches(struct fetch *f, size_t n)
-{
-	for (size_t i = 0; f != NULL && i < n; i++) {
-		for (size_t k = 0; k < f[i].nrefs; k++)
-			free(f[i].refs[k]);
-		free(f[i].refs);
+		for (size_t k = 0; k < set->nrefused; k++)
+			log_warning("Listing %s names a file that cannot be "
+			    "in %s: %s: ignored", lkey, set->dir,
+			    set->refused[k]);
+		for (size_t k = 0; g > 0 && k < set->n; k++) {
+			key = listing_file_key(r->o->c.prefix, r->name,
+			    r->o->c.separator, set->dir, set->names[k]);
+			if (key == NULL || keyset_add(r->refs, key, 0) < 0) {
+				log_error("Out of memory");
+				g = -1;
+			}
+			free(key);
+		}
 	}
-	free(f);
+	r->failed |= g <= 0;
+	pthread_mutex_unlock(&r->lock);
+	companion_listing_free(&cl);
 }
 
 /* Reads the kept listings and marks what they name. */
 static int
 read_listings(struct run *r, struct chop_obj *o, size_t n)
 {
-	size_t nf = 0, nrefs = 0, k = 0;
-	char **refs;
-	int failed = 0;
+	size_t nl = 0;
+	int ret = -1;
 
-	r->fetches = calloc(n + 1, sizeof(*r->fetches));
-	if (r->fetches == NULL)
+	if ((r->listings = calloc(n + 1, sizeof(*r->listings))) == NULL ||
+	    (r->refs = keyset_new()) == NULL ||
+	    pthread_mutex_init(&r->lock, NULL) != 0) {
+		free(r->listings);
+		keyset_free(r->refs);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (o[i].listing && o[i].keep)
-			r->fetches[nf++].key = o[i].key;
-	companion_parallel(nf, r->o->parallel, fetch_thread, r);
-	for (size_t i = 0; i < nf; i++) {
-		failed |= r->fetches[i].failed;
-		nrefs += r->fetches[i].nrefs;
+			r->listings[nl++] = o[i].key;
+	companion_parallel(nl, r->o->parallel, fetch_thread, r);
+	if (!r->failed) {
+		chop_mark_referenced(o, n, r->refs);
+		ret = 0;
 	}
-	if (failed || (refs = calloc(nrefs + 1, sizeof(*refs))) == NULL) {
-		free_fetches(r->fetches, nf);
-		r->fetches = NULL;
-		return -1;
-	}
-	for (size_t i = 0; i < nf; i++)
-		for (size_t j = 0; j < r->fetches[i].nrefs; j++)
-			refs[k++] = r->fetches[i].refs[j];
-	chop_mark_referenced(o, n, refs, nrefs);
-	free(refs);
-	free_fetches(r->fetches, nf);
-	r->fetches = NULL;
-	return 0;
+	pthread_mutex_destroy(&r->lock);
+	free(r->listings);
+	keyset_free(r->refs);
+	return ret;
 }
 
 static int
@@ -719,36 +645,26 @@ chop_main(int argc, char **argv)
 	struct chop_opts o;
 	struct run r = { .o = &o };
 	struct s3_setup su = { 0 };
-	char err[SETUP_ERRLEN], *path, *name, *prefix = NULL;
-	int status = 1;
+	char err[SETUP_ERRLEN], *path = NULL, *name = NULL, *prefix;
+	enum cli_result cr;
+	int status;
 
-	if ((status = setup_parsed(&chop_program, chop_parse(argc, argv, &o,
-	    err, sizeof(err)), err)) >= 0)
+	/* -d: the original's dry run "at DEBUG level". */
+	cr = chop_parse(argc, argv, &o, err, sizeof(err));
+	if ((status = companion_begin(&chop_program, cr, err, o.dry_run,
+	    "path", o.path, &path)) >= 0)
 		return status;
 	status = 1;
-	/* -d: the original's dry run "at DEBUG level". */
-	log_init("tablechop", env_value("TABLESNAP_SYSLOG") != NULL,
-	    env_value("TDEBUG") != NULL || o.dry_run);
-	if ((path = listing_abs_path(o.path)) == NULL)
-		return setup_usage_error(&chop_program, "argument path: an "
-		    "absolute path, as tablesnap saw it");
-	name = o.c.name ? strdup(o.c.name) : setup_fqdn();
-	if (name == NULL || (prefix = listing_key(o.c.prefix, name,
-	    o.c.separator, path, "/")) == NULL)
-		log_critical("Cannot find the host name (give -n)");
-	else {
-		companion_signals();
-		if (setup_s3(&su, &o.c, o.bucket, companion_cancel_fd(), err,
-		    sizeof(err)) < 0)
-			log_critical("%s", err);
-		else {
-			r.s3 = su.s3;
-			r.name = name;
-			status = chop_run(&r, prefix);
-		}
-		setup_free(&su);
+	if (companion_connect(&su, &o.c, o.bucket, 1, &name) == 0) {
+		if ((prefix = listing_key(o.c.prefix, name, o.c.separator,
+		    path, "/")) == NULL)
+			log_error("Out of memory");
+		r.s3 = su.s3;
+		r.name = name;
+		status = prefix != NULL ? chop_run(&r, prefix) : 1;
+		free(prefix);
 	}
-	free(prefix);
+	setup_free(&su);
 	free(name);
 	free(path);
 	return status;

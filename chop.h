@@ -7,6 +7,8 @@
 
 #include "companion.h"
 
+struct keyset;
+
 /* The age argument. A whole number of days (the original's form, may be
  * negative) counts whole days as the original did: a listing 7 days and
  * 23 hours old is 7 days old. A fraction ("0.5") or a unit ("36h", "90m",
@@ -65,9 +67,10 @@ struct chop_obj {
 void chop_keep_listings(struct chop_obj *o, size_t n, long long as_of_ms,
     const struct chop_age *age);
 
-/* Marks the objects whose keys are in refs (sorted here). */
-void chop_mark_referenced(struct chop_obj *o, size_t n, char **refs,
-    size_t nrefs);
+/* Marks the objects whose keys are in refs (the keys the kept listings
+ * name). */
+void chop_mark_referenced(struct chop_obj *o, size_t n,
+    const struct keyset *refs);
 
 /*
  * Sets keep on the other files: a file stays when a kept listing names it,

@@ -1,11 +1,14 @@
-/* companion.c: the parts tableslurp and tablechop share: the options only
- * they take, UTC times, a worker pool, and what SIGINT/SIGTERM do (a stop
- * flag, a cancel fd that ends every S3 wait, temporary files removed). */
+/* companion.c: the parts tableslurp, tableverify and tablechop share: the
+ * options only they take, the start, listings read from S3, MD5 of
+ * downloads and files, the progress thread, UTC times, a worker pool, and
+ * what SIGINT/SIGTERM do (a stop flag, a cancel fd that ends every S3
+ * wait, temporary files removed). */
 #include <sys/eventfd.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -17,12 +20,20 @@
 #include <unistd.h>
 
 #include "companion.h"
+#include "encode.h"
 #include "fmt.h"
 #include "isotime.h"
+#include "listing.h"
+#include "log.h"
+#include "s3ops.h"
+#include "setup.h"
 
 #define THREAD_STACK	(256 * 1024)
 
 #define MAX_TEMPS	64	/* temporary files known to the handler */
+#define MAX_LISTING	(64 * 1024 * 1024)
+#define READ_BUF	(128 * 1024)
+#define PROGRESS_MS	10000	/* between progress lines */
 
 static volatile sig_atomic_t stop_flag;
 static int cancel_fd = -1;	/* written by the first SIGINT/SIGTERM */
@@ -58,7 +69,16 @@ const struct cli_opt companion_options[] = {
 	CLI_END,
 };
 
-/* ---- paths, keys, times ---- */
+enum cli_result
+companion_required(char *err, size_t errlen, const char *names, size_t npos)
+{
+	while (npos-- > 0 && strchr(names, ' ') != NULL)
+		names = strchr(names, ' ') + 1;
+	return cli_fail(err, errlen, "the following arguments are required: "
+	    "%s", names);
+}
+
+/* ---- times ---- */
 
 void
 companion_format_time(long long ms, char out[32])
@@ -71,6 +91,200 @@ companion_format_time(long long ms, char out[32])
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (int)(ms - (long long)t * 1000)) >= 32)
 		strcpy(out, "(bad time)");
+}
+
+/* ---- starting ---- */
+
+int
+companion_begin(const struct cli_program *p, enum cli_result r,
+    const char *err, int debug, const char *arg, const char *path,
+    char **abs)
+{
+	char msg[128];
+	int status = setup_parsed(p, r, err);
+
+	if (status >= 0)
+		return status;
+	log_init(p->name, env_value("TABLESNAP_SYSLOG") != NULL,
+	    env_value("TDEBUG") != NULL || debug);
+	if ((*abs = listing_abs_path(path)) != NULL)
+		return -1;
+	err_set(msg, sizeof(msg), "argument %s: an absolute path, as "
+	    "tablesnap saw it", arg);
+	return setup_usage_error(p, msg);
+}
+
+int
+companion_connect(struct s3_setup *su, struct common_opts *c,
+    const char *bucket, int need_name, char **name)
+{
+	char err[SETUP_ERRLEN];
+
+	*name = c->name ? strdup(c->name) : setup_fqdn();
+	if (*name == NULL && need_name) {
+		log_critical("Cannot find the host name (give -n)");
+		return -1;
+	}
+	companion_signals();
+	if (setup_s3(su, c, bucket, companion_cancel_fd(), err,
+	    sizeof(err)) < 0) {
+		log_critical("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- listings ---- */
+
+int
+companion_get_listing(struct s3_client *s3, const char *key,
+    const char *dir, struct companion_listing *cl, struct s3_error *e,
+    char *why, size_t whylen)
+{
+	size_t len;
+	int g;
+
+	memset(cl, 0, sizeof(*cl));
+	if ((g = s3_get_small(s3, key, MAX_LISTING, &cl->body, &len, NULL,
+	    e)) <= 0)
+		return g;
+	if (listing_read(cl->body, len, &cl->l, why, whylen) < 0)
+		return -2;
+	if (dir != NULL && (cl->set = listing_find(&cl->l, dir)) == NULL)
+		return err_set(why, whylen, "no file list for %s", dir), -3;
+	return 1;
+}
+
+void
+companion_listing_free(struct companion_listing *cl)
+{
+	listing_free(&cl->l);
+	free(cl->body);
+	memset(cl, 0, sizeof(*cl));
+}
+
+/* ---- downloads and files ---- */
+
+static int
+sink_write(void *arg, const void *buf, size_t len)
+{
+	struct companion_sink *s = arg;
+	const char *p = buf;
+
+	if (companion_stopped())
+		return -1;
+	md5_update(&s->md5, buf, len);
+	s->bytes += (long long)len;
+	atomic_fetch_add(s->done, (long long)len);
+	while (s->fd >= 0 && len > 0) {
+		ssize_t n = write(s->fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			s->werr = n < 0 ? errno : EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+sink_reset(void *arg)
+{
+	struct companion_sink *s = arg;
+
+	md5_init(&s->md5);
+	atomic_fetch_sub(s->done, s->bytes);
+	s->bytes = 0;
+	if (s->fd >= 0 && (ftruncate(s->fd, 0) < 0 ||
+	    lseek(s->fd, 0, SEEK_SET) < 0))
+		return -1;
+	return 0;
+}
+
+void
+companion_sink(struct companion_sink *s, struct s3_sink *sink)
+{
+	md5_init(&s->md5);
+	s->werr = 0;
+	s->bytes = 0;
+	*sink = (struct s3_sink){ sink_write, sink_reset, s };
+}
+
+void
+companion_md5_hex(struct md5_ctx *c, char hex[33])
+{
+	unsigned char d[MD5_LEN];
+
+	md5_final(c, d);
+	hex_encode(d, sizeof(d), hex);
+}
+
+int
+companion_md5_fd(int fd, char hex[33])
+{
+	unsigned char *buf = malloc(READ_BUF);
+	struct md5_ctx c;
+	ssize_t n = -1;
+
+	if (buf == NULL)
+		return -1;
+	md5_init(&c);
+	while ((n = read(fd, buf, READ_BUF)) > 0 ||
+	    (n < 0 && errno == EINTR))
+		if (n > 0)
+			md5_update(&c, buf, (size_t)n);
+	free(buf);
+	companion_md5_hex(&c, hex);
+	return n == 0 ? 0 : -1;
+}
+
+/* ---- progress ---- */
+
+static void *
+progress_thread(void *arg)
+{
+	struct companion_progress *p = arg;
+	const char *v = env_value("TABLESNAP_TEST_PROGRESS_MS");
+	unsigned long every = v != NULL ? strtoul(v, NULL, 10) : 0;
+	struct pollfd pfd = { .fd = p->wake, .events = POLLIN };
+	int n;
+
+	if (every == 0 || every > PROGRESS_MS)
+		every = PROGRESS_MS;
+	while ((n = poll(&pfd, 1, (int)every)) == 0 ||
+	    (n < 0 && errno == EINTR))
+		if (n == 0)
+			p->fn(p->ctx);
+	return NULL;
+}
+
+void
+companion_progress_start(struct companion_progress *p,
+    void (*fn)(void *ctx), void *ctx)
+{
+	p->fn = fn;
+	p->ctx = ctx;
+	p->started = 0;
+	if ((p->wake = eventfd(0, EFD_CLOEXEC)) >= 0 &&
+	    !(p->started = pthread_create(&p->th, NULL, progress_thread,
+	    p) == 0))
+		close(p->wake);
+}
+
+void
+companion_progress_stop(struct companion_progress *p)
+{
+	if (!p->started)
+		return;
+	/* An eventfd write of 1 cannot fail short of a bug. */
+	if (eventfd_write(p->wake, 1) == 0)
+		pthread_join(p->th, NULL);
+	close(p->wake);
+	p->started = 0;
 }
 
 /* ---- running ---- */

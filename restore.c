@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "buf.h"
 #include "encode.h"
 #include "fmt.h"
 #include "help.h"
@@ -29,10 +30,7 @@
 #include "restore.h"
 #include "setup.h"
 
-#define MAX_LISTING	(64 * 1024 * 1024)
 #define TRIES		3	/* downloads of one file before giving up */
-#define READ_BUF	(128 * 1024)
-#define PROGRESS_MS	10000	/* between progress lines */
 
 /* Beside companion_options and common_options. */
 static const struct cli_opt restore_rows[] = {
@@ -152,228 +150,29 @@ restore_parse(int argc, char **argv, struct restore_opts *o, char *err,
 	    errlen);
 	if (r != CLI_OK)
 		return r;
-	if (npos < 3) {
-		static const char *const names[] = { "bucket", "origin",
-		    "target" };
-
-		/* Truncation only shortens the message. */
-		if (snprintf(err, errlen, "the following arguments are "
-		    "required: %s%s%s%s%s", names[npos], npos < 2 ? ", " : "",
-		    npos < 2 ? names[npos + 1] : "", npos < 1 ? ", " : "",
-		    npos < 1 ? names[2] : "") < 0)
-			err[0] = '\0';
-		return CLI_USAGE;
-	}
+	if (npos < 3)
+		return companion_required(err, errlen, "bucket, origin, target",
+		    npos);
 	o->bucket = pos[0];
 	o->origin = pos[1];
 	o->target = pos[2];
-	if (o->file != NULL && (o->recursive || o->commitlogs != NULL)) {
-		if (snprintf(err, errlen, "argument -f/--file: not allowed "
+	if (o->file != NULL && (o->recursive || o->commitlogs != NULL))
+		return cli_fail(err, errlen, "argument -f/--file: not allowed "
 		    "with argument %s", o->recursive ? "-r/--recursive" :
-		    "--commitlogs") < 0)
-			err[0] = '\0';
-		return CLI_USAGE;
-	}
-	if (o->bucket[0] == '\0' || o->target[0] == '\0' ||
-	    (o->file != NULL && (o->file[0] == '\0' ||
-	    strchr(o->file, '/') != NULL))) {
-		if (snprintf(err, errlen, "%s", o->bucket[0] == '\0' ?
-		    "argument bucket: empty bucket name" :
-		    o->target[0] == '\0' ? "argument target: empty path" :
-		    "argument -f/--file: a file name of origin, without '/'")
-		    < 0)
-			err[0] = '\0';
-		return CLI_USAGE;
-	}
+		    "--commitlogs");
+	if (o->bucket[0] == '\0')
+		return cli_fail(err, errlen, "argument bucket: empty bucket "
+		    "name");
+	if (o->target[0] == '\0')
+		return cli_fail(err, errlen, "argument target: empty path");
+	if (o->file != NULL && (o->file[0] == '\0' ||
+	    strchr(o->file, '/') != NULL))
+		return cli_fail(err, errlen, "argument -f/--file: a file name "
+		    "of origin, without '/'");
 	return CLI_OK;
 }
 
 /* ---- pure rules ---- */
-
-static int
-table_cmp(const void *a, const void *b)
-{
-	const struct restore_table *x = a, *y = b;
-	int c = strcmp(x->rel, y->rel);
-
-	if (c != 0)
-		return c;
-	if (x->listing_ms != y->listing_ms)
-		return x->listing_ms < y->listing_ms ? -1 : 1;
-	return strcmp(x->listing_key, y->listing_key);
-}
-
-/* rel (depth components, each with its '/') + a listing name. */
-static int
-listing_rel(const char *rest, int depth, size_t *rel_len)
-{
-	const char *p = rest;
-
-	for (int i = 0; i < depth; i++) {
-		const char *slash = strchr(p, '/');
-
-		if (slash == NULL || slash == p)
-			return 0;
-		p = slash + 1;
-	}
-	if (strchr(p, '/') != NULL || !listing_is_listing(p, strlen(p)))
-		return 0;
-	*rel_len = (size_t)(p - rest);
-	return 1;
-}
-
-void
-restore_tables_free(struct restore_table *t, size_t n)
-{
-	for (size_t i = 0; t != NULL && i < n; i++) {
-		free(t[i].rel);
-		free(t[i].listing_key);
-		for (size_t k = 0; k < t[i].nolder; k++)
-			free(t[i].older[k].key);
-		free(t[i].dest);
-	}
-	if (t != NULL && n > 0)
-		free(t[0].older);	/* all of them (restore_find_tables) */
-	free(t);
-}
-
-long
-restore_find_tables(const struct s3_list *l, const char *prefix, int depth,
-    long long as_of_ms, struct restore_table **out)
-{
-	size_t plen = strlen(prefix), n = 0, keep = 0;
-	struct restore_table *t = calloc(l->n + 1, sizeof(*t));
-	/* The older listings of all tables, in one block: t[0].older. */
-	struct restore_listing *old = calloc(l->n + 1, sizeof(*old));
-
-	*out = NULL;
-	if (t == NULL || old == NULL) {
-		free(t);
-		free(old);
-		return -1;
-	}
-	for (size_t i = 0; i < l->n; i++) {
-		const struct s3_entry *e = &l->entries[i];
-		size_t rel_len;
-
-		if (strncmp(e->key, prefix, plen) != 0 ||
-		    !listing_rel(e->key + plen, depth, &rel_len) ||
-		    (as_of_ms >= 0 && e->mtime_ms > as_of_ms))
-			continue;
-		/* rel without its final '/' */
-		t[n].rel = strndup(e->key + plen, rel_len ? rel_len - 1 : 0);
-		t[n].listing_key = strdup(e->key);
-		t[n].listing_ms = e->mtime_ms;
-		t[n].refused = !listing_safe_rel(e->key + plen,
-		    rel_len ? rel_len - 1 : 0);
-		if (t[n].rel == NULL || t[n++].listing_key == NULL) {
-			restore_tables_free(t, n);
-			free(old);
-			return -1;
-		}
-	}
-	qsort(t, n, sizeof(*t), table_cmp);
-	/* Keep the last (newest) of each run of one rel, the others as its
-	 * older listings, newest first. */
-	for (size_t i = 0, j; i < n; i = j) {
-		struct restore_table k;
-
-		for (j = i + 1; j < n && strcmp(t[i].rel, t[j].rel) == 0; j++)
-			;
-		k = t[j - 1];
-		k.nolder = j - 1 - i;
-		k.older = old + i - keep;	/* i - keep used before */
-		for (size_t m = 0; m < k.nolder; m++) {
-			k.older[m].key = t[j - 2 - m].listing_key;
-			k.older[m].ms = t[j - 2 - m].listing_ms;
-			free(t[j - 2 - m].rel);
-		}
-		t[keep++] = k;
-	}
-	if (keep == 0)
-		free(old);
-	*out = t;
-	return (long)keep;
-}
-
-struct keyset *
-restore_seen(const struct s3_list *l, const char *base)
-{
-	size_t plen = strlen(base);
-	struct keyset *seen = keyset_new();
-	int ok = seen != NULL;
-
-	for (size_t i = 0; ok && i < l->nprefixes; i++)
-		ok = keyset_add(seen, l->prefixes[i], 0) == 0;
-	for (size_t i = 0; ok && i < l->n; i++) {
-		const struct s3_entry *e = &l->entries[i];
-		char *k;
-
-		if (strncmp(e->key, base, plen) != 0)
-			continue;
-		if (keyset_add(seen, e->key, e->size) < 0 ||
-		    (k = strdup(e->key)) == NULL) {
-			ok = 0;
-			break;
-		}
-		/* Each directory below base that the key is in. */
-		for (char *p = k + plen; ok && (p = strchr(p, '/')) != NULL;
-		    p++) {
-			char c = p[1];
-
-			p[1] = '\0';
-			ok = keyset_add(seen, k, 0) == 0;
-			p[1] = c;
-		}
-		free(k);
-	}
-	if (!ok) {
-		keyset_free(seen);
-		return NULL;
-	}
-	return seen;
-}
-
-/* Whether key is a directory in the bucket: keys continue under key/. */
-static int
-seen_dir(const struct keyset *seen, const char *key)
-{
-	char *dir;
-	int yes;
-
-	if (asprintf(&dir, "%s/", key) < 0)
-		return -1;
-	yes = keyset_size(seen, dir) >= 0;
-	free(dir);
-	return yes;
-}
-
-long
-restore_missing(const struct listing_set *set, const char *prefix,
-    const char *host, const char *sep, const struct keyset *seen,
-    size_t *missing)
-{
-	long n = 0;
-
-	for (size_t i = 0; i < set->n; i++) {
-		const char *name = set->names[i];
-		char *key;
-		int dir = 0;
-
-		if (strchr(name + 1, '.') == NULL)
-			continue;	/* a directory the original listed */
-		if ((key = listing_file_key(prefix, host, sep, set->dir,
-		    name)) == NULL)
-			return -1;
-		if (keyset_size(seen, key) < 0 &&
-		    (dir = seen_dir(seen, key)) == 0)
-			missing[n++] = i;
-		free(key);
-		if (dir < 0)
-			return -1;
-	}
-	return n;
-}
 
 size_t
 restore_table_len(const char *name)
@@ -557,7 +356,6 @@ struct progress {
 	atomic_size_t files;		/* finished, however */
 	long long total;		/* of the sizes known */
 	long long start;		/* companion_now_ms() */
-	int wake;			/* eventfd: written at the end */
 };
 
 struct run {
@@ -583,30 +381,22 @@ struct run {
 	struct keyset *seen;
 };
 
-/* A numeric user or group id given in place of a name. */
-static int
-numeric_id(const char *s, unsigned long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return *s == '\0' || *end != '\0' || errno != 0 ||
-	    *v > 0xfffffffeUL ? -1 : 0;
-}
-
-/* -o or -g (group): a name, else a number. */
+/* -o or -g (group): a name, else a number. 0 and *v, or -1. */
 static int
 resolve_id(const char *s, int group, unsigned long *v)
 {
 	uid_t uid;
 	gid_t gid;
+	char *end;
 
 	if (group ? acct_group_id(s, &gid) == 0 : acct_user_id(s, &uid) == 0) {
 		*v = group ? (unsigned long)gid : (unsigned long)uid;
 		return 0;
 	}
-	return numeric_id(s, v);
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return *s == '\0' || *end != '\0' || errno != 0 ||
+	    *v > 0xfffffffeUL ? -1 : 0;
 }
 
 /* mkdir -p; *created when the last component is new. */
@@ -757,17 +547,12 @@ add_job(struct run *r, struct rdir *d, const char *key, const char *name,
     const char *listing)
 {
 	long long size = r->seen != NULL ? keyset_size(r->seen, key) : -1;
-	struct job *j;
+	struct job *j = array_grow(r->jobs, &r->jcap, r->njobs + 1,
+	    sizeof(*j));
 
-	if (r->njobs == r->jcap) {
-		size_t cap = r->jcap ? r->jcap * 2 : 64;
-		struct job *g = reallocarray(r->jobs, cap, sizeof(*g));
-
-		if (g == NULL)
-			return -1;
-		r->jobs = g;
-		r->jcap = cap;
-	}
+	if (j == NULL)
+		return -1;
+	r->jobs = j;
 	j = &r->jobs[r->njobs];
 	memset(j, 0, sizeof(*j));
 	j->dir = d;
@@ -787,80 +572,18 @@ add_job(struct run *r, struct rdir *d, const char *key, const char *name,
 
 /* ---- one file ---- */
 
-struct sink_state {
-	int fd;
-	int werr;		/* errno of a failed write */
-	struct md5_ctx md5;
-	long long bytes;
-	atomic_llong *done;	/* the run's count, for progress */
-};
-
-static int
-sink_write(void *arg, const void *buf, size_t len)
-{
-	struct sink_state *s = arg;
-	const char *p = buf;
-
-	if (companion_stopped())
-		return -1;
-	md5_update(&s->md5, buf, len);
-	s->bytes += (long long)len;
-	atomic_fetch_add(s->done, (long long)len);
-	while (len > 0) {
-		ssize_t n = write(s->fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			s->werr = n < 0 ? errno : EIO;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-sink_reset(void *arg)
-{
-	struct sink_state *s = arg;
-
-	md5_init(&s->md5);
-	atomic_fetch_sub(s->done, s->bytes);
-	s->bytes = 0;
-	if (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0)
-		return -1;
-	return 0;
-}
-
 /* The MD5 of the regular file name in dirfd (never through a link). */
 static int
 file_md5(int dirfd, const char *name, char hex[33])
 {
-	unsigned char *buf = malloc(READ_BUF), d[16];
-	struct md5_ctx mc;
 	struct stat st;
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC), r = -1;
-	ssize_t n;
 
-	if (fd >= 0 && buf != NULL && fstat(fd, &st) == 0 &&
-	    S_ISREG(st.st_mode)) {
-		md5_init(&mc);
-		while ((n = read(fd, buf, READ_BUF)) > 0 ||
-		    (n < 0 && errno == EINTR))
-			if (n > 0)
-				md5_update(&mc, buf, (size_t)n);
-		if (n == 0) {
-			md5_final(&mc, d);
-			hex_encode(d, sizeof(d), hex);
-			r = 0;
-		}
-	}
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		r = companion_md5_fd(fd, hex);
 	if (fd >= 0)
 		close(fd);
-	free(buf);
 	return r;
 }
 
@@ -972,15 +695,13 @@ land(const struct run *r, struct job *j, int fd, const char *tmp,
 
 /* Checks what came against what S3 says the object is. */
 static int
-verify(const struct job *j, const struct sink_state *s,
+verify(const struct job *j, const struct companion_sink *s,
     const struct s3_get_info *info, int attempt)
 {
-	unsigned char d[16];
 	char got[33], want[33];
 	struct md5_ctx mc = s->md5;
 
-	md5_final(&mc, d);
-	hex_encode(d, sizeof(d), got);
+	companion_md5_hex(&mc, got);
 	if (info->size >= 0 && s->bytes != info->size) {
 		log_error("Download of %s ended after %lld of %lld bytes "
 		    "(attempt %d of %d)", j->key, s->bytes, info->size,
@@ -1056,8 +777,8 @@ static enum outcome
 download(const struct run *r, struct job *j, const char *dest, int attempt,
     int *again)
 {
-	struct sink_state s = { .fd = -1, .done = &r->prog->bytes };
-	struct s3_sink sink = { sink_write, sink_reset, &s };
+	struct companion_sink s = { .fd = -1, .done = &r->prog->bytes };
+	struct s3_sink sink;
 	struct s3_get_info info;
 	struct s3_error err;
 	char tmp[32];
@@ -1072,7 +793,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	}
 	/* A second signal removes it; the first ends the GET below. */
 	slot = companion_temp_add(j->dir->fd, tmp);
-	md5_init(&s.md5);
+	companion_sink(&s, &sink);
 	g = s3_get_object(r->s3, j->key, &sink, &info, &err);
 	if (g == 1 && verify(j, &s, &info, attempt) == 0) {
 		res = land(r, j, s.fd, tmp, dest, info.stat);
@@ -1195,7 +916,7 @@ static int
 bucket_dir(const struct run *r, const char *key)
 {
 	return r->seen != NULL && keyset_size(r->seen, key) < 0 &&
-	    seen_dir(r->seen, key) > 0;
+	    sweep_seen_dir(r->seen, key) > 0;
 }
 
 /* One listing of a table, read: its body, its file list for the table's
@@ -1203,9 +924,7 @@ bucket_dir(const struct run *r, const char *key)
 struct picked {
 	const char *key;
 	long long ms;
-	char *body;
-	struct listing l;
-	const struct listing_set *set;
+	struct companion_listing cl;
 	size_t *missing;
 	long nmissing;
 };
@@ -1213,9 +932,7 @@ struct picked {
 static void
 picked_free(struct picked *p)
 {
-	if (p->body != NULL)
-		listing_free(&p->l);
-	free(p->body);
+	companion_listing_free(&p->cl);
 	free(p->missing);
 	memset(p, 0, sizeof(*p));
 }
@@ -1225,34 +942,25 @@ picked_free(struct picked *p)
 static int
 pick(struct run *r, const char *dir, struct picked *p)
 {
-	char err[256];
+	char why[256];
 	struct s3_error e;
-	size_t len;
-	int g = s3_get_small(r->s3, p->key, MAX_LISTING, &p->body, &len, NULL,
-	    &e);
+	int g = companion_get_listing(r->s3, p->key, dir, &p->cl, &e, why,
+	    sizeof(why));
 
-	if (g <= 0) {
-		if (g == 0)
-			log_error("Cannot find anything to restore from %s:%s",
-			    r->o->bucket, p->key);
-		else
-			log_error("Cannot read %s: %s", p->key, e.text);
-		return -1;
-	}
-	if (listing_read(p->body, len, &p->l, err, sizeof(err)) < 0) {
-		log_error("Listing %s is refused: %s", p->key, err);
-		free(p->body);
-		p->body = NULL;
-		return -2;
-	}
-	if ((p->set = listing_find(&p->l, dir)) == NULL) {
-		log_error("Listing %s has no file list for %s", p->key, dir);
-		return -2;
-	}
+	if (g == 0)
+		log_error("Cannot find anything to restore from %s:%s",
+		    r->o->bucket, p->key);
+	else if (g == -1)
+		log_error("Cannot read %s: %s", p->key, e.text);
+	else if (g < -1)
+		log_error("Listing %s %s%s", p->key, g == -2 ? "is refused: " :
+		    "has ", why);
+	if (g <= 0)
+		return g < -1 ? -2 : -1;
 	if (r->seen == NULL)		/* -f: not known, taken as complete */
 		return 0;
-	if ((p->missing = calloc(p->set->n + 1, sizeof(*p->missing))) ==
-	    NULL || (p->nmissing = restore_missing(p->set, r->o->c.prefix,
+	if ((p->missing = calloc(p->cl.set->n + 1, sizeof(*p->missing))) ==
+	    NULL || (p->nmissing = sweep_missing(p->cl.set, r->o->c.prefix,
 	    r->name, r->o->c.separator, r->seen, p->missing)) < 0) {
 		log_error("Out of memory");
 		return -1;
@@ -1264,32 +972,32 @@ static void
 log_skip(const struct picked *p)
 {
 	log_info("Skipping listing %s: %s is not in the bucket", p->key,
-	    p->set->names[p->missing[0]]);
+	    p->cl.set->names[p->missing[0]]);
 }
 
 /* The newest complete listing of t (or the newest one, with
  * --allow-incomplete or when none is complete) into *p: 0 or -1. An
  * older listing that is refused is passed over. */
 static int
-choose_listing(struct run *r, const char *dir, const struct restore_table *t,
+choose_listing(struct run *r, const char *dir, const struct sweep_table *t,
     struct picked *p)
 {
 	struct picked older;
 
 	memset(p, 0, sizeof(*p));
-	p->key = t->listing_key;
-	p->ms = t->listing_ms;
+	p->key = t->ls[0].key;
+	p->ms = t->ls[0].ms;
 	if (pick(r, dir, p) < 0)
 		return -1;
 	if (p->nmissing == 0 || r->o->allow_incomplete)
 		return 0;
 	log_skip(p);
-	for (size_t i = 0; i < t->nolder; i++) {
+	for (size_t i = 1; i < t->n; i++) {
 		int g;
 
 		memset(&older, 0, sizeof(older));
-		older.key = t->older[i].key;
-		older.ms = t->older[i].ms;
+		older.key = t->ls[i].key;
+		older.ms = t->ls[i].ms;
 		if ((g = pick(r, dir, &older)) == -1) {
 			picked_free(&older);
 			return -1;
@@ -1315,7 +1023,7 @@ static int
 listing_jobs(struct run *r, struct rdir *d, const struct picked *p,
     size_t *count)
 {
-	const struct listing_set *set = p->set;
+	const struct listing_set *set = p->cl.set;
 	size_t dirs = 0;
 	char *key;
 	int ret = 0;
@@ -1358,7 +1066,7 @@ join(const char *a, const char *b)
 /* One table: its listing, its directory, its jobs. *ms: the time of
  * the listing chosen. */
 static int
-plan_table(struct run *r, const char *origin, const struct restore_table *t,
+plan_table(struct run *r, const char *origin, const struct sweep_table *t,
     long long *ms)
 {
 	/* The root is "" in keys but "/" in its listing. */
@@ -1429,39 +1137,42 @@ out:
 	return ret;
 }
 
+/* The tables to restore and their listings into sw: their count, -1
+ * when out of memory, -2 when the bucket could not be listed. */
 static long
-find_tables(struct run *r, const char *base, struct restore_table **t)
+find_tables(struct run *r, const char *base, struct sweep *sw)
 {
 	const struct restore_opts *o = r->o;
 	struct s3_list l = { 0 };
 	struct s3_error err;
-	long n;
+	int g;
 
 	if (o->file != NULL) {
-		/* -f: the listing of that file, whenever it was written. */
-		if ((*t = calloc(1, sizeof(**t))) == NULL)
-			return -1;
-		if (((*t)->rel = strdup("")) == NULL ||
-		    asprintf(&(*t)->listing_key, "%s%s%s", base, o->file,
+		/* -f: the listing of that file, whenever it was written; no
+		 * sweep, so nothing is known of the keys (r->seen NULL). */
+		struct s3_entry e = { 0 };
+
+		l = (struct s3_list){ &e, 1, 1, NULL, 0, 0 };
+		if (asprintf(&e.key, "%s%s%s", base, o->file,
 		    listing_is_listing(o->file, strlen(o->file)) ? "" :
-		    LISTING_SUFFIX) < 0) {
-			free((*t)->rel);
-			free(*t);
-			*t = NULL;
+		    LISTING_SUFFIX) < 0)
 			return -1;
-		}
-		return 1;
+		g = sweep_index(&l, base, 0, -1, sw);
+		free(e.key);
+		keyset_free(sw->seen);
+		sw->seen = NULL;
+		return g < 0 ? -1 : (long)sw->nt;
 	}
 	if (s3_list_objects(r->s3, base, o->recursive ? NULL : "/", &l,
 	    &err) < 0) {
 		log_error("Cannot list %s:%s: %s", o->bucket, base, err.text);
 		return -2;
 	}
-	n = (r->seen = restore_seen(&l, base)) == NULL ? -1 :
-	    restore_find_tables(&l, base, o->recursive ? 2 : 0,
-	    o->c.as_of_given ? o->c.as_of_ms : -1, t);
+	g = sweep_index(&l, base, o->recursive ? 2 : 0, o->c.as_of_given ?
+	    o->c.as_of_ms : -1, sw);
 	s3_list_free(&l);
-	return n;
+	r->seen = sw->seen;
+	return g < 0 ? -1 : (long)sw->nt;
 }
 
 /* The names of the table directories in target/ks (ks: the kl bytes at
@@ -1485,14 +1196,11 @@ target_tables(const struct run *r, const char *rel, size_t kl, char ***out,
 	dp = opendir(path);
 	free(path);
 	while (dp != NULL && ret == 0 && (e = readdir(dp)) != NULL) {
-		char **g;
+		char **g = array_grow(*out, &cap, *n + 1, sizeof(*g));
 
-		if (*n == cap && (g = reallocarray(*out, cap * 2 + 8,
-		    sizeof(*g))) != NULL) {
+		if (g != NULL)
 			*out = g;
-			cap = cap * 2 + 8;
-		}
-		if (*n == cap || ((*out)[*n] = strdup(e->d_name)) == NULL)
+		if (g == NULL || ((*out)[*n] = strdup(e->d_name)) == NULL)
 			ret = -1;
 		else
 			(*n)++;
@@ -1508,7 +1216,7 @@ target_tables(const struct run *r, const char *rel, size_t kl, char ***out,
  * of the backup would land in one (logged; nothing is written then).
  * Table names have no '-' (Cassandra allows [A-Za-z0-9_]). */
 static int
-map_tables(const struct run *r, struct restore_table *t, size_t n)
+map_tables(const struct run *r, struct sweep_table *t, size_t n)
 {
 	int bad = 0;
 
@@ -1558,14 +1266,17 @@ map_tables(const struct run *r, struct restore_table *t, size_t n)
 static int
 plan(struct run *r, const char *origin, const char *cl_dir)
 {
-	struct restore_table *t = NULL;
+	struct sweep sw = { 0 };
+	struct sweep_table *t;
 	char *base = listing_key(r->o->c.prefix, r->name, r->o->c.separator,
 	    origin, "/");
 	long long since = -1, ms;
 	long n;
+	int ret = -1;
 
 	log_info("Building fileset");
-	n = base != NULL ? find_tables(r, base, &t) : -1;
+	n = base != NULL ? find_tables(r, base, &sw) : -1;
+	t = sw.t;
 	if (n == 0)
 		log_error("Cannot find anything to restore from %s:%s",
 		    r->o->bucket, base);
@@ -1574,23 +1285,18 @@ plan(struct run *r, const char *origin, const char *cl_dir)
 	r->dirs_cap = n > 0 ? (size_t)n + 1 : 0;	/* + the commit logs */
 	if (n <= 0 || (r->o->recursive && !r->o->keep_table_ids &&
 	    map_tables(r, t, (size_t)n) < 0) ||
-	    (r->dirs = calloc(r->dirs_cap, sizeof(*r->dirs))) == NULL) {
-		restore_tables_free(t, n > 0 ? (size_t)n : 0);
-		free(base);
-		keyset_free(r->seen);
-		r->seen = NULL;
-		return -1;
-	}
+	    (r->dirs = calloc(r->dirs_cap, sizeof(*r->dirs))) == NULL)
+		goto out;
 	for (long i = 0; i < n; i++) {
 		if (t[i].refused) {
 			log_error("Refusing listing %s: its directory %s/%s is "
 			    "not a path below %s (a \".\", \"..\" or empty "
-			    "part)", t[i].listing_key, origin, t[i].rel,
+			    "part)", t[i].ls[0].key, origin, t[i].rel,
 			    origin[0] != '\0' ? origin : "/");
 			r->fatal++;
 			continue;
 		}
-		ms = t[i].listing_ms;
+		ms = t[i].ls[0].ms;
 		if (plan_table(r, origin, &t[i], &ms) < 0)
 			r->fatal++;
 		if (since < 0 || ms < since)
@@ -1598,11 +1304,12 @@ plan(struct run *r, const char *origin, const char *cl_dir)
 	}
 	if (cl_dir != NULL && plan_commitlogs(r, cl_dir, since) < 0)
 		r->fatal++;
-	restore_tables_free(t, (size_t)n);
+	ret = 0;
+out:
+	sweep_free(&sw);
 	free(base);
-	keyset_free(r->seen);
 	r->seen = NULL;
-	return 0;
+	return ret;
 }
 
 /* ---- the end of the run ---- */
@@ -1647,62 +1354,37 @@ summary(const struct run *r)
 	    1 : 0;
 }
 
-/* A progress line every interval (TABLESNAP_TEST_PROGRESS_MS, for the
- * tests only) until p->wake is written: the downloads are done. */
-static void *
-progress_thread(void *arg)
+/* The progress line (companion_progress). */
+static void
+progress_line(void *ctx)
 {
-	const struct run *r = arg;
+	struct run *r = ctx;
 	struct progress *p = r->prog;
-	const char *v = env_value("TABLESNAP_TEST_PROGRESS_MS");
-	unsigned long every = v != NULL ? strtoul(v, NULL, 10) : 0;
-	struct pollfd pfd = { .fd = p->wake, .events = POLLIN };
-	struct restore_progress rp;
+	struct restore_progress rp = { atomic_load(&p->files), r->njobs,
+	    atomic_load(&p->bytes), p->total, companion_now_ms() - p->start };
 	char line[200];
-	int n;
 
-	if (every == 0 || every > PROGRESS_MS)
-		every = PROGRESS_MS;
-	while ((n = poll(&pfd, 1, (int)every)) == 0 ||
-	    (n < 0 && errno == EINTR)) {
-		if (n < 0)
-			continue;
-		rp.elapsed_ms = companion_now_ms() - p->start;
-		rp.files_done = atomic_load(&p->files);
-		rp.files = r->njobs;
-		rp.bytes_done = atomic_load(&p->bytes);
-		rp.bytes = p->total;
-		if (restore_progress_line(&rp, line, sizeof(line)) == 0)
-			log_info("%s", line);
-	}
-	return NULL;
+	if (restore_progress_line(&rp, line, sizeof(line)) == 0)
+		log_info("%s", line);
 }
 
-/* The downloads, with a progress line every PROGRESS_MS. */
+/* The downloads, with a progress line every 10 s. */
 static void
 run_jobs(struct run *r)
 {
 	struct progress *p = r->prog;
-	pthread_t th;
-	int started = 0;
+	struct companion_progress cp = { 0 };
 
 	/* A size not known is a name not in the bucket (or -f). */
 	for (size_t i = 0; i < r->njobs; i++)
 		if (r->jobs[i].size > 0)
 			p->total += r->jobs[i].size;
 	p->start = companion_now_ms();
-	/* Without it the restore still runs, only without progress lines;
-	 * none with -f, where the sizes are not known. */
-	if (r->o->file == NULL && (p->wake = eventfd(0, EFD_CLOEXEC)) >= 0 &&
-	    !(started = pthread_create(&th, NULL, progress_thread, r) == 0))
-		close(p->wake);
+	/* None with -f, where the sizes are not known. */
+	if (r->o->file == NULL)
+		companion_progress_start(&cp, progress_line, r);
 	companion_parallel(r->njobs, r->o->threads, job_thread, r);
-	if (!started)
-		return;
-	/* An eventfd write of 1 cannot fail short of a bug. */
-	if (eventfd_write(p->wake, 1) == 0)
-		pthread_join(th, NULL);
-	close(p->wake);
+	companion_progress_stop(&cp);
 }
 
 static void
@@ -1730,25 +1412,19 @@ free_run(struct run *r)
 static int
 resolve_owner(struct run *r)
 {
-	const struct restore_opts *o = r->o;
-	unsigned long v;
+	static const char *const what[] = { "User", "Group" };
+	const char *s[2] = { r->o->owner, r->o->group };
+	unsigned long v[2] = { 0, 0 };
 
-	if (o->owner != NULL) {
-		if (resolve_id(o->owner, 0, &v) < 0) {
-			log_critical("User %s does not exist", o->owner);
+	for (int g = 0; g < 2; g++)
+		if (s[g] != NULL && resolve_id(s[g], g, &v[g]) < 0) {
+			log_critical("%s %s does not exist", what[g], s[g]);
 			return -1;
 		}
-		r->uid = (uid_t)v;
-	}
-	if (o->group != NULL) {
-		if (resolve_id(o->group, 1, &v) < 0) {
-			log_critical("Group %s does not exist", o->group);
-			return -1;
-		}
-		r->gid = (gid_t)v;
-	}
-	r->have_uid = o->owner != NULL;
-	r->have_gid = o->group != NULL;
+	r->uid = (uid_t)v[0];
+	r->gid = (gid_t)v[1];
+	r->have_uid = s[0] != NULL;
+	r->have_gid = s[1] != NULL;
 	return 0;
 }
 
@@ -1760,17 +1436,14 @@ restore_main(int argc, char **argv)
 	struct run r = { .o = &o, .tfd = -1, .prog = &prog };
 	struct s3_setup su = { 0 };
 	char err[SETUP_ERRLEN], *origin = NULL, *cl_dir = NULL;
-	int status = 1;
+	enum cli_result cr;
+	int status;
 
-	log_init("tableslurp", env_value("TABLESNAP_SYSLOG") != NULL,
-	    env_value("TDEBUG") != NULL);
-	if ((status = setup_parsed(&restore_program, restore_parse(argc, argv,
-	    &o, err, sizeof(err)), err)) >= 0)
+	cr = restore_parse(argc, argv, &o, err, sizeof(err));
+	if ((status = companion_begin(&restore_program, cr, err, 0, "origin",
+	    o.origin, &origin)) >= 0)
 		return status;
 	status = 1;
-	if ((origin = listing_abs_path(o.origin)) == NULL)
-		return setup_usage_error(&restore_program, "argument origin: "
-		    "an absolute path, as tablesnap saw it");
 	if (o.commitlogs != NULL && ((cl_dir = listing_abs_path(o.commitlogs))
 	    == NULL || cl_dir[0] == '\0')) {
 		free(origin);
@@ -1784,16 +1457,8 @@ restore_main(int argc, char **argv)
 			r.target[n - 1] = '\0';
 	r.umask = umask(022);
 	umask(r.umask);
-	r.name = o.c.name ? strdup(o.c.name) : setup_fqdn();
-	if (r.name == NULL || r.target == NULL)
-		log_critical("Cannot find the host name (give -n)");
-	else if (resolve_owner(&r) == 0) {
-		companion_signals();
-		if (setup_s3(&su, &o.c, o.bucket, companion_cancel_fd(), err,
-		    sizeof(err)) < 0) {
-			log_critical("%s", err);
-			goto out;
-		}
+	if (r.target != NULL && resolve_owner(&r) == 0 &&
+	    companion_connect(&su, &o.c, o.bucket, 1, &r.name) == 0) {
 		r.s3 = su.s3;
 		if (plan(&r, origin, cl_dir) == 0) {
 			run_jobs(&r);
@@ -1801,7 +1466,6 @@ restore_main(int argc, char **argv)
 			status = summary(&r);
 		}
 	}
-out:
 	setup_free(&su);
 	free_run(&r);
 	free(origin);

@@ -10,6 +10,7 @@
 #include "keyset.h"
 #include "listing.h"
 #include "s3ops.h"
+#include "sweep.h"
 
 struct restore_opts {
 	struct common_opts c;
@@ -34,56 +35,6 @@ extern const char restore_usage[];
 extern const char *const restore_help[];	/* pieces, then NULL */
 /* Its command line: tables, texts (for help checks and usage errors). */
 extern const struct cli_program restore_program;
-
-/* One listing of a table. */
-struct restore_listing {
-	char *key;
-	long long ms;		/* its LastModified */
-};
-
-/* One table directory to restore, and the listing chosen for it. */
-struct restore_table {
-	char *rel;		/* "" or "ks/cf" below origin (with -r) */
-	char *listing_key;	/* the newest */
-	long long listing_ms;	/* its LastModified */
-	int refused;		/* rel has a ".", ".." or empty component */
-	/* The table's other listings (at or before as_of), newest first:
-	 * where to look when the newest is not complete. */
-	struct restore_listing *older;
-	size_t nolder;
-	char *dest;		/* malloc'd rel in the target, NULL: rel */
-};
-
-/* Pure: the newest listing (by LastModified, then key) of each directory
- * `depth` levels below prefix (which ends with "/"), among keys
- * prefix + rel + "<name>-listdir.json", and its older ones; listings
- * later than as_of_ms (when >= 0) are not looked at. A rel that is not a
- * path below prefix (listing_safe_rel) is returned with refused set, for
- * the caller to report; such a listing is never read. Returns the count
- * (tables sorted by rel) or -1 when out of memory. */
-long restore_find_tables(const struct s3_list *l, const char *prefix,
-    int depth, long long as_of_ms, struct restore_table **out);
-void restore_tables_free(struct restore_table *t, size_t n);
-
-/* Pure: what one ListObjectsV2 sweep of the keys under base found, as
- * restore_missing reads it: each key (with its size) and each directory
- * "<dir>/" below base that keys continue under (CommonPrefixes too).
- * NULL when out of memory. */
-struct keyset *restore_seen(const struct s3_list *l, const char *base);
-
-/*
- * Pure: whether a listing is complete. The names of set (a listing's file
- * list for its directory, listing_read) whose objects the sweep in seen
- * (restore_seen) did not find: their indexes into set->names go to
- * missing (room for set->n), in listing order; returns their count, or -1
- * when out of memory. A name counts as there when its key (listing_file_key
- * with prefix, host, sep) is in seen, or is a directory there, or has no
- * extension after its first byte: a directory the original tablesnap
- * listed ("snapshots", "backups"), as every file Cassandra writes has one.
- */
-long restore_missing(const struct listing_set *set, const char *prefix,
-    const char *host, const char *sep, const struct keyset *seen,
-    size_t *missing);
 
 /* Pure: Cassandra's table directory "<table>-<32 hex digits>": the
  * length of <table> (at least 1), or 0 when name is not one. */

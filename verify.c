@@ -4,6 +4,7 @@
  * (--local) and uploaded again when it can be (--repair). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,10 @@
 #include "restore.h"
 #include "setup.h"
 #include "stats.h"
+#include "sweep.h"
 #include "upload.h"
 #include "verify.h"
 
-#define MAX_LISTING	(64 * 1024 * 1024)
-#define READ_BUF	(128 * 1024)
-#define PROGRESS_MS	10000
 #define EXIT_UNCHECKED	3
 
 static const struct cli_opt verify_rows[] = {
@@ -114,8 +113,7 @@ verify_parse(int argc, char **argv, struct verify_opts *o, char *err,
 	o->bucket = npos > 0 ? pos[0] : NULL;
 	o->path = npos > 1 ? pos[1] : NULL;
 	if (npos < (size_t)(2 - o->all_hosts))
-		return cli_fail(err, errlen, "the following arguments are "
-		    "required: %s", npos ? "path" : "bucket, path");
+		return companion_required(err, errlen, "bucket, path", npos);
 	if (o->bucket[0] == '\0')
 		return cli_fail(err, errlen, "argument bucket: empty bucket "
 		    "name");
@@ -130,70 +128,6 @@ verify_parse(int argc, char **argv, struct verify_opts *o, char *err,
 }
 
 /* ---- pure rules ---- */
-
-static int
-listing_cmp(const void *a, const void *b)
-{
-	const struct verify_listing *x = a, *y = b;
-	int c = strcmp(x->rel, y->rel);
-
-	if (c != 0)
-		return c;
-	if (x->ms != y->ms)
-		return x->ms > y->ms ? -1 : 1;
-	return -strcmp(x->key, y->key);
-}
-
-void
-verify_listings_free(struct verify_listing *v, size_t n)
-{
-	for (size_t i = 0; v != NULL && i < n; i++) {
-		free(v[i].rel);
-		free(v[i].key);
-	}
-	free(v);
-}
-
-long
-verify_find_listings(const struct s3_list *l, const char *base, int depth,
-    long long as_of_ms, struct verify_listing **out)
-{
-	size_t plen = strlen(base), n = 0;
-	struct verify_listing *v = calloc(l->n + 1, sizeof(*v));
-
-	*out = NULL;
-	if (v == NULL)
-		return -1;
-	for (size_t i = 0; i < l->n; i++) {
-		const struct s3_entry *e = &l->entries[i];
-		const char *rest = e->key + plen, *last;
-		size_t rel_len;
-		int slashes = 0;
-
-		if (strncmp(e->key, base, plen) != 0 ||
-		    (as_of_ms >= 0 && e->mtime_ms > as_of_ms))
-			continue;
-		for (const char *p = rest; *p != '\0'; p++)
-			slashes += *p == '/';
-		last = strrchr(rest, '/');
-		last = last != NULL ? last + 1 : rest;
-		if ((depth >= 0 && slashes != depth) ||
-		    !listing_is_listing(last, strlen(last)))
-			continue;
-		rel_len = last > rest ? (size_t)(last - rest) - 1 : 0;
-		v[n].rel = strndup(rest, rel_len);
-		v[n].key = strdup(e->key);
-		v[n].ms = e->mtime_ms;
-		v[n].refused = !listing_safe_rel(rest, rel_len);
-		if (v[n].rel == NULL || v[n++].key == NULL) {
-			verify_listings_free(v, n);
-			return -1;
-		}
-	}
-	qsort(v, n, sizeof(*v), listing_cmp);
-	*out = v;
-	return (long)n;
-}
 
 int
 verify_object(const struct verify_facts *f, char want[33], char *why,
@@ -332,7 +266,7 @@ verify_prom(const struct verify_host *h, size_t nh, double now_s)
 /* One table directory. */
 struct table {
 	char *dir;		/* as tablesnap saw it */
-	size_t first, n;	/* its listings in run.ls, newest first */
+	const struct sweep_table *s;	/* its listings */
 	long long complete_ms;	/* newest complete listing, -1: none */
 	unsigned long checked;	/* listings checked */
 	unsigned long bad;	/* listings and names unreadable */
@@ -358,41 +292,26 @@ struct run {
 	unsigned long long seed;
 	struct upload_config ucfg;
 	pthread_mutex_t lock;
-	unsigned long done, found;	/* files checked, problems */
-	long long bytes, last_ms;	/* downloaded; last progress line */
+	atomic_ulong done, found;	/* files checked, problems */
+	atomic_llong bytes;		/* downloaded */
 	/* One host's, from here on. */
-	struct keyset *seen;	/* the sweep: keys and sizes */
+	struct sweep sw;	/* the sweep: tables, listings, keys */
 	struct keyset *queued;	/* files already a job */
-	struct verify_listing *ls;
-	size_t nls;
 	struct table *t;
 	size_t nt;
 	struct file *f;
 	size_t nf, fcap;
 };
 
-/* Counts files, problems and bytes; a line every PROGRESS_MS. */
+/* The progress line (companion_progress). */
 static void
-progress(struct run *r, unsigned long files, unsigned long found,
-    long long bytes)
+progress_line(void *ctx)
 {
-	struct timespec ts;
-	long long now;
+	struct run *r = ctx;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	pthread_mutex_lock(&r->lock);
-	r->done += files;
-	r->found += found;
-	r->bytes += bytes;
-	if (r->last_ms == 0)
-		r->last_ms = now;
-	if (now - r->last_ms >= PROGRESS_MS) {
-		r->last_ms = now;
-		log_info("Checked %lu of %zu files, %lu problems, %lld MiB",
-		    r->done, r->nf, r->found, r->bytes >> 20);
-	}
-	pthread_mutex_unlock(&r->lock);
+	log_info("Checked %lu of %zu files, %lu problems, %lld MiB",
+	    atomic_load(&r->done), r->nf, atomic_load(&r->found),
+	    atomic_load(&r->bytes) >> 20);
 }
 
 /* A problem with a file: one line naming its key (its path on disk for
@@ -403,43 +322,7 @@ problem(struct run *r, struct file *f, int kind, const char *why)
 	log_error("%s: %s: %s", verify_kind_names[kind],
 	    kind >= VK_LOCAL_MISSING ? f->path : f->key, why);
 	f->problems |= 1u << kind;
-	progress(r, 0, 1, 0);
-}
-
-struct sink_state {
-	struct run *r;
-	struct md5_ctx md5;
-	long long bytes;
-};
-
-static int
-sink_write(void *arg, const void *buf, size_t len)
-{
-	struct sink_state *s = arg;
-
-	md5_update(&s->md5, buf, len);
-	s->bytes += (long long)len;
-	progress(s->r, 0, 0, (long long)len);
-	return companion_stopped() ? -1 : 0;
-}
-
-static int
-sink_reset(void *arg)
-{
-	struct sink_state *s = arg;
-
-	md5_init(&s->md5);
-	s->bytes = 0;
-	return 0;
-}
-
-static void
-md5_hex(struct md5_ctx *c, char hex[33])
-{
-	unsigned char d[MD5_LEN];
-
-	md5_final(c, d);
-	hex_encode(d, sizeof(d), hex);
+	atomic_fetch_add(&r->found, 1);
 }
 
 /* The file on disk, opened as the daemon opens it (no link followed
@@ -449,27 +332,19 @@ static int
 local_file(const struct run *r, const struct file *f, long long *size,
     char md5[33])
 {
-	struct md5_ctx c;
 	struct stat st;
 	const char *kind = NULL;
-	unsigned char *buf = malloc(READ_BUF);
-	ssize_t n = -1;
-	int fd = upload_open(r->root, f->path, &st, &kind);
+	int fd = upload_open(r->root, f->path, &st, &kind), g = -1, e;
 
 	*size = -1;
-	if (fd >= 0 && buf != NULL) {
+	if (fd >= 0) {
 		*size = (long long)st.st_size;
-		md5_init(&c);
-		while ((n = read(fd, buf, READ_BUF)) > 0 ||
-		    (n < 0 && errno == EINTR))
-			if (n > 0)
-				md5_update(&c, buf, (size_t)n);
-		md5_hex(&c, md5);
-	}
-	free(buf);
-	if (fd >= 0)
+		g = companion_md5_fd(fd, md5);
+		e = errno;
 		close(fd);
-	if (n == 0 || (fd == -1 && errno == ENOENT))
+		errno = e;
+	}
+	if (g == 0 || (fd == -1 && errno == ENOENT))
 		return 0;
 	log_error("Cannot read %s: %s", f->path, kind ? kind :
 	    strerror(errno));
@@ -480,8 +355,8 @@ local_file(const struct run *r, const struct file *f, long long *size,
 static int
 check_object(struct run *r, struct file *f)
 {
-	struct sink_state s = { .r = r };
-	struct s3_sink sink = { sink_write, sink_reset, &s };
+	struct companion_sink s = { .fd = -1, .done = &r->bytes };
+	struct s3_sink sink;
 	struct s3_object_info hi;
 	struct s3_get_info gi = { 0 };
 	struct verify_facts facts = { hi.md5sum, hi.etag, -1, NULL, 0 };
@@ -490,9 +365,9 @@ check_object(struct run *r, struct file *f)
 	int g = 0, kind = VK_MISSING;
 
 	if (f->size >= 0 && f->deep) {
-		md5_init(&s.md5);
+		companion_sink(&s, &sink);
 		g = s3_get_object(r->s3, f->key, &sink, &gi, &err);
-		md5_hex(&s.md5, got);
+		companion_md5_hex(&s.md5, got);
 		facts = (struct verify_facts){ gi.md5sum, gi.etag, gi.size,
 		    got, s.bytes };
 	} else if (f->size >= 0) {
@@ -565,7 +440,7 @@ check_file(void *ctx, size_t i)
 	if (r->o->repair && (f->problems & (1u << VK_MISSING |
 	    1u << VK_MISMATCHED)))
 		repair(r, f);
-	progress(r, 1, 0, 0);
+	atomic_fetch_add(&r->done, 1);
 }
 
 /* ---- what to check ---- */
@@ -592,36 +467,30 @@ add_file(struct run *r, size_t table, char *key, char *path,
 	return 1;
 }
 
-/* A listing body's files: 1 when all are in S3, 0 when not, -1 when it
- * is unreadable (logged). With jobs, each file becomes one (locked), and
- * each name refused is counted in the table. */
+/* The file list of listing v: 1 when it is complete (sweep_missing), 0
+ * when not, -1 when out of memory (logged). With jobs, each file becomes
+ * one (locked): those in S3 and those missing; each name refused is
+ * counted in the table. */
 static int
-listing_files(struct run *r, size_t ti, const struct verify_listing *v,
-    const char *body, size_t len, int jobs)
+listing_files(struct run *r, size_t ti, const struct sweep_listing *v,
+    const struct listing_set *set, int jobs)
 {
 	struct table *t = &r->t[ti];
-	const struct listing_set *set;
-	struct listing l;
-	char err[256], *key, *path;
-	int complete, ret = 0;
+	char *key, *path;
+	size_t *miss = NULL, m = 0;
+	long nmiss = -1;
+	int ret = 0;
 
-	if (listing_read(body, len, &l, err, sizeof(err)) < 0) {
-		log_error("unreadable: %s: %s", v->key, err);
-		return -1;
-	}
-	if ((set = listing_find(&l, t->dir)) == NULL) {
-		log_error("unreadable: %s: no file list for %s", v->key,
-		    t->dir);
-		listing_free(&l);
-		return -1;
-	}
 	for (size_t i = 0; i < set->nrefused; i++)
 		log_error("unreadable: %s: names %s", v->key,
 		    set->refused[i]);
-	complete = set->nrefused == 0;
+	if ((miss = calloc(set->n + 1, sizeof(*miss))) != NULL)
+		nmiss = sweep_missing(set, r->o->c.prefix, r->host,
+		    r->o->c.separator, r->sw.seen, miss);
+	ret = nmiss < 0 ? -1 : 0;
 	pthread_mutex_lock(&r->lock);
 	t->bad += set->nrefused;
-	for (size_t i = 0; i < set->n && ret >= 0; i++) {
+	for (size_t i = 0; jobs && i < set->n && ret >= 0; i++) {
 		long long size;
 
 		key = listing_file_key(r->o->c.prefix, r->host,
@@ -629,24 +498,22 @@ listing_files(struct run *r, size_t ti, const struct verify_listing *v,
 		if (asprintf(&path, "%s/%s", t->dir[1] ? t->dir : "",
 		    set->names[i]) < 0)
 			path = NULL;
-		/* The original listed subdirectories too ("snapshots"):
-		 * every file Cassandra writes has an extension. */
-		size = key ? keyset_size(r->seen, key) : 0;
-		if (size >= 0 || strchr(set->names[i] + 1, '.') != NULL) {
-			complete &= size >= 0;
-			ret = key == NULL || path == NULL ? -1 : jobs ?
-			    add_file(r, ti, key, path, size) : 0;
-		}
+		size = key ? keyset_size(r->sw.seen, key) : 0;
+		if (key == NULL || path == NULL)
+			ret = -1;
+		else if (size >= 0 || (m < (size_t)nmiss && miss[m] == i &&
+		    ++m))
+			ret = add_file(r, ti, key, path, size);
 		if (ret <= 0) {
 			free(key);
 			free(path);
 		}
 	}
 	pthread_mutex_unlock(&r->lock);
-	listing_free(&l);
+	free(miss);
 	if (ret < 0)
 		log_error("Out of memory");
-	return ret < 0 ? -1 : complete;
+	return ret < 0 ? -1 : set->nrefused == 0 && nmiss == 0;
 }
 
 /* One table: its listings, newest first: the newest (every one with
@@ -656,28 +523,27 @@ table_thread(void *ctx, size_t ti)
 {
 	struct run *r = ctx;
 	struct table *t = &r->t[ti];
+	struct companion_listing cl;
 	struct s3_error err;
-	char *body;
-	size_t len;
+	char why[256];
 
-	for (size_t k = 0; k < t->n && !companion_stopped(); k++) {
-		const struct verify_listing *v = &r->ls[t->first + k];
+	for (size_t k = 0; k < t->s->n && !companion_stopped(); k++) {
+		const struct sweep_listing *v = &t->s->ls[k];
 		int jobs = k == 0 || r->o->all, g, c = -1;
 
 		if (!jobs && t->complete_ms >= 0)
 			break;
-		g = s3_get_small(r->s3, v->key, MAX_LISTING, &body, &len,
-		    NULL, &err);
+		g = companion_get_listing(r->s3, v->key, t->dir, &cl, &err, why,
+		    sizeof(why));
 		if (g > 0)
-			c = listing_files(r, ti, v, body, len, jobs);
-		else if (g == 0 || (err.status >= 400 && err.status < 500))
-			log_error("unreadable: %s: %s", v->key, g == 0 ?
-			    "not in S3" : err.text);
-		else {
+			c = listing_files(r, ti, v, cl.set, jobs);
+		else if (g == -1 && (err.status < 400 || err.status >= 500)) {
 			log_error("Cannot read %s: %s", v->key, err.text);
 			t->unchecked = 1;
-		}
-		free(body);
+		} else
+			log_error("unreadable: %s: %s", v->key, g == 0 ?
+			    "not in S3" : g < -1 ? why : err.text);
+		companion_listing_free(&cl);
 		t->checked += (unsigned long)jobs;
 		t->bad += c < 0 && t->unchecked == 0;
 		if (c > 0 && t->complete_ms < 0)
@@ -685,35 +551,33 @@ table_thread(void *ctx, size_t ti)
 	}
 }
 
-/* The tables of r->ls (sorted by rel); refused listings are problems. */
+/* The tables of the sweep (sorted by rel); the listings of a refused
+ * one are problems. */
 static int
 make_tables(struct run *r, struct verify_host *out)
 {
-	if ((r->t = calloc(r->nls + 1, sizeof(*r->t))) == NULL ||
-	    (out->t = calloc(r->nls + 1, sizeof(*out->t))) == NULL)
+	if ((r->t = calloc(r->sw.nt + 1, sizeof(*r->t))) == NULL ||
+	    (out->t = calloc(r->sw.nt + 1, sizeof(*out->t))) == NULL)
 		return -1;
-	for (size_t i = 0; i < r->nls; i++) {
-		const struct verify_listing *v = &r->ls[i];
+	for (size_t i = 0; i < r->sw.nt; i++) {
+		const struct sweep_table *s = &r->sw.t[i];
 		struct table *t = &r->t[r->nt];
 
-		if (v->refused) {
-			log_error("unreadable: %s: not below %s", v->key,
+		for (size_t k = 0; s->refused && k < s->n; k++) {
+			log_error("unreadable: %s: not below %s", s->ls[k].key,
 			    r->root);
 			out->problems[VK_UNREADABLE]++;
-		} else if (r->nt > 0 &&
-		    strcmp(r->ls[t[-1].first].rel, v->rel) == 0)
-			t[-1].n++;
-		else {
-			t->first = i;
-			t->n = 1;
-			t->complete_ms = -1;
-			if (asprintf(&t->dir, "%s/%s", r->origin, v->rel) < 0)
-				return -1;
-			/* "/" for the root, else no final '/' */
-			if (v->rel[0] == '\0' && t->dir[1] != '\0')
-				t->dir[strlen(t->dir) - 1] = '\0';
-			r->nt++;
 		}
+		if (s->refused)
+			continue;
+		t->s = s;
+		t->complete_ms = -1;
+		if (asprintf(&t->dir, "%s/%s", r->origin, s->rel) < 0)
+			return -1;
+		/* "/" for the root, else no final '/' */
+		if (s->rel[0] == '\0' && t->dir[1] != '\0')
+			t->dir[strlen(t->dir) - 1] = '\0';
+		r->nt++;
 	}
 	return 0;
 }
@@ -729,10 +593,9 @@ free_run(struct run *r)
 		free(r->t[i].dir);
 	free(r->f);
 	free(r->t);
-	verify_listings_free(r->ls, r->nls);
-	keyset_free(r->seen);
+	sweep_free(&r->sw);
 	keyset_free(r->queued);
-	memset(&r->seen, 0, sizeof(*r) - offsetof(struct run, seen));
+	memset(&r->sw, 0, sizeof(*r) - offsetof(struct run, sw));
 }
 
 static unsigned long
@@ -799,33 +662,30 @@ check_host(struct run *r, const char *base, int depth,
 	const struct verify_opts *o = r->o;
 	struct s3_list l = { 0 };
 	struct s3_error err;
-	long n = -1;
+	struct companion_progress cp;
+	int g = -1;
 
 	if (s3_list_objects(r->s3, base, depth == 0 ? "/" : NULL, &l, &err) <
 	    0) {
 		log_error("Cannot list %s:%s: %s", o->bucket, base, err.text);
 		return -1;
 	}
-	if ((r->seen = keyset_new()) != NULL &&
-	    (r->queued = keyset_new()) != NULL)
-		n = verify_find_listings(&l, base, depth, o->c.as_of_given ?
-		    o->c.as_of_ms : -1, &r->ls);
-	for (size_t i = 0; n >= 0 && i < l.n; i++)
-		if (keyset_add(r->seen, l.entries[i].key, l.entries[i].size) <
-		    0)
-			n = -1;
+	if ((r->queued = keyset_new()) != NULL)
+		g = sweep_index(&l, base, depth, o->c.as_of_given ?
+		    o->c.as_of_ms : -1, &r->sw);
 	s3_list_free(&l);
-	r->nls = n > 0 ? (size_t)n : 0;
-	if (n < 0 || make_tables(r, out) < 0) {
+	if (g < 0 || make_tables(r, out) < 0) {
 		log_error("Out of memory");
 		return -1;
 	}
-	if (n == 0)
+	if (r->sw.nls == 0)
 		log_error("missing: no listing under %s:%s", o->bucket, base);
-	out->problems[VK_MISSING] += n == 0;
+	out->problems[VK_MISSING] += r->sw.nls == 0;
 	companion_parallel(r->nt, o->threads, table_thread, r);
 	log_info("Checking %zu files of %zu tables", r->nf, r->nt);
+	companion_progress_start(&cp, progress_line, r);
 	companion_parallel(r->nf, o->threads, check_file, r);
+	companion_progress_stop(&cp);
 	return 0;
 }
 
@@ -948,28 +808,16 @@ verify_main(int argc, char **argv)
 	size_t nouts = 0;
 	char err[SETUP_ERRLEN], *origin = NULL, *name = NULL;
 	long long now_ms = companion_now_ms();
+	enum cli_result cr;
 	int status;
 
-	log_init("tableverify", env_value("TABLESNAP_SYSLOG") != NULL,
-	    env_value("TDEBUG") != NULL);
-	if ((status = setup_parsed(&verify_program, verify_parse(argc, argv,
-	    &o, err, sizeof(err)), err)) >= 0)
+	cr = verify_parse(argc, argv, &o, err, sizeof(err));
+	if ((status = companion_begin(&verify_program, cr, err, 0, "path",
+	    o.all_hosts ? "/" : o.path, &origin)) >= 0)
 		return status;
-	if ((origin = listing_abs_path(o.all_hosts ? "/" : o.path)) == NULL)
-		return setup_usage_error(&verify_program, "argument path: an "
-		    "absolute path, as tablesnap saw it");
 	status = EXIT_UNCHECKED;
-	name = o.c.name ? strdup(o.c.name) : setup_fqdn();
-	if (name == NULL && !o.all_hosts) {
-		log_critical("Cannot find the host name (give -n)");
+	if (companion_connect(&su, &o.c, o.bucket, !o.all_hosts, &name) < 0)
 		goto out;
-	}
-	companion_signals();
-	if (setup_s3(&su, &o.c, o.bucket, companion_cancel_fd(), err,
-	    sizeof(err)) < 0) {
-		log_critical("%s", err);
-		goto out;
-	}
 	if (pthread_mutex_init(&r.lock, NULL) != 0)
 		goto out;
 	/* --repair uploads as the daemon does, without a new listing and

@@ -40,23 +40,6 @@ enum verify_kind {
 };
 extern const char *const verify_kind_names[VK_N];	/* "missing", ... */
 
-/* One listing under base: rel is the directory between base and the
- * listing's name ("" or "ks/cf"); refused when rel is not a path below
- * base (listing_safe_rel). */
-struct verify_listing {
-	char *rel, *key;
-	long long ms;		/* LastModified */
-	int refused;
-};
-
-/* Pure: the listings of l under base (ends with '/') uploaded at or before
- * as_of_ms (< 0: any time), depth directories below it (-1: any depth),
- * sorted by rel, newest first within one rel. The count, or -1 when out
- * of memory. */
-long verify_find_listings(const struct s3_list *l, const char *base,
-    int depth, long long as_of_ms, struct verify_listing **out);
-void verify_listings_free(struct verify_listing *v, size_t n);
-
 /* What S3 said of an object, and what a download of it gave. */
 struct verify_facts {
 	const char *md5sum;	/* x-amz-meta-md5sum, "" when absent */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../chop.h"
+#include "../keyset.h"
 #include "../s3ops.h"
 #include "unit.h"
 
@@ -46,8 +47,7 @@ rule(const struct sobj *s, size_t n, long long as_of,
     const struct chop_age *age, int *keep)
 {
 	struct chop_obj *o = calloc(n, sizeof(*o));
-	char **refs = calloc(64, sizeof(*refs));
-	size_t nrefs = 0;
+	struct keyset *refs = keyset_new();
 
 	for (size_t i = 0; i < n; i++) {
 		o[i].key = s[i].key;
@@ -57,16 +57,14 @@ rule(const struct sobj *s, size_t n, long long as_of,
 	chop_keep_listings(o, n, as_of, age);
 	/* What chop.c does with the listings it reads. */
 	for (size_t i = 0; i < n; i++)
-		for (int k = 0; o[i].listing && o[i].keep && s[i].refs[k] &&
-		    nrefs < 64; k++)
-			refs[nrefs++] = strdup(s[i].refs[k]);
-	chop_mark_referenced(o, n, refs, nrefs);
+		for (int k = 0; o[i].listing && o[i].keep && s[i].refs[k];
+		    k++)
+			CHECK(keyset_add(refs, s[i].refs[k], 0) == 0);
+	chop_mark_referenced(o, n, refs);
 	chop_keep_files(o, n, as_of);
 	for (size_t i = 0; i < n; i++)
 		keep[i] = o[i].keep;
-	for (size_t i = 0; i < nrefs; i++)
-		free(refs[i]);
-	free(refs);
+	keyset_free(refs);
 	free(o);
 }
 
@@ -291,14 +289,17 @@ test_referenced(void)
 	struct chop_obj o[3] = {
 		{ .key = "k/c" }, { .key = "k/a" }, { .key = "k/b" },
 	};
-	char *refs[] = { strdup("k/b"), strdup("k/zz"), strdup("k/c") };
+	struct keyset *refs = keyset_new();
 
-	chop_mark_referenced(o, 3, refs, 3);
+	CHECK(keyset_add(refs, "k/b", 0) == 0 &&
+	    keyset_add(refs, "k/zz", 0) == 0 && keyset_add(refs, "k/c", 0) == 0);
+	chop_mark_referenced(o, 3, refs);
 	CHECK(o[0].referenced && !o[1].referenced && o[2].referenced);
-	for (int i = 0; i < 3; i++)
-		free(refs[i]);
-	chop_mark_referenced(o, 3, NULL, 0);
+	keyset_free(refs);
+	refs = keyset_new();
+	chop_mark_referenced(o, 3, refs);
 	CHECK(o[0].referenced);
+	keyset_free(refs);
 }
 
 static void

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../keyset.h"
 #include "../listing.h"
+#include "../s3ops.h"
+#include "../sweep.h"
 #include "unit.h"
 
 static void	test_keys(void);
@@ -15,6 +18,11 @@ static void	test_show(void);
 static void	test_read(void);
 static void	test_read_refused(void);
 static void	test_round_trip(void);
+static void	add(struct s3_list *, const char *, long long);
+static void	test_sweep_tables(void);
+static void	test_sweep_depths(void);
+static void	test_sweep_refused(void);
+static void	test_sweep_missing(void);
 
 static void
 test_keys(void)
@@ -313,6 +321,191 @@ test_round_trip(void)
 	buf_free(&b);
 }
 
+/* ---- the backup index of a sweep (sweep.h) ---- */
+
+static void
+add(struct s3_list *l, const char *key, long long mtime)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->entries = realloc(l->entries, l->cap * sizeof(*l->entries));
+	}
+	memset(&l->entries[l->n], 0, sizeof(l->entries[0]));
+	l->entries[l->n].key = strdup(key);
+	l->entries[l->n++].mtime_ms = mtime;
+}
+
+/* Tables two levels down (-r), each with its listings newest first (the
+ * older ones are where tableslurp and tableverify look when the newest is
+ * not complete); --as-of cuts them. */
+static void
+test_sweep_tables(void)
+{
+	struct s3_list l = { 0 };
+	struct sweep sw;
+
+	add(&l, "h:/d/ks/cf/a-1-Data.db", 100);
+	add(&l, "h:/d/ks/cf/a-1-Data.db-listdir.json", 100);
+	add(&l, "h:/d/ks/cf/a-2-Data.db-listdir.json", 300);
+	add(&l, "h:/d/ks/cf/a-3-Data.db-listdir.json", 200);
+	add(&l, "h:/d/ks/cf2/b-1-Data.db-listdir.json", 50);
+	add(&l, "h:/d/ks/cf/snapshots/s1/a-9-Data.db-listdir.json", 900);
+	add(&l, "h:/d/ks2/t/c-1-Data.db-listdir.json", 10);
+	add(&l, "h:/d/ks2/t/c-2-Data.db-listdir.json", 10);
+	add(&l, "h:/d/top-Data.db-listdir.json", 5);
+	add(&l, "h:/d/ks/cf/-listdir.json", 999);
+	add(&l, "h:/dx/ks/cf/z-Data.db-listdir.json", 999);
+
+	CHECK(sweep_index(&l, "h:/d/", 2, -1, &sw) == 0);
+	CHECK(sw.nt == 3 && sw.nls == 6);
+	if (sw.nt == 3) {
+		CHECK_STR(sw.t[0].rel, "ks/cf");
+		CHECK(!sw.t[0].refused && sw.t[0].n == 3);
+		CHECK_STR(sw.t[0].ls[0].key,
+		    "h:/d/ks/cf/a-2-Data.db-listdir.json");
+		CHECK(sw.t[0].ls[0].ms == 300);
+		CHECK_STR(sw.t[0].ls[1].key,
+		    "h:/d/ks/cf/a-3-Data.db-listdir.json");
+		CHECK(sw.t[0].ls[1].ms == 200);
+		CHECK_STR(sw.t[0].ls[2].key,
+		    "h:/d/ks/cf/a-1-Data.db-listdir.json");
+		CHECK_STR(sw.t[1].rel, "ks/cf2");
+		CHECK(sw.t[1].n == 1 && sw.t[1].dest == NULL);
+		CHECK_STR(sw.t[2].rel, "ks2/t");
+		/* Same time: the greater key first, for a fixed answer. */
+		CHECK_STR(sw.t[2].ls[0].key,
+		    "h:/d/ks2/t/c-2-Data.db-listdir.json");
+	}
+	/* Every key under base is seen, with its size. */
+	CHECK(keyset_size(sw.seen, "h:/d/ks/cf/a-1-Data.db") == 0);
+	CHECK(keyset_size(sw.seen, "h:/dx/ks/cf/z-Data.db-listdir.json") ==
+	    -1);
+	sweep_free(&sw);
+	CHECK(sw.t == NULL && sw.seen == NULL);
+	/* Point in time: later listings were not there yet. */
+	CHECK(sweep_index(&l, "h:/d/", 2, 250, &sw) == 0);
+	CHECK(sw.nt == 3 && sw.t[0].n == 2 && strcmp(sw.t[0].ls[0].key,
+	    "h:/d/ks/cf/a-3-Data.db-listdir.json") == 0 && strcmp(
+	    sw.t[0].ls[1].key, "h:/d/ks/cf/a-1-Data.db-listdir.json") == 0);
+	sweep_free(&sw);
+	CHECK(sweep_index(&l, "h:/d/", 2, 150, &sw) == 0);
+	CHECK(sw.nt == 3 && strcmp(sw.t[0].ls[0].key,
+	    "h:/d/ks/cf/a-1-Data.db-listdir.json") == 0);
+	sweep_free(&sw);
+	/* Before any listing of ks/cf: that table is not there yet. */
+	CHECK(sweep_index(&l, "h:/d/", 2, 60, &sw) == 0);
+	CHECK(sw.nt == 2 && strcmp(sw.t[0].rel, "ks/cf2") == 0);
+	sweep_free(&sw);
+	CHECK(sweep_index(&l, "h:/d/", 2, 5, &sw) == 0);
+	CHECK(sw.nt == 0 && sw.nls == 0);
+	sweep_free(&sw);
+	s3_list_free(&l);
+}
+
+/* One table directory (depth 0), and any depth (--all-hosts). */
+static void
+test_sweep_depths(void)
+{
+	struct s3_list l = { 0 };
+	struct sweep sw;
+
+	add(&l, "h:/d/ks/cf/a-1-Data.db-listdir.json", 100);
+	add(&l, "h:/d/ks/cf/a-2-Data.db-listdir.json", 300);
+	add(&l, "h:/d/ks/cf2/b-1-Data.db-listdir.json", 50);
+	add(&l, "h:/d/top-listdir.json", 1);
+	add(&l, "h:/dd/ks/t1/a-listdir.json", 1);
+	CHECK(sweep_index(&l, "h:/d/ks/cf/", 0, -1, &sw) == 0);
+	CHECK(sw.nt == 1 && strcmp(sw.t[0].rel, "") == 0 && sw.t[0].n == 2 &&
+	    strcmp(sw.t[0].ls[0].key, "h:/d/ks/cf/a-2-Data.db-listdir.json") ==
+	    0);
+	sweep_free(&sw);
+	CHECK(sweep_index(&l, "h:/d/ks/cf3/", 0, -1, &sw) == 0);
+	CHECK(sw.nt == 0);
+	sweep_free(&sw);
+	CHECK(sweep_index(&l, "h:/d/", 0, -1, &sw) == 0);
+	CHECK(sw.nt == 1 && sw.t[0].rel[0] == '\0' && !sw.t[0].refused);
+	sweep_free(&sw);
+	CHECK(sweep_index(&l, "h:/", -1, -1, &sw) == 0);
+	CHECK(sw.nt == 4 && sw.nls == 5);
+	if (sw.nt == 4) {
+		CHECK_STR(sw.t[0].rel, "d");
+		CHECK_STR(sw.t[3].rel, "dd/ks/t1");
+	}
+	sweep_free(&sw);
+	s3_list_free(&l);
+}
+
+/* Issue 18: a rel that climbs out, stays put or has an empty part is
+ * refused, never taken for a table below base; without a depth to fill,
+ * a listing key has no directory part to abuse. */
+static void
+test_sweep_refused(void)
+{
+	struct s3_list l = { 0 };
+	struct sweep sw;
+
+	add(&l, "testhost:/data/../../pwned-listdir.json", 10);
+	add(&l, "testhost:/data/ks/../x-listdir.json", 10);
+	add(&l, "testhost:/data/./cf/x-listdir.json", 10);
+	add(&l, "testhost:/data//cf/x-listdir.json", 10);
+	add(&l, "testhost:/data/ks/cf/x-listdir.json", 10);
+	add(&l, "testhost:/data/ks/cf/y-listdir.json", 5);
+	CHECK(sweep_index(&l, "testhost:/data/", 2, -1, &sw) == 0);
+	CHECK(sw.nt == 5);
+	for (size_t i = 0; i < sw.nt; i++)
+		CHECK(sw.t[i].refused == (strcmp(sw.t[i].rel, "ks/cf") != 0));
+	sweep_free(&sw);
+	CHECK(sweep_index(&l, "testhost:/data/", 0, -1, &sw) == 0);
+	CHECK(sw.nt == 0);
+	sweep_free(&sw);
+	s3_list_free(&l);
+}
+
+/* Issue 14: a listing is complete when the sweep found every file it
+ * names; directories the original listed do not count against it. */
+static void
+test_sweep_missing(void)
+{
+	struct s3_list l = { 0 };
+	struct sweep sw;
+	const char *names[] = { "a-1-Data.db", "a-2-Data.db", "snapshots",
+	    "backups", "a-3-Data.db", "x y%-TOC.txt" };
+	struct listing_set set = { "/d/ks/cf", names, 6, NULL, 0 };
+	size_t miss[7];
+
+	add(&l, "P/h|/d/ks/cf/a-1-Data.db", 1);
+	add(&l, "P/h|/d/ks/cf/a-1-Data.db-listdir.json", 1);
+	add(&l, "P/h|/d/ks/cf/backups/a-0-Data.db", 1);
+	add(&l, "P/h|/d/ks/cf/x y%-TOC.txt", 1);
+	add(&l, "P/h|/d/ks/cf2/a-3-Data.db", 1);	/* another table */
+	add(&l, "Q/h|/d/ks/cf/a-2-Data.db", 1);	/* outside base */
+	l.entries[0].size = 4242;
+	CHECK(sweep_index(&l, "P/h|/d/", 2, -1, &sw) == 0);
+	if (sw.seen == NULL)
+		return;
+	CHECK(keyset_size(sw.seen, "P/h|/d/ks/cf/a-1-Data.db") == 4242);
+	CHECK(keyset_size(sw.seen, "P/h|/d/ks/cf/backups/") == 0);
+	CHECK(keyset_size(sw.seen, "P/h|/d/ks/") == 0);
+	CHECK(keyset_size(sw.seen, "Q/h|/d/ks/cf/a-2-Data.db") == -1);
+	CHECK(sweep_seen_dir(sw.seen, "P/h|/d/ks/cf/backups") == 1);
+	CHECK(sweep_seen_dir(sw.seen, "P/h|/d/ks/cf/a-1-Data.db") == 0);
+	/* a-2 and a-3 are not there; "snapshots" (no object, nothing
+	 * under it, no extension) and "backups" (keys under it) are the
+	 * original's directories. */
+	CHECK(sweep_missing(&set, "P/", "h", "|", sw.seen, miss) == 2);
+	CHECK(miss[0] == 1 && miss[1] == 4);
+	/* Complete. */
+	set.n = 4;
+	names[1] = "x y%-TOC.txt";
+	CHECK(sweep_missing(&set, "P/", "h", "|", sw.seen, miss) == 0);
+	/* The key is the listing's, from prefix, host and separator. */
+	CHECK(sweep_missing(&set, "P/", "h", ":", sw.seen, miss) == 2);
+	set.n = 0;
+	CHECK(sweep_missing(&set, "P/", "h", "|", sw.seen, miss) == 0);
+	sweep_free(&sw);
+	s3_list_free(&l);
+}
+
 void
 test_listing(void)
 {
@@ -324,4 +517,8 @@ test_listing(void)
 	test_read();
 	test_read_refused();
 	test_round_trip();
+	test_sweep_tables();
+	test_sweep_depths();
+	test_sweep_refused();
+	test_sweep_missing();
 }

@@ -5,35 +5,19 @@
 #include <string.h>
 
 #include "../companion.h"
-#include "../keyset.h"
 #include "../restore.h"
 #include "../s3ops.h"
 #include "unit.h"
 
-static void	add(struct s3_list *, const char *, long long);
 static void	test_parse(void);
-static void	test_find_tables(void);
-static void	test_older(void);
-static void	test_missing(void);
 static void	test_map_table(void);
 static void	test_progress(void);
 static void	test_expected_md5(void);
 static void	test_commitlogs(void);
 static void	test_stat(void);
 static void	test_times(void);
+static void	test_required(void);
 static void	test_list_parse(void);
-
-static void
-add(struct s3_list *l, const char *key, long long mtime)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->entries = realloc(l->entries, l->cap * sizeof(*l->entries));
-	}
-	memset(&l->entries[l->n], 0, sizeof(l->entries[0]));
-	l->entries[l->n].key = strdup(key);
-	l->entries[l->n++].mtime_ms = mtime;
-}
 
 static void
 test_parse(void)
@@ -112,167 +96,6 @@ test_parse(void)
 		CHECK(strstr(restore_usage, "[--preserve-special-bits]") !=
 		    NULL);
 	}
-}
-
-static void
-test_find_tables(void)
-{
-	struct s3_list l = { 0 };
-	struct restore_table *t;
-	long n;
-
-	add(&l, "h:/d/ks/cf/a-1-Data.db", 100);
-	add(&l, "h:/d/ks/cf/a-1-Data.db-listdir.json", 100);
-	add(&l, "h:/d/ks/cf/a-2-Data.db-listdir.json", 300);
-	add(&l, "h:/d/ks/cf/a-3-Data.db-listdir.json", 200);
-	add(&l, "h:/d/ks/cf2/b-1-Data.db-listdir.json", 50);
-	add(&l, "h:/d/ks/cf/snapshots/s1/a-9-Data.db-listdir.json", 900);
-	add(&l, "h:/d/ks2/t/c-1-Data.db-listdir.json", 10);
-	add(&l, "h:/d/ks2/t/c-2-Data.db-listdir.json", 10);
-	add(&l, "h:/d/top-Data.db-listdir.json", 5);
-	add(&l, "h:/d/ks/cf/-listdir.json", 999);
-	add(&l, "h:/dx/ks/cf/z-Data.db-listdir.json", 999);
-
-	/* -r: tables two levels down, newest each, by rel. */
-	n = restore_find_tables(&l, "h:/d/", 2, -1, &t);
-	CHECK(n == 3);
-	if (n == 3) {
-		CHECK_STR(t[0].rel, "ks/cf");
-		CHECK_STR(t[0].listing_key,
-		    "h:/d/ks/cf/a-2-Data.db-listdir.json");
-		CHECK(t[0].listing_ms == 300);
-		CHECK_STR(t[1].rel, "ks/cf2");
-		CHECK_STR(t[2].rel, "ks2/t");
-		/* Same time: the greater key, for a fixed answer. */
-		CHECK_STR(t[2].listing_key,
-		    "h:/d/ks2/t/c-2-Data.db-listdir.json");
-	}
-	restore_tables_free(t, n > 0 ? (size_t)n : 0);
-	/* Point in time. */
-	n = restore_find_tables(&l, "h:/d/", 2, 250, &t);
-	CHECK(n == 3 && strcmp(t[0].listing_key,
-	    "h:/d/ks/cf/a-3-Data.db-listdir.json") == 0);
-	restore_tables_free(t, n > 0 ? (size_t)n : 0);
-	n = restore_find_tables(&l, "h:/d/", 2, 150, &t);
-	CHECK(n == 3 && strcmp(t[0].listing_key,
-	    "h:/d/ks/cf/a-1-Data.db-listdir.json") == 0);
-	restore_tables_free(t, n > 0 ? (size_t)n : 0);
-	/* Before any listing of ks/cf: that table is not there yet. */
-	n = restore_find_tables(&l, "h:/d/", 2, 60, &t);
-	CHECK(n == 2 && strcmp(t[0].rel, "ks/cf2") == 0);
-	restore_tables_free(t, n > 0 ? (size_t)n : 0);
-	n = restore_find_tables(&l, "h:/d/", 2, 5, &t);
-	CHECK(n == 0);
-	restore_tables_free(t, 0);
-	/* One table directory: the listings directly in it. */
-	n = restore_find_tables(&l, "h:/d/ks/cf/", 0, -1, &t);
-	CHECK(n == 1 && strcmp(t[0].rel, "") == 0 &&
-	    strcmp(t[0].listing_key, "h:/d/ks/cf/a-2-Data.db-listdir.json") ==
-	    0);
-	restore_tables_free(t, n > 0 ? (size_t)n : 0);
-	n = restore_find_tables(&l, "h:/d/ks/cf3/", 0, -1, &t);
-	CHECK(n == 0);
-	restore_tables_free(t, 0);
-	s3_list_free(&l);
-	CHECK(l.n == 0 && l.entries == NULL);
-
-	/* Issue 18: a rel that climbs out (or stays put) is marked refused,
-	 * never taken for a table below origin. */
-	add(&l, "testhost:/data/../../pwned-listdir.json", 10);
-	add(&l, "testhost:/data/ks/../x-listdir.json", 10);
-	add(&l, "testhost:/data/./cf/x-listdir.json", 10);
-	add(&l, "testhost:/data/ks/cf/x-listdir.json", 10);
-	n = restore_find_tables(&l, "testhost:/data/", 2, -1, &t);
-	CHECK(n == 4);
-	for (long i = 0; i < n; i++)
-		CHECK(t[i].refused == (strcmp(t[i].rel, "ks/cf") != 0));
-	restore_tables_free(t, n > 0 ? (size_t)n : 0);
-	/* Without -r a listing key has no directory part to abuse. */
-	n = restore_find_tables(&l, "testhost:/data/", 0, -1, &t);
-	CHECK(n == 0);
-	restore_tables_free(t, n > 0 ? (size_t)n : 0);
-	s3_list_free(&l);
-}
-
-/* Issue 14: each table's older listings, newest first, for when the newest
- * is not complete; as-of cuts them too. */
-static void
-test_older(void)
-{
-	struct s3_list l = { 0 };
-	struct restore_table *t;
-	long n;
-
-	add(&l, "h:/d/ks/cf/a-1-Data.db-listdir.json", 100);
-	add(&l, "h:/d/ks/cf/a-2-Data.db-listdir.json", 300);
-	add(&l, "h:/d/ks/cf/a-3-Data.db-listdir.json", 200);
-	add(&l, "h:/d/ks/cf2/b-1-Data.db-listdir.json", 50);
-	n = restore_find_tables(&l, "h:/d/", 2, -1, &t);
-	CHECK(n == 2);
-	if (n == 2) {
-		CHECK_STR(t[0].listing_key,
-		    "h:/d/ks/cf/a-2-Data.db-listdir.json");
-		CHECK(t[0].nolder == 2);
-		if (t[0].nolder == 2) {
-			CHECK_STR(t[0].older[0].key,
-			    "h:/d/ks/cf/a-3-Data.db-listdir.json");
-			CHECK(t[0].older[0].ms == 200);
-			CHECK_STR(t[0].older[1].key,
-			    "h:/d/ks/cf/a-1-Data.db-listdir.json");
-			CHECK(t[0].older[1].ms == 100);
-		}
-		CHECK(t[1].nolder == 0 && t[1].dest == NULL);
-	}
-	restore_tables_free(t, n > 0 ? (size_t)n : 0);
-	n = restore_find_tables(&l, "h:/d/", 2, 250, &t);
-	CHECK(n == 2 && t[0].nolder == 1 && strcmp(t[0].older[0].key,
-	    "h:/d/ks/cf/a-1-Data.db-listdir.json") == 0);
-	restore_tables_free(t, n > 0 ? (size_t)n : 0);
-	s3_list_free(&l);
-}
-
-/* Issue 14: a listing is complete when the sweep found every file it
- * names; directories the original listed do not count against it. */
-static void
-test_missing(void)
-{
-	struct s3_list l = { 0 };
-	struct keyset *seen;
-	const char *names[] = { "a-1-Data.db", "a-2-Data.db", "snapshots",
-	    "backups", "a-3-Data.db", "x y%-TOC.txt" };
-	struct listing_set set = { "/d/ks/cf", names, 6, NULL, 0 };
-	size_t miss[7];
-
-	add(&l, "P/h|/d/ks/cf/a-1-Data.db", 1);
-	add(&l, "P/h|/d/ks/cf/a-1-Data.db-listdir.json", 1);
-	add(&l, "P/h|/d/ks/cf/backups/a-0-Data.db", 1);
-	add(&l, "P/h|/d/ks/cf/x y%-TOC.txt", 1);
-	add(&l, "P/h|/d/ks/cf2/a-3-Data.db", 1);	/* another table */
-	add(&l, "Q/h|/d/ks/cf/a-2-Data.db", 1);	/* outside base */
-	l.entries[0].size = 4242;
-	seen = restore_seen(&l, "P/h|/d/");
-	CHECK(seen != NULL);
-	if (seen == NULL)
-		return;
-	CHECK(keyset_size(seen, "P/h|/d/ks/cf/a-1-Data.db") == 4242);
-	CHECK(keyset_size(seen, "P/h|/d/ks/cf/backups/") == 0);
-	CHECK(keyset_size(seen, "P/h|/d/ks/") == 0);
-	CHECK(keyset_size(seen, "Q/h|/d/ks/cf/a-2-Data.db") == -1);
-	/* a-2 and a-3 are not there; "snapshots" (no object, nothing
-	 * under it, no extension) and "backups" (keys under it) are the
-	 * original's directories. */
-	CHECK(restore_missing(&set, "P/", "h", "|", seen, miss) == 2);
-	CHECK(miss[0] == 1 && miss[1] == 4);
-	/* Complete. */
-	set.n = 4;
-	names[1] = "x y%-TOC.txt";
-	CHECK(restore_missing(&set, "P/", "h", "|", seen, miss) == 0);
-	/* The key is the listing's, from prefix, host and separator. */
-	CHECK(restore_missing(&set, "P/", "h", ":", seen, miss) == 2);
-	set.n = 0;
-	CHECK(restore_missing(&set, "P/", "h", "|", seen, miss) == 0);
-	keyset_free(seen);
-	s3_list_free(&l);
 }
 
 /* Issue 14: a rebuilt node's table directory under a new id. */
@@ -416,6 +239,22 @@ test_times(void)
 	CHECK_STR(buf, "1970-01-01T00:00:00.000Z");
 }
 
+/* The three programs' "required" line, from what is still missing. */
+static void
+test_required(void)
+{
+	char err[128];
+
+	CHECK(companion_required(err, sizeof(err), "bucket, origin, target",
+	    0) == CLI_USAGE);
+	CHECK_STR(err, "the following arguments are required: bucket, "
+	    "origin, target");
+	companion_required(err, sizeof(err), "bucket, origin, target", 2);
+	CHECK_STR(err, "the following arguments are required: target");
+	companion_required(err, sizeof(err), "bucket, path", 1);
+	CHECK_STR(err, "the following arguments are required: path");
+}
+
 static void
 test_list_parse(void)
 {
@@ -491,14 +330,12 @@ void
 test_restore(void)
 {
 	test_parse();
-	test_find_tables();
-	test_older();
-	test_missing();
 	test_map_table();
 	test_progress();
 	test_expected_md5();
 	test_commitlogs();
 	test_stat();
 	test_times();
+	test_required();
 	test_list_parse();
 }

@@ -8,7 +8,6 @@
 #include "unit.h"
 
 static void	test_parse(void);
-static void	test_listings(void);
 static void	test_object(void);
 static void	test_local(void);
 static void	test_sample(void);
@@ -79,73 +78,6 @@ test_parse(void)
 	CHECK_STR(o.c.prefix, "p/");
 	CHECK_STR(o.c.name, "h");
 	CHECK(unit_help_has(verify_help, "--stats-file"));
-}
-
-static void
-add(struct s3_list *l, const char *key, long long mtime)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->entries = realloc(l->entries, l->cap * sizeof(*l->entries));
-	}
-	memset(&l->entries[l->n], 0, sizeof(l->entries[0]));
-	l->entries[l->n].key = strdup(key);
-	l->entries[l->n++].mtime_ms = mtime;
-}
-
-static void
-test_listings(void)
-{
-	struct s3_list l = { 0 };
-	struct verify_listing *v;
-	long n;
-
-	add(&l, "h:/d/ks/t1/a-Data.db", 5);
-	add(&l, "h:/d/ks/t1/a-Data.db-listdir.json", 10);
-	add(&l, "h:/d/ks/t1/b-Data.db-listdir.json", 30);
-	add(&l, "h:/d/ks/t1/c-Data.db-listdir.json", 20);
-	add(&l, "h:/d/ks/t2/a-Data.db-listdir.json", 40);
-	add(&l, "h:/d/ks/t2/deep/x-listdir.json", 40);
-	add(&l, "h:/d/top-listdir.json", 1);
-	add(&l, "h:/d/ks/../x-listdir.json", 1);
-	add(&l, "h:/dd/ks/t1/a-listdir.json", 1);
-	add(&l, "h:/d/ks/t1/-listdir.json", 1);
-
-	/* -r: two levels; newest first within a table. */
-	n = verify_find_listings(&l, "h:/d/", 2, -1, &v);
-	CHECK(n == 5);
-	if (n == 5) {
-		CHECK_STR(v[0].rel, "ks/..");
-		CHECK(v[0].refused);
-		CHECK_STR(v[1].key, "h:/d/ks/t1/b-Data.db-listdir.json");
-		CHECK_STR(v[2].key, "h:/d/ks/t1/c-Data.db-listdir.json");
-		CHECK_STR(v[3].key, "h:/d/ks/t1/a-Data.db-listdir.json");
-		CHECK_STR(v[3].rel, "ks/t1");
-		CHECK(!v[3].refused && v[3].ms == 10);
-		CHECK_STR(v[4].rel, "ks/t2");
-	}
-	verify_listings_free(v, (size_t)n);
-	/* --as-of: later listings are not there yet. */
-	n = verify_find_listings(&l, "h:/d/", 2, 25, &v);
-	CHECK(n == 3);
-	if (n == 3)
-		CHECK_STR(v[1].key, "h:/d/ks/t1/c-Data.db-listdir.json");
-	verify_listings_free(v, (size_t)n);
-	/* The directory itself. */
-	n = verify_find_listings(&l, "h:/d/", 0, -1, &v);
-	CHECK(n == 1);
-	if (n == 1) {
-		CHECK_STR(v[0].rel, "");
-		CHECK(!v[0].refused);
-	}
-	verify_listings_free(v, (size_t)n);
-	/* Any depth (--all-hosts). */
-	n = verify_find_listings(&l, "h:/", -1, -1, &v);
-	CHECK(n == 8);
-	if (n == 8)
-		CHECK_STR(v[7].rel, "dd/ks/t1");
-	verify_listings_free(v, (size_t)n);
-	s3_list_free(&l);
 }
 
 static void
@@ -289,7 +221,6 @@ void
 test_verify(void)
 {
 	test_parse();
-	test_listings();
 	test_object();
 	test_local();
 	test_sample();
