@@ -133,9 +133,7 @@ chop_parse_age(const char *s, struct chop_age *age)
 {
 	const char *p = s;
 	size_t n;
-	long long unit = DAY_MS;
-	double v;
-	char *end;
+	long long unit = DAY_MS, v;
 
 	if (*p == '-')
 		p++;
@@ -154,13 +152,10 @@ chop_parse_age(const char *s, struct chop_age *age)
 	}
 	if (p[n] != '\0' && p[n + 1] != '\0')
 		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || !(v > -1e9 && v < 1e9))
+	if (decimal_scaled(p, unit, &v) == NULL || v >= 1000000000 * unit)
 		return -1;
 	age->whole_days = p[n] == '\0' && strchr(s, '.') == NULL;
-	v *= (double)unit;
-	age->ms = (long long)(v >= 0 ? v + 0.5 : v - 0.5);
+	age->ms = *s == '-' ? -v : v;
 	return 0;
 }
 

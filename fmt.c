@@ -1,4 +1,5 @@
 /* fmt.c: string helpers (see fmt.h). */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +54,35 @@ env_value(const char *name)
 	const char *v = getenv(name);
 
 	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+const char *
+decimal_scaled(const char *s, long long scale, long long *out)
+{
+	long long whole = 0, frac = 0, div = 1;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (p - s == 18)
+			return NULL;
+		whole = whole * 10 + (*p - '0');
+	}
+	if (*p == '.' && p[1] >= '0' && p[1] <= '9')
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (div == 1000000000)
+				return NULL;
+			frac = frac * 10 + (*p - '0');
+			div *= 10;
+		}
+	if (p == s)
+		return NULL;
+	/* frac * scale stays below 10^9 * scale: fine for the scales used
+	 * (days in ms, GiB); the whole part is checked. */
+	if (scale <= 0 || scale > 4LL << 30 ||
+	    whole > (LLONG_MAX - scale) / scale)
+		return NULL;
+	*out = whole * scale + (frac * scale + div / 2) / div;
+	return p;
 }
 
 void

@@ -27,6 +27,13 @@ char *str_ndup(const char *s, size_t n);
  * value means "not set" to the AWS tools and to us). */
 const char *env_value(const char *name);
 
+/* The decimal "digits[.digits]" or ".digits" at s (at most 18 digits
+ * before the point and 9 after) times scale (> 0), rounded half up, in *out: exact, with no
+ * binary fraction in between ("0.1" days is 8,640,000 ms). Returns the
+ * end of the number, or NULL when s does not start with one or the
+ * result would not fit a long long. */
+const char *decimal_scaled(const char *s, long long scale, long long *out);
+
 /* Wipes a secret string (a key, a token, a request holding one) and
  * frees it; NULL is fine. */
 void free_secret(char *s);

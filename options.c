@@ -366,25 +366,25 @@ bandwidth(void *base, const char *name, const char *v, char *err,
     size_t errlen)
 {
 	struct options *o = base;
-	char *end;
-	double rate;
+	long long unit = 1, rate = 0;
+	const char *end = decimal_scaled(v, 1, &rate);
 
-	errno = 0;
-	rate = strtod(v, &end);
-	if (end != v && *end != '\0' && end[1] == '\0') {
+	if (end != NULL && *end != '\0' && end[1] == '\0') {
 		switch (*end) {
-		case 'k': case 'K': rate *= 1024; end++; break;
-		case 'm': case 'M': rate *= 1024 * 1024; end++; break;
-		case 'g': case 'G': rate *= 1024.0 * 1024 * 1024; end++; break;
+		case 'k': case 'K': unit = 1024; break;
+		case 'm': case 'M': unit = 1024 * 1024; break;
+		case 'g': case 'G': unit = 1024 * 1024 * 1024; break;
 		default: break;
 		}
+		end += unit > 1;
 	}
-	if (end == v || *end != '\0' || errno != 0 || !(rate >= 1024) ||
-	    rate > 1e12)
+	if (end == NULL || *end != '\0' ||
+	    decimal_scaled(v, unit, &rate) == NULL || rate < 1024 ||
+	    rate > 1000000000000)
 		return cli_fail(err, errlen, "argument %s: invalid rate '%s' "
 		    "(bytes per second, at least 1K; suffixes K, M, G)", name,
 		    v);
-	o->max_bandwidth = (long long)rate;
+	o->max_bandwidth = rate;
 	return CLI_OK;
 }
 
