@@ -56,7 +56,7 @@ SCRIPTS  = contrib/tablesnap.init contrib/tablesnap.openrc contrib/default \
            contrib/runit/run contrib/runit/log/run contrib/tableverify-daily \
            $(wildcard test/*.sh)
 
-.PHONY: all deps check unit unit-clang system demo bench clean \
+.PHONY: all deps check unit unit-clang size-budget system demo bench clean \
 	install uninstall lint
 
 all: tablesnap
@@ -96,10 +96,18 @@ unit-clang: $(BEARSSL_A)
 system: tablesnap
 	/usr/bin/python3 test/system.py
 
-check: deps lint unit-clang unit tablesnap fuzz-smoke
+check: deps lint unit-clang unit size-budget fuzz-smoke
 	/usr/bin/python3 test/system.py
 	$(MAKE) --no-print-directory asan SYS_TESTS="$(CHECK_ASAN_SKIP)"
 	$(MAKE) --no-print-directory tsan
+
+# The stripped binary, every feature in, stays within 320 KiB.
+SIZE_BUDGET = 327680
+size-budget: tablesnap
+	@n=$$(stat -c %s tablesnap.stripped); \
+	if [ "$$n" -gt $(SIZE_BUDGET) ]; then \
+		echo "tablesnap.stripped: $$n bytes, over the budget of $(SIZE_BUDGET)"; exit 1; \
+	else echo "tablesnap.stripped: $$n bytes (budget $(SIZE_BUDGET))"; fi
 
 # The man pages (mandoc, warnings included) and the shell scripts.
 lint:
