@@ -84,11 +84,11 @@ copy_etag(const char *v, char *out, size_t cap)
 }
 
 /* What a HEAD and a GET both tell: Content-Length (-1 when absent), the
- * ETag (80 bytes) and x-amz-meta-md5sum (40 bytes, "" when absent or too
- * long). */
+ * ETag (80 bytes), x-amz-meta-md5sum (40 bytes, "" when absent or too
+ * long) and the Object Lock's retain-until date (0: none). */
 static void
 read_meta(const struct s3_response *resp, long long *size, char *etag,
-    char *md5sum)
+    char *md5sum, long long *lock_until_ms)
 {
 	const char *v = http_header(&resp->http, "Content-Length");
 
@@ -97,6 +97,9 @@ read_meta(const struct s3_response *resp, long long *size, char *etag,
 	v = http_header(&resp->http, "x-amz-meta-md5sum");
 	if (v != NULL && strlen(v) < 40)
 		strcpy(md5sum, v);
+	v = http_header(&resp->http, "x-amz-object-lock-retain-until-date");
+	if (v == NULL || isotime_parse_ms(v, lock_until_ms) < 0)
+		*lock_until_ms = 0;
 }
 
 int
@@ -106,7 +109,6 @@ s3_head_object(struct s3_client *c, const char *key,
 	struct s3_request req = { .method = "HEAD", .key = key, .head = 1,
 	    .body_fd = -1 };
 	struct s3_response resp;
-	const char *v;
 	int r;
 
 	memset(info, 0, sizeof(*info));
@@ -124,10 +126,8 @@ s3_head_object(struct s3_client *c, const char *key,
 		s3_response_free(&resp);
 		return -1;
 	}
-	read_meta(&resp, &info->size, info->etag, info->md5sum);
-	v = http_header(&resp.http, "x-amz-object-lock-retain-until-date");
-	if (v != NULL && isotime_parse_ms(v, &info->lock_until_ms) < 0)
-		info->lock_until_ms = 0;
+	read_meta(&resp, &info->size, info->etag, info->md5sum,
+	    &info->lock_until_ms);
 	r = 1;
 	s3_response_free(&resp);
 	return r;
@@ -862,7 +862,8 @@ fill_get_info(const struct s3_response *resp, struct s3_get_info *info)
 {
 	const char *v;
 
-	read_meta(resp, &info->size, info->etag, info->md5sum);
+	read_meta(resp, &info->size, info->etag, info->md5sum,
+	    &info->lock_until_ms);
 	v = http_header(&resp->http, "x-amz-meta-stat");
 	if (v != NULL)
 		info->stat = strdup(v);

@@ -19,12 +19,12 @@ struct s3_error {
 	char text[S3_ERRLEN];	/* one line for the log */
 };
 
-/* What a HEAD says of an object. */
 /* The Content-MD5 value of a body: base64 of its MD5, into b64
  * (S3_MD5_B64 bytes, NUL-terminated). */
 #define S3_MD5_B64	25
 void s3_content_md5(const void *body, size_t len, char *b64);
 
+/* What a HEAD says of an object. */
 struct s3_object_info {
 	long long size;
 	char etag[80];		/* without quotes */
@@ -143,6 +143,7 @@ struct s3_get_info {
 	char etag[80];		/* without quotes */
 	char md5sum[40];	/* x-amz-meta-md5sum, "" when absent */
 	char *stat;		/* x-amz-meta-stat, malloc'd, NULL when absent */
+	long long lock_until_ms; /* Object Lock retain-until, 0: none */
 };
 
 /* Streams the object's body into sink (reset before a retry starts it

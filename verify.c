@@ -272,6 +272,7 @@ struct table {
 	unsigned long bad;	/* listings and names unreadable */
 	unsigned long files, bad_files;
 	int unchecked;		/* a listing S3 did not give */
+	long long lock_ms;	/* earliest Object Lock expiry, 0: none */
 };
 
 /* One file to check. */
@@ -279,6 +280,7 @@ struct file {
 	char *key, *path;	/* path: on disk */
 	size_t table;
 	long long size;		/* from the sweep, -1: no object */
+	long long lock_ms;	/* its Object Lock's retain-until, 0: none */
 	int deep;
 	unsigned problems;	/* 1 << verify_kind */
 	int unchecked, repaired;
@@ -370,9 +372,11 @@ check_object(struct run *r, struct file *f)
 		companion_md5_hex(&s.md5, got);
 		facts = (struct verify_facts){ gi.md5sum, gi.etag, gi.size,
 		    got, s.bytes };
+		f->lock_ms = gi.lock_until_ms;
 	} else if (f->size >= 0) {
 		g = s3_head_object(r->s3, f->key, &hi, &err);
 		facts.size = hi.size;
+		f->lock_ms = hi.lock_until_ms;
 	}
 	if (g > 0 && (kind = verify_object(&facts, f->want, why,
 	    sizeof(why))) == 0 && f->want[0] == '\0')
@@ -615,13 +619,17 @@ summarize(struct run *r, struct verify_host *out, long long now_ms)
 {
 	long long oldest = -1;
 	int none = r->nt == 0;
-	char when[32];
+	char when[32], lock[64] = "";
 
 	for (size_t i = 0; i < r->nf; i++) {
 		const struct file *f = &r->f[i];
 
-		r->t[f->table].files++;
-		r->t[f->table].bad_files += f->problems != 0;
+		struct table *t = &r->t[f->table];
+
+		t->files++;
+		t->bad_files += f->problems != 0;
+		if (f->lock_ms > 0 && (t->lock_ms == 0 || f->lock_ms < t->lock_ms))
+			t->lock_ms = f->lock_ms;
 		for (int k = 0; k < VK_N; k++)
 			out->problems[k] += (f->problems >> k) & 1;
 		out->files += !f->unchecked;
@@ -641,10 +649,15 @@ summarize(struct run *r, struct verify_host *out, long long now_ms)
 		if (oldest < 0 || t->complete_ms < oldest)
 			oldest = t->complete_ms;
 		companion_format_time(t->complete_ms, when);
+		if (t->lock_ms > 0) {
+			strcpy(lock, "; locked until ");
+			companion_format_time(t->lock_ms, lock + 15);
+		}
 		log_msg(r->o->all_hosts ? LOG_DEBUG_L : LOG_INFO_L, "Table %s: "
-		    "%lu listings, %lu files, %lu problems; complete: %s",
+		    "%lu listings, %lu files, %lu problems; complete: %s%s",
 		    t->dir, t->checked, t->files, t->bad_files + t->bad,
-		    t->complete_ms < 0 ? "none" : when);
+		    t->complete_ms < 0 ? "none" : when, lock);
+		lock[0] = '\0';
 		t->dir = NULL;
 	}
 	companion_format_time(oldest, when);

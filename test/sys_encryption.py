@@ -104,7 +104,7 @@ def encryption_kms_class_and_lock_on_put_and_multipart(ctx):
 @test
 def encryption_sse_s3_and_until_date(ctx):
     lock_bucket(ctx)
-    path = move_in(ctx, "a-Index.db", os.urandom(100))
+    path = move_in(ctx, "a-Data.db", os.urandom(100))
     rc, _, err = ctx.run("--once", "--with-sse", *LOCK,
                          "--object-lock-until", "2031-01-02T03:04:05Z", "-R")
     check(rc == 0, "exit %d:\n%s" % (rc, err))
@@ -115,6 +115,12 @@ def encryption_sse_s3_and_until_date(ctx):
     check(until(h) == datetime.datetime(2031, 1, 2, 3, 4, 5,
                                         tzinfo=datetime.timezone.utc)
           .timestamp(), "until %s" % h.get("ObjectLockRetainUntilDate"))
+    # tableverify names the earliest lock expiry of each table (the file
+    # and its listing: a Data.db file has one).
+    rc, err = run_tool(ctx, "verify", [ctx.bucket, ctx.dir])
+    check(rc == 0, "verify exit %d:\n%s" % (rc, err))
+    check(re.search(r"Table \S+: .*; locked until 2031-01-02T03:04:05", err),
+          "no lock expiry in verify's table line:\n" + err)
 
 
 @test
