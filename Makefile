@@ -185,7 +185,8 @@ SAN_SKIP   = -make_install -lsb_init -shellcheck -man_pages -systemd_unit \
 TSAN_TESTS ?= threads_ multipart changed_during key_rotation temporary_keys \
               sighup stats_file max_bandwidth faults_reset faults_truncate \
               faults_error500 faults_lost faults_clock kill_9 shutdown_aborts \
-              badinput_file_names security_ faults_kill9 verify_
+              badinput_file_names security_ faults_kill9 verify_ \
+              stalled_restore restore_progress
 CHECK_ASAN_SKIP = -faults_radosgw_down -faults_stall -faults_slowdown \
                   -faults_inotify_queue_overflow
 

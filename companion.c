@@ -35,7 +35,7 @@
 #define READ_BUF	(128 * 1024)
 #define PROGRESS_MS	10000	/* between progress lines */
 
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag;	/* lock-free: safe in the handler, and between threads */
 static int cancel_fd = -1;	/* written by the first SIGINT/SIGTERM */
 
 /* The temporary files a second signal removes: a slot is written while
