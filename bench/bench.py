@@ -1075,7 +1075,7 @@ def table(res, sz, machine):
     s = res.get("size")
     rs = res.get("restore")
     if rs:
-        add("### 7. Restore from radosgw over HTTPS (median of %d; peak RSS "
+        add("### 10. Restore from radosgw over HTTPS (median of %d; peak RSS "
             "the largest)" % sz["reps"])
         add("")
         add("| set | client | wall s | client CPU s (user + sys) | peak RSS "
