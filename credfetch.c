@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,19 +458,35 @@ sts_fetch(const struct cred_net *net, struct source *s,
 }
 
 /* Starts argv (PATH searched, no shell) with stdin /dev/null, stdout on
- * out and stderr on err. vfork: the child only moves descriptors and
- * execs (or says why not on its stderr and exits 127). */
+ * out and stderr on err. vfork: the child only moves descriptors, puts
+ * the signals back, and execs (or says why not on its stderr and exits
+ * 127). Until it execs it shares our memory, so every signal stays
+ * blocked there: no handler of ours may run in it. */
 static pid_t __attribute__((noinline))
 spawn(char **argv, int out, int err)
 {
-	pid_t pid = vfork();
+	static const int ours[] = { SIGINT, SIGTERM, SIGPIPE };
+	sigset_t all, old;
+	pid_t pid;
 	int fd;
 
-	if (pid != 0)
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if ((pid = vfork()) != 0) {
+		fd = errno;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		errno = fd;
 		return pid;
+	}
+	/* A handler, an ignored signal and the mask of the calling thread
+	 * (it blocks the daemon's) would all outlive the exec. */
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		signal(ours[i], SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
 	fd = open("/dev/null", O_RDONLY);
-	if (fd >= 0 && dup2(fd, 0) == 0 && dup2(out, 1) == 1 &&
-	    dup2(err, 2) == 2)
+	if (fd >= 0 && dup2(fd, 0) == 0 && (fd == 0 || close(fd) == 0) &&
+	    dup2(out, 1) == 1 && dup2(err, 2) == 2)
 		execvp(argv[0], argv);
 	fd = errno;
 	(void)!write(2, strerror(fd), strlen(strerror(fd)));

@@ -222,6 +222,8 @@ import datetime, json, sys, time
 cfg = json.load(open(sys.argv[1]))
 with open(sys.argv[1] + ".calls", "a") as f:
     f.write(json.dumps(sys.argv[2:]) + "\n")
+with open("/proc/self/status") as st, open(sys.argv[1] + ".sigblk", "a") as f:
+    f.write([l.split()[1] for l in st if l.startswith("SigBlk:")][0] + "\n")
 print("helper: fetching keys for", sys.argv[2], file=sys.stderr)
 if cfg.get("exit"):
     print("helper: the vault is sealed", file=sys.stderr)
@@ -264,6 +266,12 @@ def credential_process_credentials(ctx):
             calls = [json.loads(x) for x in f]
         check(calls[0] == ["two words", "a b", 'q"uote', "$HOME"],
               "argv: %r" % calls[0])
+        # Started with no signal blocked (a mask outlives exec; the
+        # daemon's threads block SIGTERM and others for their signalfd).
+        with open(cfg + ".sigblk") as f:
+            masks = f.read().split()
+        check(masks and all(int(m, 16) == 0 for m in masks),
+              "the helper started with signals blocked: %r" % masks)
         bad = [e for e in rs.entries() if e.get("expired") or
                e.get("invalid")]
         check(not bad, "refused tokens: %r" % bad)
