@@ -178,15 +178,14 @@ ask(const struct cred_net *net, struct source *s, const struct service *sv,
 		return -1;
 	if (a.status == 200 || sv->explains)
 		r = sv->parse(a.body, a.len, k, err, errlen);
-	/* The status, unless the answer said more than that it held no
-	 * Credentials. */
-	if (r < 0 && a.status != 200 && (!sv->explains ||
-	    strncmp(err, "no Cred", 7) == 0))
+	/* The status, unless the answer explained itself (-2: it held
+	 * neither keys nor an error). */
+	if (r < 0 && a.status != 200 && (!sv->explains || r == -2))
 		err_set(err, errlen, (a.status == 401 || a.status == 403) &&
 		    sv->refused_fmt ? sv->refused_fmt : sv->status_fmt,
 		    a.status);
 	answer_free(&a);
-	return r;
+	return r < 0 ? -1 : r;
 }
 
 /* A token file read again at every fetch (the agent or the cluster

@@ -33,23 +33,28 @@ int
 sts_parse_answer(const char *body, size_t len, struct cred_keys *out,
     char *err, size_t errlen)
 {
-	char *v[4], code[128], msg[256];
+	char *v[4], *code, *msg;
 	static const char *const tags[4] = { "AccessKeyId",
 	    "SecretAccessKey", "SessionToken", "Expiration" };
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (xml_text(body, len, "Code", code, sizeof(code)) >= 0) {
-		if (xml_text(body, len, "Message", msg, sizeof(msg)) < 0)
-			msg[0] = '\0';
-		return err_set(err, errlen, "%s: %s", code, msg);
+	/* Whole: an AccessDenied's Message names the role and the caller,
+	 * often past 256 bytes. */
+	if ((code = xml_dup(body, len, "Code")) != NULL) {
+		msg = xml_dup(body, len, "Message");
+		err_set(err, errlen, "%.128s: %.600s", code, msg ? msg : "");
+		free(code);
+		free(msg);
+		return -1;
 	}
 	for (int i = 0; i < 4; i++)
 		v[i] = xml_dup(body, len, tags[i]);
-	if (v[3] == NULL)
+	if (v[3] == NULL) {
 		err_set(err, errlen, "no Credentials with an Expiration in the "
 		    "answer");
-	else
+		r = -2;
+	} else
 		r = cred_keys_fill(out, v[0], v[1], v[2], v[3], err, errlen);
 	for (int i = 0; i < 4; i++)
 		free_secret(v[i]);

@@ -10,7 +10,8 @@
 
 /* The answer of AssumeRole or AssumeRoleWithWebIdentity: <Credentials>
  * with AccessKeyId, SecretAccessKey, SessionToken, Expiration. An
- * <ErrorResponse> gives "Code: Message" in err. Returns 0 or -1. */
+ * <ErrorResponse> gives "Code: Message" in err. Returns 0, -1, or -2
+ * when the answer holds neither keys nor an error. */
 int sts_parse_answer(const char *body, size_t len, struct cred_keys *out,
     char *err, size_t errlen);
 

@@ -662,7 +662,7 @@ static void
 sts_answers(void)
 {
 	struct cred_keys k;
-	char err[256];
+	char err[512];	/* ERRLEN, as a fetch has */
 
 	CHECK(SA("<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/"
 	    "2011-06-15/\"><AssumeRoleResult><AssumedRoleUser><Arn>x</Arn>"
@@ -681,7 +681,7 @@ sts_answers(void)
 	CHECK_STR(err, "AccessDenied: Not authorized");
 	CHECK(k.access_key == NULL);
 	CHECK(SA("<R><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>"
-	    "S</SecretAccessKey></Credentials></R>", &k) == -1 &&
+	    "S</SecretAccessKey></Credentials></R>", &k) == -2 &&
 	    strstr(err, "Expiration"));
 	CHECK(SA("<R><AccessKeyId>A B</AccessKeyId><SecretAccessKey>S"
 	    "</SecretAccessKey><Expiration>2026-12-06T17:00:00Z</Expiration>"
@@ -689,7 +689,16 @@ sts_answers(void)
 	CHECK(SA("<R><AccessKeyId>A</AccessKeyId><SecretAccessKey>S"
 	    "</SecretAccessKey><Expiration>soon</Expiration></R>", &k) == -1 &&
 	    strstr(err, "soon"));
-	CHECK(SA("", &k) == -1 && SA("not xml", &k) == -1);
+	CHECK(SA("", &k) == -2 && SA("not xml", &k) == -2);
+	/* A long Message is kept whole, not dropped for its length. */
+	CHECK(SA("<ErrorResponse><Error><Code>AccessDenied</Code><Message>User:"
+	    " arn:aws:sts::111122223333:assumed-role/cassandra-node/i-0123456"
+	    "789abcdef0 is not authorized to perform: sts:AssumeRole on resour"
+	    "ce: arn:aws:iam::444455556666:role/tablesnap-backup-writer-for-pr"
+	    "oduction-cluster-eu-west-1 because no identity-based policy allow"
+	    "s it</Message></Error></ErrorResponse>", &k) == -1);
+	CHECK(strstr(err, "AccessDenied: User: arn:aws:sts::") == err &&
+	    strstr(err, "because no identity-based policy allows it") != NULL);
 }
 
 #define PP(lit, k) sts_parse_process(lit, sizeof(lit) - 1, k, err, \
