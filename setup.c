@@ -452,17 +452,19 @@ setup_sse_c(struct s3_setup *s, const char *path, char *err, size_t errlen)
 	struct sse_c k;
 	struct stat st;
 	ssize_t n = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO named here must not hang the start-up. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	const char *why = NULL;
 
 	if (!s->tls)
 		why = "needs an https:// endpoint (S3 takes a customer key "
 		    "over TLS only)";
-	else if (fd < 0 || fstat(fd, &st) < 0 ||
-	    (n = read(fd, data, sizeof(data))) < 0)
+	else if (fd < 0 || fstat(fd, &st) < 0)
 		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0)
 		why = "must be a file closed to group and others (chmod 600)";
+	else if ((n = read(fd, data, sizeof(data))) < 0)
+		why = strerror(errno);
 	else if (sse_c_parse(data, (size_t)n, &k, err, errlen) < 0)
 		why = "holds no 256-bit key (32 bytes, or 44 base64 "
 		    "characters)";
