@@ -803,7 +803,7 @@ download(const struct run *r, struct job *j, const char *dest, int attempt,
 	} else if (s.werr != 0) {
 		/* The disk, not the network: another try would not help. */
 		log_error("Cannot write %s: %s", dest, strerror(s.werr));
-	} else if (strcmp(err.code, "InvalidObjectState") == 0) {
+	} else if (g < 0 && strcmp(err.code, "InvalidObjectState") == 0) {
 		/* GLACIER, DEEP_ARCHIVE: no GET before a RestoreObject. */
 		log_error("%s is in an archive storage class: it needs a "
 		    "RestoreObject first; %s not restored", j->key, dest);
