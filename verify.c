@@ -399,16 +399,22 @@ check_object(struct run *r, struct file *f)
 
 /* --repair: the file on disk goes up again, as the daemon sends it,
  * when it is what the listing expects (the MD5 the object should have,
- * where that is known). */
+ * where that is known). size and md5: the file on disk as --local read
+ * it, or read here when size is NULL. */
 static void
-repair(struct run *r, struct file *f)
+repair(struct run *r, struct file *f, const long long *size,
+    const char *md5)
 {
-	long long size, bytes;
-	char md5[33];
+	long long own_size, bytes;
+	char own_md5[33];
 
-	if (local_file(r, f, &size, md5) < 0)
-		return;
-	if (size < 0)
+	if (size == NULL) {
+		if (local_file(r, f, &own_size, own_md5) < 0)
+			return;
+		size = &own_size;
+		md5 = own_md5;
+	}
+	if (*size < 0)
 		log_error("Cannot repair %s: not on disk", f->key);
 	else if (f->want[0] != '\0' && strcmp(md5, f->want) != 0)
 		log_error("Cannot repair %s: MD5 %s on disk", f->key, md5);
@@ -428,14 +434,15 @@ check_file(void *ctx, size_t i)
 	struct file *f = &r->f[i];
 	long long size;
 	char md5[33], why[256];
-	int sound, kind;
+	int sound, kind, on_disk = 0;	/* size and md5 read */
 
 	f->unchecked = companion_stopped();
 	if (f->unchecked)
 		return;
 	sound = check_object(r, f);
 	if (r->o->local && !f->unchecked) {
-		if (local_file(r, f, &size, md5) < 0)
+		on_disk = local_file(r, f, &size, md5) == 0;
+		if (!on_disk)
 			f->unchecked = 1;
 		else if ((kind = verify_local(size, md5, sound ? f->size : -1,
 		    f->want, why, sizeof(why))) != 0)
@@ -443,7 +450,7 @@ check_file(void *ctx, size_t i)
 	}
 	if (r->o->repair && (f->problems & (1u << VK_MISSING |
 	    1u << VK_MISMATCHED)))
-		repair(r, f);
+		repair(r, f, on_disk ? &size : NULL, md5);
 	atomic_fetch_add(&r->done, 1);
 }
 
@@ -533,15 +540,17 @@ table_thread(void *ctx, size_t ti)
 
 	for (size_t k = 0; k < t->s->n && !companion_stopped(); k++) {
 		const struct sweep_listing *v = &t->s->ls[k];
-		int jobs = k == 0 || r->o->all, g, c = -1;
+		int jobs = k == 0 || r->o->all, g, c = -1, transient;
 
 		if (!jobs && t->complete_ms >= 0)
 			break;
 		g = companion_get_listing(r->s3, v->key, t->dir, &cl, &err, why,
 		    sizeof(why));
+		/* No answer, or 5xx: not checked, rather than a problem. */
+		transient = g == -1 && (err.status < 400 || err.status >= 500);
 		if (g > 0)
 			c = listing_files(r, ti, v, cl.set, jobs);
-		else if (g == -1 && (err.status < 400 || err.status >= 500)) {
+		else if (transient) {
 			log_error("Cannot read %s: %s", v->key, err.text);
 			t->unchecked = 1;
 		} else
@@ -549,7 +558,7 @@ table_thread(void *ctx, size_t ti)
 			    "not in S3" : g < -1 ? why : err.text);
 		companion_listing_free(&cl);
 		t->checked += (unsigned long)jobs;
-		t->bad += c < 0 && t->unchecked == 0;
+		t->bad += c < 0 && !transient;
 		if (c > 0 && t->complete_ms < 0)
 			t->complete_ms = v->ms;
 	}
