@@ -477,9 +477,15 @@ check_lock(void *ctx, size_t i)
 	struct lock_check *lc = ctx;
 	struct s3_object_info info;
 	struct s3_error err;
+	int g;
 
-	if (!lc->o[i].keep && s3_head_object(lc->r->s3, lc->o[i].key, &info,
-	    &err) == 1 && info.lock_until_ms > lc->now)
+	if (lc->o[i].keep)
+		return;
+	g = s3_head_object(lc->r->s3, lc->o[i].key, &info, &err);
+	if (g < 0)
+		log_warning("Cannot read the Object Lock of %s: %s",
+		    lc->o[i].key, err.text);
+	else if (g == 1 && info.lock_until_ms > lc->now)
 		lc->o[i].retained = 1;
 }
 
@@ -491,8 +497,14 @@ keep_locked(const struct run *r, struct chop_obj *o, size_t n,
 	struct s3_error err;
 	size_t k = 0;
 
-	if (s3_object_lock_enabled(r->s3, &err) != 1)
+	switch (s3_object_lock_enabled(r->s3, &err)) {
+	case 0:
 		return 0;
+	case -1:	/* a lock may be there: look at each object */
+		log_warning("Cannot read the Object Lock configuration: %s",
+		    err.text);
+		break;
+	}
 	companion_parallel(n, r->o->parallel, check_lock, &lc);
 	for (size_t i = 0; i < n; i++)
 		if (o[i].retained) {
