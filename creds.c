@@ -540,7 +540,7 @@ plan_role(struct plan *pc, const char *name, const struct prof *pr,
 		    "and needs %s source_profile or credential_source", name,
 		    sp ? "only one of" : "either");
 	if (d != NULL && (strspn(d, "0123456789") != strlen(d) ||
-	    strlen(d) > 5 || atoi(d) < 900))
+	    strlen(d) > 5 || atoi(d) < 900 || atoi(d) > 43200))
 		return err_set(pc->err, pc->errlen, "profile '%s': "
 		    "duration_seconds '%s' is not 900 to 43200", name, d);
 	if (sp != NULL) {
@@ -970,7 +970,6 @@ refresh(struct cred_chain *ch, int force)
 
 	pthread_mutex_lock(&ch->lock);
 	r = force || due(ch, now);
-	left = ch->keys.expiration - now;
 	pthread_mutex_unlock(&ch->lock);
 	if (!r)
 		return;
