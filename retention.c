@@ -14,6 +14,7 @@
 
 #include "companion.h"
 #include "fmt.h"
+#include "http.h"
 #include "listing.h"
 #include "log.h"
 #include "retention.h"
@@ -92,6 +93,8 @@ add_page(void *ctx, const struct s3_list *page)
 {
 	struct pass *p = ctx;
 
+	if (http_fd_cancelled(p->r->stop_fd))
+		return -1;	/* stopping: not one page more */
 	for (size_t i = 0; i < page->n; i++) {
 		const struct s3_entry *e = &page->entries[i];
 		struct retention_listing *g;
@@ -118,7 +121,16 @@ failed(struct pass *p, const char *key, const char *text)
 	log_warning("Cannot keep %s locked: %s", key, text);
 }
 
-/* One object's retention moved to the pass's date, after a pause. */
+/* The date reaches one pass beyond the lock asked for: the next pass
+ * comes before it runs out. */
+static long long
+lock_until(const struct retention_config *cfg)
+{
+	return ((long long)time(NULL) + s3_clock_offset(cfg->c)) * 1000 +
+	    cfg->opt->lock_days * 86400000LL + cfg->every_ms;
+}
+
+/* One object's retention moved forward, after a pause. */
 static void
 extend(struct pass *p, const char *key)
 {
@@ -128,6 +140,9 @@ extend(struct pass *p, const char *key)
 		p->stopped = 1;
 		return;
 	}
+	/* From now, not from the pass's start: a pass of a big node takes
+	 * hours at one request a second. */
+	p->until_ms = lock_until(&p->r->cfg);
 	if (s3_put_retention(p->r->cfg.c, key, p->r->cfg.opt->lock_mode,
 	    p->until_ms, &err) == 0)
 		p->extended++;
@@ -137,8 +152,8 @@ extend(struct pass *p, const char *key)
 		failed(p, key, err.text);
 }
 
-/* The files a newest listing names, if their directory is still there
- * (a dropped table's are left to expire), then the listing itself. */
+/* The files a newest listing names, if their directory is still there,
+ * then the listing itself; a dropped table's are all left to expire. */
 static void
 keep_listing(struct pass *p, const char *lkey)
 {
@@ -147,10 +162,15 @@ keep_listing(struct pass *p, const char *lkey)
 	struct listing l;
 	struct stat st;
 	char *body, msg[256];
-	size_t len;
-	int g = s3_get_small(p->r->cfg.c, lkey, MAX_LISTING, &body, &len, NULL,
-	    &err);
+	size_t len, live = 0;
+	int g;
 
+	if (p->stopped || http_fd_cancelled(p->r->stop_fd)) {
+		p->stopped = 1;
+		return;
+	}
+	g = s3_get_small(p->r->cfg.c, lkey, MAX_LISTING, &body, &len, NULL,
+	    &err);
 	if (g <= 0) {
 		if (g < 0)
 			failed(p, lkey, err.text);
@@ -166,6 +186,7 @@ keep_listing(struct pass *p, const char *lkey)
 
 		if (stat(s->dir, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
+		live++;
 		for (size_t k = 0; k < s->n && !p->stopped; k++) {
 			char *key = listing_file_key(o->c.prefix,
 			    p->r->cfg.name, o->c.separator, s->dir,
@@ -178,7 +199,8 @@ keep_listing(struct pass *p, const char *lkey)
 	}
 	listing_free(&l);
 	free(body);
-	extend(p, lkey);
+	if (live > 0)
+		extend(p, lkey);
 }
 
 static void
@@ -190,18 +212,16 @@ run_pass(struct retention *r)
 	size_t k = 0;
 	char when[32];
 
-	/* The date reaches one pass beyond the lock asked for: the next
-	 * pass comes before it runs out. */
-	p.until_ms = ((long long)time(NULL) + s3_clock_offset(cfg->c)) * 1000 +
-	    cfg->opt->lock_days * 86400000LL + cfg->every_ms;
+	p.until_ms = lock_until(cfg);	/* for the summary: the last set */
 	p.pause_ms = (int)(cfg->every_ms / 2000 < 1000 ? cfg->every_ms / 2000 :
 	    1000);
-	for (size_t i = 0; i < cfg->nroots; i++) {
+	for (size_t i = 0; i < cfg->nroots && !http_fd_cancelled(r->stop_fd);
+	    i++) {
 		char *base = listing_key(cfg->opt->c.prefix, cfg->name,
 		    cfg->opt->c.separator, cfg->roots[i], "/");
 
 		if (base != NULL && s3_list_objects_by_page(cfg->c, base, NULL,
-		    add_page, &p, &err) < 0)
+		    add_page, &p, &err) < 0 && !http_fd_cancelled(r->stop_fd))
 			failed(&p, base, err.text);
 		free(base);
 	}
