@@ -191,11 +191,24 @@ struct dir_listing {
 	long long *sizes;
 };
 
+/* SIGINT or SIGTERM waiting in the main loop's signalfd: a scan of the
+ * main thread (the overflow rescan) stops listing for it. */
+static int
+stop_pending(void)
+{
+	sigset_t set;
+
+	return sigpending(&set) == 0 && (sigismember(&set, SIGINT) == 1 ||
+	    sigismember(&set, SIGTERM) == 1);
+}
+
 static int
 add_listed(void *ctx, const struct s3_list *page)
 {
 	struct dir_listing *l = ctx;
 
+	if (stop_pending())
+		return -1;	/* the files go to HEADs, or stay queued */
 	for (size_t i = 0; i < page->n; i++) {
 		long long at = keyset_size(l->keys, page->entries[i].key);
 
@@ -237,7 +250,8 @@ list_dir(struct daemon *d, const char *dir, char *const *paths, size_t n,
 	if (r == 0)
 		r = s3_list_objects_by_page(d->s3, prefix, "/", add_listed, &l,
 		    &err);
-	if (r < 0 && !s3_cancelled(d->s3))	/* stopping: main says */
+	/* Stopping: main says so. */
+	if (r < 0 && !s3_cancelled(d->s3) && !stop_pending())
 		log_warning("Cannot list %s in S3 (%s): checking each file "
 		    "with HEAD instead", prefix ? prefix : dir, err.text);
 	s3_get_stats(d->s3, &ss);
